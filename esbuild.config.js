@@ -1,0 +1,44 @@
+// Three bundles, built separately: the proxy (ESM, Node), the extension (CommonJS, VS Code's extension host) and the
+// webview (browser). node-llama-cpp stays external: it is native and loads its own prebuilt binaries.
+import * as esbuild from 'esbuild';
+
+const watch = process.argv.includes('--watch');
+const common = { bundle: true, sourcemap: true, logLevel: 'warning', legalComments: 'none' };
+
+const builds = [
+  {
+    ...common,
+    entryPoints: { cli: 'proxy/cli/main.ts' },
+    outdir: 'dist/proxy',
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    external: ['node-llama-cpp'],
+    // express and friends are CommonJS and call require() at run time.
+    banner: { js: "import { createRequire as __twCreateRequire } from 'node:module'; const require = __twCreateRequire(import.meta.url);" },
+  },
+  {
+    ...common,
+    entryPoints: { extension: 'extension/extension.ts' },
+    outdir: 'dist/extension',
+    outExtension: { '.js': '.cjs' },
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['vscode'],
+  },
+  {
+    ...common,
+    entryPoints: { panel: 'webview/main.ts' },
+    outdir: 'dist/webview',
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+  },
+];
+
+if (watch) {
+  for (const options of builds) await (await esbuild.context(options)).watch();
+} else {
+  await Promise.all(builds.map((options) => esbuild.build(options)));
+}

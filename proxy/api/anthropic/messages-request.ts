@@ -1,0 +1,127 @@
+/**
+ * @module Anthropic Messages body → ChatRequest. tool_result blocks become tool messages (Anthropic carries them
+ * inside a user turn); system may be a string or text blocks.
+ */
+import type { ChatMessage, ChatRequest, ContentPart, ToolChoice, ToolDefinition } from '../../chat.ts';
+import { badRequest } from '../../errors.ts';
+import * as v from '../validate.ts';
+
+/** Parses a `POST /v1/messages` body. */
+export function parseMessagesRequest(input: unknown): ChatRequest {
+  const body = v.object(input, 'body');
+  const model = v.nonEmptyString(body.model, 'model');
+  const maxTokens = v.optionalNumber(body.max_tokens, 'max_tokens', 1, 1e9, true);
+  if (maxTokens === undefined) throw badRequest('max_tokens: field required', 'max_tokens');
+  const messagesIn = v.array(body.messages, 'messages');
+  if (messagesIn.length === 0) throw badRequest('messages: must contain at least one message', 'messages');
+
+  const messages: ChatMessage[] = [];
+  if (body.system !== undefined && body.system !== null) messages.push({ role: 'system', content: parseSystem(body.system) });
+  messagesIn.forEach((m, i) => messages.push(...parseMessage(m, `messages.${i}`)));
+  const metadata = body.metadata === undefined || body.metadata === null ? undefined : v.object(body.metadata, 'metadata');
+
+  return {
+    model,
+    messages,
+    tools: body.tools === undefined || body.tools === null ? undefined : v.array(body.tools, 'tools').map((t, i) => parseTool(t, `tools.${i}`)),
+    toolChoice: parseToolChoice(body.tool_choice),
+    maxTokens,
+    temperature: v.optionalNumber(body.temperature, 'temperature', 0, 1),
+    topP: v.optionalNumber(body.top_p, 'top_p', 0, 1),
+    stop: v.optionalStops(body.stop_sequences, 'stop_sequences', 64),
+    stream: v.optionalBoolean(body.stream, 'stream') ?? false,
+    user: metadata ? v.optionalString(metadata.user_id, 'metadata.user_id') : undefined,
+    source: { api: 'anthropic', body },
+  };
+}
+
+function parseSystem(input: unknown): ContentPart[] {
+  if (typeof input === 'string') return input.length ? [{ type: 'text', text: input }] : [];
+  return v.array(input, 'system').map((b, i) => {
+    const block = v.object(b, `system.${i}`);
+    if (block.type !== 'text') throw badRequest(`system.${i}.type: expected "text"`, `system.${i}.type`);
+    return { type: 'text', text: v.string(block.text, `system.${i}.text`) };
+  });
+}
+
+function parseMessage(input: unknown, at: string): ChatMessage[] {
+  const message = v.object(input, at);
+  const role = v.string(message.role, `${at}.role`);
+  if (role !== 'user' && role !== 'assistant' && role !== 'system') throw badRequest(`${at}.role: unknown role "${role}" (expected user or assistant)`, `${at}.role`);
+  if (typeof message.content === 'string') {
+    if (!message.content.length) throw badRequest(`${at}.content: must not be empty`, `${at}.content`);
+    return [{ role, content: [{ type: 'text', text: message.content }] }];
+  }
+  const blocks = v.array(message.content, `${at}.content`);
+  if (!blocks.length) throw badRequest(`${at}.content: must not be empty`, `${at}.content`);
+
+  const out: ChatMessage[] = [];
+  const own: ChatMessage = { role, content: [] };
+  blocks.forEach((b, i) => {
+    const where = `${at}.content.${i}`;
+    const block = v.object(b, where);
+    const type = v.string(block.type, `${where}.type`);
+    switch (type) {
+      case 'text':
+        own.content.push({ type: 'text', text: v.string(block.text, `${where}.text`) });
+        break;
+      case 'image':
+        own.content.push(parseImage(block.source, `${where}.source`));
+        break;
+      case 'tool_use':
+        if (role !== 'assistant') throw badRequest(`${where}: tool_use blocks belong in assistant messages`, where);
+        (own.toolCalls ??= []).push({ id: v.nonEmptyString(block.id, `${where}.id`), name: v.nonEmptyString(block.name, `${where}.name`), arguments: JSON.stringify(block.input ?? {}) });
+        break;
+      case 'tool_result':
+        if (role !== 'user') throw badRequest(`${where}: tool_result blocks belong in user messages`, where);
+        out.push({ role: 'tool', toolCallId: v.nonEmptyString(block.tool_use_id, `${where}.tool_use_id`), content: parseToolResult(block.content, `${where}.content`), ...(block.is_error === true ? { isError: true } : {}) });
+        break;
+      case 'thinking':
+      case 'redacted_thinking':
+        // Signed reasoning only means something to Anthropic; it travels in `source` and is dropped elsewhere.
+        break;
+      default:
+        throw badRequest(`${where}.type: unsupported content block "${type}"`, `${where}.type`);
+    }
+  });
+  if (own.content.length || own.toolCalls?.length) out.push(own);
+  return out;
+}
+
+function parseToolResult(input: unknown, at: string): ContentPart[] {
+  if (input === undefined || input === null) return [];
+  if (typeof input === 'string') return input.length ? [{ type: 'text', text: input }] : [];
+  return v.array(input, at).map((b, i) => {
+    const block = v.object(b, `${at}.${i}`);
+    if (block.type === 'text') return { type: 'text', text: v.string(block.text, `${at}.${i}.text`) };
+    if (block.type === 'image') return parseImage(block.source, `${at}.${i}.source`);
+    throw badRequest(`${at}.${i}.type: expected "text" or "image"`, `${at}.${i}.type`);
+  });
+}
+
+function parseImage(input: unknown, at: string): ContentPart {
+  const source = v.object(input, at);
+  if (source.type === 'base64') return { type: 'image', mediaType: v.nonEmptyString(source.media_type, `${at}.media_type`), data: v.nonEmptyString(source.data, `${at}.data`) };
+  if (source.type === 'url') return { type: 'image', url: v.nonEmptyString(source.url, `${at}.url`) };
+  throw badRequest(`${at}.type: expected "base64" or "url"`, `${at}.type`);
+}
+
+function parseTool(input: unknown, at: string): ToolDefinition {
+  const tool = v.object(input, at);
+  if (tool.type !== undefined && tool.type !== 'custom') throw badRequest(`${at}.type: server tool "${String(tool.type)}" is not supported here`, `${at}.type`);
+  return {
+    name: v.nonEmptyString(tool.name, `${at}.name`),
+    description: v.optionalString(tool.description, `${at}.description`),
+    parameters: v.object(tool.input_schema, `${at}.input_schema`),
+  };
+}
+
+function parseToolChoice(input: unknown): ToolChoice | undefined {
+  if (input === undefined || input === null) return undefined;
+  const choice = v.object(input, 'tool_choice');
+  if (choice.type === 'auto') return 'auto';
+  if (choice.type === 'any') return 'required';
+  if (choice.type === 'none') return 'none';
+  if (choice.type === 'tool') return { name: v.nonEmptyString(choice.name, 'tool_choice.name') };
+  throw badRequest('tool_choice.type: expected "auto", "any", "tool" or "none"', 'tool_choice.type');
+}

@@ -1,0 +1,67 @@
+/**
+ * @module Serves one parsed chat request over HTTP in the caller's API: JSON for non-streaming callers, SSE for
+ * streaming ones; an error after the stream began is sent as the API's error event, never as a silent truncation.
+ */
+import type { Request, Response } from 'express';
+import { collect, type ChatChunk, type ChatRequest } from '../chat.ts';
+import type { Pipeline, PipelineResult } from '../pipeline.ts';
+import { messageJson, MessageStream } from './anthropic/messages-response.ts';
+import { errorBody, toProxyError, type WireApi } from './errors.ts';
+import { chatCompletionJson, ChatCompletionStream } from './openai/chat-response.ts';
+import { startEventStream } from './sse.ts';
+
+export interface ServeChatDeps {
+  pipeline: Pipeline;
+  log: (line: string) => void;
+}
+
+export async function serveChat(api: WireApi, request: ChatRequest, req: Request, res: Response, deps: ServeChatDeps): Promise<void> {
+  const arrived = res.locals.arrived as number;
+  const controller = new AbortController();
+  res.on('close', () => {
+    if (!res.writableFinished) controller.abort();
+  });
+
+  const result = await deps.pipeline.run(request, { signal: controller.signal });
+  res.setHeader('x-tokenwise-route', result.decision.target);
+  res.setHeader('x-tokenwise-reason', result.decision.reason);
+  res.setHeader('x-tokenwise-cache', 'miss');
+
+  if (!request.stream) {
+    const response = await collect(replay(result));
+    res.setHeader('x-tokenwise-overhead-ms', overhead(arrived, result));
+    res.json(api === 'openai' ? chatCompletionJson(response) : messageJson(response));
+    return;
+  }
+
+  res.setHeader('x-tokenwise-overhead-ms', overhead(arrived, result));
+  startEventStream(res);
+  const writer = api === 'openai' ? new ChatCompletionStream(res, request.streamUsage ?? false) : new MessageStream(res);
+  try {
+    for await (const chunk of replay(result)) {
+      if (controller.signal.aborted) break;
+      writer.write(chunk);
+    }
+  } catch (error) {
+    if (!controller.signal.aborted) {
+      const failure = toProxyError(error);
+      deps.log(`stream from ${result.decision.provider.name} failed mid-way: ${failure.message}`);
+      writer.fail(errorBody(api, failure));
+    }
+  } finally {
+    res.end();
+  }
+}
+
+async function* replay(result: PipelineResult): AsyncGenerator<ChatChunk> {
+  yield result.first;
+  try {
+    for (let next = await result.rest.next(); !next.done; next = await result.rest.next()) yield next.value;
+  } finally {
+    await result.rest.return?.();
+  }
+}
+
+function overhead(arrived: number, result: PipelineResult): string {
+  return Math.max(0, performance.now() - arrived - result.providerMs()).toFixed(2);
+}

@@ -1,0 +1,83 @@
+/**
+ * @module The `tokenwise` command line: `serve` runs the proxy; `token` prints the local token.
+ */
+import { ConfigError, loadConfig } from '../config/load.ts';
+import { resolveToken } from '../config/token.ts';
+import { startProxy, VERSION } from '../server.ts';
+import { parseArgs, type ParsedArgs } from './args.ts';
+import { createProgressBar } from './progress.ts';
+
+const usage = `tokenwise ${VERSION} — a local proxy that cuts what you pay for LLM calls
+
+Usage:
+  tokenwise serve [--port N] [--host H] [--local-model PATH|hf:URI|off] [--threads N] [--gpu auto|cuda|vulkan|metal|cpu]
+                  [--parallel N] [--context-size N] [--queue-size N] [--data-dir DIR] [--token T] [--no-download]
+                  [--config FILE]
+  tokenwise token          print the local token callers must send
+  tokenwise --version
+
+Environment: TOKENWISE_PORT, TOKENWISE_HOST, TOKENWISE_DATA_DIR, TOKENWISE_LOCAL_MODEL, TOKENWISE_THREADS,
+TOKENWISE_GPU, TOKENWISE_TOKEN, TOKENWISE_CONFIG, OPENAI_API_KEY, OPENAI_BASE_URL, ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL.
+`;
+
+const log = (line: string) => process.stderr.write(`[tokenwise] ${line}\n`);
+
+async function serve(args: ParsedArgs): Promise<void> {
+  const config = loadConfig({ flags: args.flags });
+  const bar = createProgressBar(`downloading ${config.local.model}`);
+  const proxy = await startProxy(config, {
+    log,
+    onDownloadProgress: (p) => bar.update(p.downloadedBytes, p.totalBytes),
+    onStateChange: (health) => {
+      if (health.state === 'ready') log(`local model ready: ${proxy.local?.health().model ?? ''}`);
+      if (health.state === 'unavailable') log(`local tier unavailable: ${health.detail}`);
+    },
+  });
+  const configured = [...proxy.catalog.cloud].filter(([, e]) => e.configured).map(([name]) => name);
+  process.stdout.write(
+    `Tokenwise ${VERSION} listening on ${proxy.url}\n` +
+      `  OpenAI base URL:    ${proxy.url}/v1\n` +
+      `  Anthropic base URL: ${proxy.url}\n` +
+      `  token:              ${proxy.token}\n` +
+      `  local model:        ${config.local.model === 'off' ? 'off' : config.local.model}\n` +
+      `  cloud providers:    ${configured.length ? configured.join(', ') : 'none (set OPENAI_API_KEY or ANTHROPIC_API_KEY)'}\n`,
+  );
+  const stop = async (signal: string) => {
+    log(`${signal}: shutting down`);
+    await proxy.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+}
+
+async function main(argv: string[]): Promise<void> {
+  const args = parseArgs(argv);
+  if (args.flags.version) {
+    process.stdout.write(`${VERSION}\n`);
+    return;
+  }
+  switch (args.command) {
+    case 'serve':
+      return serve(args);
+    case 'token': {
+      const config = loadConfig({ flags: args.flags });
+      process.stdout.write(`${resolveToken(config.token, config.dataDir)}\n`);
+      return;
+    }
+    case undefined:
+    case 'help':
+      process.stdout.write(usage);
+      return;
+    default:
+      process.stderr.write(`unknown command "${args.command}"\n\n${usage}`);
+      process.exitCode = 2;
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof ConfigError) process.stderr.write(`${error.message}\n`);
+  else if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') process.stderr.write(`port already in use: ${(error as Error).message}\n`);
+  else process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,93 @@
+/**
+ * @module The one typed configuration schema. The config file, environment variables, CLI flags and (later) VS Code
+ * settings all map onto it; every default lives here and nowhere else.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+
+/** Where user data goes when nothing says otherwise: `$XDG_DATA_HOME/tokenwise` (or the platform's equivalent). */
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (process.platform === 'win32') return path.join(env.LOCALAPPDATA ?? path.join(os.homedir(), 'AppData', 'Local'), 'tokenwise');
+  if (process.platform === 'darwin') return path.join(os.homedir(), 'Library', 'Application Support', 'tokenwise');
+  return path.join(env.XDG_DATA_HOME || path.join(os.homedir(), '.local', 'share'), 'tokenwise');
+}
+
+/** The config file's default place: `$XDG_CONFIG_HOME/tokenwise/config.json`. */
+export function defaultConfigFile(env: NodeJS.ProcessEnv = process.env): string {
+  if (process.platform === 'win32') return path.join(env.APPDATA ?? path.join(os.homedir(), 'AppData', 'Roaming'), 'tokenwise', 'config.json');
+  return path.join(env.XDG_CONFIG_HOME || path.join(os.homedir(), '.config'), 'tokenwise', 'config.json');
+}
+
+/**
+ * A small instruct model that runs on a laptop CPU and is good enough for the easy half of coding-assistant traffic.
+ * Downloaded on first use into `local.modelsDir`.
+ */
+export const DEFAULT_LOCAL_MODEL = 'hf:bartowski/Qwen2.5-1.5B-Instruct-GGUF:Q4_K_M';
+
+const port = z.number().int().min(0).max(65535);
+
+const cloudProvider = z.strictObject({
+  /** Wire protocol the upstream speaks. */
+  kind: z.enum(['openai', 'anthropic']),
+  baseUrl: z.url(),
+  /** The key itself (prefer `apiKeyEnv`: keys in files get copied around). */
+  apiKey: z.string().min(1).optional(),
+  /** Name of the environment variable holding the key. */
+  apiKeyEnv: z.string().min(1).optional(),
+  /** Models this provider serves; listed by GET /v1/models and matched exactly. */
+  models: z.array(z.string().min(1)).default([]),
+  /** Regular expression for further model names this provider serves (e.g. `^claude-`). */
+  modelPattern: z.string().optional(),
+  /** Extra headers sent upstream on every call (e.g. OpenRouter's `HTTP-Referer`). */
+  headers: z.record(z.string(), z.string()).default({}),
+});
+
+export const configSchema = z.strictObject({
+  host: z.string().min(1).default('127.0.0.1'),
+  port: port.default(8787),
+  dataDir: z.string().min(1).default(() => defaultDataDir()),
+  /** The local token every /v1 call must carry; generated on first run when unset. */
+  token: z.string().min(8, 'must be at least 8 characters').optional(),
+  /** Largest request body accepted; larger gets 413. */
+  maxBodyBytes: z.number().int().positive().default(32 * 1024 * 1024),
+  /** Extra Host header names accepted besides loopback names (only useful with a non-loopback `host`). */
+  allowedHosts: z.array(z.string()).default([]),
+  /** Browser origins allowed to call the proxy (pages on other origins are refused: CSRF / DNS rebinding). */
+  allowedOrigins: z.array(z.string()).default([]),
+  local: z
+    .strictObject({
+      /** A GGUF path, an `hf:` URI, or `off` to disable the local tier. */
+      model: z.string().min(1).default(DEFAULT_LOCAL_MODEL),
+      modelsDir: z.string().min(1).default(() => path.join(os.homedir(), '.node-llama-cpp', 'models')),
+      /** Download a missing `hf:` model on start; false keeps the proxy fully offline. */
+      download: z.boolean().default(true),
+      gpu: z.enum(['auto', 'cuda', 'vulkan', 'metal', 'cpu']).default('auto'),
+      /** CPU threads for generation; 0 lets llama.cpp choose. */
+      threads: z.number().int().min(0).default(0),
+      /** Context window of each parallel sequence, in tokens (capped at the model's training context). */
+      contextSize: z.number().int().min(64).default(8192),
+      /** Requests generated at once on parallel sequences of the one loaded model (batched decode). */
+      parallel: z.number().int().min(1).max(64).default(4),
+      /** Requests allowed to wait for a free sequence; beyond that callers get 503 with retry-after. */
+      queueSize: z.number().int().min(0).default(32),
+      /** Name the local model is reported under. */
+      name: z.string().min(1).default('local'),
+    })
+    .prefault({}),
+  providers: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'provider names are lowercase words'), cloudProvider).prefault({}),
+  /** The cloud model `auto` falls back to when the local tier cannot answer. */
+  defaultCloudModel: z.string().min(1).default('gpt-4o-mini'),
+  upstream: z
+    .strictObject({
+      /** Time allowed for an upstream to start answering. */
+      timeoutMs: z.number().int().positive().default(600_000),
+      /** Longest silence allowed inside a streamed answer. */
+      idleTimeoutMs: z.number().int().positive().default(120_000),
+    })
+    .prefault({}),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type CloudProviderConfig = z.infer<typeof cloudProvider>;
+export type RawConfig = z.input<typeof configSchema>;

@@ -1,0 +1,134 @@
+/**
+ * @module Anthropic's native Messages API. Anthropic-shaped requests are forwarded as sent (so the client's own
+ * cache_control breakpoints survive); OpenAI-shaped ones are translated, and answers translated back.
+ */
+import type { ChatChunk, ChatRequest, FinishReason, Usage } from '../../chat.ts';
+import { ProxyError } from '../../errors.ts';
+import type { Provider, ProviderHealth } from '../provider.ts';
+import { postJson, readJson, sseEvents, type SseEvent } from '../upstream.ts';
+import { encodeMessages } from './encode.ts';
+
+export interface AnthropicProviderOptions {
+  name: string;
+  baseUrl: string;
+  apiKey?: string;
+  headers?: Record<string, string>;
+  models: string[];
+  timeoutMs: number;
+  idleTimeoutMs: number;
+}
+
+const finishReasons: Record<string, FinishReason> = { end_turn: 'stop', stop_sequence: 'stop', max_tokens: 'length', tool_use: 'tool_calls', refusal: 'content_filter', pause_turn: 'stop' };
+
+interface AnthropicUsage {
+  input_tokens?: number;
+  output_tokens?: number;
+  cache_read_input_tokens?: number | null;
+  cache_creation_input_tokens?: number | null;
+}
+
+/** Anthropic counts cache reads and writes apart from input_tokens; ours are inclusive. */
+export function usageFromAnthropic(u: AnthropicUsage | undefined): Usage {
+  const cacheRead = u?.cache_read_input_tokens ?? 0;
+  const cacheWrite = u?.cache_creation_input_tokens ?? 0;
+  return {
+    inputTokens: (u?.input_tokens ?? 0) + cacheRead + cacheWrite,
+    outputTokens: u?.output_tokens ?? 0,
+    ...(cacheRead ? { cachedInputTokens: cacheRead } : {}),
+    ...(cacheWrite ? { cacheWriteTokens: cacheWrite } : {}),
+  };
+}
+
+export class AnthropicProvider implements Provider {
+  readonly kind = 'anthropic';
+  readonly name: string;
+
+  constructor(private readonly options: AnthropicProviderOptions) {
+    this.name = options.name;
+  }
+
+  models(): string[] {
+    return this.options.models;
+  }
+
+  health(): ProviderHealth {
+    return { state: 'ready' };
+  }
+
+  async *chat(request: ChatRequest, model: string, signal: AbortSignal): AsyncGenerator<ChatChunk> {
+    const body = request.source?.api === 'anthropic' ? { ...request.source.body, model, stream: request.stream } : encodeMessages(request, model);
+    const response = await postJson({
+      provider: this.name,
+      url: `${this.options.baseUrl.replace(/\/+$/, '')}/v1/messages`,
+      headers: { ...(this.options.apiKey ? { 'x-api-key': this.options.apiKey } : {}), 'anthropic-version': '2023-06-01', ...this.options.headers },
+      body,
+      signal,
+      timeoutMs: this.options.timeoutMs,
+    });
+    if (!request.stream) {
+      yield* this.fromJson(await readJson(this.name, response), model);
+      return;
+    }
+    yield* this.fromStream(sseEvents(this.name, response, this.options.idleTimeoutMs), model);
+  }
+
+  private *fromJson(json: Record<string, unknown>, model: string): Generator<ChatChunk> {
+    const content = json.content as { type: string; text?: string; id?: string; name?: string; input?: unknown }[] | undefined;
+    if (!Array.isArray(content)) throw new ProxyError('upstream', `${this.name} sent a message without content`);
+    yield { type: 'start', id: String(json.id ?? 'msg_tokenwise'), model: String(json.model ?? model) };
+    let tools = 0;
+    for (const block of content) {
+      if (block.type === 'text' && block.text) yield { type: 'text', text: block.text };
+      if (block.type === 'tool_use') {
+        const index = tools++;
+        yield { type: 'tool_call', index, id: block.id!, name: block.name! };
+        yield { type: 'tool_arguments', index, arguments: JSON.stringify(block.input ?? {}) };
+      }
+    }
+    yield { type: 'done', finishReason: finishReasons[String(json.stop_reason)] ?? 'stop', ...(json.stop_sequence ? { stopSequence: String(json.stop_sequence) } : {}), usage: usageFromAnthropic(json.usage as AnthropicUsage) };
+  }
+
+  private async *fromStream(events: AsyncIterable<SseEvent>, model: string): AsyncGenerator<ChatChunk> {
+    let usage: AnthropicUsage = {};
+    let finishReason: FinishReason = 'stop';
+    let stopSequence: string | undefined;
+    let tools = 0;
+    const toolIndexOfBlock = new Map<number, number>();
+    for await (const event of events) {
+      let data: Record<string, any>;
+      try {
+        data = JSON.parse(event.data);
+      } catch {
+        throw new ProxyError('upstream', `${this.name} sent a stream event that is not JSON`);
+      }
+      switch (data.type) {
+        case 'message_start':
+          usage = { ...data.message?.usage };
+          yield { type: 'start', id: data.message?.id ?? 'msg_tokenwise', model: data.message?.model ?? model, inputTokens: usageFromAnthropic(usage).inputTokens };
+          break;
+        case 'content_block_start':
+          if (data.content_block?.type === 'tool_use') {
+            toolIndexOfBlock.set(data.index, tools);
+            yield { type: 'tool_call', index: tools++, id: data.content_block.id, name: data.content_block.name };
+          }
+          break;
+        case 'content_block_delta':
+          if (data.delta?.type === 'text_delta') yield { type: 'text', text: data.delta.text };
+          else if (data.delta?.type === 'input_json_delta' && data.delta.partial_json) yield { type: 'tool_arguments', index: toolIndexOfBlock.get(data.index) ?? 0, arguments: data.delta.partial_json };
+          break;
+        case 'message_delta':
+          // message_delta carries cumulative counts; newer API versions repeat input and cache counts here too.
+          usage = { ...usage, ...Object.fromEntries(Object.entries(data.usage ?? {}).filter(([, value]) => value !== null)) };
+          finishReason = finishReasons[data.delta?.stop_reason] ?? 'stop';
+          stopSequence = data.delta?.stop_sequence ?? undefined;
+          break;
+        case 'message_stop':
+          yield { type: 'done', finishReason, ...(stopSequence ? { stopSequence } : {}), usage: usageFromAnthropic(usage) };
+          return;
+        case 'error':
+          throw new ProxyError('upstream', `${this.name}: ${data.error?.message ?? 'error mid-stream'}`);
+      }
+    }
+    throw new ProxyError('upstream', `${this.name} stream ended without message_stop`);
+  }
+}

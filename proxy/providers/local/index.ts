@@ -1,0 +1,162 @@
+/**
+ * @module The local tier: one node-llama-cpp model, many parallel sequences. Requests generate concurrently (their
+ * tokens are decoded in one batch), wait in a bounded queue when every sequence is busy, and stop the moment their
+ * caller disconnects.
+ */
+import { randomUUID } from 'node:crypto';
+import type { LlamaContextSequence, LlamaGrammar } from 'node-llama-cpp';
+import type { ChatChunk, ChatRequest, FinishReason } from '../../chat.ts';
+import type { Config } from '../../config/schema.ts';
+import { ProxyError } from '../../errors.ts';
+import type { Provider, ProviderHealth } from '../provider.ts';
+import { ChunkQueue } from './chunk-queue.ts';
+import { toChatHistory, toFunctions } from './history.ts';
+import { loadRuntime, resolveModelPath, type DownloadProgress, type LocalRuntime } from './runtime.ts';
+import { SequencePool } from './sequence-pool.ts';
+
+/** Small models wander at the APIs' default temperature of 1. */
+const DEFAULT_TEMPERATURE = 0.7;
+
+export interface LocalProviderEvents {
+  onDownloadProgress?: (progress: DownloadProgress) => void;
+  onStateChange?: (health: ProviderHealth) => void;
+}
+
+export class LocalProvider implements Provider {
+  readonly kind = 'local';
+  readonly name = 'local';
+  private state: ProviderHealth = { state: 'loading' };
+  private runtime: LocalRuntime | undefined;
+  private pool: SequencePool<LlamaContextSequence> | undefined;
+  private ready: Promise<void> | undefined;
+  private readonly closing = new AbortController();
+
+  constructor(private readonly config: Config['local'], private readonly events: LocalProviderEvents = {}) {}
+
+  /** Starts resolving, downloading and loading the model in the background; never throws (see `health()`). */
+  start(): Promise<void> {
+    this.ready ??= this.load();
+    return this.ready;
+  }
+
+  health(): ProviderHealth & { model?: string; active?: number; queued?: number } {
+    return { ...this.state, ...(this.runtime ? { model: this.runtime.modelName } : {}), ...(this.pool ? { active: this.pool.stats.active, queued: this.pool.stats.queued } : {}) };
+  }
+
+  get stats() {
+    return this.pool?.stats ?? { active: 0, queued: 0, peakActive: 0 };
+  }
+
+  models(): string[] {
+    return ['local'];
+  }
+
+  async *chat(request: ChatRequest, _model: string, signal: AbortSignal): AsyncGenerator<ChatChunk> {
+    const runtime = await this.whenReady();
+    const sequence = await this.pool!.acquire(signal);
+    try {
+      yield* this.generate(runtime, sequence, request, signal);
+    } finally {
+      this.pool!.release(sequence);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closing.abort();
+    await this.ready;
+    await this.runtime?.context.dispose();
+    await this.runtime?.model.dispose();
+    await this.runtime?.llama.dispose();
+  }
+
+  private async load(): Promise<void> {
+    try {
+      const modelPath = await resolveModelPath(this.config, (progress) => {
+        this.setState({ state: 'downloading', progress: progress.totalBytes ? progress.downloadedBytes / progress.totalBytes : 0, detail: `downloading ${this.config.model}` });
+        this.events.onDownloadProgress?.(progress);
+      }, this.closing.signal);
+      this.setState({ state: 'loading', detail: `loading ${modelPath}` });
+      this.runtime = await loadRuntime(this.config, modelPath);
+      const sequences = Array.from({ length: this.config.parallel }, () => this.runtime!.context.getSequence());
+      this.pool = new SequencePool(sequences, this.config.queueSize);
+      this.setState({ state: 'ready' });
+    } catch (error) {
+      this.setState({ state: 'unavailable', detail: (error as Error).message });
+    }
+  }
+
+  private setState(state: ProviderHealth): void {
+    this.state = state;
+    this.events.onStateChange?.(state);
+  }
+
+  /** Waits out a load in progress; a download in progress or a failed load is a 503 that says why. */
+  private async whenReady(): Promise<LocalRuntime> {
+    if (this.state.state === 'loading') await this.start();
+    if (this.runtime && this.state.state === 'ready') return this.runtime;
+    const percent = this.state.progress !== undefined ? ` (${Math.floor(this.state.progress * 100)}%)` : '';
+    throw new ProxyError('overloaded', `the local model is ${this.state.state}${percent}${this.state.detail ? `: ${this.state.detail}` : ''}`, {
+      retryAfterSeconds: this.state.state === 'downloading' ? 30 : undefined,
+      code: 'local_model_unavailable',
+    });
+  }
+
+  private async *generate(runtime: LocalRuntime, sequence: LlamaContextSequence, request: ChatRequest, signal: AbortSignal): AsyncGenerator<ChatChunk> {
+    const { LlamaChat } = await import('node-llama-cpp');
+    const chat = new LlamaChat({ contextSequence: sequence, autoDisposeSequence: false });
+    try {
+      const history = toChatHistory(request.messages);
+      const grammar = await this.grammarFor(runtime, request);
+      const functions = grammar || request.toolChoice === 'none' ? undefined : toFunctions(request.tools, typeof request.toolChoice === 'object' ? request.toolChoice.name : undefined);
+      const inputTokens = chat.chatWrapper.generateContextState({ chatHistory: history, availableFunctions: functions }).contextText.tokenize(runtime.model.tokenizer).length;
+      const room = runtime.contextSize - inputTokens;
+      if (room <= 0) {
+        throw new ProxyError('invalid_request', `the request needs ${inputTokens} tokens but the local model's context holds ${runtime.contextSize}`, { code: 'context_length_exceeded', param: 'messages' });
+      }
+      const maxTokens = Math.min(request.maxTokens ?? room, room);
+
+      const id = `chatcmpl-${randomUUID()}`;
+      yield { type: 'start', id, model: runtime.modelName, inputTokens };
+      const queue = new ChunkQueue<ChatChunk>();
+      let outputTokens = 0;
+      const generation = chat.generateResponse(history, {
+        maxTokens,
+        temperature: request.temperature ?? DEFAULT_TEMPERATURE,
+        ...(request.topP !== undefined ? { topP: request.topP } : {}),
+        ...(request.seed !== undefined ? { seed: request.seed } : {}),
+        ...(request.stop ? { customStopTriggers: request.stop } : {}),
+        ...(grammar ? { grammar } : functions ? { functions, documentFunctionParams: true, maxParallelFunctionCalls: request.parallelToolCalls === false ? 1 : undefined } : {}),
+        signal,
+        stopOnAbortSignal: false,
+        onTextChunk: (text) => queue.push({ type: 'text', text }),
+        onToken: (tokens) => (outputTokens += tokens.length),
+      });
+      generation.then(() => queue.end(), (error) => queue.end(error));
+      yield* queue;
+      const result = await generation;
+
+      const toolCalls = result.functionCalls ?? [];
+      for (const [index, call] of toolCalls.entries()) {
+        yield { type: 'tool_call', index, id: `call_${randomUUID().replaceAll('-', '').slice(0, 24)}`, name: call.functionName };
+        yield { type: 'tool_arguments', index, arguments: JSON.stringify(call.params ?? {}) };
+      }
+      const stop = result.metadata;
+      const finishReason: FinishReason = toolCalls.length ? 'tool_calls' : stop.stopReason === 'maxTokens' ? 'length' : 'stop';
+      const stopSequence = stop.stopReason === 'customStopTrigger' ? stop.customStopTrigger.filter((t) => typeof t === 'string').join('') : undefined;
+      yield { type: 'done', finishReason, ...(stopSequence ? { stopSequence } : {}), usage: { inputTokens, outputTokens } };
+    } finally {
+      chat.dispose({ disposeSequence: false });
+    }
+  }
+
+  private async grammarFor(runtime: LocalRuntime, request: ChatRequest): Promise<LlamaGrammar | undefined> {
+    const format = request.responseFormat;
+    if (!format || format.type === 'text') return undefined;
+    if (format.type === 'json_object') return runtime.llama.getGrammarFor('json');
+    try {
+      return await runtime.llama.createGrammarForJsonSchema(format.schema as never);
+    } catch (error) {
+      throw new ProxyError('invalid_request', `response_format.json_schema: the local model cannot follow this schema (${(error as Error).message})`, { param: 'response_format' });
+    }
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * @module Loads the local model: resolves (and if needed downloads) the GGUF file, starts llama.cpp on the chosen
+ * GPU backend from prebuilt binaries only — never a source build — and opens one context with parallel sequences.
+ */
+import path from 'node:path';
+import type { Llama, LlamaContext, LlamaModel } from 'node-llama-cpp';
+import type { Config } from '../../config/schema.ts';
+
+export interface LocalRuntime {
+  llama: Llama;
+  model: LlamaModel;
+  context: LlamaContext;
+  /** Tokens each sequence can hold. */
+  contextSize: number;
+  /** The model's name as reported to callers (the file name without `.gguf`). */
+  modelName: string;
+  modelPath: string;
+}
+
+export interface DownloadProgress {
+  downloadedBytes: number;
+  totalBytes: number;
+}
+
+/** A local file path, or an `hf:`/URL that must be resolved (and maybe downloaded). */
+export function isRemoteModel(model: string): boolean {
+  return /^(hf:|huggingface:|https?:\/\/)/i.test(model);
+}
+
+/** Finds the model file, downloading it into `modelsDir` when allowed; throws a plain-words Error otherwise. */
+export async function resolveModelPath(local: Config['local'], onProgress: (p: DownloadProgress) => void, signal?: AbortSignal): Promise<string> {
+  const { resolveModelFile } = await import('node-llama-cpp');
+  if (!isRemoteModel(local.model)) return resolveModelFile(path.resolve(local.model), { download: false });
+  try {
+    return await resolveModelFile(local.model, {
+      directory: local.modelsDir,
+      download: local.download ? 'auto' : false,
+      cli: false,
+      signal,
+      onProgress: ({ downloadedSize, totalSize }) => onProgress({ downloadedBytes: downloadedSize, totalBytes: totalSize }),
+    });
+  } catch (error) {
+    const reason = (error as Error).message;
+    if (!local.download) throw new Error(`${local.model} is not in ${local.modelsDir} and downloads are off (local.download=false): ${reason}`);
+    throw new Error(`cannot download ${local.model} (${reason}). Offline? Set TOKENWISE_LOCAL_MODEL to a .gguf file, or to "off"`);
+  }
+}
+
+/** Starts llama.cpp and loads the model with `parallel` sequences of `contextSize` tokens each. */
+export async function loadRuntime(local: Config['local'], modelPath: string): Promise<LocalRuntime> {
+  const { getLlama, LlamaLogLevel } = await import('node-llama-cpp');
+  const llama = await getLlama({
+    gpu: local.gpu === 'cpu' ? false : local.gpu,
+    build: 'never',
+    progressLogs: false,
+    logLevel: LlamaLogLevel.error,
+    ...(local.threads > 0 ? { maxThreads: local.threads } : {}),
+  });
+  const model = await llama.loadModel({ modelPath });
+  const contextSize = Math.min(local.contextSize, model.trainContextSize);
+  const context = await model.createContext({ contextSize, sequences: local.parallel });
+  return { llama, model, context, contextSize, modelName: path.basename(modelPath).replace(/\.gguf$/i, ''), modelPath };
+}

@@ -1,0 +1,30 @@
+/**
+ * @module The one interface every backend implements: the local llama.cpp model and each cloud API.
+ */
+import type { ChatChunk, ChatRequest } from '../chat.ts';
+
+export type ProviderKind = 'local' | 'openai' | 'anthropic';
+
+export interface ProviderHealth {
+  /** `ready` answers now; `loading`/`downloading` will soon; `unavailable` will not without a fix (see `detail`). */
+  state: 'ready' | 'loading' | 'downloading' | 'unavailable' | 'disabled';
+  detail?: string;
+  /** Download progress, 0–1, while downloading. */
+  progress?: number;
+}
+
+export interface Provider {
+  /** Config name: `local`, `openai`, `anthropic`, or a user-defined provider. */
+  readonly name: string;
+  readonly kind: ProviderKind;
+  /**
+   * Answers one request as a chunk stream. Failures before the first chunk throw a ProxyError (so the caller still
+   * gets a proper HTTP status); a failure after it throws mid-iteration.
+   * @param model the upstream's own name for the model (prefix like `groq/` already removed)
+   */
+  chat(request: ChatRequest, model: string, signal: AbortSignal): AsyncIterable<ChatChunk>;
+  health(): ProviderHealth;
+  /** Models to list in GET /v1/models. */
+  models(): string[];
+  close?(): Promise<void>;
+}

@@ -1,0 +1,99 @@
+/**
+ * @module Assembles the proxy from a Config — providers, model catalog, pipeline, HTTP app — and listens.
+ * The CLI, the VS Code extension and the tests all start it through `startProxy`.
+ */
+import type { AddressInfo } from 'node:net';
+import { createApp } from './api/app.ts';
+import { apiKeyOf } from './config/load.ts';
+import type { Config } from './config/schema.ts';
+import { resolveToken } from './config/token.ts';
+import { Pipeline } from './pipeline.ts';
+import { AnthropicProvider } from './providers/anthropic/index.ts';
+import { LocalProvider, type LocalProviderEvents } from './providers/local/index.ts';
+import { OpenAIProvider } from './providers/openai/index.ts';
+import type { CloudEntry, ModelCatalog } from './router/select.ts';
+
+export const VERSION = '0.1.0';
+
+const officialBaseUrls = new Set(['https://api.openai.com/v1', 'https://api.anthropic.com']);
+
+export interface ProxyOptions extends LocalProviderEvents {
+  env?: NodeJS.ProcessEnv;
+  log?: (line: string) => void;
+}
+
+export interface RunningProxy {
+  url: string;
+  token: string;
+  local?: LocalProvider;
+  catalog: ModelCatalog;
+  close(): Promise<void>;
+}
+
+/** Builds the cloud side of the catalog: one provider per config entry, flagged when it lacks a key. */
+export function cloudCatalog(config: Config, env: NodeJS.ProcessEnv): Map<string, CloudEntry> {
+  const cloud = new Map<string, CloudEntry>();
+  for (const [name, entry] of Object.entries(config.providers)) {
+    const apiKey = apiKeyOf(entry, env);
+    const options = { name, baseUrl: entry.baseUrl, apiKey, headers: entry.headers, models: entry.models, timeoutMs: config.upstream.timeoutMs, idleTimeoutMs: config.upstream.idleTimeoutMs };
+    const provider = entry.kind === 'anthropic' ? new AnthropicProvider(options) : new OpenAIProvider(options);
+    // A key, or a custom base URL (Ollama, vLLM and llama.cpp servers need no key), makes a provider usable.
+    const configured = apiKey !== undefined || !officialBaseUrls.has(entry.baseUrl.replace(/\/+$/, ''));
+    cloud.set(name, {
+      provider,
+      configured,
+      missingKeyHint: entry.apiKeyEnv ? `set ${entry.apiKeyEnv}` : `set providers.${name}.apiKeyEnv`,
+      pattern: entry.modelPattern ? new RegExp(entry.modelPattern) : undefined,
+    });
+  }
+  return cloud;
+}
+
+/** Starts the proxy; resolves once it listens (the local model keeps loading in the background). */
+export async function startProxy(config: Config, options: ProxyOptions = {}): Promise<RunningProxy> {
+  const env = options.env ?? process.env;
+  const log = options.log ?? (() => {});
+  const token = resolveToken(config.token, config.dataDir);
+  const local = config.local.model === 'off' ? undefined : new LocalProvider(config.local, options);
+  const catalog: ModelCatalog = { local, cloud: cloudCatalog(config, env), defaultCloudModel: config.defaultCloudModel };
+  const pipeline = new Pipeline(catalog);
+  const app = createApp({
+    config,
+    token,
+    pipeline,
+    catalog,
+    log,
+    health: () => ({
+      status: 'ok',
+      service: 'tokenwise',
+      version: VERSION,
+      local: local ? local.health() : { state: 'disabled' },
+      providers: Object.fromEntries([...catalog.cloud].map(([name, entry]) => [name, entry.configured ? 'configured' : 'no key'])),
+    }),
+  });
+  void local?.start();
+
+  const server = app.listen(config.port, config.host);
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  // Long generations and long-lived event streams must not be cut by Node's default request timeout.
+  server.requestTimeout = 0;
+  server.keepAliveTimeout = 65_000;
+  const { port } = server.address() as AddressInfo;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  return {
+    url: `http://${host}:${port}`,
+    token,
+    local,
+    catalog,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await local?.close();
+    },
+  };
+}
