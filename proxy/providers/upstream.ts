@@ -20,8 +20,11 @@ export interface UpstreamCall {
 
 /** POSTs JSON; resolves once the status line arrives; throws ProxyError for non-2xx (body read for its message). */
 export function postJson(call: UpstreamCall): Promise<IncomingMessage> {
+  return send(call, Buffer.from(JSON.stringify(call.body)), true);
+}
+
+function send(call: UpstreamCall, payload: Buffer, mayRetry: boolean): Promise<IncomingMessage> {
   const url = new URL(call.url);
-  const payload = Buffer.from(JSON.stringify(call.body));
   const client = url.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
     const request = client.request(url, {
@@ -41,6 +44,9 @@ export function postJson(call: UpstreamCall): Promise<IncomingMessage> {
       clearTimeout(deadline);
       if (error instanceof ProxyError) return reject(error);
       if (call.signal.aborted) return reject(new ProxyError('invalid_request', 'request aborted by the client', { status: 499 }));
+      // A pooled socket the upstream closed while idle fails at once with ECONNRESET; nothing was processed, so one
+      // retry on a fresh socket is safe.
+      if (mayRetry && request.reusedSocket && (error as NodeJS.ErrnoException).code === 'ECONNRESET') return resolve(send(call, payload, false));
       reject(new ProxyError('upstream', `cannot reach ${call.provider} at ${url.origin}: ${(error as NodeJS.ErrnoException).code ?? error.message}`));
     });
     request.end(payload);
