@@ -65,8 +65,8 @@ export const configSchema = z.strictObject({
       gpu: z.enum(['auto', 'cuda', 'vulkan', 'metal', 'cpu']).default('auto'),
       /** CPU threads for generation; 0 lets llama.cpp choose. */
       threads: z.number().int().min(0).default(0),
-      /** Context window of each parallel sequence, in tokens (capped at the model's training context). */
-      contextSize: z.number().int().min(64).default(8192),
+      /** Context window of each parallel sequence, in tokens; unset: 8192, or the model's training context if smaller. */
+      contextSize: z.number().int().min(64).optional(),
       /** Requests generated at once on parallel sequences of the one loaded model (batched decode). */
       parallel: z.number().int().min(1).max(64).default(4),
       /** Requests allowed to wait for a free sequence; beyond that callers get 503 with retry-after. */

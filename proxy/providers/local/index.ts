@@ -43,8 +43,11 @@ export class LocalProvider implements Provider {
     return { ...this.state, ...(this.runtime ? { model: this.runtime.modelName } : {}), ...(this.pool ? { active: this.pool.stats.active, queued: this.pool.stats.queued } : {}) };
   }
 
+  /** Tokens generated since start, for all requests (an aborted request stops adding to it). */
+  private outputTokens = 0;
+
   get stats() {
-    return this.pool?.stats ?? { active: 0, queued: 0, peakActive: 0 };
+    return { ...(this.pool?.stats ?? { active: 0, queued: 0, peakActive: 0 }), outputTokens: this.outputTokens };
   }
 
   models(): string[] {
@@ -103,7 +106,7 @@ export class LocalProvider implements Provider {
 
   private async *generate(runtime: LocalRuntime, sequence: LlamaContextSequence, request: ChatRequest, signal: AbortSignal): AsyncGenerator<ChatChunk> {
     const { LlamaChat } = await import('node-llama-cpp');
-    const chat = new LlamaChat({ contextSequence: sequence, autoDisposeSequence: false });
+    const chat = new LlamaChat({ contextSequence: sequence, chatWrapper: runtime.chatWrapper, autoDisposeSequence: false });
     try {
       const history = toChatHistory(request.messages);
       const grammar = await this.grammarFor(runtime, request);
@@ -129,7 +132,10 @@ export class LocalProvider implements Provider {
         signal,
         stopOnAbortSignal: false,
         onTextChunk: (text) => queue.push({ type: 'text', text }),
-        onToken: (tokens) => (outputTokens += tokens.length),
+        onToken: (tokens) => {
+          outputTokens += tokens.length;
+          this.outputTokens += tokens.length;
+        },
       });
       generation.then(() => queue.end(), (error) => queue.end(error));
       yield* queue;
