@@ -67,6 +67,7 @@ export async function startProxy(config: Config, options: ProxyOptions = {}): Pr
       status: 'ok',
       service: 'tokenwise',
       version: VERSION,
+      pid: process.pid,
       local: local ? local.health() : { state: 'disabled' },
       providers: Object.fromEntries([...catalog.cloud].map(([name, entry]) => [name, entry.configured ? 'configured' : 'no key'])),
     }),

@@ -18,5 +18,6 @@ function findTests(dir) {
 const run = (cmd, args) => spawnSync(cmd, args, { cwd: root, stdio: 'inherit' }).status ?? 1;
 
 if (run(process.execPath, ['esbuild.config.js']) !== 0) process.exit(1);
+if (!only.length && run(process.execPath, ['node_modules/typescript/bin/tsc', '--noEmit', '-p', '.']) !== 0) process.exit(1);
 const files = findTests(path.join(root, 'test')).filter((f) => !only.length || only.some((o) => f.includes(o))).sort();
 process.exit(run(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files]));

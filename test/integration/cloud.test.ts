@@ -246,3 +246,25 @@ test('GET /v1/models lists auto and the configured cloud models', async () => {
   assert.ok(ids.includes('auto') && ids.includes('gpt-4o-mini') && ids.includes('claude-haiku-4-5'));
   assert.ok(!ids.includes('local'), 'local tier is off in this proxy');
 });
+
+test('an upstream that never answers times out as 504; one that goes quiet mid-stream is an error event', async () => {
+  const fs = await import('node:fs');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tokenwise-timeout-'));
+  const configFile = path.join(dir, 'config.json');
+  fs.writeFileSync(configFile, JSON.stringify({ upstream: { timeoutMs: 300, idleTimeoutMs: 300 } }));
+  const impatient = await startTestProxy({ env: { OPENAI_BASE_URL: `${clouds.openai.url}/v1`, OPENAI_API_KEY: 'k', TOKENWISE_CONFIG: configFile } });
+  try {
+    clouds.openai.behave({ kind: 'hang' });
+    await assert.rejects(impatient.openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }), (e: { status: number; message: string }) => e.status === 504 && /did not answer within 300 ms/.test(e.message));
+    clouds.openai.behave({ kind: 'text', text: 'slow and then silent', chunkDelayMs: 1000 });
+    const stream = await impatient.openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], stream: true });
+    await assert.rejects(async () => {
+      for await (const _ of stream);
+    }, /went quiet for 300 ms/);
+  } finally {
+    await impatient.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
