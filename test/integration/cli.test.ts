@@ -54,7 +54,7 @@ test('prints the endpoint and the token on start', () => {
 
 test('the openai SDK gets a streamed and a non-streamed answer from model "local"', async () => {
   const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'cli-token-1', maxRetries: 0 });
-  const whole = await client.chat.completions.create({ model: 'local', messages: [{ role: 'user', content: 'hi' }], max_tokens: 8 });
+  const whole = await client.chat.completions.create({ model: 'local', messages: [{ role: 'user', content: 'hi' }], max_tokens: 8, temperature: 0 });
   assert.equal(whole.usage!.completion_tokens, 8);
   const stream = await client.chat.completions.create({ model: 'local', messages: [{ role: 'user', content: 'hi' }], max_tokens: 8, stream: true });
   let pieces = 0;
