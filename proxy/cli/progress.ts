@@ -9,7 +9,7 @@ function mb(bytes: number): string {
 }
 
 export function createProgressBar(label: string, stream: NodeJS.WriteStream = process.stderr) {
-  let lastPercent = -1;
+  let lastTenth = 0;
   let lastDraw = 0;
   return {
     update(done: number, total: number): void {
@@ -22,8 +22,8 @@ export function createProgressBar(label: string, stream: NodeJS.WriteStream = pr
         const filled = Math.round(fraction * WIDTH);
         stream.write(`\r${label} [${'█'.repeat(filled)}${'░'.repeat(WIDTH - filled)}] ${String(percent).padStart(3)}% ${mb(done)} / ${mb(total)}`);
         if (percent === 100) stream.write('\n');
-      } else if (percent >= lastPercent + 10 || (percent === 100 && lastPercent !== 100)) {
-        lastPercent = percent;
+      } else if (Math.floor(percent / 10) > lastTenth) {
+        lastTenth = Math.floor(percent / 10);
         stream.write(`${label}: ${percent}% (${mb(done)} / ${mb(total)})\n`);
       }
     },

@@ -11,7 +11,7 @@ import { ProxyError } from '../../errors.ts';
 import type { Provider, ProviderHealth } from '../provider.ts';
 import { ChunkQueue } from './chunk-queue.ts';
 import { toChatHistory, toFunctions } from './history.ts';
-import { loadRuntime, resolveModelPath, type DownloadProgress, type LocalRuntime } from './runtime.ts';
+import { isRemoteModel, loadRuntime, resolveModelPath, type DownloadProgress, type LocalRuntime } from './runtime.ts';
 import { SequencePool } from './sequence-pool.ts';
 
 /** Small models wander at the APIs' default temperature of 1. */
@@ -74,6 +74,8 @@ export class LocalProvider implements Provider {
 
   private async load(): Promise<void> {
     try {
+      // Looking up a remote model can take minutes offline (the downloader retries): requests must not wait on it.
+      if (isRemoteModel(this.config.model)) this.setState({ state: 'downloading', progress: 0, detail: `looking up ${this.config.model}` });
       const modelPath = await resolveModelPath(this.config, (progress) => {
         this.setState({ state: 'downloading', progress: progress.totalBytes ? progress.downloadedBytes / progress.totalBytes : 0, detail: `downloading ${this.config.model}` });
         this.events.onDownloadProgress?.(progress);

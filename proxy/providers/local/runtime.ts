@@ -37,14 +37,18 @@ export async function resolveModelPath(local: Config['local'], onProgress: (p: D
   const { resolveModelFile } = await import('node-llama-cpp');
   if (!isRemoteModel(local.model)) return resolveModelFile(path.resolve(local.model), { download: false });
   try {
-    return await resolveModelFile(local.model, {
+    const modelPath = await resolveModelFile(local.model, {
       directory: local.modelsDir,
       download: local.download ? 'auto' : false,
       cli: false,
       signal,
       onProgress: ({ downloadedSize, totalSize }) => onProgress({ downloadedBytes: downloadedSize, totalBytes: totalSize }),
     });
+    // A download cancelled through `signal` resolves (with the path of a file that is not there) rather than throwing.
+    signal?.throwIfAborted();
+    return modelPath;
   } catch (error) {
+    if (signal?.aborted) throw new Error(`the download of ${local.model} was cancelled (the proxy is closing)`);
     const reason = (error as Error).message;
     if (!local.download) throw new Error(`${local.model} is not in ${local.modelsDir} and downloads are off (local.download=false): ${reason}`);
     throw new Error(`cannot download ${local.model} (${reason}). Offline? Set TOKENWISE_LOCAL_MODEL to a .gguf file, or to "off"`);
