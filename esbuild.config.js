@@ -13,7 +13,8 @@ const builds = [
     platform: 'node',
     format: 'esm',
     target: 'node20',
-    external: ['node-llama-cpp'],
+    // node-sqlite3-wasm finds its .wasm beside its own file.
+    external: ['node-llama-cpp', 'node-sqlite3-wasm'],
     // express and friends are CommonJS and call require() at run time.
     banner: { js: "import { createRequire as __twCreateRequire } from 'node:module'; const require = __twCreateRequire(import.meta.url);" },
   },

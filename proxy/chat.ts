@@ -77,6 +77,8 @@ export interface Usage {
   cachedInputTokens?: number;
   /** Input tokens written to the provider's prompt cache (part of inputTokens). */
   cacheWriteTokens?: number;
+  /** Of the cache writes, those kept for an hour (Anthropic bills them higher; part of cacheWriteTokens). */
+  cacheWrite1hTokens?: number;
   /** Output tokens spent on hidden reasoning (part of outputTokens). */
   reasoningTokens?: number;
 }

@@ -12,6 +12,7 @@ import { AnthropicProvider } from './providers/anthropic/index.ts';
 import { LocalProvider, type LocalProviderEvents } from './providers/local/index.ts';
 import { OpenAIProvider } from './providers/openai/index.ts';
 import type { CloudEntry, ModelCatalog } from './router/select.ts';
+import { UsageRecorder } from './usage/index.ts';
 
 export const VERSION = '0.1.0';
 
@@ -27,6 +28,7 @@ export interface RunningProxy {
   token: string;
   local?: LocalProvider;
   catalog: ModelCatalog;
+  usage: UsageRecorder;
   close(): Promise<void>;
 }
 
@@ -56,13 +58,15 @@ export async function startProxy(config: Config, options: ProxyOptions = {}): Pr
   const token = resolveToken(config.token, config.dataDir);
   const local = config.local.model === 'off' ? undefined : new LocalProvider(config.local, options);
   const catalog: ModelCatalog = { local, cloud: cloudCatalog(config, env), defaultCloudModel: config.defaultCloudModel };
-  const pipeline = new Pipeline(catalog);
+  const usage = new UsageRecorder({ config, localQueue: () => local?.stats ?? { active: 0, queued: 0 }, log });
+  const pipeline = new Pipeline(catalog, usage);
   const app = createApp({
     config,
     token,
     pipeline,
     catalog,
     log,
+    usage,
     health: () => ({
       status: 'ok',
       service: 'tokenwise',
@@ -89,11 +93,13 @@ export async function startProxy(config: Config, options: ProxyOptions = {}): Pr
     token,
     local,
     catalog,
+    usage,
     async close() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      usage.close();
       await local?.close();
     },
   };

@@ -13,6 +13,8 @@ import type { Pipeline } from '../pipeline.ts';
 import type { ModelCatalog } from '../router/select.ts';
 import { parseMessagesRequest } from './anthropic/messages-request.ts';
 import { errorBody, toProxyError, type WireApi } from './errors.ts';
+import type { UsageRecorder } from '../usage/index.ts';
+import { usageRoutes } from './control.ts';
 import { checkOrigin, checkToken } from './guard.ts';
 import { modelList } from './models.ts';
 import { parseChatCompletionRequest } from './openai/chat-request.ts';
@@ -25,6 +27,7 @@ export interface AppDeps {
   catalog: ModelCatalog;
   /** The body of GET /tokenwise/health. */
   health: () => Record<string, unknown>;
+  usage?: UsageRecorder;
   log?: (line: string) => void;
 }
 
@@ -48,10 +51,12 @@ export function createApp(deps: AppDeps): express.Express {
     res.json(deps.health());
   });
 
-  app.use('/v1', function requireToken(req: Request, _res: Response, next: NextFunction) {
+  // Spending money (/v1) and reading usage need the token; health and metrics are for supervisors and scrapers.
+  app.use(['/v1', '/tokenwise/usage', '/tokenwise/events'], function requireToken(req: Request, _res: Response, next: NextFunction) {
     checkToken(req.headers, deps.token);
     next();
   });
+  if (deps.usage) app.use(usageRoutes({ usage: deps.usage }));
   // Any content type: some clients omit it, and a clear JSON error beats a silent empty body.
   const json = express.json({ limit: deps.config.maxBodyBytes, type: () => true, strict: false });
 

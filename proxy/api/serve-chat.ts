@@ -9,6 +9,7 @@ import { messageJson, MessageStream } from './anthropic/messages-response.ts';
 import { errorBody, toProxyError, type WireApi } from './errors.ts';
 import { chatCompletionJson, ChatCompletionStream } from './openai/chat-response.ts';
 import { startEventStream } from './sse.ts';
+import { clientName } from '../usage/client.ts';
 
 export interface ServeChatDeps {
   pipeline: Pipeline;
@@ -22,19 +23,19 @@ export async function serveChat(api: WireApi, request: ChatRequest, req: Request
     if (!res.writableFinished) controller.abort();
   });
 
-  const result = await deps.pipeline.run(request, { signal: controller.signal });
+  const result = await deps.pipeline.run(request, { signal: controller.signal, client: clientName(req.headers), api, arrived });
   res.setHeader('x-tokenwise-route', result.decision.target);
   res.setHeader('x-tokenwise-reason', result.decision.reason);
   res.setHeader('x-tokenwise-cache', 'miss');
 
   if (!request.stream) {
     const response = await collect(replay(result));
-    res.setHeader('x-tokenwise-overhead-ms', overhead(arrived, result));
+    res.setHeader('x-tokenwise-overhead-ms', result.overheadMs().toFixed(2));
     res.json(api === 'openai' ? chatCompletionJson(response) : messageJson(response));
     return;
   }
 
-  res.setHeader('x-tokenwise-overhead-ms', overhead(arrived, result));
+  res.setHeader('x-tokenwise-overhead-ms', result.overheadMs().toFixed(2));
   startEventStream(res);
   const writer = api === 'openai' ? new ChatCompletionStream(res, request.streamUsage ?? false) : new MessageStream(res);
   try {
@@ -60,8 +61,4 @@ async function* replay(result: PipelineResult): AsyncGenerator<ChatChunk> {
   } finally {
     await result.rest.return?.();
   }
-}
-
-function overhead(arrived: number, result: PipelineResult): string {
-  return Math.max(0, performance.now() - arrived - result.providerMs()).toFixed(2);
 }

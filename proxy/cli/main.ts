@@ -6,6 +6,7 @@ import { resolveToken } from '../config/token.ts';
 import { startProxy, VERSION } from '../server.ts';
 import { parseArgs, type ParsedArgs } from './args.ts';
 import { createProgressBar } from './progress.ts';
+import { usageCommand, UsageError } from './usage.ts';
 
 const usage = `tokenwise ${VERSION} — a local proxy that cuts what you pay for LLM calls
 
@@ -13,6 +14,8 @@ Usage:
   tokenwise serve [--port N] [--host H] [--local-model PATH|hf:URI|off] [--threads N] [--gpu auto|cuda|vulkan|metal|cpu]
                   [--parallel N] [--context-size N] [--queue-size N] [--data-dir DIR] [--token T] [--no-download]
                   [--config FILE]
+  tokenwise usage [--since 7d] [--until T] [--group-by day|hour|model|route|client|provider] [--json|--csv]
+                           tokens, dollars and savings from the ledger
   tokenwise token          print the local token callers must send
   tokenwise --version
 
@@ -51,6 +54,14 @@ async function serve(args: ParsedArgs): Promise<void> {
   process.once('SIGTERM', () => void stop('SIGTERM'));
 }
 
+function pick(flags: Record<string, string | boolean>, names: string[]): Record<string, string | boolean> {
+  return Object.fromEntries(Object.entries(flags).filter(([name]) => names.includes(name)));
+}
+
+function str(value: string | boolean | undefined): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
 async function main(argv: string[]): Promise<void> {
   const args = parseArgs(argv);
   if (args.flags.version) {
@@ -60,6 +71,12 @@ async function main(argv: string[]): Promise<void> {
   switch (args.command) {
     case 'serve':
       return serve(args);
+    case 'usage': {
+      const config = loadConfig({ flags: pick(args.flags, ['config', 'port', 'host', 'data-dir', 'token']) });
+      const format = args.flags.json ? 'json' : args.flags.csv ? 'csv' : 'table';
+      process.stdout.write(await usageCommand(config, { since: str(args.flags.since), until: str(args.flags.until), groupBy: str(args.flags['group-by']), format }));
+      return;
+    }
     case 'token': {
       const config = loadConfig({ flags: args.flags });
       process.stdout.write(`${resolveToken(config.token, config.dataDir)}\n`);
@@ -76,7 +93,7 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
-  if (error instanceof ConfigError) process.stderr.write(`${error.message}\n`);
+  if (error instanceof ConfigError || error instanceof UsageError) process.stderr.write(`${error.message}\n`);
   else if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') process.stderr.write(`port already in use: ${(error as Error).message}\n`);
   else process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
   process.exit(1);

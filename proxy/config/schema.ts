@@ -78,6 +78,24 @@ export const configSchema = z.strictObject({
   providers: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'provider names are lowercase words'), cloudProvider).prefault({}),
   /** The cloud model `auto` falls back to when the local tier cannot answer. */
   defaultCloudModel: z.string().min(1).default('gpt-4o-mini'),
+  usage: z
+    .strictObject({
+      /** What `auto` and `local` requests are measured against (a premium cloud model). */
+      premiumModel: z.string().min(1).default('gpt-4o'),
+      /** One fixed baseline for every request; unset: the model the client named. */
+      baselineModel: z.string().min(1).optional(),
+      /** Dollars per hour of local generation; 0 treats the local GPU as already paid for. */
+      localCostPerHour: z.number().min(0).default(0),
+      /** Prices for models genai-prices does not know (private deployments), in $ per million tokens. */
+      priceOverrides: z
+        .record(z.string(), z.strictObject({ inputMtok: z.number().min(0), outputMtok: z.number().min(0), cacheReadMtok: z.number().min(0).optional(), cacheWriteMtok: z.number().min(0).optional() }))
+        .default({}),
+      /** Longest time a finished request waits in memory before it is committed to the ledger. */
+      flushIntervalMs: z.number().int().min(10).max(1000).default(500),
+      /** Records older than this are deleted; 0 keeps everything. */
+      retentionDays: z.number().int().min(0).default(90),
+    })
+    .prefault({}),
   upstream: z
     .strictObject({
       /** Time allowed for an upstream to start answering. */

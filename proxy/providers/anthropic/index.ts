@@ -25,6 +25,7 @@ interface AnthropicUsage {
   output_tokens?: number;
   cache_read_input_tokens?: number | null;
   cache_creation_input_tokens?: number | null;
+  cache_creation?: { ephemeral_1h_input_tokens?: number } | null;
 }
 
 /** Anthropic counts cache reads and writes apart from input_tokens; ours are inclusive. */
@@ -36,6 +37,7 @@ export function usageFromAnthropic(u: AnthropicUsage | undefined): Usage {
     outputTokens: u?.output_tokens ?? 0,
     ...(cacheRead ? { cachedInputTokens: cacheRead } : {}),
     ...(cacheWrite ? { cacheWriteTokens: cacheWrite } : {}),
+    ...(u?.cache_creation?.ephemeral_1h_input_tokens ? { cacheWrite1hTokens: u.cache_creation.ephemeral_1h_input_tokens } : {}),
   };
 }
 

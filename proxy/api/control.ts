@@ -1,0 +1,64 @@
+/**
+ * @module Control endpoints: usage totals (GET /tokenwise/usage), the live feed (GET /tokenwise/events, SSE with
+ * Last-Event-ID replay) and Prometheus metrics (GET /metrics).
+ */
+import type { Request, Response, Router } from 'express';
+import express from 'express';
+import { badRequest } from '../errors.ts';
+import type { UsageRecorder } from '../usage/index.ts';
+import { GROUP_BYS, parseTime, type GroupBy } from '../usage/summary.ts';
+import { startEventStream, writeEvent } from './sse.ts';
+
+export interface ControlOptions {
+  usage: UsageRecorder;
+  /** How often the live feed sends today's totals. */
+  totalsIntervalMs?: number;
+}
+
+function startOfToday(now = new Date()): number {
+  return new Date(now.getFullYear(), now.getMonth(), now.getDate()).getTime();
+}
+
+function timeParam(value: unknown, name: string, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  try {
+    return parseTime(String(value));
+  } catch (error) {
+    throw badRequest(`${name}: ${(error as Error).message}`, name);
+  }
+}
+
+export function usageRoutes({ usage, totalsIntervalMs = 5_000 }: ControlOptions): Router {
+  const router = express.Router();
+
+  router.get('/tokenwise/usage', (req: Request, res: Response) => {
+    const since = timeParam(req.query.since, 'since', 0);
+    const until = timeParam(req.query.until, 'until', Date.now() + 1);
+    const groupBy = req.query.groupBy as string | undefined;
+    if (groupBy !== undefined && !GROUP_BYS.includes(groupBy as GroupBy)) throw badRequest(`groupBy: expected one of ${GROUP_BYS.join(', ')}`, 'groupBy');
+    res.json(usage.summary(since, until, groupBy as GroupBy | undefined));
+  });
+
+  router.get('/tokenwise/events', (req: Request, res: Response) => {
+    const lastId = Number(req.headers['last-event-id'] ?? req.query.lastEventId ?? NaN);
+    startEventStream(res);
+    res.write('retry: 2000\n\n');
+    const send = (event: { id: number }) => res.write(`id: ${event.id}\nevent: request\ndata: ${JSON.stringify(event)}\n\n`);
+    if (Number.isFinite(lastId)) for (const event of usage.live.since(lastId)) send(event);
+    const sendTotals = () => writeEvent(res, 'totals', usage.summary(startOfToday(), Date.now() + 1).totals);
+    sendTotals();
+    const unsubscribe = usage.live.subscribe(send);
+    const timer = setInterval(sendTotals, totalsIntervalMs);
+    res.on('close', () => {
+      unsubscribe();
+      clearInterval(timer);
+    });
+  });
+
+  router.get('/metrics', async (_req: Request, res: Response) => {
+    res.setHeader('content-type', usage.metrics.registry.contentType);
+    res.end(await usage.metrics.registry.metrics());
+  });
+
+  return router;
+}

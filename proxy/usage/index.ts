@@ -1,0 +1,66 @@
+/**
+ * @module Records finished requests. `record()` is all the request path pays for (a push); pricing, the SQLite
+ * write queue, the live feed and the metrics run just after, in one batch per event-loop turn.
+ */
+import type { Config } from '../config/schema.ts';
+import { Ledger } from './ledger.ts';
+import { LiveFeed, toRequestEvent } from './live.ts';
+import { UsageMetrics } from './metrics.ts';
+import { Pricing } from './pricing.ts';
+import { priceRequest, type FinishedRequest, type UsageRecord } from './record.ts';
+import { summarize, type GroupBy, type UsageSummary } from './summary.ts';
+
+export interface UsageRecorderOptions {
+  config: Config;
+  /** Local queue state for the metrics. */
+  localQueue: () => { active: number; queued: number };
+  log?: (line: string) => void;
+}
+
+export class UsageRecorder {
+  readonly ledger: Ledger;
+  readonly live = new LiveFeed();
+  readonly metrics: UsageMetrics;
+  private readonly pricing: Pricing;
+  private batch: FinishedRequest[] = [];
+  private scheduled = false;
+
+  constructor(private readonly options: UsageRecorderOptions) {
+    const { usage, dataDir } = options.config;
+    this.ledger = new Ledger({ file: `${dataDir}/tokenwise.db`, flushIntervalMs: usage.flushIntervalMs, retentionDays: usage.retentionDays, log: options.log });
+    this.pricing = new Pricing({ overrides: usage.priceOverrides, localCostPerHour: usage.localCostPerHour }, options.log);
+    this.metrics = new UsageMetrics(options.localQueue);
+  }
+
+  record(finished: FinishedRequest): void {
+    this.batch.push(finished);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.drain());
+  }
+
+  /** Totals from the ledger, including everything recorded so far. */
+  summary(since: number, until: number, groupBy?: GroupBy): UsageSummary {
+    this.drain();
+    this.ledger.flush();
+    return summarize(this.ledger.db, since, until, groupBy);
+  }
+
+  close(): void {
+    this.drain();
+    this.ledger.close();
+  }
+
+  private drain(): void {
+    this.scheduled = false;
+    const batch = this.batch;
+    this.batch = [];
+    const { usage } = this.options.config;
+    for (const finished of batch) {
+      const record: UsageRecord = priceRequest(this.ledger.allocateId(), finished, this.pricing, usage);
+      this.ledger.append(record);
+      this.live.publish(toRequestEvent(record));
+      this.metrics.observe(record);
+    }
+  }
+}

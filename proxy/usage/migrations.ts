@@ -1,0 +1,40 @@
+/**
+ * @module The ledger's schema, one migration per version (SQLite `user_version`). Never edit a shipped migration:
+ * append a new one.
+ */
+export const migrations: string[] = [
+  `CREATE TABLE requests (
+    id INTEGER PRIMARY KEY,
+    time INTEGER NOT NULL,
+    client TEXT NOT NULL,
+    api TEXT NOT NULL,
+    model_asked TEXT NOT NULL,
+    model_used TEXT NOT NULL,
+    provider TEXT NOT NULL,
+    route TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    cache TEXT NOT NULL,
+    stream INTEGER NOT NULL,
+    status INTEGER NOT NULL,
+    error TEXT,
+    input_tokens INTEGER NOT NULL,
+    output_tokens INTEGER NOT NULL,
+    cached_tokens INTEGER NOT NULL,
+    cache_write_tokens INTEGER NOT NULL,
+    reasoning_tokens INTEGER NOT NULL,
+    tokens_estimated INTEGER NOT NULL,
+    original_input_tokens INTEGER NOT NULL,
+    cost_usd REAL,
+    baseline_model TEXT NOT NULL,
+    baseline_cost_usd REAL,
+    saved_cache REAL NOT NULL,
+    saved_coalescing REAL NOT NULL,
+    saved_routing REAL NOT NULL,
+    saved_trimming REAL NOT NULL,
+    saved_prompt_cache REAL NOT NULL,
+    latency_ms REAL NOT NULL,
+    first_chunk_ms REAL,
+    overhead_ms REAL NOT NULL
+  );
+  CREATE INDEX requests_time ON requests (time);`,
+];

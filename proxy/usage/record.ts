@@ -1,0 +1,90 @@
+/**
+ * @module One finished request, as the ledger, the live feed and the metrics see it: tokens, dollars, what the
+ * baseline model would have cost, and the saving split by lever.
+ */
+import type { Usage } from '../chat.ts';
+import type { Pricing, Provider } from './pricing.ts';
+
+export const LEVERS = ['cache', 'coalescing', 'routing', 'trimming', 'promptCache'] as const;
+export type Lever = (typeof LEVERS)[number];
+
+/** What the pipeline knows when a request ends; cheap to build on the hot path (pricing comes later). */
+export interface FinishedRequest {
+  /** Completion time, ms since the epoch. */
+  time: number;
+  client: string;
+  api: 'openai' | 'anthropic';
+  modelAsked: string;
+  modelUsed: string;
+  provider: string;
+  providerKind: Provider;
+  route: 'local' | 'cloud';
+  reason: string;
+  cache: 'miss' | 'exact' | 'semantic' | 'coalesced';
+  stream: boolean;
+  /** HTTP status the caller got (or would have: 499 when it left). */
+  status: number;
+  error?: string;
+  usage: Usage;
+  /** Tokens were counted by the proxy, not reported by the provider. */
+  tokensEstimated: boolean;
+  /** Input tokens before any trimming (the baseline pays for these). */
+  originalInputTokens: number;
+  latencyMs: number;
+  /** Time to the first answer chunk. */
+  firstChunkMs?: number;
+  overheadMs: number;
+  /** Time spent generating on the local model (for $/hour pricing). */
+  generationMs: number;
+}
+
+export interface UsageRecord extends FinishedRequest {
+  id: number;
+  costUsd: number | null;
+  baselineModel: string;
+  baselineCostUsd: number | null;
+  savedUsd: Record<Lever, number>;
+}
+
+export interface BaselineOptions {
+  /** A fixed baseline for every request; unset: the model the client named, or `premiumModel` for auto/local. */
+  baselineModel?: string;
+  premiumModel: string;
+}
+
+/** The model a request is measured against. */
+export function baselineModelFor(modelAsked: string, options: BaselineOptions): string {
+  if (options.baselineModel) return options.baselineModel;
+  return modelAsked === 'auto' || modelAsked === 'local' ? options.premiumModel : modelAsked.replace(/^[a-z0-9_-]+\//, '');
+}
+
+function kindOfBaseline(model: string): Provider {
+  return /^claude-/.test(model) ? 'anthropic' : /^(gpt-|o[1-9]|chatgpt-)/.test(model) ? 'openai' : model;
+}
+
+/**
+ * Prices a finished request and splits the saving: the baseline pays full input price for the untrimmed prompt;
+ * `promptCache` is what cache reads/writes changed on the model used; `routing` is the rest of the gap between the
+ * baseline and the model used. Levers not yet built record 0.
+ */
+export function priceRequest(id: number, finished: FinishedRequest, pricing: Pricing, options: BaselineOptions): UsageRecord {
+  const { usage } = finished;
+  const costUsd = finished.status >= 400 && !usage.outputTokens && !usage.inputTokens ? 0 : pricing.cost(finished.modelUsed, finished.providerKind, usage, finished.generationMs);
+  const baselineModel = baselineModelFor(finished.modelAsked, options);
+  const baselineUsage = { inputTokens: finished.originalInputTokens, outputTokens: usage.outputTokens };
+  const baselineCostUsd = costUsd === 0 && finished.status >= 400 ? 0 : pricing.cost(baselineModel, kindOfBaseline(baselineModel), baselineUsage);
+  const savedUsd: Record<Lever, number> = { cache: 0, coalescing: 0, routing: 0, trimming: 0, promptCache: 0 };
+  if (costUsd !== null && baselineCostUsd !== null) {
+    const uncached = pricing.cost(finished.modelUsed, finished.providerKind, { inputTokens: usage.inputTokens, outputTokens: usage.outputTokens }, finished.generationMs);
+    savedUsd.promptCache = uncached === null ? 0 : uncached - costUsd;
+    savedUsd.routing = baselineCostUsd - costUsd - savedUsd.promptCache;
+  }
+  return { ...finished, id, costUsd, baselineModel, baselineCostUsd, savedUsd };
+}
+
+/** Total saved by all levers. */
+export function totalSaved(record: Pick<UsageRecord, 'savedUsd'>): number {
+  let sum = 0;
+  for (const lever of LEVERS) sum += record.savedUsd[lever];
+  return sum;
+}
