@@ -71,11 +71,13 @@ describe('answers', () => {
   });
 
   test('the anthropic SDK gets local answers, streamed and not', async () => {
-    const message = await tw.anthropic.messages.create({ model: 'local', max_tokens: 10, temperature: 0, system: 'Be brief.', messages: [{ role: 'user', content: 'hi' }] });
+    // This SDK version's types omit `temperature`; the Messages API still takes it.
+    const greedy = { temperature: 0 } as object;
+    const message = await tw.anthropic.messages.create({ model: 'local', max_tokens: 10, ...greedy, system: 'Be brief.', messages: [{ role: 'user', content: 'hi' }] });
     assert.equal(message.stop_reason, 'max_tokens');
     assert.equal(message.usage.output_tokens, 10);
     assert.equal(message.content[0]!.type, 'text');
-    const streamed = await tw.anthropic.messages.stream({ model: 'local', max_tokens: 10, temperature: 0, messages: [{ role: 'user', content: 'hi' }] }).finalMessage();
+    const streamed = await tw.anthropic.messages.stream({ model: 'local', max_tokens: 10, ...greedy, messages: [{ role: 'user', content: 'hi' }] }).finalMessage();
     assert.equal(streamed.usage.output_tokens, 10);
     assert.ok(streamed.content[0]!.type === 'text' && streamed.content[0].text.length > 0);
   });

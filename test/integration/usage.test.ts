@@ -39,7 +39,7 @@ const ask = (model: string, content: string, extra: Record<string, unknown> = {}
 
 test('every finished request is recorded, and the totals are exactly the sum of the records', async () => {
   await tw.openai.chat.completions.create(ask('gpt-4o-mini', 'one'));
-  const stream = await tw.openai.chat.completions.create(ask('gpt-4o-mini', 'two, streamed, no usage asked', { stream: true }));
+  const stream = await tw.openai.chat.completions.create({ ...ask('gpt-4o-mini', 'two, streamed, no usage asked'), stream: true });
   for await (const _ of stream);
   anthropic.behave({ kind: 'echo', usage: { input_tokens: 100, cache_read_input_tokens: 4000, cache_creation_input_tokens: 500 } });
   await tw.anthropic.messages.create({ model: 'claude-haiku-4-5', max_tokens: 50, messages: [{ role: 'user', content: 'three' }] });
