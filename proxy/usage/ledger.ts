@@ -1,7 +1,7 @@
 /**
  * @module The usage ledger: every finished request in SQLite (WebAssembly build, so it loads unchanged in plain Node
- * and in VS Code's extension host). Writes are queued and committed in one transaction per flush interval, off the
- * request path; a crash loses at most that interval, and SQLite's journal keeps the file whole.
+ * and in VS Code's extension host). Records are queued and committed in one transaction per `flush()` (the recorder
+ * calls it every flush interval), off the request path; SQLite's journal keeps the file whole across a crash.
  */
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -31,7 +31,6 @@ function toRow(r: UsageRecord): (string | number | null)[] {
 
 export interface LedgerOptions {
   file: string;
-  flushIntervalMs: number;
   retentionDays: number;
   log?: (line: string) => void;
 }
@@ -40,7 +39,7 @@ export class Ledger {
   readonly db: SqliteDatabase;
   private pending: UsageRecord[] = [];
   private nextId: number;
-  private readonly timer: NodeJS.Timeout;
+  private readonly pruner: NodeJS.Timeout;
   private readonly insert: string;
 
   constructor(private readonly options: LedgerOptions) {
@@ -53,8 +52,8 @@ export class Ledger {
     this.nextId = ((this.db.get('SELECT max(id) AS id FROM requests') as { id: number | null }).id ?? 0) + 1;
     this.insert = `INSERT INTO requests (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`;
     this.prune();
-    this.timer = setInterval(() => this.flush(), options.flushIntervalMs);
-    this.timer.unref();
+    this.pruner = setInterval(() => this.prune(), 86_400_000);
+    this.pruner.unref();
   }
 
   /** The id the next record will get (ids are given out before the write, so live events can carry them). */
@@ -92,7 +91,7 @@ export class Ledger {
   }
 
   close(): void {
-    clearInterval(this.timer);
+    clearInterval(this.pruner);
     this.flush();
     this.db.close();
     fs.rmSync(`${this.options.file}.owner`, { force: true });

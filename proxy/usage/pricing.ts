@@ -24,8 +24,21 @@ export type Provider = 'local' | 'openai' | 'anthropic' | string;
 /** genai-prices' provider ids for our built-in provider kinds; other names let genai-prices match the model. */
 const providerIds: Record<string, string> = { openai: 'openai', anthropic: 'anthropic' };
 
+/** A model's per-million-token prices when they are flat (no tiers or conditions), read from genai-prices. */
+interface FlatPrice {
+  input: number;
+  output: number;
+  cacheRead: number;
+  cacheWrite: number;
+  cacheWrite1h: number;
+}
+
+/** genai-prices' own lookup costs ~40 µs; a model's flat prices are looked up once an hour instead. */
+const PRICE_TABLE_TTL_MS = 3_600_000;
+
 export class Pricing {
   private readonly warned = new Set<string>();
+  private readonly tables = new Map<string, { price: FlatPrice | 'tiered' | 'unknown'; at: number }>();
 
   constructor(private readonly options: PricingOptions, private readonly warn: (line: string) => void = () => {}) {}
 
@@ -37,6 +50,9 @@ export class Pricing {
     if (providerKind === 'local') return (this.options.localCostPerHour * generationMs) / 3_600_000;
     const override = this.options.overrides[model];
     if (override) return overrideCost(override, usage);
+    const table = this.tableFor(model, providerKind);
+    if (table === 'unknown') return this.unknown(model);
+    if (table !== 'tiered') return flatCost(table, usage);
     const result = calcPrice(
       {
         input_tokens: usage.inputTokens,
@@ -48,13 +64,48 @@ export class Pricing {
       model,
       providerIds[providerKind] ? { providerId: providerIds[providerKind] } : undefined,
     );
-    if (result) return result.total_price;
+    return result ? result.total_price : this.unknown(model);
+  }
+
+  private tableFor(model: string, providerKind: Provider): FlatPrice | 'tiered' | 'unknown' {
+    const key = `${providerKind}\0${model}`;
+    const cached = this.tables.get(key);
+    if (cached && Date.now() - cached.at < PRICE_TABLE_TTL_MS) return cached.price;
+    const probe = calcPrice({ input_tokens: 1, output_tokens: 1 }, model, providerIds[providerKind] ? { providerId: providerIds[providerKind] } : undefined);
+    const price = probe ? flatPriceOf(probe.model_price) : 'unknown';
+    this.tables.set(key, { price, at: Date.now() });
+    return price;
+  }
+
+  private unknown(model: string): null {
     if (!this.warned.has(model)) {
       this.warned.add(model);
       this.warn(`no price known for model "${model}": its cost is recorded as unknown (add usage.priceOverrides.${model} to price it)`);
     }
     return null;
   }
+}
+
+/** The flat prices of a genai-prices entry, or 'tiered' when any price depends on volume or time. */
+function flatPriceOf(prices: Record<string, unknown>): FlatPrice | 'tiered' {
+  const read = (name: string): number | undefined | 'tiered' => {
+    const value = prices[name];
+    if (value === undefined) return undefined;
+    return typeof value === 'number' ? value : 'tiered';
+  };
+  const [input, output, cacheRead, cacheWrite, cacheWrite1h] = ['input_mtok', 'output_mtok', 'cache_read_mtok', 'cache_write_mtok', 'cache_write_1h_mtok'].map(read);
+  if ([input, output, cacheRead, cacheWrite, cacheWrite1h].includes('tiered') || input === undefined || output === undefined) return 'tiered';
+  // A missing cache price means those tokens are billed as plain input, as genai-prices itself does.
+  const write = (cacheWrite as number | undefined) ?? (input as number);
+  return { input: input as number, output: output as number, cacheRead: (cacheRead as number | undefined) ?? (input as number), cacheWrite: write, cacheWrite1h: (cacheWrite1h as number | undefined) ?? write };
+}
+
+function flatCost(price: FlatPrice, usage: Usage): number {
+  const read = usage.cachedInputTokens ?? 0;
+  const write = usage.cacheWriteTokens ?? 0;
+  const write1h = usage.cacheWrite1hTokens ?? 0;
+  const fresh = usage.inputTokens - read - write;
+  return (fresh * price.input + read * price.cacheRead + (write - write1h) * price.cacheWrite + write1h * price.cacheWrite1h + usage.outputTokens * price.output) / 1e6;
 }
 
 function overrideCost(price: PriceOverride, usage: Usage): number {

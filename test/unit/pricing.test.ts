@@ -78,3 +78,17 @@ describe('baseline and savings', () => {
     assert.equal(totalSaved(record), 0);
   });
 });
+
+test('the cached flat-price path gives exactly what genai-prices computes', () => {
+  const fast = new Pricing({ overrides: {}, localCostPerHour: 0 });
+  const cases: [string, 'openai' | 'anthropic', Record<string, number>][] = [
+    ['gpt-4o-mini', 'openai', { input_tokens: 12_345, cache_read_tokens: 3_000, output_tokens: 678 }],
+    ['gpt-4-1106-preview', 'openai', { input_tokens: 5_000, cache_read_tokens: 1_000, output_tokens: 100 }],
+    ['claude-haiku-4-5', 'anthropic', { input_tokens: 9_000, cache_read_tokens: 2_000, cache_write_tokens: 3_000, cache_write_1h_tokens: 1_000, output_tokens: 500 }],
+    ['claude-sonnet-4-5', 'anthropic', { input_tokens: 250_000, cache_read_tokens: 10_000, output_tokens: 2_000 }],
+  ];
+  for (const [model, provider, u] of cases) {
+    const usage = { inputTokens: u.input_tokens!, outputTokens: u.output_tokens!, cachedInputTokens: u.cache_read_tokens, cacheWriteTokens: u.cache_write_tokens, cacheWrite1hTokens: u.cache_write_1h_tokens };
+    for (let i = 0; i < 2; i++) close(fast.cost(model, provider, usage), calcPrice(u, model, { providerId: provider })!.total_price);
+  }
+});
