@@ -44,9 +44,11 @@ export function usageRoutes({ usage, totalsIntervalMs = 5_000 }: ControlOptions)
     startEventStream(res);
     res.write('retry: 2000\n\n');
     const send = (event: { id: number }) => res.write(`id: ${event.id}\nevent: request\ndata: ${JSON.stringify(event)}\n\n`);
-    if (Number.isFinite(lastId)) for (const event of usage.live.since(lastId)) send(event);
     const sendTotals = () => writeEvent(res, 'totals', usage.summary(startOfToday(), Date.now() + 1).totals);
+    // Totals drain the recorder, publishing what was queued: replay after that, and subscribe in the same tick, so
+    // nothing falls between the two.
     sendTotals();
+    if (Number.isFinite(lastId)) for (const event of usage.live.since(lastId)) send(event);
     const unsubscribe = usage.live.subscribe(send);
     const timer = setInterval(sendTotals, totalsIntervalMs);
     res.on('close', () => {
