@@ -8,6 +8,7 @@ import { createApp } from '../proxy/api/app.ts';
 import { loadConfig } from '../proxy/config/load.ts';
 import { Pipeline } from '../proxy/pipeline.ts';
 import { cloudCatalog } from '../proxy/server.ts';
+import { openDatabase } from '../proxy/storage/database.ts';
 import { UsageRecorder } from '../proxy/usage/index.ts';
 import type { FinishedRequest } from '../proxy/usage/record.ts';
 import { startFakeOpenAI } from '../test/support/fake-openai.ts';
@@ -18,7 +19,8 @@ const upstream = await startFakeOpenAI();
 const env = { TOKENWISE_DATA_DIR: dataDir, XDG_CONFIG_HOME: dataDir, OPENAI_BASE_URL: `${upstream.url}/v1`, OPENAI_API_KEY: 'k', TOKENWISE_LOCAL_MODEL: 'off' };
 const config = loadConfig({ env });
 const catalog = { cloud: cloudCatalog(config, env), defaultCloudModel: 'gpt-4o-mini' };
-const usage = new UsageRecorder({ config, localQueue: () => ({ active: 0, queued: 0 }) });
+const db = openDatabase(path.join(dataDir, 'tokenwise.db'));
+const usage = new UsageRecorder({ config, db, localQueue: () => ({ active: 0, queued: 0 }) });
 
 
 // 1. The call the request path makes.

@@ -3,6 +3,7 @@
  * The CLI, the VS Code extension and the tests all start it through `startProxy`.
  */
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { createApp } from './api/app.ts';
 import { apiKeyOf } from './config/load.ts';
 import type { Config } from './config/schema.ts';
@@ -12,6 +13,7 @@ import { AnthropicProvider } from './providers/anthropic/index.ts';
 import { LocalProvider, type LocalProviderEvents } from './providers/local/index.ts';
 import { OpenAIProvider } from './providers/openai/index.ts';
 import type { CloudEntry, ModelCatalog } from './router/select.ts';
+import { closeDatabase, openDatabase } from './storage/database.ts';
 import { UsageRecorder } from './usage/index.ts';
 
 export const VERSION = '0.1.0';
@@ -58,7 +60,9 @@ export async function startProxy(config: Config, options: ProxyOptions = {}): Pr
   const token = resolveToken(config.token, config.dataDir);
   const local = config.local.model === 'off' ? undefined : new LocalProvider(config.local, options);
   const catalog: ModelCatalog = { local, cloud: cloudCatalog(config, env), defaultCloudModel: config.defaultCloudModel };
-  const usage = new UsageRecorder({ config, localQueue: () => local?.stats ?? { active: 0, queued: 0 }, log });
+  const dataFile = path.join(config.dataDir, 'tokenwise.db');
+  const db = openDatabase(dataFile, log);
+  const usage = new UsageRecorder({ config, db, localQueue: () => local?.stats ?? { active: 0, queued: 0 }, log });
   const pipeline = new Pipeline(catalog, usage);
   const app = createApp({
     config,
@@ -100,6 +104,7 @@ export async function startProxy(config: Config, options: ProxyOptions = {}): Pr
         server.closeAllConnections();
       });
       usage.close();
+      closeDatabase(db, dataFile);
       await local?.close();
     },
   };

@@ -2,11 +2,11 @@
  * @module `tokenwise usage`: the same totals as GET /tokenwise/usage, from the running proxy when there is one (so
  * requests not yet flushed count), else straight from the ledger file.
  */
-import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/schema.ts';
 import { resolveToken } from '../config/token.ts';
+import { openDatabaseReadOnly } from '../storage/database.ts';
 import { GROUP_BYS, parseTime, summarize, type GroupBy, type UsageSummary, type UsageTotals } from '../usage/summary.ts';
 
 /** A mistake in the command's arguments: printed without a stack. */
@@ -55,8 +55,7 @@ async function fromProxy(config: Config, since: number, until: number, groupBy?:
 function fromLedger(config: Config, since: number, until: number, groupBy?: GroupBy): UsageSummary {
   const file = path.join(config.dataDir, 'tokenwise.db');
   if (!fs.existsSync(file)) return summarizeEmpty(since, until, groupBy);
-  const { Database } = createRequire(import.meta.url)('node-sqlite3-wasm') as typeof import('node-sqlite3-wasm');
-  const db = new Database(file, { readOnly: true, fileMustExist: true });
+  const db = openDatabaseReadOnly(file);
   try {
     return summarize(db, since, until, groupBy);
   } finally {

@@ -4,6 +4,7 @@
  * work never sits between a response and the next request.
  */
 import type { Config } from '../config/schema.ts';
+import type { Database } from '../storage/database.ts';
 import { Ledger } from './ledger.ts';
 import { LiveFeed, toRequestEvent } from './live.ts';
 import { UsageMetrics } from './metrics.ts';
@@ -13,6 +14,7 @@ import { summarize, type GroupBy, type UsageSummary } from './summary.ts';
 
 export interface UsageRecorderOptions {
   config: Config;
+  db: Database;
   /** Local queue state for the metrics. */
   localQueue: () => { active: number; queued: number };
   log?: (line: string) => void;
@@ -27,8 +29,8 @@ export class UsageRecorder {
   private readonly timer: NodeJS.Timeout;
 
   constructor(private readonly options: UsageRecorderOptions) {
-    const { usage, dataDir } = options.config;
-    this.ledger = new Ledger({ file: `${dataDir}/tokenwise.db`, retentionDays: usage.retentionDays, log: options.log });
+    const { usage } = options.config;
+    this.ledger = new Ledger(options.db, { retentionDays: usage.retentionDays, log: options.log });
     this.pricing = new Pricing({ overrides: usage.priceOverrides, localCostPerHour: usage.localCostPerHour }, options.log);
     this.metrics = new UsageMetrics(options.localQueue);
     this.timer = setInterval(() => this.flush(), usage.flushIntervalMs);

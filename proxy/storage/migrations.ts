@@ -1,5 +1,5 @@
 /**
- * @module The ledger's schema, one migration per version (SQLite `user_version`). Never edit a shipped migration:
+ * @module The data file's schema (ledger and cache), one migration per version (SQLite `user_version`). Never edit a shipped migration:
  * append a new one.
  */
 export const migrations: string[] = [
@@ -37,4 +37,11 @@ export const migrations: string[] = [
     overhead_ms REAL NOT NULL
   );
   CREATE INDEX requests_time ON requests (time);`,
+  `CREATE TABLE cache_entries (
+    key TEXT PRIMARY KEY,
+    created INTEGER NOT NULL,
+    expires INTEGER NOT NULL,
+    value TEXT NOT NULL
+  );
+  CREATE INDEX cache_entries_expires ON cache_entries (expires);`,
 ];
