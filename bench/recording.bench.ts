@@ -43,8 +43,8 @@ async function serve(pipeline: Pipeline) {
   await new Promise((r) => server.once('listening', r));
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
-const withLedger = await serve(new Pipeline(catalog, usage));
-const without = await serve(new Pipeline(catalog));
+const withLedger = await serve(new Pipeline({ catalog, usage }));
+const without = await serve(new Pipeline({ catalog }));
 const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'bench' }] });
 const headers = { authorization: 'Bearer t' };
 await load({ url: `${withLedger.url}/v1/chat/completions`, body, headers, concurrency: 1, requests: 300 }); // warm-up

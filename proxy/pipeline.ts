@@ -1,12 +1,20 @@
 /**
- * @module The request flow, in order. The only place that knows the order of the levers; everything it calls is a
- * plain function or class without HTTP types, so the whole flow runs in tests without a socket.
+ * @module The request flow, in order: route → exact cache → coalescing → provider (storing complete answers) →
+ * usage record. The only place that knows the order of the levers; everything it calls is a plain function or class
+ * without HTTP types, so the whole flow runs in tests without a socket.
  */
-import type { ChatChunk, ChatRequest, Usage } from './chat.ts';
-import { ProxyError } from './errors.ts';
+import type { ChatChunk, ChatRequest } from './chat.ts';
+import { AnswerRecorder, replayAnswer } from './cache/answer.ts';
+import type { InFlight } from './cache/coalesce.ts';
+import { exactKey, isDeterministic } from './cache/key.ts';
+import type { ExactCache } from './cache/store.ts';
 import { selectRoute, type ModelCatalog, type RouteDecision } from './router/select.ts';
-import { estimateRequestTokens, estimateTextTokens } from './usage/estimate.ts';
-import type { FinishedRequest } from './usage/record.ts';
+import { RequestTrace, type CacheStatus, type UsageSink } from './trace.ts';
+
+export type { UsageSink } from './trace.ts';
+
+/** Per-request cache instruction (request header `x-tokenwise-cache`). */
+export type CacheDirective = 'default' | 'off' | 'refresh';
 
 export interface PipelineContext {
   /** Aborted when the caller goes away: generation and upstream calls stop. */
@@ -16,10 +24,12 @@ export interface PipelineContext {
   api: 'openai' | 'anthropic';
   /** `performance.now()` when the request arrived. */
   arrived: number;
+  cache?: CacheDirective;
 }
 
 export interface PipelineResult {
   decision: RouteDecision;
+  cache: CacheStatus;
   /** The first chunk, already received: errors before it surface as ordinary HTTP errors. */
   first: ChatChunk;
   rest: AsyncIterator<ChatChunk>;
@@ -27,17 +37,64 @@ export interface PipelineResult {
   overheadMs(): number;
 }
 
-export interface UsageSink {
-  record(finished: FinishedRequest): void;
+export interface PipelineDeps {
+  catalog: ModelCatalog;
+  usage?: UsageSink;
+  cache?: ExactCache;
+  inFlight?: InFlight;
+  /** Which requests the cache and coalescing may serve. */
+  cacheMode?: 'deterministic' | 'always';
 }
 
 export class Pipeline {
-  constructor(private readonly catalog: ModelCatalog, private readonly usage?: UsageSink) {}
+  constructor(private readonly deps: PipelineDeps) {}
 
   async run(request: ChatRequest, context: PipelineContext): Promise<PipelineResult> {
-    const decision = selectRoute(request, this.catalog);
-    const inner = decision.provider.chat(request, decision.model, context.signal)[Symbol.asyncIterator]();
-    const trace = new RequestTrace(request, decision, context, this.usage);
+    let decision = selectRoute(request, this.deps.catalog);
+    const eligible = context.cache !== 'off' && (this.deps.cacheMode === 'always' || isDeterministic(request));
+    const key = eligible && (this.deps.cache || this.deps.inFlight) ? exactKey(request, decision.provider.name, decision.model) : undefined;
+
+    let cache: CacheStatus = 'miss';
+    let source: AsyncIterator<ChatChunk> | undefined;
+    const hit = key && context.cache !== 'refresh' ? this.deps.cache?.get(key) : undefined;
+    if (hit) {
+      cache = 'exact';
+      decision = { ...decision, reason: `exact cache hit (answered by ${hit.modelUsed})` };
+      source = replayAnswer(hit);
+    } else {
+      const start = (signal: AbortSignal) => this.answer(request, decision, key, signal);
+      if (key && this.deps.inFlight) {
+        const shared = this.deps.inFlight.join(key, context.signal, start);
+        source = shared.chunks;
+        if (shared.joined) cache = 'coalesced';
+      } else {
+        source = start(context.signal);
+      }
+    }
+    const answered = hit ? { provider: hit.provider, kind: hit.providerKind, route: hit.route } : undefined;
+    return this.follow(request, context, decision, cache, source, answered);
+  }
+
+  /** Calls the provider and, for cacheable requests, stores the answer once it completed successfully. */
+  private async *answer(request: ChatRequest, decision: RouteDecision, key: string | undefined, signal: AbortSignal): AsyncGenerator<ChatChunk> {
+    const recorder = key && this.deps.cache ? new AnswerRecorder() : undefined;
+    for await (const chunk of decision.provider.chat(request, decision.model, signal)) {
+      recorder?.observe(chunk);
+      yield chunk;
+    }
+    const answer = recorder?.complete({ provider: decision.provider.name, providerKind: decision.provider.kind, route: decision.target });
+    if (answer && key) this.deps.cache!.set(key, answer);
+  }
+
+  private async follow(
+    request: ChatRequest,
+    context: PipelineContext,
+    decision: RouteDecision,
+    cache: CacheStatus,
+    inner: AsyncIterator<ChatChunk>,
+    answered?: { provider: string; kind: RouteDecision['provider']['kind']; route: RouteDecision['target'] },
+  ): Promise<PipelineResult> {
+    const trace = new RequestTrace(request, decision, context, cache, this.deps.usage, answered);
     const rest: AsyncIterator<ChatChunk> = {
       async next() {
         const started = performance.now();
@@ -54,93 +111,12 @@ export class Pipeline {
         return step;
       },
       async return(value?: unknown) {
-        trace.fail(new ProxyError('invalid_request', 'the caller closed the connection', { status: 499 }), true);
+        trace.left();
         return (await inner.return?.(value)) ?? { done: true, value: undefined };
       },
     };
     const first = await rest.next();
     if (first.done) throw new Error(`provider ${decision.provider.name} returned an empty stream`);
-    return { decision, first: first.value, rest, overheadMs: () => Math.max(0, performance.now() - context.arrived - trace.waited) };
-  }
-}
-
-/** Follows one request's chunks to build its usage record when it ends, however it ends. */
-class RequestTrace {
-  waited = 0;
-  private firstChunkMs: number | undefined;
-  private outputText: string[] = [];
-  private recorded = false;
-  private modelUsed: string;
-
-  constructor(
-    private readonly request: ChatRequest,
-    private readonly decision: RouteDecision,
-    private readonly context: PipelineContext,
-    private readonly usage: UsageSink | undefined,
-  ) {
-    this.modelUsed = decision.model;
-  }
-
-  observe(chunk: ChatChunk): ChatChunk {
-    switch (chunk.type) {
-      case 'start':
-        this.modelUsed = chunk.model;
-        return chunk;
-      case 'text':
-        this.firstChunkMs ??= performance.now() - this.context.arrived;
-        this.outputText.push(chunk.text);
-        return chunk;
-      case 'tool_call':
-        this.firstChunkMs ??= performance.now() - this.context.arrived;
-        this.outputText.push(chunk.name);
-        return chunk;
-      case 'tool_arguments':
-        this.outputText.push(chunk.arguments);
-        return chunk;
-      case 'done': {
-        // Some OpenAI-compatible servers send no usage: count it ourselves, and say so in the ledger.
-        const estimated = !chunk.usage || (chunk.usage.inputTokens === 0 && chunk.usage.outputTokens === 0);
-        const usage: Usage = estimated ? { inputTokens: estimateRequestTokens(this.request), outputTokens: estimateTextTokens(this.outputText.join('')) } : chunk.usage!;
-        this.finish(200, usage, estimated);
-        return estimated ? { ...chunk, usage } : chunk;
-      }
-      default:
-        chunk satisfies never;
-        return chunk;
-    }
-  }
-
-  fail(error: unknown, callerLeft: boolean): void {
-    const status = callerLeft ? 499 : error instanceof ProxyError ? error.status : 500;
-    const message = callerLeft ? 'the caller closed the connection' : error instanceof ProxyError ? error.message : 'internal error';
-    this.finish(status, { inputTokens: 0, outputTokens: 0 }, false, message);
-  }
-
-  private finish(status: number, usage: Usage, tokensEstimated: boolean, error?: string): void {
-    if (this.recorded || !this.usage) return;
-    this.recorded = true;
-    const latencyMs = performance.now() - this.context.arrived;
-    this.usage.record({
-      time: Date.now(),
-      client: this.context.client,
-      api: this.context.api,
-      modelAsked: this.request.model,
-      modelUsed: this.modelUsed,
-      provider: this.decision.provider.name,
-      providerKind: this.decision.provider.kind,
-      route: this.decision.target,
-      reason: this.decision.reason,
-      cache: 'miss',
-      stream: this.request.stream,
-      status,
-      ...(error ? { error } : {}),
-      usage,
-      tokensEstimated,
-      originalInputTokens: usage.inputTokens,
-      latencyMs,
-      ...(this.firstChunkMs !== undefined ? { firstChunkMs: this.firstChunkMs } : {}),
-      overheadMs: Math.max(0, latencyMs - this.waited),
-      generationMs: this.decision.target === 'local' ? this.waited : 0,
-    });
+    return { decision, cache, first: first.value, rest, overheadMs: () => Math.max(0, performance.now() - context.arrived - trace.waited) };
   }
 }

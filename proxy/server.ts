@@ -8,6 +8,8 @@ import { createApp } from './api/app.ts';
 import { apiKeyOf } from './config/load.ts';
 import type { Config } from './config/schema.ts';
 import { resolveToken } from './config/token.ts';
+import { InFlight } from './cache/coalesce.ts';
+import { ExactCache } from './cache/store.ts';
 import { Pipeline } from './pipeline.ts';
 import { AnthropicProvider } from './providers/anthropic/index.ts';
 import { LocalProvider, type LocalProviderEvents } from './providers/local/index.ts';
@@ -31,6 +33,7 @@ export interface RunningProxy {
   local?: LocalProvider;
   catalog: ModelCatalog;
   usage: UsageRecorder;
+  cache?: ExactCache;
   close(): Promise<void>;
 }
 
@@ -63,7 +66,8 @@ export async function startProxy(config: Config, options: ProxyOptions = {}): Pr
   const dataFile = path.join(config.dataDir, 'tokenwise.db');
   const db = openDatabase(dataFile, log);
   const usage = new UsageRecorder({ config, db, localQueue: () => local?.stats ?? { active: 0, queued: 0 }, log });
-  const pipeline = new Pipeline(catalog, usage);
+  const cache = config.cache.exact.enabled ? new ExactCache(db, { maxBytes: config.cache.exact.maxBytes, ttlSeconds: config.cache.exact.ttlSeconds, flushIntervalMs: config.usage.flushIntervalMs }) : undefined;
+  const pipeline = new Pipeline({ catalog, usage, cache, inFlight: config.cache.coalesce ? new InFlight() : undefined, cacheMode: config.cache.exact.mode });
   const app = createApp({
     config,
     token,
@@ -71,6 +75,7 @@ export async function startProxy(config: Config, options: ProxyOptions = {}): Pr
     catalog,
     log,
     usage,
+    cache,
     health: () => ({
       status: 'ok',
       service: 'tokenwise',
@@ -98,12 +103,14 @@ export async function startProxy(config: Config, options: ProxyOptions = {}): Pr
     local,
     catalog,
     usage,
+    cache,
     async close() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       });
       usage.close();
+      cache?.close();
       closeDatabase(db, dataFile);
       await local?.close();
     },

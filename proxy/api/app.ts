@@ -13,8 +13,9 @@ import type { Pipeline } from '../pipeline.ts';
 import type { ModelCatalog } from '../router/select.ts';
 import { parseMessagesRequest } from './anthropic/messages-request.ts';
 import { errorBody, toProxyError, type WireApi } from './errors.ts';
+import type { ExactCache } from '../cache/store.ts';
 import type { UsageRecorder } from '../usage/index.ts';
-import { usageRoutes } from './control.ts';
+import { controlRoutes } from './control.ts';
 import { checkOrigin, checkToken } from './guard.ts';
 import { modelList } from './models.ts';
 import { parseChatCompletionRequest } from './openai/chat-request.ts';
@@ -28,6 +29,7 @@ export interface AppDeps {
   /** The body of GET /tokenwise/health. */
   health: () => Record<string, unknown>;
   usage?: UsageRecorder;
+  cache?: ExactCache;
   log?: (line: string) => void;
 }
 
@@ -52,11 +54,11 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   // Spending money (/v1) and reading usage need the token; health and metrics are for supervisors and scrapers.
-  app.use(['/v1', '/tokenwise/usage', '/tokenwise/events'], function requireToken(req: Request, _res: Response, next: NextFunction) {
+  app.use(['/v1', '/tokenwise/usage', '/tokenwise/events', '/tokenwise/cache'], function requireToken(req: Request, _res: Response, next: NextFunction) {
     checkToken(req.headers, deps.token);
     next();
   });
-  if (deps.usage) app.use(usageRoutes({ usage: deps.usage }));
+  if (deps.usage) app.use(controlRoutes({ usage: deps.usage, cache: deps.cache }));
   // Any content type: some clients omit it, and a clear JSON error beats a silent empty body.
   const json = express.json({ limit: deps.config.maxBodyBytes, type: () => true, strict: false });
 

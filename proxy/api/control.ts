@@ -1,16 +1,18 @@
 /**
  * @module Control endpoints: usage totals (GET /tokenwise/usage), the live feed (GET /tokenwise/events, SSE with
- * Last-Event-ID replay) and Prometheus metrics (GET /metrics).
+ * Last-Event-ID replay), Prometheus metrics (GET /metrics), and the cache (GET / DELETE /tokenwise/cache).
  */
 import type { Request, Response, Router } from 'express';
 import express from 'express';
 import { badRequest } from '../errors.ts';
+import type { ExactCache } from '../cache/store.ts';
 import type { UsageRecorder } from '../usage/index.ts';
 import { GROUP_BYS, parseTime, type GroupBy } from '../usage/summary.ts';
 import { startEventStream, writeEvent } from './sse.ts';
 
 export interface ControlOptions {
   usage: UsageRecorder;
+  cache?: ExactCache;
   /** How often the live feed sends today's totals. */
   totalsIntervalMs?: number;
 }
@@ -28,8 +30,16 @@ function timeParam(value: unknown, name: string, fallback: number): number {
   }
 }
 
-export function usageRoutes({ usage, totalsIntervalMs = 5_000 }: ControlOptions): Router {
+export function controlRoutes({ usage, cache, totalsIntervalMs = 5_000 }: ControlOptions): Router {
   const router = express.Router();
+
+  router.get('/tokenwise/cache', (_req: Request, res: Response) => {
+    res.json(cache ? { enabled: true, ...cache.stats() } : { enabled: false });
+  });
+
+  router.delete('/tokenwise/cache', (_req: Request, res: Response) => {
+    res.json({ cleared: cache?.clear() ?? 0 });
+  });
 
   router.get('/tokenwise/usage', (req: Request, res: Response) => {
     const since = timeParam(req.query.since, 'since', 0);

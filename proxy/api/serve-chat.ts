@@ -4,7 +4,8 @@
  */
 import type { Request, Response } from 'express';
 import { collect, type ChatChunk, type ChatRequest } from '../chat.ts';
-import type { Pipeline, PipelineResult } from '../pipeline.ts';
+import { badRequest } from '../errors.ts';
+import type { CacheDirective, Pipeline, PipelineResult } from '../pipeline.ts';
 import { messageJson, MessageStream } from './anthropic/messages-response.ts';
 import { errorBody, toProxyError, type WireApi } from './errors.ts';
 import { chatCompletionJson, ChatCompletionStream } from './openai/chat-response.ts';
@@ -23,10 +24,10 @@ export async function serveChat(api: WireApi, request: ChatRequest, req: Request
     if (!res.writableFinished) controller.abort();
   });
 
-  const result = await deps.pipeline.run(request, { signal: controller.signal, client: clientName(req.headers), api, arrived });
+  const result = await deps.pipeline.run(request, { signal: controller.signal, client: clientName(req.headers), api, arrived, cache: cacheDirective(req.headers['x-tokenwise-cache']) });
   res.setHeader('x-tokenwise-route', result.decision.target);
   res.setHeader('x-tokenwise-reason', result.decision.reason);
-  res.setHeader('x-tokenwise-cache', 'miss');
+  res.setHeader('x-tokenwise-cache', result.cache);
 
   if (!request.stream) {
     const response = await collect(replay(result));
@@ -52,6 +53,12 @@ export async function serveChat(api: WireApi, request: ChatRequest, req: Request
   } finally {
     res.end();
   }
+}
+
+function cacheDirective(header: string | string[] | undefined): CacheDirective {
+  if (header === undefined) return 'default';
+  if (header === 'off' || header === 'refresh') return header;
+  throw badRequest(`x-tokenwise-cache: expected "off" or "refresh", got "${String(header)}"`, 'x-tokenwise-cache');
 }
 
 async function* replay(result: PipelineResult): AsyncGenerator<ChatChunk> {

@@ -5,6 +5,7 @@ import { ConfigError, loadConfig } from '../config/load.ts';
 import { resolveToken } from '../config/token.ts';
 import { startProxy, VERSION } from '../server.ts';
 import { parseArgs, type ParsedArgs } from './args.ts';
+import { cacheCommand } from './cache.ts';
 import { createProgressBar } from './progress.ts';
 import { usageCommand, UsageError } from './usage.ts';
 
@@ -16,6 +17,8 @@ Usage:
                   [--config FILE]
   tokenwise usage [--since 7d] [--until T] [--group-by day|hour|model|route|client|provider] [--json|--csv]
                            tokens, dollars and savings from the ledger
+  tokenwise cache stats|clear
+                           what the answer cache holds; empty it
   tokenwise token          print the local token callers must send
   tokenwise --version
 
@@ -75,6 +78,11 @@ async function main(argv: string[]): Promise<void> {
       const config = loadConfig({ flags: pick(args.flags, ['config', 'port', 'host', 'data-dir', 'token']) });
       const format = args.flags.json ? 'json' : args.flags.csv ? 'csv' : 'table';
       process.stdout.write(await usageCommand(config, { since: str(args.flags.since), until: str(args.flags.until), groupBy: str(args.flags['group-by']), format }));
+      return;
+    }
+    case 'cache': {
+      const config = loadConfig({ flags: pick(args.flags, ['config', 'port', 'host', 'data-dir', 'token']) });
+      process.stdout.write(await cacheCommand(config, args.positionals[0]));
       return;
     }
     case 'token': {

@@ -5,8 +5,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/schema.ts';
-import { resolveToken } from '../config/token.ts';
 import { openDatabaseReadOnly } from '../storage/database.ts';
+import { askRunningProxy } from './running-proxy.ts';
 import { GROUP_BYS, parseTime, summarize, type GroupBy, type UsageSummary, type UsageTotals } from '../usage/summary.ts';
 
 /** A mistake in the command's arguments: printed without a stack. */
@@ -37,19 +37,9 @@ export async function usageCommand(config: Config, args: UsageArgs): Promise<str
   return table(summary);
 }
 
-async function fromProxy(config: Config, since: number, until: number, groupBy?: string): Promise<UsageSummary | undefined> {
-  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+function fromProxy(config: Config, since: number, until: number, groupBy?: string): Promise<UsageSummary | undefined> {
   const query = new URLSearchParams({ since: String(since), until: String(until), ...(groupBy ? { groupBy } : {}) });
-  try {
-    const response = await fetch(`http://${host.includes(':') ? `[${host}]` : host}:${config.port}/tokenwise/usage?${query}`, {
-      headers: { authorization: `Bearer ${resolveToken(config.token, config.dataDir)}` },
-      signal: AbortSignal.timeout(2_000),
-    });
-    if (!response.ok) return undefined;
-    return (await response.json()) as UsageSummary;
-  } catch {
-    return undefined;
-  }
+  return askRunningProxy<UsageSummary>(config, 'GET', `/tokenwise/usage?${query}`);
 }
 
 function fromLedger(config: Config, since: number, until: number, groupBy?: GroupBy): UsageSummary {

@@ -78,6 +78,22 @@ export const configSchema = z.strictObject({
   providers: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'provider names are lowercase words'), cloudProvider).prefault({}),
   /** The cloud model `auto` falls back to when the local tier cannot answer. */
   defaultCloudModel: z.string().min(1).default('gpt-4o-mini'),
+  cache: z
+    .strictObject({
+      exact: z
+        .strictObject({
+          enabled: z.boolean().default(true),
+          /** `deterministic`: only requests with temperature 0 or a seed (others may rightly differ each time). */
+          mode: z.enum(['deterministic', 'always']).default('deterministic'),
+          /** Memory for cached answers; the data file keeps them all until they expire. */
+          maxBytes: z.number().int().positive().default(128 * 1024 * 1024),
+          ttlSeconds: z.number().int().positive().default(7 * 86_400),
+        })
+        .prefault({}),
+      /** Identical requests in flight share one upstream call (same eligibility as the exact cache). */
+      coalesce: z.boolean().default(true),
+    })
+    .prefault({}),
   usage: z
     .strictObject({
       /** What `auto` and `local` requests are measured against (a premium cloud model). */

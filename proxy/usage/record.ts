@@ -63,21 +63,27 @@ function kindOfBaseline(model: string): Provider {
 }
 
 /**
- * Prices a finished request and splits the saving: the baseline pays full input price for the untrimmed prompt;
- * `promptCache` is what cache reads/writes changed on the model used; `routing` is the rest of the gap between the
- * baseline and the model used. Levers not yet built record 0.
+ * Prices a finished request and splits the saving, so that the levers add up to baseline − cost:
+ * `routing` = baseline − the model used at full input price; `promptCache` = what the provider's cache reads/writes
+ * changed on that model; `cache` / `coalescing` = what producing the answer cost, when the proxy served it for free.
+ * The baseline pays full price for the untrimmed prompt. Levers not yet built record 0.
  */
 export function priceRequest(id: number, finished: FinishedRequest, pricing: Pricing, options: BaselineOptions): UsageRecord {
   const { usage } = finished;
-  const costUsd = finished.status >= 400 && !usage.outputTokens && !usage.inputTokens ? 0 : pricing.cost(finished.modelUsed, finished.providerKind, usage, finished.generationMs);
-  const baselineModel = baselineModelFor(finished.modelAsked, options);
-  const baselineUsage = { inputTokens: finished.originalInputTokens, outputTokens: usage.outputTokens };
-  const baselineCostUsd = costUsd === 0 && finished.status >= 400 ? 0 : pricing.cost(baselineModel, kindOfBaseline(baselineModel), baselineUsage);
   const savedUsd: Record<Lever, number> = { cache: 0, coalescing: 0, routing: 0, trimming: 0, promptCache: 0 };
-  if (costUsd !== null && baselineCostUsd !== null) {
-    const uncached = pricing.cost(finished.modelUsed, finished.providerKind, { inputTokens: usage.inputTokens, outputTokens: usage.outputTokens }, finished.generationMs);
-    savedUsd.promptCache = uncached === null ? 0 : uncached - costUsd;
-    savedUsd.routing = baselineCostUsd - costUsd - savedUsd.promptCache;
+  const baselineModel = baselineModelFor(finished.modelAsked, options);
+  if (finished.status >= 400 && !usage.inputTokens && !usage.outputTokens) return { ...finished, id, costUsd: 0, baselineModel, baselineCostUsd: 0, savedUsd };
+
+  // What producing this answer costs on the model that produced it.
+  const produced = pricing.cost(finished.modelUsed, finished.providerKind, usage, finished.generationMs);
+  const costUsd = finished.cache === 'miss' ? produced : 0;
+  const baselineCostUsd = pricing.cost(baselineModel, kindOfBaseline(baselineModel), { inputTokens: finished.originalInputTokens, outputTokens: usage.outputTokens });
+  if (produced !== null && baselineCostUsd !== null) {
+    const fullPrice = pricing.cost(finished.modelUsed, finished.providerKind, { inputTokens: usage.inputTokens, outputTokens: usage.outputTokens }, finished.generationMs) ?? produced;
+    savedUsd.routing = baselineCostUsd - fullPrice;
+    savedUsd.promptCache = fullPrice - produced;
+    if (finished.cache === 'coalesced') savedUsd.coalescing = produced;
+    else if (finished.cache !== 'miss') savedUsd.cache = produced;
   }
   return { ...finished, id, costUsd, baselineModel, baselineCostUsd, savedUsd };
 }

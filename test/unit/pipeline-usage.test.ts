@@ -23,7 +23,7 @@ function scripted(chunks: (ChatChunk | Error)[]): Provider {
 function setup(chunks: (ChatChunk | Error)[]) {
   const recorded: FinishedRequest[] = [];
   const catalog = { cloud: new Map([['scripted', { provider: scripted(chunks), configured: true }]]), defaultCloudModel: 'm' };
-  const pipeline = new Pipeline(catalog, { record: (r) => recorded.push(r) });
+  const pipeline = new Pipeline({ catalog, usage: { record: (r) => recorded.push(r) } });
   const request: ChatRequest = { model: 'm', messages: [{ role: 'user', content: [{ type: 'text', text: 'x'.repeat(400) }] }], stream: true };
   const context = { signal: new AbortController().signal, client: 'unit', api: 'openai' as const, arrived: performance.now() };
   return { recorded, run: () => pipeline.run(request, context) };

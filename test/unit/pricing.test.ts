@@ -92,3 +92,17 @@ test('the cached flat-price path gives exactly what genai-prices computes', () =
     for (let i = 0; i < 2; i++) close(fast.cost(model, provider, usage), calcPrice(u, model, { providerId: provider })!.total_price);
   }
 });
+
+test('a cache hit costs nothing and saves what producing the answer cost; coalescing likewise under its lever', () => {
+  const usage = { inputTokens: 1_000, outputTokens: 200 };
+  const produced = pricing.cost('gpt-4o-mini', 'openai', usage)!;
+  const baseline = pricing.cost('gpt-4o', 'openai', usage)!;
+  const hit = priceRequest(4, finished({ modelAsked: 'auto', modelUsed: 'gpt-4o-mini', cache: 'exact', usage }), pricing, options);
+  assert.equal(hit.costUsd, 0);
+  close(hit.savedUsd.cache, produced);
+  close(hit.savedUsd.routing, baseline - produced);
+  close(totalSaved(hit), baseline);
+  const shared = priceRequest(5, finished({ modelAsked: 'auto', modelUsed: 'gpt-4o-mini', cache: 'coalesced', usage }), pricing, options);
+  close(shared.savedUsd.coalescing, produced);
+  assert.equal(shared.savedUsd.cache, 0);
+});

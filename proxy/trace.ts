@@ -1,0 +1,111 @@
+/**
+ * @module Follows one request's chunks to build its usage record when it ends, however it ends: completed, failed
+ * before or after the first chunk, or left by its caller.
+ */
+import type { ChatChunk, ChatRequest, Usage } from './chat.ts';
+import { ProxyError } from './errors.ts';
+import type { ProviderKind } from './providers/provider.ts';
+import type { RouteDecision } from './router/select.ts';
+import { estimateRequestTokens, estimateTextTokens } from './usage/estimate.ts';
+import type { FinishedRequest } from './usage/record.ts';
+
+export type CacheStatus = FinishedRequest['cache'];
+
+export interface UsageSink {
+  record(finished: FinishedRequest): void;
+}
+
+interface TraceContext {
+  client: string;
+  api: 'openai' | 'anthropic';
+  arrived: number;
+}
+
+export class RequestTrace {
+  /** Time spent waiting on the provider (or the shared call, or the cache). */
+  waited = 0;
+  private firstChunkMs: number | undefined;
+  private readonly outputText: string[] = [];
+  private recorded = false;
+  private modelUsed: string;
+
+  constructor(
+    private readonly request: ChatRequest,
+    private readonly decision: RouteDecision,
+    private readonly context: TraceContext,
+    private readonly cache: CacheStatus,
+    private readonly usage: UsageSink | undefined,
+    /** Who produced a cached answer (the decision names who would have). */
+    private readonly answered?: { provider: string; kind: ProviderKind; route: RouteDecision['target'] },
+  ) {
+    this.modelUsed = decision.model;
+  }
+
+  observe(chunk: ChatChunk): ChatChunk {
+    switch (chunk.type) {
+      case 'start':
+        this.modelUsed = chunk.model;
+        return chunk;
+      case 'text':
+        this.firstChunkMs ??= performance.now() - this.context.arrived;
+        this.outputText.push(chunk.text);
+        return chunk;
+      case 'tool_call':
+        this.firstChunkMs ??= performance.now() - this.context.arrived;
+        this.outputText.push(chunk.name);
+        return chunk;
+      case 'tool_arguments':
+        this.outputText.push(chunk.arguments);
+        return chunk;
+      case 'done': {
+        // Some OpenAI-compatible servers send no usage: count it ourselves, and say so in the ledger.
+        const estimated = !chunk.usage || (chunk.usage.inputTokens === 0 && chunk.usage.outputTokens === 0);
+        const usage: Usage = estimated ? { inputTokens: estimateRequestTokens(this.request), outputTokens: estimateTextTokens(this.outputText.join('')) } : chunk.usage;
+        this.finish(200, usage, estimated);
+        return estimated ? { ...chunk, usage } : chunk;
+      }
+      default:
+        chunk satisfies never;
+        return chunk;
+    }
+  }
+
+  fail(error: unknown, callerLeft: boolean): void {
+    if (callerLeft) return this.left();
+    const status = error instanceof ProxyError ? error.status : 500;
+    this.finish(status, { inputTokens: 0, outputTokens: 0 }, false, error instanceof ProxyError ? error.message : 'internal error');
+  }
+
+  left(): void {
+    this.finish(499, { inputTokens: 0, outputTokens: 0 }, false, 'the caller closed the connection');
+  }
+
+  private finish(status: number, usage: Usage, tokensEstimated: boolean, error?: string): void {
+    if (this.recorded || !this.usage) return;
+    this.recorded = true;
+    const latencyMs = performance.now() - this.context.arrived;
+    const route = this.answered?.route ?? this.decision.target;
+    this.usage.record({
+      time: Date.now(),
+      client: this.context.client,
+      api: this.context.api,
+      modelAsked: this.request.model,
+      modelUsed: this.modelUsed,
+      provider: this.answered?.provider ?? this.decision.provider.name,
+      providerKind: this.answered?.kind ?? this.decision.provider.kind,
+      route,
+      reason: this.decision.reason,
+      cache: this.cache,
+      stream: this.request.stream,
+      status,
+      ...(error ? { error } : {}),
+      usage,
+      tokensEstimated,
+      originalInputTokens: usage.inputTokens,
+      latencyMs,
+      ...(this.firstChunkMs !== undefined ? { firstChunkMs: this.firstChunkMs } : {}),
+      overheadMs: Math.max(0, latencyMs - this.waited),
+      generationMs: route === 'local' && this.cache === 'miss' ? this.waited : 0,
+    });
+  }
+}
