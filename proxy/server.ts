@@ -43,7 +43,7 @@ export function cloudCatalog(config: Config, env: NodeJS.ProcessEnv): Map<string
   for (const [name, entry] of Object.entries(config.providers)) {
     const apiKey = apiKeyOf(entry, env);
     const options = { name, baseUrl: entry.baseUrl, apiKey, headers: entry.headers, models: entry.models, timeoutMs: config.upstream.timeoutMs, idleTimeoutMs: config.upstream.idleTimeoutMs };
-    const provider = entry.kind === 'anthropic' ? new AnthropicProvider(options) : new OpenAIProvider(options);
+    const provider = entry.kind === 'anthropic' ? new AnthropicProvider({ ...options, promptCaching: config.cache.promptCaching }) : new OpenAIProvider(options);
     // A key, or a custom base URL (Ollama, vLLM and llama.cpp servers need no key), makes a provider usable.
     const configured = apiKey !== undefined || !officialBaseUrls.has(entry.baseUrl.replace(/\/+$/, ''));
     cloud.set(name, {

@@ -92,6 +92,8 @@ export const configSchema = z.strictObject({
         .prefault({}),
       /** Identical requests in flight share one upstream call (same eligibility as the exact cache). */
       coalesce: z.boolean().default(true),
+      /** Anthropic: add cache_control breakpoints to long stable prefixes when the client placed none. */
+      promptCaching: z.boolean().default(true),
     })
     .prefault({}),
   usage: z

@@ -268,3 +268,20 @@ test('an upstream that never answers times out as 504; one that goes quiet mid-s
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('prompt caching: Claude gets cache_control on a long stable prefix; a client’s own breakpoints pass byte for byte', async () => {
+  const system = 'You follow the house style guide to the letter. '.repeat(120);
+  await tw.openai.chat.completions.create({
+    model: 'claude-haiku-4-5',
+    messages: [{ role: 'system', content: system }, { role: 'user', content: 'q1' }, { role: 'assistant', content: 'a1' }, { role: 'user', content: 'q2' }],
+  });
+  const marked = clouds.anthropic.requests.at(-1)!.body;
+  assert.deepEqual(marked.system, [{ type: 'text', text: system, cache_control: { type: 'ephemeral' } }]);
+  assert.deepEqual(marked.messages[1].content, [{ type: 'text', text: 'a1', cache_control: { type: 'ephemeral' } }]);
+
+  const own = { model: 'claude-haiku-4-5', max_tokens: 50, system: [{ type: 'text', text: system, cache_control: { type: 'ephemeral', ttl: '1h' } }], messages: [{ role: 'user', content: 'q' }] };
+  await tw.fetch('/v1/messages', { method: 'POST', body: JSON.stringify(own) });
+  const forwarded = clouds.anthropic.requests.at(-1)!.body;
+  assert.deepEqual(forwarded.system, own.system);
+  assert.equal(JSON.stringify(forwarded).match(/cache_control/g)!.length, 1, 'nothing added on top of the client’s own');
+});

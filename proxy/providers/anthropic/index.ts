@@ -7,6 +7,7 @@ import { ProxyError } from '../../errors.ts';
 import type { Provider, ProviderHealth } from '../provider.ts';
 import { postJson, readJson, sseEvents, type SseEvent } from '../upstream.ts';
 import { encodeMessages } from './encode.ts';
+import { addCacheBreakpoints } from './prompt-cache.ts';
 
 export interface AnthropicProviderOptions {
   name: string;
@@ -16,6 +17,8 @@ export interface AnthropicProviderOptions {
   models: string[];
   timeoutMs: number;
   idleTimeoutMs: number;
+  /** Add cache_control breakpoints to long stable prefixes (never on top of a client's own). */
+  promptCaching: boolean;
 }
 
 const finishReasons: Record<string, FinishReason> = { end_turn: 'stop', stop_sequence: 'stop', max_tokens: 'length', tool_use: 'tool_calls', refusal: 'content_filter', pause_turn: 'stop' };
@@ -58,7 +61,8 @@ export class AnthropicProvider implements Provider {
   }
 
   async *chat(request: ChatRequest, model: string, signal: AbortSignal): AsyncGenerator<ChatChunk> {
-    const body = request.source?.api === 'anthropic' ? { ...request.source.body, model, stream: request.stream } : encodeMessages(request, model);
+    const sent = request.source?.api === 'anthropic' ? { ...request.source.body, model, stream: request.stream } : encodeMessages(request, model);
+    const body = this.options.promptCaching ? addCacheBreakpoints(sent) : sent;
     const response = await postJson({
       provider: this.name,
       url: `${this.options.baseUrl.replace(/\/+$/, '')}/v1/messages`,
