@@ -1,6 +1,6 @@
 /**
- * @module The request flow, in order: route → exact cache → coalescing → provider (storing complete answers) →
- * usage record. The only place that knows the order of the levers; everything it calls is a plain function or class
+ * @module The request flow, in order: route → exact cache → coalescing → provider (with retries and fallbacks;
+ * storing complete answers) → usage record. The only place that knows the order of the levers; everything it calls is a plain function or class
  * without HTTP types, so the whole flow runs in tests without a socket.
  */
 import type { ChatChunk, ChatRequest } from './chat.ts';
@@ -8,6 +8,7 @@ import { AnswerRecorder, replayAnswer } from './cache/answer.ts';
 import type { InFlight } from './cache/coalesce.ts';
 import { exactKey, isDeterministic } from './cache/key.ts';
 import type { ExactCache } from './cache/store.ts';
+import { fallbackPlan, retryDelayMs, worthFallingBack, type FallbackOptions } from './router/fallback.ts';
 import { selectRoute, type ModelCatalog, type RouteDecision } from './router/select.ts';
 import { RequestTrace, type CacheStatus, type UsageSink } from './trace.ts';
 
@@ -44,6 +45,22 @@ export interface PipelineDeps {
   inFlight?: InFlight;
   /** Which requests the cache and coalescing may serve. */
   cacheMode?: 'deterministic' | 'always';
+  /** Retries and fallbacks; none when unset. */
+  fallback?: FallbackOptions;
+}
+
+const NO_RETRIES: FallbackOptions = { chain: [], lastResortLocal: false, retries: 0, maxRetryAfterSeconds: 0, backoffMs: 0 };
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+  });
 }
 
 export class Pipeline {
@@ -75,12 +92,50 @@ export class Pipeline {
     return this.follow(request, context, decision, cache, source, answered);
   }
 
-  /** Calls the provider and, for cacheable requests, stores the answer once it completed successfully. */
+  /**
+   * Calls the provider — retrying it, or falling back along the plan, while nothing has been sent — and, for
+   * cacheable requests, stores the answer once it completed successfully. `decision` is updated in place to
+   * whoever answered, so headers and the ledger name them.
+   */
   private async *answer(request: ChatRequest, decision: RouteDecision, key: string | undefined, signal: AbortSignal): AsyncGenerator<ChatChunk> {
+    const plan = this.deps.fallback ? fallbackPlan(request, { ...decision }, this.deps.catalog, this.deps.fallback) : [decision];
+    let chunks: AsyncIterator<ChatChunk> | undefined;
+    let first: IteratorResult<ChatChunk> | undefined;
+    let failure: unknown;
+    for (const [index, candidate] of plan.entries()) {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          chunks = candidate.provider.chat(request, candidate.model, signal)[Symbol.asyncIterator]();
+          first = await chunks.next();
+          break;
+        } catch (error) {
+          failure = error;
+          chunks = undefined;
+          // The local model's 503 is its own back-pressure: never hammer it with retries.
+          const wait = signal.aborted || candidate.target === 'local' ? undefined : retryDelayMs(error, attempt, this.deps.fallback ?? NO_RETRIES);
+          if (wait === undefined) break;
+          await sleep(wait, signal);
+        }
+      }
+      if (chunks) {
+        if (index > 0) Object.assign(decision, candidate, { reason: `${candidate.reason} (${plan[0]!.provider.name} failed: ${(failure as Error).message})` });
+        break;
+      }
+      if (signal.aborted || !worthFallingBack(failure)) break;
+    }
+    if (!chunks || !first) throw failure;
+
     const recorder = key && this.deps.cache ? new AnswerRecorder() : undefined;
-    for await (const chunk of decision.provider.chat(request, decision.model, signal)) {
-      recorder?.observe(chunk);
-      yield chunk;
+    let complete = false;
+    try {
+      for (let step = first; !step.done; step = await chunks.next()) {
+        recorder?.observe(step.value);
+        yield step.value;
+      }
+      complete = true;
+    } finally {
+      // A caller that stops early must stop the provider too (free the local sequence, abort the upstream read).
+      if (!complete) await chunks.return?.();
     }
     const answer = recorder?.complete({ provider: decision.provider.name, providerKind: decision.provider.kind, route: decision.target });
     if (answer && key) this.deps.cache!.set(key, answer);

@@ -96,6 +96,19 @@ export const configSchema = z.strictObject({
       promptCaching: z.boolean().default(true),
     })
     .prefault({}),
+  router: z
+    .strictObject({
+      /** Models tried in order when the chosen one fails before answering (rate limit, 5xx, timeout, over context). */
+      fallback: z.array(z.string().min(1)).default([]),
+      /** After every cloud option failed, answer from the local model rather than not at all. */
+      lastResortLocal: z.boolean().default(true),
+      /** Retries of the same provider for a rate limit or a transient failure. */
+      retries: z.number().int().min(0).max(10).default(2),
+      /** A retry-after longer than this moves on to the next option instead of waiting. */
+      maxRetryAfterSeconds: z.number().min(0).default(10),
+      backoffMs: z.number().int().min(0).default(250),
+    })
+    .prefault({}),
   usage: z
     .strictObject({
       /** What `auto` and `local` requests are measured against (a premium cloud model). */

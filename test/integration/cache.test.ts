@@ -10,7 +10,7 @@ const env = () => ({ OPENAI_BASE_URL: `${cloud.url}/v1`, OPENAI_API_KEY: 'k' });
 
 before(async () => {
   cloud = await startFakeOpenAI();
-  tw = await startTestProxy({ env: env() });
+  tw = await startTestProxy({ env: env(), config: { router: { retries: 0 } } });
 });
 after(async () => {
   await tw.close();
@@ -109,7 +109,9 @@ test('20 concurrent identical requests make exactly one upstream call; streams a
   );
   assert.equal(cloud.calls, calls + 1);
   assert.ok(results.every((r) => r.text === 'one answer for all'));
-  assert.equal(results.filter((r) => r.cache === 'coalesced').length, 19);
+  // Each follower either joined the call in flight or, arriving after it finished, hit the stored answer.
+  assert.equal(results.filter((r) => r.cache === 'coalesced' || r.cache === 'exact').length, 19);
+  assert.ok(results.filter((r) => r.cache === 'coalesced').length > 0);
 });
 
 test('different requests in flight at once never share an answer', async () => {

@@ -13,6 +13,8 @@ let tw: Awaited<ReturnType<typeof startTestProxy>>;
 before(async () => {
   clouds = { openai: await startFakeOpenAI(), anthropic: await startFakeAnthropic() };
   tw = await startTestProxy({
+    // Errors pass straight through here; retries and fallbacks have their own tests.
+    config: { router: { retries: 0 } },
     env: { OPENAI_BASE_URL: `${clouds.openai.url}/v1`, OPENAI_API_KEY: 'sk-upstream', ANTHROPIC_BASE_URL: clouds.anthropic.url, ANTHROPIC_API_KEY: 'sk-ant-upstream' },
   });
 });

@@ -57,7 +57,9 @@ test('kill -9 mid-load, twice: every request completed before the last flush is 
     for (const round of [1, 2]) {
       const { child, url } = await startChild(`${upstream.url}/v1`);
       const traffic = load(url, round, 8);
-      await new Promise((r) => setTimeout(r, 1500));
+      // Run until well past one flush interval and a good number of completions, however busy the machine is.
+      const loadStarted = Date.now();
+      while (Date.now() - loadStarted < 1500 || (traffic.completed.length < 60 && Date.now() - loadStarted < 15_000)) await new Promise((r) => setTimeout(r, 50));
       const exited = new Promise((r) => child.once('exit', r));
       killedAt = Date.now();
       child.kill('SIGKILL');

@@ -19,6 +19,8 @@ before(async () => {
   openai = await startFakeOpenAI();
   anthropic = await startFakeAnthropic();
   tw = await startTestProxy({
+    // A 429 must reach the ledger as a 429 here, not be rescued by a retry or the local model.
+    config: { router: { retries: 0, lastResortLocal: false } },
     env: { OPENAI_BASE_URL: `${openai.url}/v1`, OPENAI_API_KEY: 'k', ANTHROPIC_BASE_URL: anthropic.url, ANTHROPIC_API_KEY: 'k', TOKENWISE_LOCAL_MODEL: await ensureTinyModel(), TOKENWISE_THREADS: '1', TOKENWISE_CONTEXT_SIZE: '512' },
   });
   await tw.proxy.local!.start();

@@ -14,11 +14,14 @@ export const TEST_TOKEN = 'test-token-123';
 export interface TestProxyOptions extends ProxyOptions {
   env?: NodeJS.ProcessEnv;
   flags?: Record<string, string | boolean>;
+  /** Written as the proxy's config file. */
+  config?: Record<string, unknown>;
 }
 
-export async function startTestProxy({ env = {}, flags = {}, ...options }: TestProxyOptions = {}) {
+export async function startTestProxy({ env = {}, flags = {}, config: file, ...options }: TestProxyOptions = {}) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tokenwise-test-'));
-  const fullEnv = { TOKENWISE_PORT: '0', TOKENWISE_TOKEN: TEST_TOKEN, TOKENWISE_LOCAL_MODEL: 'off', TOKENWISE_DATA_DIR: dataDir, XDG_CONFIG_HOME: dataDir, ...env };
+  if (file) fs.writeFileSync(path.join(dataDir, 'config.json'), JSON.stringify(file));
+  const fullEnv = { TOKENWISE_PORT: '0', TOKENWISE_TOKEN: TEST_TOKEN, TOKENWISE_LOCAL_MODEL: 'off', TOKENWISE_DATA_DIR: dataDir, XDG_CONFIG_HOME: dataDir, ...(file ? { TOKENWISE_CONFIG: path.join(dataDir, 'config.json') } : {}), ...env };
   const config = loadConfig({ env: fullEnv, flags });
   const proxy = await startProxy(config, { env: fullEnv, ...options });
   return {
