@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { countingRule, loadEncodingCounter, loadTokenCounter } from '../../proxy/context/tokens.ts';
+
+test('each model family gets its encoding; Claude and Gemini are marked as estimates', () => {
+  assert.deepEqual(countingRule('gpt-4o-mini'), { encoding: 'o200k_base', factor: 1, exact: true });
+  assert.equal(countingRule('gpt-4.1').encoding, 'o200k_base');
+  assert.equal(countingRule('gpt-5-mini').encoding, 'o200k_base');
+  assert.equal(countingRule('o3-mini').encoding, 'o200k_base');
+  assert.equal(countingRule('openai/gpt-4o').encoding, 'o200k_base');
+  assert.equal(countingRule('gpt-4-turbo').encoding, 'cl100k_base');
+  assert.equal(countingRule('gpt-3.5-turbo').encoding, 'cl100k_base');
+  assert.deepEqual(countingRule('claude-sonnet-4-5'), { encoding: 'o200k_base', factor: 1.2, exact: false });
+  assert.deepEqual(countingRule('gemini-2.5-pro'), { encoding: 'o200k_base', factor: 1.1, exact: false });
+  assert.equal(countingRule('llama-3.3-70b').exact, false);
+});
+
+test('o200k and cl100k counts match tiktoken, special-token text included', async () => {
+  const o200k = await loadEncodingCounter('o200k_base');
+  const cl100k = await loadEncodingCounter('cl100k_base');
+  assert.equal(o200k('hello world'), 2);
+  assert.equal(cl100k('hello world'), 2);
+  // Counted as text, not refused: callers paste tokenizer docs.
+  assert.ok(o200k('<|endoftext|>') > 1);
+  // Piece by piece (memoized) must equal tiktoken's own encoding of the whole text (js-tiktoken `encode(text, [],
+  // []).length`: 53 and 57), on a cold and a warm memo.
+  const text = 'def fib(n):\n    return n if n < 2 else fib(n - 1) + fib(n - 2)\n\n\n   print(fib(30))  # 832040 — ünïcödé ✓ 日本語 <|endoftext|>';
+  for (let pass = 0; pass < 2; pass++) {
+    assert.equal(o200k(text), 53);
+    assert.equal(cl100k(text), 57);
+  }
+});
+
+test('a request counts messages, OpenAI overheads, tool calls and tool definitions', async () => {
+  const counter = await loadTokenCounter('gpt-4o');
+  const plain = counter.request({ messages: [{ role: 'user', content: [{ type: 'text', text: 'hello world' }] }] });
+  assert.equal(plain, 3 + 2 + 3, '3 per message, the text, 3 to prime the reply');
+  const withTools = counter.request({
+    messages: [
+      { role: 'user', content: [{ type: 'text', text: 'hello world' }] },
+      { role: 'assistant', content: [], toolCalls: [{ id: 'c1', name: 'get_weather', arguments: '{"city":"Oslo"}' }] },
+    ],
+    tools: [{ name: 'get_weather', description: 'Weather.', parameters: { type: 'object', properties: { city: { type: 'string', description: 'City' }, unit: { type: 'string', enum: ['c', 'f'] } } } }],
+  });
+  assert.ok(withTools > plain + 20, `tool call and definition add tokens (${withTools})`);
+});
+
+test('the local tier uses the injected tokenizer; Claude counts are scaled up', async () => {
+  const local = await loadTokenCounter('local', { localTokenizer: (t) => t.length });
+  assert.equal(local.text('abcd'), 4);
+  assert.equal(local.rule.encoding, 'local');
+  const claude = await loadTokenCounter('claude-haiku-4-5');
+  const gpt = await loadTokenCounter('gpt-4o');
+  const text = 'The quick brown fox jumps over the lazy dog. '.repeat(20);
+  assert.equal(claude.text(text), Math.ceil(gpt.text(text) * 1.2));
+});
