@@ -101,7 +101,7 @@ export type ChatChunk =
   | { type: 'text'; text: string }
   | { type: 'tool_call'; index: number; id: string; name: string }
   | { type: 'tool_arguments'; index: number; arguments: string }
-  | { type: 'done'; finishReason: FinishReason; stopSequence?: string; usage: Usage };
+  | { type: 'done'; finishReason: FinishReason; stopSequence?: string; usage: Usage; /** counted by the proxy: the provider reported none */ usageEstimated?: boolean };
 
 /** The plain text of a message's text parts. */
 export function textOf(message: ChatMessage): string {

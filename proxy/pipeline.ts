@@ -1,16 +1,18 @@
 /**
- * @module The request flow, in order: route → exact cache → coalescing → provider (with retries and fallbacks;
- * storing complete answers) → usage record. The only place that knows the order of the levers; everything it calls is a plain function or class
+ * @module The request flow, in order: route → exact cache → coalescing → trim for the tier → provider (with
+ * retries and fallbacks; storing complete answers) → usage record. The only place that knows the order of the levers; everything it calls is a plain function or class
  * without HTTP types, so the whole flow runs in tests without a socket.
  */
 import type { ChatChunk, ChatRequest } from './chat.ts';
 import { AnswerRecorder, replayAnswer } from './cache/answer.ts';
 import type { InFlight } from './cache/coalesce.ts';
 import { exactKey, isDeterministic } from './cache/key.ts';
+import { fitRequest, type FitOptions } from './context/fit.ts';
 import type { ExactCache } from './cache/store.ts';
 import { fallbackPlan, retryDelayMs, worthFallingBack, type FallbackOptions } from './router/fallback.ts';
 import { selectRoute, type ModelCatalog, type RouteDecision } from './router/select.ts';
-import { RequestTrace, type CacheStatus, type UsageSink } from './trace.ts';
+import { RequestTrace, type CacheStatus, type RequestNotes, type UsageSink } from './trace.ts';
+import { countUsage, isMissingUsage } from './usage/estimate.ts';
 
 export type { UsageSink } from './trace.ts';
 
@@ -26,6 +28,8 @@ export interface PipelineContext {
   /** `performance.now()` when the request arrived. */
   arrived: number;
   cache?: CacheDirective;
+  /** `off`: send the request untrimmed (request header `x-tokenwise-trim`). */
+  trim?: 'default' | 'off';
 }
 
 export interface PipelineResult {
@@ -47,6 +51,8 @@ export interface PipelineDeps {
   cacheMode?: 'deterministic' | 'always';
   /** Retries and fallbacks; none when unset. */
   fallback?: FallbackOptions;
+  /** Context trimming; none when unset. */
+  fit?: FitOptions;
 }
 
 const NO_RETRIES: FallbackOptions = { chain: [], lastResortLocal: false, retries: 0, maxRetryAfterSeconds: 0, backoffMs: 0 };
@@ -72,6 +78,7 @@ export class Pipeline {
     const key = eligible && (this.deps.cache || this.deps.inFlight) ? exactKey(request, decision.provider.name, decision.model) : undefined;
 
     let cache: CacheStatus = 'miss';
+    const notes: RequestNotes = {};
     let source: AsyncIterator<ChatChunk> | undefined;
     const hit = key && context.cache !== 'refresh' ? this.deps.cache?.get(key) : undefined;
     if (hit) {
@@ -79,7 +86,7 @@ export class Pipeline {
       decision = { ...decision, reason: `exact cache hit (answered by ${hit.modelUsed})` };
       source = replayAnswer(hit);
     } else {
-      const start = (signal: AbortSignal) => this.answer(request, decision, key, signal);
+      const start = (signal: AbortSignal) => this.answer(request, decision, key, signal, notes, context.trim !== 'off');
       if (key && this.deps.inFlight) {
         const shared = this.deps.inFlight.join(key, context.signal, start);
         source = shared.chunks;
@@ -89,7 +96,7 @@ export class Pipeline {
       }
     }
     const answered = hit ? { provider: hit.provider, kind: hit.providerKind, route: hit.route } : undefined;
-    return this.follow(request, context, decision, cache, source, answered);
+    return this.follow(request, context, decision, cache, source, answered, notes);
   }
 
   /**
@@ -97,16 +104,20 @@ export class Pipeline {
    * cacheable requests, stores the answer once it completed successfully. `decision` is updated in place to
    * whoever answered, so headers and the ledger name them.
    */
-  private async *answer(request: ChatRequest, decision: RouteDecision, key: string | undefined, signal: AbortSignal): AsyncGenerator<ChatChunk> {
+  private async *answer(request: ChatRequest, decision: RouteDecision, key: string | undefined, signal: AbortSignal, notes: RequestNotes, trim: boolean): AsyncGenerator<ChatChunk> {
     const plan = this.deps.fallback ? fallbackPlan(request, { ...decision }, this.deps.catalog, this.deps.fallback) : [decision];
     let chunks: AsyncIterator<ChatChunk> | undefined;
     let first: IteratorResult<ChatChunk> | undefined;
     let failure: unknown;
+    let sent = request;
     for (const [index, candidate] of plan.entries()) {
       for (let attempt = 0; ; attempt++) {
         try {
-          chunks = candidate.provider.chat(request, candidate.model, signal)[Symbol.asyncIterator]();
+          const fitted = trim && this.deps.fit ? await fitRequest(request, candidate, this.deps.fit) : undefined;
+          sent = fitted?.request ?? request;
+          chunks = candidate.provider.chat(sent, candidate.model, signal)[Symbol.asyncIterator]();
           first = await chunks.next();
+          notes.trim = fitted;
           break;
         } catch (error) {
           failure = error;
@@ -127,10 +138,16 @@ export class Pipeline {
 
     const recorder = key && this.deps.cache ? new AnswerRecorder() : undefined;
     let complete = false;
+    const output: string[] = [];
     try {
       for (let step = first; !step.done; step = await chunks.next()) {
-        recorder?.observe(step.value);
-        yield step.value;
+        let chunk = step.value;
+        if (chunk.type === 'text') output.push(chunk.text);
+        else if (chunk.type === 'tool_arguments') output.push(chunk.arguments);
+        // Some OpenAI-compatible servers send no usage: count it ourselves, and say so.
+        else if (chunk.type === 'done' && isMissingUsage(chunk.usage)) chunk = { ...chunk, usage: await countUsage(sent, output.join(''), decision.model), usageEstimated: true };
+        recorder?.observe(chunk);
+        yield chunk;
       }
       complete = true;
     } finally {
@@ -147,9 +164,10 @@ export class Pipeline {
     decision: RouteDecision,
     cache: CacheStatus,
     inner: AsyncIterator<ChatChunk>,
-    answered?: { provider: string; kind: RouteDecision['provider']['kind']; route: RouteDecision['target'] },
+    answered: { provider: string; kind: RouteDecision['provider']['kind']; route: RouteDecision['target'] } | undefined,
+    notes: RequestNotes,
   ): Promise<PipelineResult> {
-    const trace = new RequestTrace(request, decision, context, cache, this.deps.usage, answered);
+    const trace = new RequestTrace(request, decision, context, cache, this.deps.usage, answered, notes);
     const rest: AsyncIterator<ChatChunk> = {
       async next() {
         const started = performance.now();

@@ -9,6 +9,10 @@ import { apiKeyOf } from './config/load.ts';
 import type { Config } from './config/schema.ts';
 import { resolveToken } from './config/token.ts';
 import { InFlight } from './cache/coalesce.ts';
+import type { FitOptions } from './context/fit.ts';
+import { DEFAULT_TRIM_OPTIONS } from './context/options.ts';
+import { localSummarizer } from './context/local-summarizer.ts';
+import { loadEncodingCounter } from './context/tokens.ts';
 import { ExactCache } from './cache/store.ts';
 import { Pipeline } from './pipeline.ts';
 import { AnthropicProvider } from './providers/anthropic/index.ts';
@@ -56,6 +60,27 @@ export function cloudCatalog(config: Config, env: NodeJS.ProcessEnv): Map<string
   return cloud;
 }
 
+/** Context trimming as configured, with the local model's own window and tokenizer once it is loaded. */
+function fitOptions(config: Config, local: LocalProvider | undefined): FitOptions | undefined {
+  const { context } = config;
+  if (!context.enabled) return undefined;
+  // Loading an encoding takes a second or two: start now rather than on the first request.
+  void loadEncodingCounter('o200k_base');
+  return {
+    minCloudSaving: context.minCloudSaving,
+    local: () => local?.window,
+    overrides: {
+      budgets: { ...DEFAULT_TRIM_OPTIONS.budgets, ...(context.maxInputTokens ? { maxInputTokens: context.maxInputTokens } : {}) },
+      normalize: { enabled: context.normalize },
+      dedupe: { enabled: context.dedupe },
+      truncate: { enabled: context.truncate },
+      select: { enabled: context.select },
+      window: { enabled: context.window },
+      summary: { enabled: context.summary && local !== undefined, ...(local ? { summarizer: localSummarizer(local) } : {}) },
+    },
+  };
+}
+
 /** Starts the proxy; resolves once it listens (the local model keeps loading in the background). */
 export async function startProxy(config: Config, options: ProxyOptions = {}): Promise<RunningProxy> {
   const env = options.env ?? process.env;
@@ -67,7 +92,7 @@ export async function startProxy(config: Config, options: ProxyOptions = {}): Pr
   const db = openDatabase(dataFile, log);
   const usage = new UsageRecorder({ config, db, localQueue: () => local?.stats ?? { active: 0, queued: 0 }, log });
   const cache = config.cache.exact.enabled ? new ExactCache(db, { maxBytes: config.cache.exact.maxBytes, ttlSeconds: config.cache.exact.ttlSeconds, flushIntervalMs: config.usage.flushIntervalMs }) : undefined;
-  const pipeline = new Pipeline({ catalog, usage, cache, inFlight: config.cache.coalesce ? new InFlight() : undefined, cacheMode: config.cache.exact.mode, fallback: { ...config.router, chain: config.router.fallback } });
+  const pipeline = new Pipeline({ catalog, usage, cache, inFlight: config.cache.coalesce ? new InFlight() : undefined, cacheMode: config.cache.exact.mode, fallback: { ...config.router, chain: config.router.fallback }, fit: fitOptions(config, local) });
   const app = createApp({
     config,
     token,

@@ -6,10 +6,15 @@ import type { ChatChunk, ChatRequest, Usage } from './chat.ts';
 import { ProxyError } from './errors.ts';
 import type { ProviderKind } from './providers/provider.ts';
 import type { RouteDecision } from './router/select.ts';
-import { estimateRequestTokens, estimateTextTokens } from './usage/estimate.ts';
+import type { StrategyReport } from './context/strategy.ts';
 import type { FinishedRequest } from './usage/record.ts';
 
 export type CacheStatus = FinishedRequest['cache'];
+
+/** What the pipeline learns about a request while answering it. */
+export interface RequestNotes {
+  trim?: { tokensBefore: number; tokensAfter: number; report: StrategyReport[] };
+}
 
 export interface UsageSink {
   record(finished: FinishedRequest): void;
@@ -25,7 +30,6 @@ export class RequestTrace {
   /** Time spent waiting on the provider (or the shared call, or the cache). */
   waited = 0;
   private firstChunkMs: number | undefined;
-  private readonly outputText: string[] = [];
   private recorded = false;
   private modelUsed: string;
 
@@ -37,6 +41,8 @@ export class RequestTrace {
     private readonly usage: UsageSink | undefined,
     /** Who produced a cached answer (the decision names who would have). */
     private readonly answered?: { provider: string; kind: ProviderKind; route: RouteDecision['target'] },
+    /** Filled in by the pipeline when it trimmed the request. */
+    private readonly notes: RequestNotes = {},
   ) {
     this.modelUsed = decision.model;
   }
@@ -47,23 +53,14 @@ export class RequestTrace {
         this.modelUsed = chunk.model;
         return chunk;
       case 'text':
-        this.firstChunkMs ??= performance.now() - this.context.arrived;
-        this.outputText.push(chunk.text);
-        return chunk;
       case 'tool_call':
         this.firstChunkMs ??= performance.now() - this.context.arrived;
-        this.outputText.push(chunk.name);
         return chunk;
       case 'tool_arguments':
-        this.outputText.push(chunk.arguments);
         return chunk;
-      case 'done': {
-        // Some OpenAI-compatible servers send no usage: count it ourselves, and say so in the ledger.
-        const estimated = !chunk.usage || (chunk.usage.inputTokens === 0 && chunk.usage.outputTokens === 0);
-        const usage: Usage = estimated ? { inputTokens: estimateRequestTokens(this.request), outputTokens: estimateTextTokens(this.outputText.join('')) } : chunk.usage;
-        this.finish(200, usage, estimated);
-        return estimated ? { ...chunk, usage } : chunk;
-      }
+      case 'done':
+        this.finish(200, chunk.usage, chunk.usageEstimated ?? false);
+        return chunk;
       default:
         chunk satisfies never;
         return chunk;
@@ -101,7 +98,9 @@ export class RequestTrace {
       ...(error ? { error } : {}),
       usage,
       tokensEstimated,
-      originalInputTokens: usage.inputTokens,
+      // The provider counted the trimmed prompt; the baseline pays for what the caller sent.
+      originalInputTokens: usage.inputTokens + (this.notes.trim ? this.notes.trim.tokensBefore - this.notes.trim.tokensAfter : 0),
+      ...(this.notes.trim ? { trim: this.notes.trim.report } : {}),
       latencyMs,
       ...(this.firstChunkMs !== undefined ? { firstChunkMs: this.firstChunkMs } : {}),
       overheadMs: Math.max(0, latencyMs - this.waited),

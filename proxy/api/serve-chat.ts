@@ -24,7 +24,7 @@ export async function serveChat(api: WireApi, request: ChatRequest, req: Request
     if (!res.writableFinished) controller.abort();
   });
 
-  const result = await deps.pipeline.run(request, { signal: controller.signal, client: clientName(req.headers), api, arrived, cache: cacheDirective(req.headers['x-tokenwise-cache']) });
+  const result = await deps.pipeline.run(request, { signal: controller.signal, client: clientName(req.headers), api, arrived, cache: cacheDirective(req.headers['x-tokenwise-cache']), trim: req.headers['x-tokenwise-trim'] === 'off' ? 'off' : 'default' });
   res.setHeader('x-tokenwise-route', result.decision.target);
   res.setHeader('x-tokenwise-reason', result.decision.reason);
   res.setHeader('x-tokenwise-cache', result.cache);

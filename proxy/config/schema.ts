@@ -96,6 +96,23 @@ export const configSchema = z.strictObject({
       promptCaching: z.boolean().default(true),
     })
     .prefault({}),
+  context: z
+    .strictObject({
+      /** Trim requests to fit the tier they go to (the local tier always; cloud only when it saves enough). */
+      enabled: z.boolean().default(true),
+      /** A cloud request is trimmed only when that saves at least this share of its input tokens. */
+      minCloudSaving: z.number().min(0).max(1).default(0.1),
+      /** A cap on input tokens sent to a paid model; unset: the model's window alone. */
+      maxInputTokens: z.number().int().positive().optional(),
+      normalize: z.boolean().default(true),
+      dedupe: z.boolean().default(true),
+      truncate: z.boolean().default(true),
+      select: z.boolean().default(true),
+      window: z.boolean().default(true),
+      /** Replace old turns by a summary written by the local model (instead of dropping them). */
+      summary: z.boolean().default(false),
+    })
+    .prefault({}),
   router: z
     .strictObject({
       /** Models tried in order when the chosen one fails before answering (rate limit, 5xx, timeout, over context). */

@@ -44,4 +44,6 @@ export const migrations: string[] = [
     value TEXT NOT NULL
   );
   CREATE INDEX cache_entries_expires ON cache_entries (expires);`,
+  // Tokens before / after each trimming strategy, as JSON, for requests that were trimmed.
+  `ALTER TABLE requests ADD COLUMN trim TEXT;`,
 ];

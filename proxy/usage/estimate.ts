@@ -1,20 +1,17 @@
 /**
- * @module Token counts for when a provider reports none. Rough by design (about 4 characters a token in English and
- * code); records built on it are marked `tokensEstimated`.
+ * @module Token counts for when a provider reports none, with the model family's tokenizer (proxy/context/tokens);
+ * records built on them are marked `tokensEstimated`.
  */
-import type { ChatRequest } from '../chat.ts';
+import type { ChatRequest, Usage } from '../chat.ts';
+import { loadTokenCounter } from '../context/tokens.ts';
 
-export function estimateTextTokens(text: string): number {
-  return Math.ceil(text.length / 4);
+/** A provider that sent no usage sends zeros (or nothing). */
+export function isMissingUsage(usage: Usage | undefined): boolean {
+  return !usage || (usage.inputTokens === 0 && usage.outputTokens === 0);
 }
 
-export function estimateRequestTokens(request: ChatRequest): number {
-  let chars = 0;
-  for (const message of request.messages) {
-    for (const part of message.content) if (part.type === 'text') chars += part.text.length;
-    for (const call of message.toolCalls ?? []) chars += call.name.length + call.arguments.length;
-  }
-  for (const tool of request.tools ?? []) chars += JSON.stringify(tool).length;
-  // ~4 tokens of framing per message, as OpenAI documents for chat formats.
-  return Math.ceil(chars / 4) + 4 * request.messages.length;
+/** Counts a request and the answer text it got, for `model`. */
+export async function countUsage(request: ChatRequest, outputText: string, model: string): Promise<Usage> {
+  const counter = await loadTokenCounter(model);
+  return { inputTokens: counter.request(request), outputTokens: counter.text(outputText) };
 }

@@ -30,6 +30,8 @@ export interface FinishedRequest {
   tokensEstimated: boolean;
   /** Input tokens before any trimming (the baseline pays for these). */
   originalInputTokens: number;
+  /** Tokens before / after each trimming strategy, when the request was trimmed. */
+  trim?: { strategy: string; tokensBefore: number; tokensAfter: number }[];
   latencyMs: number;
   /** Time to the first answer chunk. */
   firstChunkMs?: number;
@@ -64,7 +66,8 @@ function kindOfBaseline(model: string): Provider {
 
 /**
  * Prices a finished request and splits the saving, so that the levers add up to baseline − cost:
- * `routing` = baseline − the model used at full input price; `promptCache` = what the provider's cache reads/writes
+ * `routing` = baseline − the model used at full input price for the untrimmed prompt; `trimming` = what trimming
+ * took off that; `promptCache` = what the provider's cache reads/writes
  * changed on that model; `cache` / `coalescing` = what producing the answer cost, when the proxy served it for free.
  * The baseline pays full price for the untrimmed prompt. Levers not yet built record 0.
  */
@@ -80,7 +83,9 @@ export function priceRequest(id: number, finished: FinishedRequest, pricing: Pri
   const baselineCostUsd = pricing.cost(baselineModel, kindOfBaseline(baselineModel), { inputTokens: finished.originalInputTokens, outputTokens: usage.outputTokens });
   if (produced !== null && baselineCostUsd !== null) {
     const fullPrice = pricing.cost(finished.modelUsed, finished.providerKind, { inputTokens: usage.inputTokens, outputTokens: usage.outputTokens }, finished.generationMs) ?? produced;
-    savedUsd.routing = baselineCostUsd - fullPrice;
+    const untrimmed = pricing.cost(finished.modelUsed, finished.providerKind, { inputTokens: finished.originalInputTokens, outputTokens: usage.outputTokens }, finished.generationMs) ?? fullPrice;
+    savedUsd.routing = baselineCostUsd - untrimmed;
+    savedUsd.trimming = untrimmed - fullPrice;
     savedUsd.promptCache = fullPrice - produced;
     if (finished.cache === 'coalesced') savedUsd.coalescing = produced;
     else if (finished.cache !== 'miss') savedUsd.cache = produced;

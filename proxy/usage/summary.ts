@@ -5,12 +5,13 @@
 import type { Database } from 'node-sqlite3-wasm';
 import { LEVERS, type Lever } from './record.ts';
 
-export const GROUP_BYS = ['day', 'hour', 'model', 'route', 'client', 'provider'] as const;
+export const GROUP_BYS = ['day', 'hour', 'minute', 'model', 'route', 'client', 'provider'] as const;
 export type GroupBy = (typeof GROUP_BYS)[number];
 
 const groupKey: Record<GroupBy, string> = {
   day: "strftime('%Y-%m-%d', time / 1000, 'unixepoch', 'localtime')",
   hour: "strftime('%Y-%m-%dT%H:00', time / 1000, 'unixepoch', 'localtime')",
+  minute: "strftime('%Y-%m-%dT%H:%M', time / 1000, 'unixepoch', 'localtime')",
   model: 'model_used',
   route: 'route',
   client: 'client',

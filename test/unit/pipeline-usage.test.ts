@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ChatChunk, ChatRequest } from '../../proxy/chat.ts';
 import { ProxyError } from '../../proxy/errors.ts';
+import { loadTokenCounter } from '../../proxy/context/tokens.ts';
 import { Pipeline } from '../../proxy/pipeline.ts';
 import type { Provider } from '../../proxy/providers/provider.ts';
 import type { FinishedRequest } from '../../proxy/usage/record.ts';
@@ -49,7 +50,10 @@ test('no usage from the provider: the proxy counts, the caller sees the count, t
   const { recorded, run } = setup([start, { type: 'text', text: 'x'.repeat(40) }, { type: 'done', finishReason: 'stop', usage: { inputTokens: 0, outputTokens: 0 } }]);
   const chunks = await drain(await run());
   const done = chunks.at(-1) as Extract<ChatChunk, { type: 'done' }>;
-  assert.ok(done.usage.inputTokens >= 100 && done.usage.outputTokens === 10);
+  const counter = await loadTokenCounter('m');
+  assert.equal(done.usage.outputTokens, counter.text('x'.repeat(40)), 'counted with the tokenizer');
+  assert.ok(done.usage.inputTokens > counter.text('x'.repeat(400)), 'the request, framing included');
+  assert.equal(done.usageEstimated, true);
   assert.equal(recorded[0]!.tokensEstimated, true);
 });
 

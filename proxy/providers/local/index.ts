@@ -54,6 +54,12 @@ export class LocalProvider implements Provider {
     return ['local'];
   }
 
+  /** The loaded model's context per sequence and its own tokenizer, for trimming to fit; undefined until ready. */
+  get window(): { contextSize: number; countTokens: (text: string) => number } | undefined {
+    const runtime = this.runtime;
+    return runtime ? { contextSize: runtime.contextSize, countTokens: (text) => runtime.model.tokenize(text).length } : undefined;
+  }
+
   async *chat(request: ChatRequest, _model: string, signal: AbortSignal): AsyncGenerator<ChatChunk> {
     const runtime = await this.whenReady();
     const sequence = await this.pool!.acquire(signal);

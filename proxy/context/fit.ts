@@ -1,0 +1,49 @@
+/**
+ * @module When and how the pipeline trims a request for the provider about to answer it. The local tier is always
+ * fitted to its context. A cloud request is trimmed only when that saves a real share of its tokens and the client
+ * does not manage its own prompt cache (its cache_control breakpoints are worth more than the trim).
+ */
+import type { ChatRequest } from '../chat.ts';
+import type { RouteDecision } from '../router/select.ts';
+import type { StrategyReport } from './strategy.ts';
+import { trimRequest } from './trim.ts';
+import type { TrimOverrides } from './options.ts';
+import type { CountText } from './tokens.ts';
+
+export interface FitOptions {
+  overrides: TrimOverrides;
+  /** A cloud request is trimmed only when that saves at least this share of its input tokens. */
+  minCloudSaving: number;
+  /** The local model's window and tokenizer, once loaded. */
+  local?: () => { contextSize: number; countTokens: CountText } | undefined;
+}
+
+export interface Fitted {
+  request: ChatRequest;
+  tokensBefore: number;
+  tokensAfter: number;
+  report: StrategyReport[];
+}
+
+/** Tokens of headroom below the local window: the chat template renders a little differently from our count. */
+const LOCAL_MARGIN = 0.9;
+
+/** The request trimmed for `decision`, or undefined to send it as it is. */
+export async function fitRequest(request: ChatRequest, decision: RouteDecision, options: FitOptions): Promise<Fitted | undefined> {
+  const tier = decision.target;
+  const local = tier === 'local' ? options.local?.() : undefined;
+  if (tier === 'cloud' && request.source && JSON.stringify(request.source.body).includes('"cache_control"')) return undefined;
+  const result = await trimRequest(
+    { ...request, model: tier === 'local' ? 'local' : decision.model },
+    {
+      ...options.overrides,
+      tier,
+      ...(local ? { budgets: { ...(options.overrides.budgets as object), localContext: Math.floor(local.contextSize * LOCAL_MARGIN) } as never, localTokenizer: local.countTokens } : {}),
+    },
+  );
+  const saved = result.tokensBefore - result.tokensAfter;
+  if (saved <= 0) return undefined;
+  if (tier === 'cloud' && saved < options.minCloudSaving * result.tokensBefore) return undefined;
+  // The caller's own body no longer matches: encode from the trimmed messages (fields only the body had are lost).
+  return { request: { ...result.request, model: request.model, source: undefined }, tokensBefore: result.tokensBefore, tokensAfter: result.tokensAfter, report: result.report };
+}
