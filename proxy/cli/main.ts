@@ -6,6 +6,7 @@ import { resolveToken } from '../config/token.ts';
 import { startProxy, VERSION } from '../server.ts';
 import { parseArgs, type ParsedArgs } from './args.ts';
 import { cacheCommand } from './cache.ts';
+import { evalCommand } from './eval.ts';
 import { createProgressBar } from './progress.ts';
 import { usageCommand, UsageError } from './usage.ts';
 
@@ -19,6 +20,8 @@ Usage:
                            tokens, dollars and savings from the ledger
   tokenwise cache stats|clear
                            what the answer cache holds; empty it
+  tokenwise eval context --data FILE.jsonl [--json] [--sweep]
+                           measure a lever on evaluation data
   tokenwise token          print the local token callers must send
   tokenwise --version
 
@@ -57,6 +60,11 @@ async function serve(args: ParsedArgs): Promise<void> {
   process.once('SIGTERM', () => void stop('SIGTERM'));
 }
 
+/** Every `--data X` (the flag may repeat; the parser keeps only the last). */
+function dataFlags(argv: string[]): string[] {
+  return argv.flatMap((arg, i) => (arg === '--data' && argv[i + 1] ? [argv[i + 1]!] : arg.startsWith('--data=') ? [arg.slice(7)] : []));
+}
+
 function pick(flags: Record<string, string | boolean>, names: string[]): Record<string, string | boolean> {
   return Object.fromEntries(Object.entries(flags).filter(([name]) => names.includes(name)));
 }
@@ -85,6 +93,9 @@ async function main(argv: string[]): Promise<void> {
       process.stdout.write(await cacheCommand(config, args.positionals[0]));
       return;
     }
+    case 'eval':
+      process.stdout.write(await evalCommand({ lever: args.positionals[0], data: args.positionals.slice(1).concat(dataFlags(argv)), flags: args.flags }));
+      return;
     case 'token': {
       const config = loadConfig({ flags: args.flags });
       process.stdout.write(`${resolveToken(config.token, config.dataDir)}\n`);

@@ -1,0 +1,25 @@
+/**
+ * @module `tokenwise eval <lever> --data FILE.jsonl … [--json]`: measures a lever on evaluation data in the formats of
+ * shared/data/README.md and prints one JSON object (or a table).
+ */
+import { UsageError } from './usage.ts';
+
+export interface EvalArgs {
+  lever: string | undefined;
+  data: string[];
+  flags: Record<string, string | boolean>;
+}
+
+export async function evalCommand({ lever, data, flags }: EvalArgs): Promise<string> {
+  if (!data.length) throw new UsageError('--data FILE.jsonl is required (repeat it, or use a * pattern, for several files)');
+  switch (lever) {
+    case 'context': {
+      const { runContextEval } = await import('../eval/context.ts');
+      const result = await runContextEval({ data, json: Boolean(flags.json), sweep: Boolean(flags.sweep), ...(typeof flags.budget === 'string' ? { budget: Number(flags.budget) } : {}) });
+      if (!flags.json && result.text) return result.text;
+      return `${JSON.stringify(result.datasets && Object.keys(result.datasets).length === 1 ? { ...Object.values(result.datasets)[0], rejected: result.rejected } : result, null, 2)}\n`;
+    }
+    default:
+      throw new UsageError(`usage: tokenwise eval context --data FILE.jsonl [--json] [--sweep] [--budget N]`);
+  }
+}
