@@ -12,6 +12,15 @@ export interface EvalArgs {
 
 export async function evalCommand({ lever, data, flags }: EvalArgs): Promise<string> {
   if (!data.length) throw new UsageError('--data FILE.jsonl is required (repeat it, or use a * pattern, for several files)');
+  try {
+    return await run({ lever, data, flags });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new UsageError(`cannot read ${(error as NodeJS.ErrnoException).path ?? 'a --data file'}`);
+    throw error;
+  }
+}
+
+async function run({ lever, data, flags }: EvalArgs): Promise<string> {
   switch (lever) {
     case 'context': {
       const { runContextEval } = await import('../eval/context.ts');
