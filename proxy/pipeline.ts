@@ -9,7 +9,10 @@ import type { InFlight } from './cache/coalesce.ts';
 import { exactKey, isDeterministic } from './cache/key.ts';
 import { fitRequest, type FitOptions } from './context/fit.ts';
 import type { ExactCache } from './cache/store.ts';
+import { ProxyError } from './errors.ts';
+import { isRefusal, worstCaseCost, type BudgetGuard, type Reservation } from './router/budget.ts';
 import { fallbackPlan, retryDelayMs, worthFallingBack, type FallbackOptions } from './router/fallback.ts';
+import type { Pricing } from './usage/pricing.ts';
 import { selectRoute, type ModelCatalog, type RouteDecision } from './router/select.ts';
 import { RequestTrace, type CacheStatus, type RequestNotes, type UsageSink } from './trace.ts';
 import { countUsage, isMissingUsage } from './usage/estimate.ts';
@@ -53,9 +56,22 @@ export interface PipelineDeps {
   fallback?: FallbackOptions;
   /** Context trimming; none when unset. */
   fit?: FitOptions;
+  /** Dollar limits for cloud calls; none when unset. */
+  budget?: { guard: BudgetGuard; pricing: Pricing; whenOver: 'local' | 'reject' };
 }
 
+
 const NO_RETRIES: FallbackOptions = { chain: [], lastResortLocal: false, retries: 0, maxRetryAfterSeconds: 0, backoffMs: 0 };
+
+/** Passes records on, settling the request's budget reservation with its real cost first. */
+function settling(usage: UsageSink | undefined, reservation: Reservation, pricing: Pricing): UsageSink {
+  return {
+    record(finished) {
+      reservation.settle(finished.cache === 'miss' ? pricing.cost(finished.modelUsed, finished.providerKind, finished.usage, finished.generationMs) : 0);
+      usage?.record(finished);
+    },
+  };
+}
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -78,6 +94,7 @@ export class Pipeline {
     const key = eligible && (this.deps.cache || this.deps.inFlight) ? exactKey(request, decision.provider.name, decision.model) : undefined;
 
     let cache: CacheStatus = 'miss';
+    let usage = this.deps.usage;
     const notes: RequestNotes = {};
     let source: AsyncIterator<ChatChunk> | undefined;
     const hit = key && context.cache !== 'refresh' ? this.deps.cache?.get(key) : undefined;
@@ -86,6 +103,8 @@ export class Pipeline {
       decision = { ...decision, reason: `exact cache hit (answered by ${hit.modelUsed})` };
       source = replayAnswer(hit);
     } else {
+      const reservation = this.reserveBudget(request, decision);
+      if (reservation) usage = settling(usage, reservation, this.deps.budget!.pricing);
       const start = (signal: AbortSignal) => this.answer(request, decision, key, signal, notes, context.trim !== 'off');
       if (key && this.deps.inFlight) {
         const shared = this.deps.inFlight.join(key, context.signal, start);
@@ -96,7 +115,25 @@ export class Pipeline {
       }
     }
     const answered = hit ? { provider: hit.provider, kind: hit.providerKind, route: hit.route } : undefined;
-    return this.follow(request, context, decision, cache, source, answered, notes);
+    return this.follow(request, context, decision, cache, source, answered, notes, usage);
+  }
+
+  /**
+   * Reserves the worst-case cost of a cloud call. Over budget, the request goes to the local model or is refused,
+   * as configured.
+   */
+  private reserveBudget(request: ChatRequest, decision: RouteDecision): Reservation | undefined {
+    const budget = this.deps.budget;
+    if (!budget || decision.target !== 'cloud') return undefined;
+    const reservation = budget.guard.reserve(worstCaseCost(request, decision.model, decision.provider.kind, budget.pricing));
+    if (!isRefusal(reservation)) return reservation;
+    const why = `the ${reservation.limit} budget of $${reservation.limitUsd.toFixed(2)} is spent ($${reservation.spentUsd.toFixed(4)} used or reserved)`;
+    const local = this.deps.catalog.local;
+    if (budget.whenOver === 'local' && local?.health().state === 'ready') {
+      Object.assign(decision, { target: 'local', provider: local, model: 'local', reason: `over budget: ${why}` });
+      return undefined;
+    }
+    throw new ProxyError('rate_limit', `over budget: ${why}`, { code: 'budget_exceeded' });
   }
 
   /**
@@ -166,8 +203,9 @@ export class Pipeline {
     inner: AsyncIterator<ChatChunk>,
     answered: { provider: string; kind: RouteDecision['provider']['kind']; route: RouteDecision['target'] } | undefined,
     notes: RequestNotes,
+    usage: UsageSink | undefined,
   ): Promise<PipelineResult> {
-    const trace = new RequestTrace(request, decision, context, cache, this.deps.usage, answered, notes);
+    const trace = new RequestTrace(request, decision, context, cache, usage, answered, notes);
     const rest: AsyncIterator<ChatChunk> = {
       async next() {
         const started = performance.now();

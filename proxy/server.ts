@@ -15,6 +15,7 @@ import { localSummarizer } from './context/local-summarizer.ts';
 import { loadEncodingCounter } from './context/tokens.ts';
 import { ExactCache } from './cache/store.ts';
 import { Pipeline } from './pipeline.ts';
+import { BudgetGuard } from './router/budget.ts';
 import { AnthropicProvider } from './providers/anthropic/index.ts';
 import { LocalProvider, type LocalProviderEvents } from './providers/local/index.ts';
 import { OpenAIProvider } from './providers/openai/index.ts';
@@ -81,6 +82,16 @@ function fitOptions(config: Config, local: LocalProvider | undefined): FitOption
   };
 }
 
+/** The budget guard, when a limit is set, starting from what the ledger already holds for today and this month. */
+function budgetGuard(config: Config, usage: UsageRecorder) {
+  const { dailyUsd, monthlyUsd, whenOver } = config.budget;
+  if (dailyUsd === undefined && monthlyUsd === undefined) return undefined;
+  const now = new Date();
+  const spent = (since: Date) => usage.summary(since.getTime(), Date.now() + 1).totals.costUsd;
+  const guard = new BudgetGuard({ dailyUsd, monthlyUsd }, { todayUsd: spent(new Date(now.getFullYear(), now.getMonth(), now.getDate())), monthUsd: spent(new Date(now.getFullYear(), now.getMonth(), 1)) });
+  return { guard, pricing: usage.pricing, whenOver };
+}
+
 /** Starts the proxy; resolves once it listens (the local model keeps loading in the background). */
 export async function startProxy(config: Config, options: ProxyOptions = {}): Promise<RunningProxy> {
   const env = options.env ?? process.env;
@@ -92,7 +103,7 @@ export async function startProxy(config: Config, options: ProxyOptions = {}): Pr
   const db = openDatabase(dataFile, log);
   const usage = new UsageRecorder({ config, db, localQueue: () => local?.stats ?? { active: 0, queued: 0 }, log });
   const cache = config.cache.exact.enabled ? new ExactCache(db, { maxBytes: config.cache.exact.maxBytes, ttlSeconds: config.cache.exact.ttlSeconds, flushIntervalMs: config.usage.flushIntervalMs }) : undefined;
-  const pipeline = new Pipeline({ catalog, usage, cache, inFlight: config.cache.coalesce ? new InFlight() : undefined, cacheMode: config.cache.exact.mode, fallback: { ...config.router, chain: config.router.fallback }, fit: fitOptions(config, local) });
+  const pipeline = new Pipeline({ catalog, usage, cache, inFlight: config.cache.coalesce ? new InFlight() : undefined, cacheMode: config.cache.exact.mode, fallback: { ...config.router, chain: config.router.fallback }, fit: fitOptions(config, local), budget: budgetGuard(config, usage) });
   const app = createApp({
     config,
     token,

@@ -126,6 +126,16 @@ export const configSchema = z.strictObject({
       backoffMs: z.number().int().min(0).default(250),
     })
     .prefault({}),
+  budget: z
+    .strictObject({
+      /** Dollars of cloud calls per day (local time); unset: no limit. */
+      dailyUsd: z.number().positive().optional(),
+      /** Dollars of cloud calls per calendar month; unset: no limit. */
+      monthlyUsd: z.number().positive().optional(),
+      /** Over budget: answer from the local model, or refuse with 429. */
+      whenOver: z.enum(['local', 'reject']).default('reject'),
+    })
+    .prefault({}),
   usage: z
     .strictObject({
       /** What `auto` and `local` requests are measured against (a premium cloud model). */

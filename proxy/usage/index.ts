@@ -24,7 +24,7 @@ export class UsageRecorder {
   readonly ledger: Ledger;
   readonly live = new LiveFeed();
   readonly metrics: UsageMetrics;
-  private readonly pricing: Pricing;
+  readonly pricing: Pricing;
   private batch: FinishedRequest[] = [];
   private readonly timer: NodeJS.Timeout;
 

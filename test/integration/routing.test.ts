@@ -1,0 +1,125 @@
+// Fallbacks and the budget guard through the real proxy, the generated local model and loopback clouds.
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import { parseChatCompletionRequest } from '../../proxy/api/openai/chat-request.ts';
+import { worstCaseCost } from '../../proxy/router/budget.ts';
+import { Pricing } from '../../proxy/usage/pricing.ts';
+import { startFakeAnthropic } from '../support/fake-anthropic.ts';
+import { startFakeOpenAI } from '../support/fake-openai.ts';
+import { startTestProxy } from '../support/proxy.ts';
+import { ensureTinyModel } from '../support/tiny-model.ts';
+
+let openai: Awaited<ReturnType<typeof startFakeOpenAI>>;
+let anthropic: Awaited<ReturnType<typeof startFakeAnthropic>>;
+let model: string;
+const clouds = () => ({ OPENAI_BASE_URL: `${openai.url}/v1`, OPENAI_API_KEY: 'k', ANTHROPIC_BASE_URL: anthropic.url, ANTHROPIC_API_KEY: 'k' });
+const local = () => ({ TOKENWISE_LOCAL_MODEL: model, TOKENWISE_THREADS: '1', TOKENWISE_CONTEXT_SIZE: '256' });
+
+before(async () => {
+  openai = await startFakeOpenAI();
+  anthropic = await startFakeAnthropic();
+  model = await ensureTinyModel();
+});
+after(async () => {
+  await openai.close();
+  await anthropic.close();
+});
+beforeEach(() => {
+  openai.behave({ kind: 'echo' });
+  anthropic.behave({ kind: 'echo' });
+});
+
+const ask = (m: string, content: string, extra: Record<string, unknown> = {}) => ({ model: m, messages: [{ role: 'user' as const, content }], max_tokens: 20, ...extra });
+
+describe('fallbacks', () => {
+  let tw: Awaited<ReturnType<typeof startTestProxy>>;
+  before(async () => {
+    tw = await startTestProxy({ env: { ...clouds(), ...local() }, config: { router: { fallback: ['claude-haiku-4-5'], retries: 2, backoffMs: 10, maxRetryAfterSeconds: 2 } } });
+    await tw.proxy.local!.start();
+  });
+  after(() => tw.close());
+
+  test('a 429 with a short retry-after is retried on the same provider', async () => {
+    openai.behave((req) => (openai.calls % 2 === 1 ? { kind: 'error', status: 429, retryAfter: 0 } : { kind: 'echo' }));
+    const calls = openai.calls;
+    const { data, response } = await tw.openai.chat.completions.create(ask('gpt-4o-mini', 'again please')).withResponse();
+    assert.equal(data.choices[0]!.message.content, 'echo: again please');
+    assert.equal(openai.calls, calls + 2);
+    assert.equal(response.headers.get('x-tokenwise-route'), 'cloud');
+  });
+
+  test('a long retry-after or a persistent 5xx moves to the next provider in the chain', async () => {
+    openai.behave({ kind: 'error', status: 429, retryAfter: 60 });
+    const started = performance.now();
+    const { data, response } = await tw.openai.chat.completions.create(ask('gpt-4o-mini', 'elsewhere')).withResponse();
+    assert.ok(performance.now() - started < 5000, 'did not wait out the minute');
+    assert.equal(data.choices[0]!.message.content, 'echo: elsewhere');
+    assert.match(response.headers.get('x-tokenwise-reason')!, /fallback to claude-haiku-4-5/);
+    openai.behave({ kind: 'error', status: 500 });
+    const calls = openai.calls;
+    assert.equal((await tw.openai.chat.completions.create(ask('gpt-4o-mini', 'five hundred'))).choices[0]!.message.content, 'echo: five hundred');
+    assert.equal(openai.calls, calls + 3, 'tried, retried twice, then moved on');
+  });
+
+  test('when every cloud option fails, the local model answers', async () => {
+    openai.behave({ kind: 'error', status: 503 });
+    anthropic.behave({ kind: 'error', status: 529, type: 'overloaded_error' });
+    const { data, response } = await tw.openai.chat.completions.create(ask('gpt-4o-mini', 'anyone?', { temperature: 0 })).withResponse();
+    assert.equal(response.headers.get('x-tokenwise-route'), 'local');
+    assert.equal(data.usage!.completion_tokens, 20);
+  });
+
+  test('an auto request too long for the local model goes to the cloud', async () => {
+    const { data, response } = await tw.openai.chat.completions.create({ ...ask('auto', 'long '.repeat(400)) }, { headers: { 'x-tokenwise-trim': 'off' } }).withResponse();
+    assert.equal(response.headers.get('x-tokenwise-route'), 'cloud');
+    assert.match(data.choices[0]!.message.content!, /^echo: long/);
+  });
+
+  test('a stream that breaks mid-way is an error, never a fallback', async () => {
+    openai.behave({ kind: 'die_mid_stream', afterChunks: 3 });
+    const calls = anthropic.calls;
+    const stream = await tw.openai.chat.completions.create({ ...ask('gpt-4o-mini', 'a long answer please'), stream: true });
+    await assert.rejects(async () => {
+      for await (const _ of stream);
+    });
+    assert.equal(anthropic.calls, calls);
+  });
+});
+
+describe('budget guard', () => {
+  test('50 concurrent requests against a budget that admits 10: exactly 10 reach the cloud, no overshoot', async () => {
+    const request = ask('gpt-4o-mini', 'budgeted question');
+    const pricing = new Pricing({ overrides: {}, localCostPerHour: 0 });
+    const each = worstCaseCost(parseChatCompletionRequest(request), 'gpt-4o-mini', 'openai', pricing);
+    const dailyUsd = each * 10.5;
+    const tw = await startTestProxy({ env: clouds(), config: { budget: { dailyUsd }, router: { retries: 0, lastResortLocal: false } } });
+    try {
+      // Every call stays in flight until all 50 have asked, so none is refunded early and the count is exact.
+      openai.behave({ kind: 'echo', delayMs: 2500 });
+      const calls = openai.calls;
+      const results = await Promise.allSettled(Array.from({ length: 50 }, () => tw.openai.chat.completions.create(request)));
+      const refused = results.filter((r) => r.status === 'rejected') as PromiseRejectedResult[];
+      assert.equal(openai.calls - calls, 10);
+      assert.equal(refused.length, 40);
+      assert.ok(refused.every((r) => r.reason.status === 429 && r.reason.code === 'budget_exceeded'));
+      const spent = tw.proxy.usage.summary(0, Date.now() + 1).totals.costUsd;
+      assert.ok(spent > 0 && spent <= dailyUsd, `spent ${spent} of ${dailyUsd}`);
+    } finally {
+      await tw.close();
+    }
+  });
+
+  test('over budget with whenOver "local", requests are answered locally', async () => {
+    const tw = await startTestProxy({ env: { ...clouds(), ...local() }, config: { budget: { dailyUsd: 1e-9, whenOver: 'local' } } });
+    try {
+      await tw.proxy.local!.start();
+      const calls = openai.calls;
+      const { response } = await tw.openai.chat.completions.create(ask('gpt-4o-mini', 'cheap please', { temperature: 0 })).withResponse();
+      assert.equal(response.headers.get('x-tokenwise-route'), 'local');
+      assert.match(response.headers.get('x-tokenwise-reason')!, /over budget/);
+      assert.equal(openai.calls, calls);
+    } finally {
+      await tw.close();
+    }
+  });
+});
