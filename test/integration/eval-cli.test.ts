@@ -1,0 +1,36 @@
+// `tokenwise eval …` as a user runs it, on small files in the evaluation formats of shared/data/README.md.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { after, test } from 'node:test';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tokenwise-eval-'));
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
+const tokenwise = (...args: string[]) => promisify(execFile)(process.execPath, ['bin/tokenwise.js', ...args], { cwd: root });
+
+test('eval context prints one JSON object with the reduction and what was kept', async () => {
+  const record = (id: string, question: string, answer: string, relevant: string) => ({
+    id, source: 'test', question, answers: [answer],
+    passages: [
+      { title: 'Relevant', text: relevant, relevant: true },
+      ...Array.from({ length: 6 }, (_, i) => ({ title: `Noise ${i}`, text: `Shipping container logistics and port cranes, part ${i}. `.repeat(8), relevant: false })),
+    ],
+  });
+  const file = path.join(dir, 'context.jsonl');
+  fs.writeFileSync(file, [record('a', 'Which fruit is rich in vitamin C?', 'oranges', 'Oranges are rich in vitamin C.'), record('b', 'What colour is the sky on a clear day?', 'blue', 'On a clear day the sky is blue.')].map((r) => JSON.stringify(r)).join('\n') + '\n');
+  const { stdout } = await tokenwise('eval', 'context', '--data', file, '--json');
+  const result = JSON.parse(stdout) as Record<string, number>;
+  assert.equal(result.records, 2);
+  assert.equal(result.answer_retention, 1);
+  assert.equal(result.relevant_recall, 1);
+  assert.ok(result.token_reduction! > 0.5 && result.tokens_after! < result.tokens_before!);
+});
+
+test('a bad record or a missing file is a clear error', async () => {
+  await assert.rejects(tokenwise('eval', 'context', '--data', path.join(dir, 'missing.jsonl'), '--json'), (e: { stderr: string; code: number }) => e.code === 1 && /cannot read .*missing\.jsonl/.test(e.stderr));
+  await assert.rejects(tokenwise('eval', 'nonsense', '--data', 'x'), (e: { stderr: string }) => /usage: tokenwise eval/.test(e.stderr));
+});
