@@ -1,0 +1,177 @@
+/**
+ * @module `tokenwise eval cache`: how often the semantic cache would serve a correct answer, and how often a wrong
+ * one, on pairs of questions labelled "one answer serves both" or not (the `cache` format of shared/data/README.md).
+ * Pairs are scored exactly as the cache judges a candidate: the dot product of the two embeddings, and the
+ * key-term guard, which refuses a pair whatever its similarity.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { LexicalEmbedder, type Embedder } from '../cache/semantic/embedder.ts';
+import { keyTermConflict, questionTerms } from '../cache/semantic/key-terms.ts';
+import { LocalEmbedder } from '../cache/semantic/local-embedder.ts';
+import { defaultThreshold } from '../cache/semantic/thresholds.ts';
+import { dot } from '../cache/semantic/vector-index.ts';
+
+export interface CachePair {
+  id: string;
+  source: string;
+  a: string;
+  b: string;
+  /** True when a cached answer to `a` is a correct answer to `b`. */
+  same: boolean;
+}
+
+export interface ScoredPair extends CachePair {
+  similarity: number;
+  /** Why the key-term guard refuses the pair, if it does: then it is never a hit. */
+  conflict?: string;
+}
+
+export interface PairMetrics {
+  threshold: number;
+  hits: number;
+  falseHits: number;
+  /** Of the pairs served as hits, the share that are `same`; 1 when nothing is served (nothing served wrongly). */
+  precision: number;
+  recall: number;
+  f1: number;
+  falseHitRate: number;
+}
+
+export interface CacheEvalOptions {
+  /** JSONL files in the cache pair format; their pairs are pooled. */
+  data: string[];
+  /** `lexical` (default) or the path of a GGUF embedding model. */
+  embedder?: 'lexical' | string;
+  /** Defaults to the embedder's calibrated threshold. */
+  threshold?: number;
+  /** One JSON line instead of a table. */
+  json?: boolean;
+  /** CPU threads for a GGUF embedder. */
+  threads?: number;
+  /** Where the report goes; standard output by default. */
+  write?: (text: string) => void;
+}
+
+/** The precision a threshold must keep for `best_threshold`. */
+export const TARGET_PRECISION = 0.99;
+
+export class PairFormatError extends Error {}
+
+/** Parses one file of pairs, rejecting the first record that breaks the format, by file and line. */
+export function parsePairs(text: string, file: string): CachePair[] {
+  const pairs: CachePair[] = [];
+  const ids = new Set<string>();
+  const lines = text.split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  lines.forEach((line, i) => {
+    const fail = (reason: string) => {
+      throw new PairFormatError(`${file}:${i + 1}: ${reason}`);
+    };
+    let record: unknown;
+    try {
+      record = JSON.parse(line);
+    } catch {
+      fail('not a JSON object');
+    }
+    if (typeof record !== 'object' || record === null || Array.isArray(record)) return fail('not a JSON object');
+    const r = record as Record<string, unknown>;
+    for (const field of ['id', 'source', 'a', 'b'] as const) {
+      if (typeof r[field] !== 'string' || !(r[field] as string).trim()) fail(`"${field}" must be a non-empty string`);
+    }
+    if (typeof r.same !== 'boolean') fail('"same" must be true or false');
+    if (ids.has(r.id as string)) fail(`duplicate id "${r.id}"`);
+    ids.add(r.id as string);
+    pairs.push({ id: r.id as string, source: r.source as string, a: r.a as string, b: r.b as string, same: r.same as boolean });
+  });
+  return pairs;
+}
+
+export function loadPairs(files: string[]): CachePair[] {
+  return files.flatMap((file) => parsePairs(readFileSync(file, 'utf8'), file));
+}
+
+/** Embeds every distinct text once, then scores each pair as the cache would. */
+export async function scorePairs(pairs: CachePair[], embedder: Embedder): Promise<ScoredPair[]> {
+  const texts = [...new Set(pairs.flatMap((p) => [p.a, p.b]))];
+  const vectors = await embedder.embed(texts);
+  const vectorOf = new Map(texts.map((text, i) => [text, vectors[i]!]));
+  return pairs.map((pair) => {
+    const a = vectorOf.get(pair.a)!, b = vectorOf.get(pair.b)!;
+    const conflict = keyTermConflict(questionTerms(pair.a), questionTerms(pair.b));
+    return { ...pair, similarity: Math.min(1, dot(a, 0, b, 0, a.length)), ...(conflict ? { conflict } : {}) };
+  });
+}
+
+export function metricsAt(scored: ScoredPair[], threshold: number): PairMetrics {
+  let hits = 0, falseHits = 0, positives = 0;
+  for (const pair of scored) {
+    if (pair.same) positives++;
+    if (pair.conflict === undefined && pair.similarity >= threshold) {
+      hits++;
+      if (!pair.same) falseHits++;
+    }
+  }
+  const negatives = scored.length - positives;
+  const precision = hits ? (hits - falseHits) / hits : 1;
+  const recall = positives ? (hits - falseHits) / positives : 0;
+  return { threshold, hits, falseHits, precision, recall, f1: precision + recall ? (2 * precision * recall) / (precision + recall) : 0, falseHitRate: negatives ? falseHits / negatives : 0 };
+}
+
+/** The lowest threshold, on a 0.001 grid, whose precision reaches `target`: the most hits a safe cache can serve. */
+export function lowestSafeThreshold(scored: ScoredPair[], target = TARGET_PRECISION): number {
+  for (let step = 0; step <= 1000; step++) if (metricsAt(scored, step / 1000).precision >= target) return step / 1000;
+  return 1;
+}
+
+/** Scores the pair files and reports the metrics at the threshold and the lowest threshold reaching 0.99 precision. */
+export async function runCacheEval(options: CacheEvalOptions): Promise<Record<string, number>> {
+  const write = options.write ?? ((text: string) => void process.stdout.write(text));
+  const pairs = loadPairs(options.data);
+  const embedder = !options.embedder || options.embedder === 'lexical' ? new LexicalEmbedder() : new LocalEmbedder(options.embedder, { threads: options.threads });
+  let scored: ScoredPair[];
+  try {
+    scored = await scorePairs(pairs, embedder);
+  } finally {
+    if (embedder instanceof LocalEmbedder) await embedder.close();
+  }
+  const threshold = options.threshold ?? defaultThreshold(embedder);
+  const at = metricsAt(scored, threshold);
+  const best = lowestSafeThreshold(scored);
+  const round = (x: number) => Math.round(x * 10_000) / 10_000;
+  const result = {
+    pairs: scored.length,
+    same: scored.filter((p) => p.same).length,
+    not_same: scored.filter((p) => !p.same).length,
+    threshold,
+    hits: at.hits,
+    false_hits: at.falseHits,
+    precision: round(at.precision),
+    recall: round(at.recall),
+    f1: round(at.f1),
+    false_hit_rate: round(at.falseHitRate),
+    guard_refused_same: scored.filter((p) => p.same && p.conflict).length,
+    guard_refused_not_same: scored.filter((p) => !p.same && p.conflict).length,
+    best_threshold: best,
+    recall_at_best_threshold: round(metricsAt(scored, best).recall),
+  };
+  write(options.json ? `${JSON.stringify(result)}\n` : table(result, scored, embedder.name, options.data));
+  return result;
+}
+
+function table(result: Record<string, number>, scored: ScoredPair[], embedderName: string, files: string[]): string {
+  const f = (x: number) => x.toFixed(3);
+  const lines = [
+    `${result.pairs} pairs (${result.same} same, ${result.not_same} not) from ${files.map((file) => path.basename(file)).join(', ')}; embedder ${embedderName}`,
+    `at threshold ${result.threshold}: precision ${f(result.precision!)}, recall ${f(result.recall!)}, f1 ${f(result.f1!)}, false-hit rate ${f(result.false_hit_rate!)} (${result.hits} hits, ${result.false_hits} false)`,
+    `key-term guard refused ${result.guard_refused_same} same and ${result.guard_refused_not_same} not-same pairs`,
+    `lowest threshold with precision >= ${TARGET_PRECISION}: ${result.best_threshold} (recall ${f(result.recall_at_best_threshold!)})`,
+    '',
+    'threshold  precision  recall  false-hit rate  hits',
+  ];
+  for (let t = 0.4; t < 0.951; t += 0.05) {
+    const m = metricsAt(scored, t);
+    lines.push(`${t.toFixed(2).padStart(9)}  ${f(m.precision).padStart(9)}  ${f(m.recall).padStart(6)}  ${f(m.falseHitRate).padStart(14)}  ${String(m.hits).padStart(4)}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
