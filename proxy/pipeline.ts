@@ -1,12 +1,13 @@
 /**
- * @module The request flow, in order: route → exact cache → coalescing → trim for the tier → provider (with
+ * @module The request flow, in order: route → exact cache → semantic cache → coalescing → trim for the tier → provider (with
  * retries and fallbacks; storing complete answers) → usage record. The only place that knows the order of the levers; everything it calls is a plain function or class
  * without HTTP types, so the whole flow runs in tests without a socket.
  */
 import type { ChatChunk, ChatRequest } from './chat.ts';
 import { AnswerRecorder, replayAnswer } from './cache/answer.ts';
 import type { InFlight } from './cache/coalesce.ts';
-import { exactKey, isDeterministic } from './cache/key.ts';
+import { exactKey, isDeterministic, semanticParts } from './cache/key.ts';
+import type { SemanticCache } from './cache/semantic/semantic-cache.ts';
 import { fitRequest, type FitOptions } from './context/fit.ts';
 import type { ExactCache } from './cache/store.ts';
 import { ProxyError } from './errors.ts';
@@ -50,6 +51,8 @@ export interface PipelineDeps {
   usage?: UsageSink;
   cache?: ExactCache;
   inFlight?: InFlight;
+  /** Near-duplicate questions in an identical context, answered from the exact cache's entries. */
+  semantic?: SemanticCache;
   /** Which requests the cache and coalescing may serve. */
   cacheMode?: 'deterministic' | 'always';
   /** Retries and fallbacks; none when unset. */
@@ -97,15 +100,25 @@ export class Pipeline {
     let usage = this.deps.usage;
     const notes: RequestNotes = {};
     let source: AsyncIterator<ChatChunk> | undefined;
-    const hit = key && context.cache !== 'refresh' ? this.deps.cache?.get(key) : undefined;
+    const semantic = key && this.deps.semantic ? semanticParts(request, decision.provider.name, decision.model) : undefined;
+    let hit = key && context.cache !== 'refresh' ? this.deps.cache?.get(key) : undefined;
     if (hit) {
       cache = 'exact';
       decision = { ...decision, reason: `exact cache hit (answered by ${hit.modelUsed})` };
+    } else if (semantic && context.cache !== 'refresh') {
+      const near = await this.deps.semantic!.lookup(semantic.contextKey, semantic.question);
+      hit = near ? this.deps.cache?.get(near.entryKey) : undefined;
+      if (hit) {
+        cache = 'semantic';
+        decision = { ...decision, reason: `semantic cache hit, similarity ${near!.similarity.toFixed(3)} (answered by ${hit.modelUsed})` };
+      }
+    }
+    if (hit) {
       source = replayAnswer(hit);
     } else {
       const reservation = this.reserveBudget(request, decision);
       if (reservation) usage = settling(usage, reservation, this.deps.budget!.pricing);
-      const start = (signal: AbortSignal) => this.answer(request, decision, key, signal, notes, context.trim !== 'off');
+      const start = (signal: AbortSignal) => this.answer(request, decision, key, signal, notes, context.trim !== 'off', semantic);
       if (key && this.deps.inFlight) {
         const shared = this.deps.inFlight.join(key, context.signal, start);
         source = shared.chunks;
@@ -141,7 +154,15 @@ export class Pipeline {
    * cacheable requests, stores the answer once it completed successfully. `decision` is updated in place to
    * whoever answered, so headers and the ledger name them.
    */
-  private async *answer(request: ChatRequest, decision: RouteDecision, key: string | undefined, signal: AbortSignal, notes: RequestNotes, trim: boolean): AsyncGenerator<ChatChunk> {
+  private async *answer(
+    request: ChatRequest,
+    decision: RouteDecision,
+    key: string | undefined,
+    signal: AbortSignal,
+    notes: RequestNotes,
+    trim: boolean,
+    semantic?: { contextKey: string; question: string },
+  ): AsyncGenerator<ChatChunk> {
     const plan = this.deps.fallback ? fallbackPlan(request, { ...decision }, this.deps.catalog, this.deps.fallback) : [decision];
     let chunks: AsyncIterator<ChatChunk> | undefined;
     let first: IteratorResult<ChatChunk> | undefined;
@@ -192,7 +213,10 @@ export class Pipeline {
       if (!complete) await chunks.return?.();
     }
     const answer = recorder?.complete({ provider: decision.provider.name, providerKind: decision.provider.kind, route: decision.target });
-    if (answer && key) this.deps.cache!.set(key, answer);
+    if (answer && key) {
+      this.deps.cache!.set(key, answer, semantic);
+      if (semantic) await this.deps.semantic?.add(semantic.contextKey, semantic.question, key);
+    }
   }
 
   private async follow(

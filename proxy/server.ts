@@ -13,6 +13,9 @@ import type { FitOptions } from './context/fit.ts';
 import { DEFAULT_TRIM_OPTIONS } from './context/options.ts';
 import { localSummarizer } from './context/local-summarizer.ts';
 import { loadEncodingCounter } from './context/tokens.ts';
+import { LexicalEmbedder } from './cache/semantic/embedder.ts';
+import { LocalEmbedder } from './cache/semantic/local-embedder.ts';
+import { SemanticCache } from './cache/semantic/semantic-cache.ts';
 import { ExactCache } from './cache/store.ts';
 import { Pipeline } from './pipeline.ts';
 import { BudgetGuard } from './router/budget.ts';
@@ -82,6 +85,17 @@ function fitOptions(config: Config, local: LocalProvider | undefined): FitOption
   };
 }
 
+/** The semantic cache, refilled in the background from the questions of the answers the data file holds. */
+function semanticCache(config: Config, cache: ExactCache, log: (line: string) => void): SemanticCache {
+  const { embedder: name, threshold } = config.cache.semantic;
+  const embedder = name === 'lexical' ? new LexicalEmbedder() : new LocalEmbedder(name, { threads: config.local.threads || undefined });
+  const semantic = new SemanticCache({ embedder, ...(threshold !== undefined ? { threshold } : {}) });
+  void (async () => {
+    for (const entry of cache.semanticEntries()) await semantic.add(entry.contextKey, entry.question, entry.key);
+  })().catch((error: Error) => log(`semantic cache unavailable: ${error.message}`));
+  return semantic;
+}
+
 /** The budget guard, when a limit is set, starting from what the ledger already holds for today and this month. */
 function budgetGuard(config: Config, usage: UsageRecorder) {
   const { dailyUsd, monthlyUsd, whenOver } = config.budget;
@@ -103,7 +117,8 @@ export async function startProxy(config: Config, options: ProxyOptions = {}): Pr
   const db = openDatabase(dataFile, log);
   const usage = new UsageRecorder({ config, db, localQueue: () => local?.stats ?? { active: 0, queued: 0 }, log });
   const cache = config.cache.exact.enabled ? new ExactCache(db, { maxBytes: config.cache.exact.maxBytes, ttlSeconds: config.cache.exact.ttlSeconds, flushIntervalMs: config.usage.flushIntervalMs }) : undefined;
-  const pipeline = new Pipeline({ catalog, usage, cache, inFlight: config.cache.coalesce ? new InFlight() : undefined, cacheMode: config.cache.exact.mode, fallback: { ...config.router, chain: config.router.fallback }, fit: fitOptions(config, local), budget: budgetGuard(config, usage) });
+  const semantic = cache && config.cache.semantic.enabled ? semanticCache(config, cache, log) : undefined;
+  const pipeline = new Pipeline({ catalog, usage, cache, semantic, inFlight: config.cache.coalesce ? new InFlight() : undefined, cacheMode: config.cache.exact.mode, fallback: { ...config.router, chain: config.router.fallback }, fit: fitOptions(config, local), budget: budgetGuard(config, usage) });
   const app = createApp({
     config,
     token,
@@ -112,6 +127,7 @@ export async function startProxy(config: Config, options: ProxyOptions = {}): Pr
     log,
     usage,
     cache,
+    semantic,
     health: () => ({
       status: 'ok',
       service: 'tokenwise',

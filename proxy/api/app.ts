@@ -13,6 +13,7 @@ import type { Pipeline } from '../pipeline.ts';
 import type { ModelCatalog } from '../router/select.ts';
 import { parseMessagesRequest } from './anthropic/messages-request.ts';
 import { errorBody, toProxyError, type WireApi } from './errors.ts';
+import type { SemanticCache } from '../cache/semantic/semantic-cache.ts';
 import type { ExactCache } from '../cache/store.ts';
 import type { UsageRecorder } from '../usage/index.ts';
 import { controlRoutes } from './control.ts';
@@ -30,6 +31,7 @@ export interface AppDeps {
   health: () => Record<string, unknown>;
   usage?: UsageRecorder;
   cache?: ExactCache;
+  semantic?: SemanticCache;
   log?: (line: string) => void;
 }
 
@@ -58,7 +60,7 @@ export function createApp(deps: AppDeps): express.Express {
     checkToken(req.headers, deps.token);
     next();
   });
-  if (deps.usage) app.use(controlRoutes({ usage: deps.usage, cache: deps.cache }));
+  if (deps.usage) app.use(controlRoutes({ usage: deps.usage, cache: deps.cache, semantic: deps.semantic }));
   // Any content type: some clients omit it, and a clear JSON error beats a silent empty body.
   const json = express.json({ limit: deps.config.maxBodyBytes, type: () => true, strict: false });
 

@@ -5,6 +5,7 @@
 import type { Request, Response, Router } from 'express';
 import express from 'express';
 import { badRequest } from '../errors.ts';
+import type { SemanticCache } from '../cache/semantic/semantic-cache.ts';
 import type { ExactCache } from '../cache/store.ts';
 import type { UsageRecorder } from '../usage/index.ts';
 import { GROUP_BYS, parseTime, type GroupBy } from '../usage/summary.ts';
@@ -13,6 +14,7 @@ import { startEventStream, writeEvent } from './sse.ts';
 export interface ControlOptions {
   usage: UsageRecorder;
   cache?: ExactCache;
+  semantic?: SemanticCache;
   /** How often the live feed sends today's totals. */
   totalsIntervalMs?: number;
 }
@@ -30,14 +32,15 @@ function timeParam(value: unknown, name: string, fallback: number): number {
   }
 }
 
-export function controlRoutes({ usage, cache, totalsIntervalMs = 5_000 }: ControlOptions): Router {
+export function controlRoutes({ usage, cache, semantic, totalsIntervalMs = 5_000 }: ControlOptions): Router {
   const router = express.Router();
 
   router.get('/tokenwise/cache', (_req: Request, res: Response) => {
-    res.json(cache ? { enabled: true, ...cache.stats() } : { enabled: false });
+    res.json(cache ? { enabled: true, ...cache.stats(), semanticEntries: semantic?.size ?? 0 } : { enabled: false });
   });
 
   router.delete('/tokenwise/cache', (_req: Request, res: Response) => {
+    semantic?.clear();
     res.json({ cleared: cache?.clear() ?? 0 });
   });
 

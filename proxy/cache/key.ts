@@ -37,3 +37,18 @@ export function exactKey(request: ChatRequest, provider: string, model: string):
 export function isDeterministic(request: ChatRequest): boolean {
   return request.temperature === 0 || request.seed !== undefined;
 }
+
+/**
+ * The question a semantic hit may match on, and the key of everything else: a semantic hit requires that all but the
+ * final user message be identical (system prompt, tools, earlier turns, model, parameters). Undefined when the
+ * request is not a plain question: tool results (answers depend on them), images, or no final user text.
+ */
+export function semanticParts(request: ChatRequest, provider: string, model: string): { contextKey: string; question: string } | undefined {
+  const last = request.messages.at(-1);
+  if (!last || last.role !== 'user' || last.content.some((p) => p.type !== 'text')) return undefined;
+  if (request.messages.some((m) => m.role === 'tool')) return undefined;
+  const question = last.content.map((p) => (p as { text: string }).text).join('');
+  const body = answerBody(request);
+  const context = { ...body, messages: Array.isArray(body.messages) ? body.messages.slice(0, -1) : body.messages };
+  return { contextKey: createHash('sha256').update(canonicalJson({ v: 1, semantic: true, api: request.source?.api ?? 'internal', provider, model, body: context })).digest('base64url'), question };
+}

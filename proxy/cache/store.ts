@@ -7,6 +7,12 @@ import { LRUCache } from 'lru-cache';
 import type { Database } from '../storage/database.ts';
 import type { CachedAnswer } from './answer.ts';
 
+/** Where a cached answer sits in the semantic index. */
+export interface SemanticKey {
+  contextKey: string;
+  question: string;
+}
+
 export interface ExactCacheOptions {
   maxBytes: number;
   ttlSeconds: number;
@@ -15,7 +21,7 @@ export interface ExactCacheOptions {
 
 export class ExactCache {
   private readonly memory: LRUCache<string, CachedAnswer>;
-  private pendingWrites = new Map<string, CachedAnswer>();
+  private pendingWrites = new Map<string, { answer: CachedAnswer; semantic?: SemanticKey }>();
   private readonly timer: NodeJS.Timeout;
   hits = 0;
   misses = 0;
@@ -32,15 +38,22 @@ export class ExactCache {
   }
 
   get(key: string): CachedAnswer | undefined {
-    const answer = this.memory.get(key) ?? this.pendingWrites.get(key) ?? this.fromDisk(key);
+    const answer = this.memory.get(key) ?? this.pendingWrites.get(key)?.answer ?? this.fromDisk(key);
     if (answer) this.hits++;
     else this.misses++;
     return answer;
   }
 
-  set(key: string, answer: CachedAnswer): void {
+  /** Stores an answer; `semantic` also files it under its question, so the semantic index can be rebuilt. */
+  set(key: string, answer: CachedAnswer, semantic?: SemanticKey): void {
     this.memory.set(key, answer);
-    this.pendingWrites.set(key, answer);
+    this.pendingWrites.set(key, { answer, semantic });
+  }
+
+  /** The questions of live entries, for rebuilding the semantic index at start. */
+  semanticEntries(): (SemanticKey & { key: string })[] {
+    this.flush();
+    return this.db.all('SELECT key, semantic_context AS contextKey, question FROM cache_entries WHERE semantic_context IS NOT NULL AND expires > ? ORDER BY created', [Date.now()]) as unknown as (SemanticKey & { key: string })[];
   }
 
   /** Commits queued writes in one transaction. */
@@ -48,14 +61,14 @@ export class ExactCache {
     if (!this.pendingWrites.size || !this.db.isOpen) return;
     const writes = this.pendingWrites;
     this.pendingWrites = new Map();
-    const statement = this.db.prepare('INSERT OR REPLACE INTO cache_entries (key, created, expires, value) VALUES (?, ?, ?, ?)');
+    const statement = this.db.prepare('INSERT OR REPLACE INTO cache_entries (key, created, expires, value, semantic_context, question) VALUES (?, ?, ?, ?, ?, ?)');
     try {
       this.db.exec('BEGIN');
-      for (const [key, answer] of writes) statement.run([key, answer.created, answer.created + this.options.ttlSeconds * 1000, JSON.stringify(answer)]);
+      for (const [key, { answer, semantic }] of writes) statement.run([key, answer.created, answer.created + this.options.ttlSeconds * 1000, JSON.stringify(answer), semantic?.contextKey ?? null, semantic?.question ?? null]);
       this.db.exec('COMMIT');
     } catch (error) {
       if (this.db.inTransaction) this.db.exec('ROLLBACK');
-      for (const [key, answer] of writes) if (!this.pendingWrites.has(key)) this.pendingWrites.set(key, answer);
+      for (const [key, write] of writes) if (!this.pendingWrites.has(key)) this.pendingWrites.set(key, write);
       throw error;
     } finally {
       statement.finalize();

@@ -90,6 +90,16 @@ export const configSchema = z.strictObject({
           ttlSeconds: z.number().int().positive().default(7 * 86_400),
         })
         .prefault({}),
+      semantic: z
+        .strictObject({
+          /** Answer a near-duplicate question in an identical context from the cache (same eligibility as exact). */
+          enabled: z.boolean().default(true),
+          /** `lexical` (model-free), or the path of a GGUF embedding model run by node-llama-cpp. */
+          embedder: z.string().min(1).default('lexical'),
+          /** Similarity a hit must reach; unset: the embedder's calibrated threshold. */
+          threshold: z.number().min(0).max(1).optional(),
+        })
+        .prefault({}),
       /** Identical requests in flight share one upstream call (same eligibility as the exact cache). */
       coalesce: z.boolean().default(true),
       /** Anthropic: add cache_control breakpoints to long stable prefixes when the client placed none. */

@@ -46,4 +46,7 @@ export const migrations: string[] = [
   CREATE INDEX cache_entries_expires ON cache_entries (expires);`,
   // Tokens before / after each trimming strategy, as JSON, for requests that were trimmed.
   `ALTER TABLE requests ADD COLUMN trim TEXT;`,
+  // The question and context of a cached answer, so the semantic index can be rebuilt after a restart.
+  `ALTER TABLE cache_entries ADD COLUMN semantic_context TEXT;
+  ALTER TABLE cache_entries ADD COLUMN question TEXT;`,
 ];

@@ -151,8 +151,36 @@ test('cached answers survive a restart', async () => {
     assert.equal(response.headers.get('x-tokenwise-cache'), 'exact');
     assert.equal(((await response.json()) as { choices: { message: { content: string } }[] }).choices[0]!.message.content, 'echo: remember me');
     assert.equal(cloud.calls, calls);
+    // The semantic index is rebuilt from the data file in the background.
+    const stats = async () => ((await (await fetch(`${restarted.url}/tokenwise/cache`, { headers: { authorization: 'Bearer test-token-123' } })).json()) as { semanticEntries: number }).semanticEntries;
+    for (let i = 0; i < 100 && (await stats()) === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    const paraphrase = await fetch(`${restarted.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: 'Bearer test-token-123' }, body: JSON.stringify(ask('Remember me!')) });
+    const cacheStatus = paraphrase.headers.get('x-tokenwise-cache');
+    assert.equal(cacheStatus, 'semantic');
   } finally {
     await restarted.close();
     tw = await startTestProxy({ env: env() }); // for after()
   }
+});
+
+test('a near-duplicate question in the same context is a semantic hit; a different key term, context or tool turn never is', async () => {
+  const system = { role: 'system' as const, content: 'You answer woodworking questions.' };
+  const asked = (content: string, sys = system) => ({ model: 'gpt-4o-mini', temperature: 0, messages: [sys, { role: 'user' as const, content }] });
+  await tw.openai.chat.completions.create(asked('How do I build a height adjustable desk?'));
+  const calls = cloud.calls;
+  const near = await tw.openai.chat.completions.create(asked('How can I build a height-adjustable desk?')).withResponse();
+  assert.equal(near.response.headers.get('x-tokenwise-cache'), 'semantic');
+  assert.equal(near.data.choices[0]!.message.content, 'echo: How do I build a height adjustable desk?');
+  assert.match(near.response.headers.get('x-tokenwise-reason')!, /semantic cache hit, similarity [01]\.\d{3}/);
+  assert.equal(cloud.calls, calls);
+
+  const otherTerm = await tw.openai.chat.completions.create(asked('How do I build a height adjustable `standing_desk`?')).withResponse();
+  const otherContext = await tw.openai.chat.completions.create(asked('How can I build a height-adjustable desk?', { role: 'system', content: 'You answer plumbing questions.' })).withResponse();
+  assert.deepEqual([otherTerm.response.headers.get('x-tokenwise-cache'), otherContext.response.headers.get('x-tokenwise-cache')], ['miss', 'miss']);
+  const afterTool = await tw.openai.chat.completions.create({
+    model: 'gpt-4o-mini', temperature: 0,
+    messages: [system, { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'lookup', arguments: '{}' } }] }, { role: 'tool', tool_call_id: 'c1', content: 'fresh data' }, { role: 'user', content: 'How can I build a height-adjustable desk?' }],
+  }).withResponse();
+  assert.equal(afterTool.response.headers.get('x-tokenwise-cache'), 'miss');
+  assert.equal(cloud.calls, calls + 3);
 });
