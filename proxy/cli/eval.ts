@@ -2,6 +2,7 @@
  * @module `tokenwise eval <lever> --data FILE.jsonl … [--json]`: measures a lever on evaluation data in the formats of
  * shared/data/README.md and prints one JSON object (or a table).
  */
+import { PairFormatError } from '../eval/cache.ts';
 import { UsageError } from './usage.ts';
 
 export interface EvalArgs {
@@ -16,6 +17,7 @@ export async function evalCommand({ lever, data, flags }: EvalArgs): Promise<str
     return await run({ lever, data, flags });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new UsageError(`cannot read ${(error as NodeJS.ErrnoException).path ?? 'a --data file'}`);
+    if (error instanceof PairFormatError) throw new UsageError(error.message);
     throw error;
   }
 }
@@ -28,7 +30,20 @@ async function run({ lever, data, flags }: EvalArgs): Promise<string> {
       if (!flags.json && result.text) return result.text;
       return `${JSON.stringify(result.datasets && Object.keys(result.datasets).length === 1 ? { ...Object.values(result.datasets)[0], rejected: result.rejected } : result, null, 2)}\n`;
     }
+    case 'cache': {
+      const { runCacheEval } = await import('../eval/cache.ts');
+      let out = '';
+      await runCacheEval({
+        data,
+        json: Boolean(flags.json),
+        write: (text) => (out += text),
+        ...(typeof flags.embedder === 'string' ? { embedder: flags.embedder } : {}),
+        ...(typeof flags.threshold === 'string' ? { threshold: Number(flags.threshold) } : {}),
+        ...(typeof flags.threads === 'string' ? { threads: Number(flags.threads) } : {}),
+      });
+      return out.endsWith('\n') ? out : `${out}\n`;
+    }
     default:
-      throw new UsageError(`usage: tokenwise eval context --data FILE.jsonl [--json] [--sweep] [--budget N]`);
+      throw new UsageError('usage: tokenwise eval context|cache --data FILE.jsonl [--json]  (context: [--sweep] [--budget N]; cache: [--embedder lexical|GGUF] [--threshold T])');
   }
 }

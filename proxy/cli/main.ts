@@ -21,6 +21,7 @@ Usage:
   tokenwise cache stats|clear
                            what the answer cache holds; empty it
   tokenwise eval context --data FILE.jsonl [--json] [--sweep]
+  tokenwise eval cache --data FILE.jsonl [--embedder lexical|GGUF] [--threshold T] [--json]
                            measure a lever on evaluation data
   tokenwise token          print the local token callers must send
   tokenwise --version

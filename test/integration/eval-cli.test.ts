@@ -30,6 +30,22 @@ test('eval context prints one JSON object with the reduction and what was kept',
   assert.ok(result.token_reduction! > 0.5 && result.tokens_after! < result.tokens_before!);
 });
 
+test('eval cache scores pairs at the calibrated threshold and finds the safe one', async () => {
+  const file = path.join(dir, 'pairs.jsonl');
+  const pairs = [
+    { id: '1', source: 't', a: 'How do I reset my password?', b: 'How can I reset my password?', same: true },
+    { id: '2', source: 't', a: 'How do I read num_rows of a dataset?', b: 'How do I read num_columns of a dataset?', same: false },
+    { id: '3', source: 't', a: 'What is the capital of France?', b: 'Which river flows through Paris?', same: false },
+  ];
+  fs.writeFileSync(file, pairs.map((p) => JSON.stringify(p)).join('\n') + '\n');
+  const { stdout } = await tokenwise('eval', 'cache', '--data', file, '--json');
+  const result = JSON.parse(stdout) as Record<string, number>;
+  assert.deepEqual([result.pairs, result.precision, result.recall, result.false_hit_rate], [3, 1, 1, 0]);
+  assert.equal(typeof result.best_threshold, 'number');
+  fs.writeFileSync(file, '{"id": "x", "a": "only one side"}\n');
+  await assert.rejects(tokenwise('eval', 'cache', '--data', file, '--json'), (e: { stderr: string }) => /pairs\.jsonl:1: "source"/.test(e.stderr) && !/\n\s+at /.test(e.stderr));
+});
+
 test('a bad record or a missing file is a clear error', async () => {
   await assert.rejects(tokenwise('eval', 'context', '--data', path.join(dir, 'missing.jsonl'), '--json'), (e: { stderr: string; code: number }) => e.code === 1 && /cannot read .*missing\.jsonl/.test(e.stderr));
   await assert.rejects(tokenwise('eval', 'nonsense', '--data', 'x'), (e: { stderr: string }) => /usage: tokenwise eval/.test(e.stderr));
