@@ -87,9 +87,9 @@ function fitOptions(config: Config, local: LocalProvider | undefined): FitOption
 
 /** The semantic cache, refilled in the background from the questions of the answers the data file holds. */
 function semanticCache(config: Config, cache: ExactCache, log: (line: string) => void): SemanticCache {
-  const { embedder: name, threshold } = config.cache.semantic;
+  const { embedder: name, threshold, approximateFrom, maxEntries } = config.cache.semantic;
   const embedder = name === 'lexical' ? new LexicalEmbedder() : new LocalEmbedder(name, { threads: config.local.threads || undefined });
-  const semantic = new SemanticCache({ embedder, ...(threshold !== undefined ? { threshold } : {}) });
+  const semantic = new SemanticCache({ embedder, approximateFrom, maxEntries, ...(threshold !== undefined ? { threshold } : {}) });
   void (async () => {
     for (const entry of cache.semanticEntries()) await semantic.add(entry.contextKey, entry.question, entry.key);
   })().catch((error: Error) => log(`semantic cache unavailable: ${error.message}`));

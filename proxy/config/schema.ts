@@ -98,6 +98,10 @@ export const configSchema = z.strictObject({
           embedder: z.string().min(1).default('lexical'),
           /** Similarity a hit must reach; unset: the embedder's calibrated threshold. */
           threshold: z.number().min(0).max(1).optional(),
+          /** Entries in one context from which search uses sketches (approximate) instead of scanning every vector. */
+          approximateFrom: z.number().int().positive().default(5000),
+          /** Questions remembered in all (least recently used go first). */
+          maxEntries: z.number().int().positive().default(50_000),
         })
         .prefault({}),
       /** Identical requests in flight share one upstream call (same eligibility as the exact cache). */
