@@ -91,6 +91,11 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 export class Pipeline {
   constructor(private readonly deps: PipelineDeps) {}
 
+  /** Turns the semantic cache on once its embedder is loaded (a model may first need downloading). */
+  attachSemantic(semantic: SemanticCache): void {
+    this.deps.semantic = semantic;
+  }
+
   async run(request: ChatRequest, context: PipelineContext): Promise<PipelineResult> {
     let decision = selectRoute(request, this.deps.catalog);
     const eligible = context.cache !== 'off' && (this.deps.cacheMode === 'always' || isDeterministic(request));

@@ -21,6 +21,7 @@ import { Pipeline } from './pipeline.ts';
 import { BudgetGuard } from './router/budget.ts';
 import { AnthropicProvider } from './providers/anthropic/index.ts';
 import { LocalProvider, type LocalProviderEvents } from './providers/local/index.ts';
+import { resolveModelPath } from './providers/local/runtime.ts';
 import { OpenAIProvider } from './providers/openai/index.ts';
 import type { CloudEntry, ModelCatalog } from './router/select.ts';
 import { closeDatabase, openDatabase } from './storage/database.ts';
@@ -85,15 +86,26 @@ function fitOptions(config: Config, local: LocalProvider | undefined): FitOption
   };
 }
 
-/** The semantic cache, refilled in the background from the questions of the answers the data file holds. */
-function semanticCache(config: Config, cache: ExactCache, log: (line: string) => void): SemanticCache {
+/**
+ * The semantic cache: attached to the pipeline once its embedder is ready (a GGUF model may be downloaded first,
+ * like the chat model) and refilled from the questions of the answers the data file holds.
+ */
+async function startSemanticCache(config: Config, cache: ExactCache, pipeline: Pipeline, log: (line: string) => void): Promise<SemanticCache | undefined> {
   const { embedder: name, threshold, approximateFrom, maxEntries } = config.cache.semantic;
-  const embedder = name === 'lexical' ? new LexicalEmbedder() : new LocalEmbedder(name, { threads: config.local.threads || undefined });
-  const semantic = new SemanticCache({ embedder, approximateFrom, maxEntries, ...(threshold !== undefined ? { threshold } : {}) });
-  void (async () => {
+  const embedder =
+    name === 'lexical'
+      ? new LexicalEmbedder()
+      : new LocalEmbedder(name, { threads: config.local.threads || undefined, resolve: (uri) => resolveModelPath({ ...config.local, model: uri }, () => {}) });
+  try {
+    if (embedder instanceof LocalEmbedder) await embedder.load();
+    const semantic = new SemanticCache({ embedder, approximateFrom, maxEntries, ...(threshold !== undefined ? { threshold } : {}) });
     for (const entry of cache.semanticEntries()) await semantic.add(entry.contextKey, entry.question, entry.key);
-  })().catch((error: Error) => log(`semantic cache unavailable: ${error.message}`));
-  return semantic;
+    pipeline.attachSemantic(semantic);
+    return semantic;
+  } catch (error) {
+    log(`semantic cache off: cannot load the embedder ${name} (${(error as Error).message})`);
+    return undefined;
+  }
 }
 
 /** The budget guard, when a limit is set, starting from what the ledger already holds for today and this month. */
@@ -117,8 +129,7 @@ export async function startProxy(config: Config, options: ProxyOptions = {}): Pr
   const db = openDatabase(dataFile, log);
   const usage = new UsageRecorder({ config, db, localQueue: () => local?.stats ?? { active: 0, queued: 0 }, log });
   const cache = config.cache.exact.enabled ? new ExactCache(db, { maxBytes: config.cache.exact.maxBytes, ttlSeconds: config.cache.exact.ttlSeconds, flushIntervalMs: config.usage.flushIntervalMs }) : undefined;
-  const semantic = cache && config.cache.semantic.enabled ? semanticCache(config, cache, log) : undefined;
-  const pipeline = new Pipeline({ catalog, usage, cache, semantic, inFlight: config.cache.coalesce ? new InFlight() : undefined, cacheMode: config.cache.exact.mode, fallback: { ...config.router, chain: config.router.fallback }, fit: fitOptions(config, local), budget: budgetGuard(config, usage) });
+  const pipeline = new Pipeline({ catalog, usage, cache, inFlight: config.cache.coalesce ? new InFlight() : undefined, cacheMode: config.cache.exact.mode, fallback: { ...config.router, chain: config.router.fallback }, fit: fitOptions(config, local), budget: budgetGuard(config, usage) });
   const app = createApp({
     config,
     token,
@@ -127,7 +138,7 @@ export async function startProxy(config: Config, options: ProxyOptions = {}): Pr
     log,
     usage,
     cache,
-    semantic,
+    semantic: () => semantic,
     health: () => ({
       status: 'ok',
       service: 'tokenwise',
@@ -138,6 +149,8 @@ export async function startProxy(config: Config, options: ProxyOptions = {}): Pr
     }),
   });
   void local?.start();
+  let semantic: SemanticCache | undefined;
+  if (cache && config.cache.semantic.enabled) void startSemanticCache(config, cache, pipeline, log).then((ready) => (semantic = ready));
 
   const server = app.listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {

@@ -31,7 +31,8 @@ export interface AppDeps {
   health: () => Record<string, unknown>;
   usage?: UsageRecorder;
   cache?: ExactCache;
-  semantic?: SemanticCache;
+  /** The semantic cache, once it is ready. */
+  semantic?: () => SemanticCache | undefined;
   log?: (line: string) => void;
 }
 

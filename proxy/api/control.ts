@@ -14,7 +14,7 @@ import { startEventStream, writeEvent } from './sse.ts';
 export interface ControlOptions {
   usage: UsageRecorder;
   cache?: ExactCache;
-  semantic?: SemanticCache;
+  semantic?: () => SemanticCache | undefined;
   /** How often the live feed sends today's totals. */
   totalsIntervalMs?: number;
 }
@@ -36,11 +36,11 @@ export function controlRoutes({ usage, cache, semantic, totalsIntervalMs = 5_000
   const router = express.Router();
 
   router.get('/tokenwise/cache', (_req: Request, res: Response) => {
-    res.json(cache ? { enabled: true, ...cache.stats(), semanticEntries: semantic?.size ?? 0 } : { enabled: false });
+    res.json(cache ? { enabled: true, ...cache.stats(), semanticEntries: semantic?.()?.size ?? 0 } : { enabled: false });
   });
 
   router.delete('/tokenwise/cache', (_req: Request, res: Response) => {
-    semantic?.clear();
+    semantic?.()?.clear();
     res.json({ cleared: cache?.clear() ?? 0 });
   });
 

@@ -184,3 +184,23 @@ test('a near-duplicate question in the same context is a semantic hit; a differe
   assert.equal(afterTool.response.headers.get('x-tokenwise-cache'), 'miss');
   assert.equal(cloud.calls, calls + 3);
 });
+
+test('the semantic cache can run on a GGUF embedding model through node-llama-cpp', async () => {
+  const { ensureTinyModel } = await import('../support/tiny-model.ts');
+  const embedder = await ensureTinyModel(undefined, { embedding: true });
+  const gguf = await startTestProxy({ env: { ...env(), TOKENWISE_THREADS: '1' }, config: { cache: { semantic: { embedder } } } });
+  try {
+    const stats = async () => (await (await gguf.fetch('/tokenwise/cache')).json()) as { semanticEntries: number };
+    await gguf.openai.chat.completions.create(ask('Tell me about gguf embeddings'));
+    for (let i = 0; i < 200 && (await stats()).semanticEntries === 0; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      if (i % 20 === 19) await gguf.openai.chat.completions.create(ask('Tell me about gguf embeddings'), { headers: { 'x-tokenwise-cache': 'refresh' } });
+    }
+    const calls = cloud.calls;
+    const near = await gguf.openai.chat.completions.create(ask('Tell me about gguf embeddings ')).withResponse();
+    assert.equal(near.response.headers.get('x-tokenwise-cache'), 'semantic');
+    assert.equal(cloud.calls, calls);
+  } finally {
+    await gguf.close();
+  }
+});

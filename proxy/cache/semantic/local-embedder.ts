@@ -13,6 +13,8 @@ export interface LocalEmbedderOptions {
   gpu?: LlamaOptions['gpu'];
   /** A llama.cpp instance to share (the local chat tier's), instead of starting another. */
   llama?: Llama;
+  /** Turns `modelPath` into a file before loading (an `hf:` URI is downloaded, like the chat model). */
+  resolve?: (uri: string) => Promise<string>;
 }
 
 /** Questions past this many tokens are cut: their start says what they ask, and the context stays small. */
@@ -81,7 +83,7 @@ export class LocalEmbedder implements Embedder {
     const llama =
       this.options.llama ??
       (await getLlama({ gpu: this.options.gpu ?? 'auto', build: 'never', progressLogs: false, logLevel: LlamaLogLevel.error, ...(threads ? { maxThreads: threads } : {}) }));
-    const model = await llama.loadModel({ modelPath: this.modelPath });
+    const model = await llama.loadModel({ modelPath: this.options.resolve ? await this.options.resolve(this.modelPath) : this.modelPath });
     const contextSize = Math.min(model.trainContextSize, MAX_CONTEXT_TOKENS);
     const context = await model.createEmbeddingContext({ contextSize, ...(threads ? { threads } : {}) });
     this.vectorSize = model.embeddingVectorSize;
