@@ -4,22 +4,18 @@
  */
 import type { ChatChunk, ChatRequest, FinishReason, Usage } from '../../chat.ts';
 import { ProxyError } from '../../errors.ts';
-import type { Provider, ProviderHealth } from '../provider.ts';
-import { postJson, readJson, sseEvents, type SseEvent } from '../upstream.ts';
+import { CloudProvider, type CloudProviderOptions } from '../cloud.ts';
+import { readJson, sseEvents, type SseEvent } from '../upstream.ts';
 import { encodeMessages } from './encode.ts';
 import { addCacheBreakpoints } from './prompt-cache.ts';
 
-export interface AnthropicProviderOptions {
-  name: string;
-  baseUrl: string;
-  apiKey?: string;
-  headers?: Record<string, string>;
-  models: string[];
-  timeoutMs: number;
-  idleTimeoutMs: number;
+export interface AnthropicProviderOptions extends CloudProviderOptions {
   /** Add cache_control breakpoints to long stable prefixes (never on top of a client's own). */
   promptCaching: boolean;
 }
+
+/** The Messages API version this translation speaks. */
+const ANTHROPIC_VERSION = '2023-06-01';
 
 const finishReasons: Record<string, FinishReason> = { end_turn: 'stop', stop_sequence: 'stop', max_tokens: 'length', tool_use: 'tool_calls', refusal: 'content_filter', pause_turn: 'stop' };
 
@@ -44,33 +40,13 @@ export function usageFromAnthropic(u: AnthropicUsage | undefined): Usage {
   };
 }
 
-export class AnthropicProvider implements Provider {
+export class AnthropicProvider extends CloudProvider<AnthropicProviderOptions> {
   readonly kind = 'anthropic';
-  readonly name: string;
-
-  constructor(private readonly options: AnthropicProviderOptions) {
-    this.name = options.name;
-  }
-
-  models(): string[] {
-    return this.options.models;
-  }
-
-  health(): ProviderHealth {
-    return { state: 'ready' };
-  }
 
   async *chat(request: ChatRequest, model: string, signal: AbortSignal): AsyncGenerator<ChatChunk> {
     const sent = request.source?.api === 'anthropic' ? { ...request.source.body, model, stream: request.stream } : encodeMessages(request, model);
     const body = this.options.promptCaching ? addCacheBreakpoints(sent) : sent;
-    const response = await postJson({
-      provider: this.name,
-      url: `${this.options.baseUrl.replace(/\/+$/, '')}/v1/messages`,
-      headers: { ...(this.options.apiKey ? { 'x-api-key': this.options.apiKey } : {}), 'anthropic-version': '2023-06-01', ...this.options.headers },
-      body,
-      signal,
-      timeoutMs: this.options.timeoutMs,
-    });
+    const response = await this.post('/v1/messages', body, signal, { 'x-api-key': this.options.apiKey! }, { 'anthropic-version': ANTHROPIC_VERSION });
     if (!request.stream) {
       yield* this.fromJson(await readJson(this.name, response), model);
       return;

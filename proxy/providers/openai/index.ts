@@ -4,19 +4,10 @@
  */
 import type { ChatChunk, ChatRequest, FinishReason, Usage } from '../../chat.ts';
 import { ProxyError } from '../../errors.ts';
-import type { Provider, ProviderHealth } from '../provider.ts';
-import { postJson, readJson, sseEvents } from '../upstream.ts';
+import { CloudProvider } from '../cloud.ts';
+import { readJson, sseEvents } from '../upstream.ts';
 import { encodeChatCompletion } from './encode.ts';
 
-export interface OpenAIProviderOptions {
-  name: string;
-  baseUrl: string;
-  apiKey?: string;
-  headers?: Record<string, string>;
-  models: string[];
-  timeoutMs: number;
-  idleTimeoutMs: number;
-}
 
 const finishReasons = new Set<FinishReason>(['stop', 'length', 'tool_calls', 'content_filter']);
 const finish = (reason: unknown): FinishReason => (finishReasons.has(reason as FinishReason) ? (reason as FinishReason) : reason === 'function_call' ? 'tool_calls' : 'stop');
@@ -33,34 +24,14 @@ export function usageFromOpenAI(raw: unknown): Usage | undefined {
   };
 }
 
-export class OpenAIProvider implements Provider {
+export class OpenAIProvider extends CloudProvider {
   readonly kind = 'openai';
-  readonly name: string;
-
-  constructor(private readonly options: OpenAIProviderOptions) {
-    this.name = options.name;
-  }
-
-  models(): string[] {
-    return this.options.models;
-  }
-
-  health(): ProviderHealth {
-    return { state: 'ready' };
-  }
 
   async *chat(request: ChatRequest, model: string, signal: AbortSignal): AsyncGenerator<ChatChunk> {
     const body = request.source?.api === 'openai' ? { ...request.source.body, model, stream: request.stream } : encodeChatCompletion(request, model);
     // Always ask for usage on streams: the ledger needs it; the caller only sees it if it asked (api/ decides).
     if (request.stream) body.stream_options = { ...(body.stream_options as object | undefined), include_usage: true };
-    const response = await postJson({
-      provider: this.name,
-      url: `${this.options.baseUrl.replace(/\/+$/, '')}/chat/completions`,
-      headers: { ...(this.options.apiKey ? { authorization: `Bearer ${this.options.apiKey}` } : {}), ...this.options.headers },
-      body,
-      signal,
-      timeoutMs: this.options.timeoutMs,
-    });
+    const response = await this.post('/chat/completions', body, signal, { authorization: `Bearer ${this.options.apiKey}` });
     if (!request.stream) {
       yield* this.fromJson(await readJson(this.name, response), model);
       return;
