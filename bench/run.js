@@ -1,7 +1,7 @@
 // `npm run bench`: runs every bench/*.bench.ts in its own process (loopback only, each bounded in time), then writes
 // bench/results/latest.json and bench/results/latest.md. Each bench prints one JSON line: {name, results, notes?}.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 const root = path.dirname(path.dirname(new URL(import.meta.url).pathname));
@@ -19,6 +19,13 @@ for (const file of files) {
     continue;
   }
   report.benches.push(JSON.parse(line));
+}
+
+// Running a subset (`npm run bench -- cache`) keeps the other benches' last results.
+const latest = path.join(root, 'bench/results/latest.json');
+if (only.length && existsSync(latest)) {
+  const ran = new Set(report.benches.map((b) => b.name));
+  report.benches = [...JSON.parse(readFileSync(latest, 'utf8')).benches.filter((b) => !ran.has(b.name)), ...report.benches];
 }
 
 const md = [`# Benchmarks (${report.machine.cpus} cores, Node ${report.machine.node}, ${report.machine.date.slice(0, 10)})`, ''];
