@@ -16,6 +16,7 @@ import { loadEncodingCounter } from './context/tokens.ts';
 import { LexicalEmbedder } from './cache/semantic/embedder.ts';
 import { LocalEmbedder } from './cache/semantic/local-embedder.ts';
 import { SemanticCache } from './cache/semantic/semantic-cache.ts';
+import { DEFAULT_EMBEDDING_MODEL } from './cache/semantic/thresholds.ts';
 import { ExactCache } from './cache/store.ts';
 import { Pipeline } from './pipeline.ts';
 import { BudgetGuard } from './router/budget.ts';
@@ -95,7 +96,7 @@ async function startSemanticCache(config: Config, cache: ExactCache, pipeline: P
   const embedder =
     name === 'lexical'
       ? new LexicalEmbedder()
-      : new LocalEmbedder(name, { threads: config.local.threads || undefined, resolve: (uri) => resolveModelPath({ ...config.local, model: uri }, () => {}) });
+      : new LocalEmbedder(name === 'local' ? DEFAULT_EMBEDDING_MODEL : name, { threads: config.local.threads || undefined, resolve: (uri) => resolveModelPath({ ...config.local, model: uri }, () => {}) });
   try {
     if (embedder instanceof LocalEmbedder) await embedder.load();
     const semantic = new SemanticCache({ embedder, approximateFrom, maxEntries, ...(threshold !== undefined ? { threshold } : {}) });

@@ -94,7 +94,7 @@ export const configSchema = z.strictObject({
         .strictObject({
           /** Answer a near-duplicate question in an identical context from the cache (same eligibility as exact). */
           enabled: z.boolean().default(true),
-          /** `lexical` (model-free), or the path of a GGUF embedding model run by node-llama-cpp. */
+          /** `lexical` (model-free), `local` (the default GGUF embedding model, downloaded on first use), or a GGUF path or hf: URI. */
           embedder: z.string().min(1).default('lexical'),
           /** Similarity a hit must reach; unset: the embedder's calibrated threshold. */
           threshold: z.number().min(0).max(1).optional(),
