@@ -9,10 +9,11 @@
  * all-cloud quality.
  */
 import path from 'node:path';
-import { DifficultyClassifier, loadDifficultyClassifier, promptText, SHIPPED_WEIGHTS, type OperatingPoint } from '../router/classifier.ts';
+import { DifficultyClassifier, loadDifficultyClassifier, SHIPPED_WEIGHTS, type OperatingPoint } from '../router/classifier.ts';
 import { routingCurve, type RoutedOutcome } from '../router/curve.ts';
 import { fitDifficulty, DEFAULT_OPERATING_POINT } from '../router/fit.ts';
 import { foldOf } from '../router/folds.ts';
+import { promptText } from '../router/prompt-terms.ts';
 import { chatMessagesOf, loadRoutingRecords, type RoutingRecord } from '../router/routing-data.ts';
 import { cloudCosts, DEFAULT_OUTPUT_TOKENS } from './call-cost.ts';
 import { apgr, cpt, pgr, savedAt } from './route-metrics.ts';
@@ -22,7 +23,10 @@ export interface RouterEvalOptions {
   data: string[];
   /** Cross-validation folds (default 5). */
   folds?: number;
-  /** Score with this weights file (`shipped`: the proxy's own) instead of cross-validating. */
+  /**
+   * Score with this weights file (`shipped`: the proxy's own) instead of cross-validating. On the data the weights
+   * were trained on, that is in-sample: a check of the file, not a measure of the router.
+   */
   weights?: string;
   /** A target share of cloud calls; default: the quality floor. */
   cloudShare?: number;
@@ -35,6 +39,8 @@ export interface RouterEvalOptions {
   json?: boolean;
   /** Where the report goes; standard output by default. */
   write?: (text: string) => void;
+  /** Where warnings go (an unpriced model); standard error by default. */
+  warn?: (line: string) => void;
 }
 
 /** The share of the all-cloud quality `cost_saved_at_95` keeps. */
@@ -82,7 +88,8 @@ export async function runRouterEval(options: RouterEvalOptions): Promise<Record<
     cost_usd: unpriced.length ? NaN : round(spent),
     output_tokens_default: outputTokens,
   };
-  if (unpriced.length) process.stderr.write(`no price known for ${unpriced.join(', ')}: costs count cloud calls instead of dollars\n`);
+  const warn = options.warn ?? ((line: string) => void process.stderr.write(`${line}\n`));
+  if (unpriced.length) warn(`no price known for ${unpriced.join(', ')}: costs count cloud calls instead of dollars`);
   write(options.json ? `${JSON.stringify(result)}\n` : table(result, options));
   return result;
 }

@@ -12,8 +12,8 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { textOf, type ChatMessage } from '../chat.ts';
-import { Vocabulary, wordsOf, type TermVector } from './prompt-terms.ts';
+import type { ChatMessage } from '../chat.ts';
+import { promptText, promptWords, Vocabulary, type TermVector } from './prompt-terms.ts';
 
 /** Where the router runs: a share of prompts sent to the cloud, or a floor on quality relative to cloud-only. */
 export type OperatingPoint = { cloudShare: number } | { qualityFloor: number };
@@ -71,12 +71,6 @@ export interface ClassifierDecision extends DifficultyAssessment {
 /** The weights `npm run train:router` writes and the proxy ships. */
 export const SHIPPED_WEIGHTS = path.join(import.meta.dirname, 'difficulty-weights.json');
 
-/** The text the classifier judges: the last user message. */
-export function promptText(messages: readonly ChatMessage[]): string {
-  for (let i = messages.length - 1; i >= 0; i--) if (messages[i]!.role === 'user') return textOf(messages[i]!);
-  return '';
-}
-
 export class DifficultyClassifier {
   private readonly vocabulary: Vocabulary;
   /** Topic centroid weights, word-major: [word * topics + topic]. */
@@ -90,10 +84,10 @@ export class DifficultyClassifier {
   }
 
   assess(messages: readonly ChatMessage[]): DifficultyAssessment {
-    const words = wordsOf(promptText(messages));
+    const { words, length: wordCount } = promptWords(promptText(messages));
     const vector = this.vocabulary.vector(words);
     const mixture = this.topicMixture(vector);
-    const length = Math.log1p(words.length) - this.weights.lengthMean;
+    const length = Math.log1p(wordCount) - this.weights.lengthMean;
     let gain = this.weights.bias, best = 0;
     for (let i = 0; i < vector.index.length; i++) gain += vector.weight[i]! * this.weights.wordWeights[vector.index[i]!]!;
     this.weights.topics.forEach((topic, c) => {
@@ -116,11 +110,6 @@ export class DifficultyClassifier {
     for (let c = 0; c < k; c++) total += shares[c] = Math.exp((shares[c]! - max) / this.weights.temperature);
     for (let c = 0; c < k; c++) shares[c]! /= total;
     return shares;
-  }
-
-  /** The words' TF-IDF vector in this classifier's vocabulary. */
-  vector(words: readonly string[]): TermVector {
-    return this.vocabulary.vector(words);
   }
 
   /** The gain from which a prompt goes to the cloud at an operating point (Infinity: never; −Infinity: always). */

@@ -5,10 +5,10 @@
  * from the seed and each prompt's text.
  */
 import type { ChatMessage } from '../chat.ts';
-import { DifficultyClassifier, promptText, type CalibrationPoint, type DifficultyTopic, type DifficultyWeights, type OperatingPoint } from './classifier.ts';
+import { DifficultyClassifier, type CalibrationPoint, type DifficultyTopic, type DifficultyWeights, type OperatingPoint } from './classifier.ts';
 import { routingCurve, atCloudShare } from './curve.ts';
 import { foldOf } from './folds.ts';
-import { buildVocabulary, wordsOf } from './prompt-terms.ts';
+import { buildVocabulary, promptText, promptWords } from './prompt-terms.ts';
 import { fitRidge, type SparseRow } from './ridge.ts';
 
 export interface TrainingExample {
@@ -45,6 +45,8 @@ export const DEFAULT_OPERATING_POINT: OperatingPoint = { qualityFloor: 0.95 };
 interface Prepared {
   text: string;
   words: string[];
+  /** The prompt's length in words. */
+  length: number;
   topic: string;
   strong: number;
   weak: number;
@@ -56,7 +58,7 @@ type Model = Omit<DifficultyWeights, 'format' | 'trainedOn' | 'calibration' | 'o
 export function fitDifficulty(examples: readonly TrainingExample[], options: FitOptions): DifficultyWeights {
   const prepared = examples.map((e): Prepared => {
     const text = promptText(e.messages);
-    return { text, words: wordsOf(text), topic: e.topic, strong: e.strong, weak: e.weak };
+    return { text, ...promptWords(text), topic: e.topic, strong: e.strong, weak: e.weak };
   });
   return {
     format: 'tokenwise-difficulty/1',
@@ -88,7 +90,7 @@ function fitModel(examples: readonly Prepared[]): Model {
     return { name, gain: (sum + TOPIC_PRIOR * meanGain) / (n + TOPIC_PRIOR), lengthSlope: 0, terms: kept.map(([t]) => t), weights: kept.map(([, w]) => w / norm) };
   });
 
-  const lengths = examples.map((e) => Math.log1p(e.words.length));
+  const lengths = examples.map((e) => Math.log1p(e.length));
   const lengthMean = mean(lengths);
   const words = vocabulary.words.length;
   const priorOnly = classifierOf({ words: [...vocabulary.words], idf: [...vocabulary.idf], wordWeights: new Array(words).fill(0), topics, temperature: TEMPERATURE, lengthMean, bias: 0 });
