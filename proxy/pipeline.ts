@@ -14,6 +14,7 @@ import { ProxyError } from './errors.ts';
 import { isRefusal, worstCaseCost, type BudgetGuard, type Reservation } from './router/budget.ts';
 import { fallbackPlan, retryDelayMs, worthFallingBack, type FallbackOptions } from './router/fallback.ts';
 import type { Pricing } from './usage/pricing.ts';
+import { routeRequest, type RouteOverride, type RoutePolicy } from './router/policy.ts';
 import { selectRoute, type ModelCatalog, type RouteDecision } from './router/select.ts';
 import { RequestTrace, type CacheStatus, type RequestNotes, type UsageSink } from './trace.ts';
 import { countUsage, isMissingUsage } from './usage/estimate.ts';
@@ -34,6 +35,8 @@ export interface PipelineContext {
   cache?: CacheDirective;
   /** `off`: send the request untrimmed (request header `x-tokenwise-trim`). */
   trim?: 'default' | 'off';
+  /** Force the tier (request header `x-tokenwise-route`). */
+  route?: RouteOverride;
 }
 
 export interface PipelineResult {
@@ -59,6 +62,8 @@ export interface PipelineDeps {
   fallback?: FallbackOptions;
   /** Context trimming; none when unset. */
   fit?: FitOptions;
+  /** The routing policy (classifier, downgrades); model names alone decide when unset. */
+  policy?: RoutePolicy;
   /** Dollar limits for cloud calls; none when unset. */
   budget?: { guard: BudgetGuard; pricing: Pricing; whenOver: 'local' | 'reject' };
 }
@@ -97,7 +102,7 @@ export class Pipeline {
   }
 
   async run(request: ChatRequest, context: PipelineContext): Promise<PipelineResult> {
-    let decision = selectRoute(request, this.deps.catalog);
+    let decision = this.deps.policy ? routeRequest(request, this.deps.catalog, this.deps.policy, context.route) : selectRoute(request, this.deps.catalog);
     const eligible = context.cache !== 'off' && (this.deps.cacheMode === 'always' || isDeterministic(request));
     const key = eligible && (this.deps.cache || this.deps.inFlight) ? exactKey(request, decision.provider.name, decision.model) : undefined;
 

@@ -20,6 +20,8 @@ import { DEFAULT_EMBEDDING_MODEL } from './cache/semantic/thresholds.ts';
 import { ExactCache } from './cache/store.ts';
 import { Pipeline } from './pipeline.ts';
 import { BudgetGuard } from './router/budget.ts';
+import { DifficultyClassifier, type DifficultyWeights } from './router/classifier.ts';
+import type { RoutePolicy } from './router/policy.ts';
 import { AnthropicProvider } from './providers/anthropic/index.ts';
 import { LocalProvider, type LocalProviderEvents } from './providers/local/index.ts';
 import { resolveModelPath } from './providers/local/runtime.ts';
@@ -109,6 +111,15 @@ async function startSemanticCache(config: Config, cache: ExactCache, pipeline: P
   }
 }
 
+/** The routing policy; the classifier's weights ship with the proxy (bundled, ~0.7 MB) and load only when used. */
+async function routePolicy(config: Config, local: LocalProvider | undefined): Promise<RoutePolicy> {
+  const { classifier: enabled, qualityFloor, cloudShare, allowDowngrade } = config.router;
+  if (!enabled || !local) return { allowDowngrade };
+  const weights = (await import('./router/difficulty-weights.json', { with: { type: 'json' } })).default as unknown as DifficultyWeights;
+  const operatingPoint = cloudShare !== undefined ? { cloudShare } : qualityFloor !== undefined ? { qualityFloor } : undefined;
+  return { classifier: new DifficultyClassifier(weights), allowDowngrade, ...(operatingPoint ? { operatingPoint } : {}) };
+}
+
 /** The budget guard, when a limit is set, starting from what the ledger already holds for today and this month. */
 function budgetGuard(config: Config, usage: UsageRecorder) {
   const { dailyUsd, monthlyUsd, whenOver } = config.budget;
@@ -130,7 +141,7 @@ export async function startProxy(config: Config, options: ProxyOptions = {}): Pr
   const db = openDatabase(dataFile, log);
   const usage = new UsageRecorder({ config, db, localQueue: () => local?.stats ?? { active: 0, queued: 0 }, log });
   const cache = config.cache.exact.enabled ? new ExactCache(db, { maxBytes: config.cache.exact.maxBytes, ttlSeconds: config.cache.exact.ttlSeconds, flushIntervalMs: config.usage.flushIntervalMs }) : undefined;
-  const pipeline = new Pipeline({ catalog, usage, cache, inFlight: config.cache.coalesce ? new InFlight() : undefined, cacheMode: config.cache.exact.mode, fallback: { ...config.router, chain: config.router.fallback }, fit: fitOptions(config, local), budget: budgetGuard(config, usage) });
+  const pipeline = new Pipeline({ catalog, usage, cache, inFlight: config.cache.coalesce ? new InFlight() : undefined, cacheMode: config.cache.exact.mode, fallback: { ...config.router, chain: config.router.fallback }, fit: fitOptions(config, local), budget: budgetGuard(config, usage), policy: await routePolicy(config, local) });
   const app = createApp({
     config,
     token,

@@ -24,9 +24,9 @@ export async function serveChat(api: WireApi, request: ChatRequest, req: Request
     if (!res.writableFinished) controller.abort();
   });
 
-  const result = await deps.pipeline.run(request, { signal: controller.signal, client: clientName(req.headers), api, arrived, cache: cacheDirective(req.headers['x-tokenwise-cache']), trim: req.headers['x-tokenwise-trim'] === 'off' ? 'off' : 'default' });
+  const result = await deps.pipeline.run(request, { signal: controller.signal, client: clientName(req.headers), api, arrived, cache: cacheDirective(req.headers['x-tokenwise-cache']), trim: req.headers['x-tokenwise-trim'] === 'off' ? 'off' : 'default', route: routeOverride(req.headers['x-tokenwise-route']) });
   res.setHeader('x-tokenwise-route', result.decision.target);
-  res.setHeader('x-tokenwise-reason', result.decision.reason);
+  res.setHeader('x-tokenwise-reason', headerSafe(result.decision.reason));
   res.setHeader('x-tokenwise-cache', result.cache);
 
   if (!request.stream) {
@@ -59,6 +59,17 @@ function cacheDirective(header: string | string[] | undefined): CacheDirective {
   if (header === undefined) return 'default';
   if (header === 'off' || header === 'refresh') return header;
   throw badRequest(`x-tokenwise-cache: expected "off" or "refresh", got "${String(header)}"`, 'x-tokenwise-cache');
+}
+
+/** HTTP header values are Latin-1: spell out the few symbols reasons use, and drop anything else. */
+function headerSafe(text: string): string {
+  return text.replaceAll('≥', '>=').replaceAll('≤', '<=').replaceAll('→', '->').replace(/[^\x20-\x7e]/g, '?');
+}
+
+function routeOverride(header: string | string[] | undefined): 'local' | 'cloud' | undefined {
+  if (header === undefined) return undefined;
+  if (header === 'local' || header === 'cloud') return header;
+  throw badRequest(`x-tokenwise-route: expected "local" or "cloud", got "${String(header)}"`, 'x-tokenwise-route');
 }
 
 async function* replay(result: PipelineResult): AsyncGenerator<ChatChunk> {

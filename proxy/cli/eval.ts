@@ -43,7 +43,22 @@ async function run({ lever, data, flags }: EvalArgs): Promise<string> {
       });
       return out.endsWith('\n') ? out : `${out}\n`;
     }
+    case 'router': {
+      const { runRouterEval } = await import('../eval/router.ts');
+      let out = '';
+      const number = (name: string) => (typeof flags[name] === 'string' ? Number(flags[name]) : undefined);
+      await runRouterEval({
+        data,
+        json: Boolean(flags.json),
+        write: (text) => (out += text),
+        ...(number('folds') !== undefined ? { folds: number('folds') } : {}),
+        ...(typeof flags.weights === 'string' ? { weights: flags.weights } : {}),
+        ...(number('cloud-share') !== undefined ? { cloudShare: number('cloud-share') } : {}),
+        ...(number('quality-floor') !== undefined ? { qualityFloor: number('quality-floor') } : {}),
+      });
+      return out.endsWith('\n') ? out : `${out}\n`;
+    }
     default:
-      throw new UsageError('usage: tokenwise eval context|cache --data FILE.jsonl [--json]  (context: [--sweep] [--budget N]; cache: [--embedder lexical|GGUF] [--threshold T])');
+      throw new UsageError('usage: tokenwise eval context|cache|router --data FILE.jsonl [--json]  (context: [--sweep] [--budget N]; cache: [--embedder lexical|GGUF] [--threshold T]; router: [--folds N] [--weights shipped|FILE] [--cloud-share S] [--quality-floor Q])');
   }
 }

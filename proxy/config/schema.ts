@@ -129,6 +129,14 @@ export const configSchema = z.strictObject({
     .prefault({}),
   router: z
     .strictObject({
+      /** Let the learned classifier send easy `auto` prompts to the local model. */
+      classifier: z.boolean().default(true),
+      /** Where the classifier's threshold sits: keep this share of all-cloud quality… */
+      qualityFloor: z.number().min(0).max(1).optional(),
+      /** …or send this share of requests to the cloud. */
+      cloudShare: z.number().min(0).max(1).optional(),
+      /** A cloud model the client named may be answered locally when the prompt is easy. */
+      allowDowngrade: z.boolean().default(false),
       /** Models tried in order when the chosen one fails before answering (rate limit, 5xx, timeout, over context). */
       fallback: z.array(z.string().min(1)).default([]),
       /** After every cloud option failed, answer from the local model rather than not at all. */

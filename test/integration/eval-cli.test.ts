@@ -46,6 +46,22 @@ test('eval cache scores pairs at the calibrated threshold and finds the safe one
   await assert.rejects(tokenwise('eval', 'cache', '--data', file, '--json'), (e: { stderr: string }) => /pairs\.jsonl:1: "source"/.test(e.stderr) && !/\n\s+at /.test(e.stderr));
 });
 
+test('eval router cross-validates on routing records and reports the RouteLLM metrics', async () => {
+  const file = path.join(dir, 'routing.jsonl');
+  const subjects = ['arithmetic', 'poetry', 'geometry', 'history'];
+  const records = Array.from({ length: 60 }, (_, i) => {
+    const subject = subjects[i % 4]!;
+    const hard = subject === 'geometry' || subject === 'history';
+    return { id: `r${i}`, source: `test/${subject}`, messages: [{ role: 'user', content: `A ${subject} question number ${i} about ${subject} things?` }], strong: { model: 'gpt-4-1106-preview', score: 1, output_chars: 200 }, weak: { model: 'mixtral-8x7b-instruct-v0.1', score: hard ? 0 : 1, output_chars: 200 } };
+  });
+  fs.writeFileSync(file, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  const { stdout } = await tokenwise('eval', 'router', '--data', file, '--json');
+  const result = JSON.parse(stdout) as Record<string, number>;
+  for (const key of ['records', 'strong_share', 'quality', 'quality_strong', 'quality_weak', 'pgr', 'cost_saved', 'apgr', 'cpt50', 'cpt80', 'cost_saved_at_95']) assert.equal(typeof result[key], 'number', key);
+  assert.equal(result.records, 60);
+  assert.ok(result.apgr! > 0.5, `learns which subjects need the strong model (APGR ${result.apgr})`);
+});
+
 test('a bad record or a missing file is a clear error', async () => {
   await assert.rejects(tokenwise('eval', 'context', '--data', path.join(dir, 'missing.jsonl'), '--json'), (e: { stderr: string; code: number }) => e.code === 1 && /cannot read .*missing\.jsonl/.test(e.stderr));
   await assert.rejects(tokenwise('eval', 'nonsense', '--data', 'x'), (e: { stderr: string }) => /usage: tokenwise eval/.test(e.stderr));

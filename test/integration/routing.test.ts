@@ -123,3 +123,44 @@ describe('budget guard', () => {
     }
   });
 });
+
+describe('routing policy', () => {
+  test('the learned classifier routes auto requests; its operating point moves the split', async () => {
+    for (const [cloudShare, route] of [[0, 'local'], [1, 'cloud']] as const) {
+      const tw = await startTestProxy({ env: { ...clouds(), ...local() }, config: { router: { cloudShare } } });
+      try {
+        await tw.proxy.local!.start();
+        const { response } = await tw.openai.chat.completions.create(ask('auto', 'Prove that the square root of two is irrational.', { temperature: 0 })).withResponse();
+        assert.equal(response.headers.get('x-tokenwise-route'), route);
+        assert.match(response.headers.get('x-tokenwise-reason')!, /gain/);
+      } finally {
+        await tw.close();
+      }
+    }
+  });
+
+  test('x-tokenwise-route forces the tier, and a named cloud model is honoured unless downgrades are allowed', async () => {
+    const tw = await startTestProxy({ env: { ...clouds(), ...local() }, config: { router: { cloudShare: 0 } } });
+    try {
+      await tw.proxy.local!.start();
+      const forcedLocal = await tw.openai.chat.completions.create(ask('gpt-4o-mini', 'hello', { temperature: 0 }), { headers: { 'x-tokenwise-route': 'local' } }).withResponse();
+      assert.equal(forcedLocal.response.headers.get('x-tokenwise-route'), 'local');
+      const forcedCloud = await tw.openai.chat.completions.create(ask('auto', 'hello'), { headers: { 'x-tokenwise-route': 'cloud' } }).withResponse();
+      assert.equal(forcedCloud.response.headers.get('x-tokenwise-route'), 'cloud');
+      const named = await tw.openai.chat.completions.create(ask('gpt-4o-mini', 'hello')).withResponse();
+      assert.equal(named.response.headers.get('x-tokenwise-route'), 'cloud', 'no downgrade unless allowed');
+      const bad = await tw.fetch('/v1/chat/completions', { method: 'POST', headers: { 'x-tokenwise-route': 'moon' }, body: JSON.stringify(ask('auto', 'x')) });
+      assert.equal(bad.status, 400);
+    } finally {
+      await tw.close();
+    }
+    const downgrading = await startTestProxy({ env: { ...clouds(), ...local() }, config: { router: { cloudShare: 0, allowDowngrade: true } } });
+    try {
+      await downgrading.proxy.local!.start();
+      const { response } = await downgrading.openai.chat.completions.create(ask('gpt-4o-mini', 'hello', { temperature: 0 })).withResponse();
+      assert.equal(response.headers.get('x-tokenwise-route'), 'local');
+    } finally {
+      await downgrading.close();
+    }
+  });
+});

@@ -1,0 +1,35 @@
+/**
+ * @module The routing policy in front of model-name resolution: the caller's `x-tokenwise-route` header first, then
+ * — for `auto`, and for a named cloud model when downgrades are allowed — the learned difficulty classifier: easy
+ * prompts to the local model, hard ones to the cloud. Every decision says why.
+ */
+import type { ChatRequest } from '../chat.ts';
+import type { DifficultyClassifier, OperatingPoint } from './classifier.ts';
+import { selectRoute, type ModelCatalog, type RouteDecision } from './select.ts';
+
+export interface RoutePolicy {
+  classifier?: DifficultyClassifier;
+  /** Where the classifier's threshold sits: a target share of cloud calls, or a quality floor. */
+  operatingPoint?: OperatingPoint;
+  /** A cloud model the client named may be answered locally when the classifier finds the prompt easy. */
+  allowDowngrade: boolean;
+}
+
+export type RouteOverride = 'local' | 'cloud' | undefined;
+
+/** Decides who answers `request`, honouring the caller's override and the policy. */
+export function routeRequest(request: ChatRequest, catalog: ModelCatalog, policy: RoutePolicy, override: RouteOverride): RouteDecision {
+  const named = selectRoute(request, catalog);
+  const localReady = catalog.local?.health().state === 'ready';
+  if (override === 'local' && catalog.local) return { target: 'local', provider: catalog.local, model: 'local', reason: 'x-tokenwise-route: local' };
+  if (override === 'cloud') {
+    if (named.target === 'cloud') return { ...named, reason: 'x-tokenwise-route: cloud' };
+    return { ...selectRoute({ ...request, model: catalog.defaultCloudModel }, catalog), reason: 'x-tokenwise-route: cloud' };
+  }
+  const judged = request.model === 'auto' || (named.target === 'cloud' && policy.allowDowngrade);
+  if (!judged || !policy.classifier || !localReady || request.model === 'local') return named;
+  const verdict = policy.classifier.decide(request.messages, policy.operatingPoint);
+  if (verdict.target === 'local') return { target: 'local', provider: catalog.local!, model: 'local', reason: verdict.reason };
+  if (named.target === 'cloud') return { ...named, reason: verdict.reason };
+  return { ...selectRoute({ ...request, model: catalog.defaultCloudModel }, catalog), reason: verdict.reason };
+}
