@@ -20,7 +20,8 @@ const builds = [
   },
   {
     ...common,
-    entryPoints: { extension: 'extension/extension.ts' },
+    // The extension, and the child process's entry that runs the proxy bundle and stops it when VS Code goes away.
+    entryPoints: { extension: 'extension/extension.ts', 'proxy-host': 'extension/proxy-host.ts' },
     outdir: 'dist/extension',
     outExtension: { '.js': '.cjs' },
     platform: 'node',
@@ -30,6 +31,7 @@ const builds = [
   },
   {
     ...common,
+    // The panel's script; the CSS it imports comes out beside it as panel.css.
     entryPoints: { panel: 'webview/main.ts' },
     outdir: 'dist/webview',
     platform: 'browser',

@@ -1,0 +1,21 @@
+/**
+ * @module Every id the extension registers, once: package.json contributes the same ones (a unit test checks).
+ */
+export const COMMANDS = {
+  startProxy: 'tokenwise.startProxy',
+  stopProxy: 'tokenwise.stopProxy',
+  restartProxy: 'tokenwise.restartProxy',
+  copyEndpoint: 'tokenwise.copyEndpoint',
+  setApiKey: 'tokenwise.setApiKey',
+  chooseLocalModel: 'tokenwise.chooseLocalModel',
+  clearCache: 'tokenwise.clearCache',
+  exportUsage: 'tokenwise.exportUsage',
+  openSettings: 'tokenwise.openSettings',
+  openPanel: 'tokenwise.openPanel',
+  showLog: 'tokenwise.showLog',
+} as const;
+
+export const VIEW_CONTAINER_ID = 'tokenwise';
+export const PANEL_VIEW_ID = 'tokenwise.usage';
+/** Shows up in the DOM as `tokenwise.tokenwise.status` (publisher.name.id). */
+export const STATUS_ITEM_ID = 'status';

@@ -1,0 +1,308 @@
+/**
+ * End to end in a real VS Code: the packaged .vsix installed into code-server 4.100.3 (VS Code 1.100.3), driven by
+ * headless Chromium. The extension starts the proxy (the generated local model, a loopback OpenAI-compatible
+ * cloud); the openai SDK sends requests through it; the status bar and the panel must show them live. Then the
+ * proxy is killed and must come back. Leaves screenshots (test/artifacts/panel.png, panel-empty.png, vscode.png) and
+ * the measured start-up and panel delays (test/artifacts/e2e.json) behind.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import OpenAI from 'openai';
+import { chromium, type Browser, type FrameLocator, type Page } from 'playwright-core';
+import { statusSummary, usd } from '../../shared/format.ts';
+import { isProxyHealth, type ProxyHealth, type UsageSummary } from '../../shared/protocol.ts';
+import { startFakeHuggingFace } from '../support/fake-hf.ts';
+import { startFakeOpenAI } from '../support/fake-openai.ts';
+import { ensureTinyModel } from '../support/tiny-model.ts';
+import { startCodeServer, freePort, type CodeServer } from './support/code-server.ts';
+import { CHROMIUM, ensureE2eTools } from './support/install.ts';
+
+const repo = path.resolve(import.meta.dirname, '..', '..');
+const artifacts = path.join(repo, 'test', 'artifacts');
+const CLOUD_KEY = 'sk-e2e-cloud-key';
+
+let root: string;
+let vsix: string;
+let tinyModel: string;
+
+before(
+  async () => {
+    ensureE2eTools();
+    tinyModel = await ensureTinyModel();
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'tokenwise-e2e-'));
+    vsix = path.join(root, 'tokenwise.vsix');
+    const started = Date.now();
+    const build = spawnSync(process.execPath, ['--import', 'tsx', 'extension/vsix.ts', '--out', vsix], { cwd: repo, encoding: 'utf8', timeout: 180_000 });
+    assert.equal(build.status, 0, `npm run package failed:\n${build.stdout}\n${build.stderr}`);
+    console.log(`# packaged the .vsix in ${((Date.now() - started) / 1000).toFixed(1)} s (${(fs.statSync(vsix).size / 1e6).toFixed(1)} MB)`);
+  },
+  { timeout: 30 * 60_000 },
+);
+
+after(() => {
+  if (root) fs.rmSync(root, { recursive: true, force: true });
+});
+
+/** Polls `read` until `check` accepts its value; fails with the last value seen. */
+async function waitFor<T>(what: string, read: () => Promise<T>, check: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  let error: unknown;
+  while (Date.now() < deadline) {
+    try {
+      last = await read();
+      if (check(last)) return last;
+    } catch (e) {
+      error = e;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(last)}${error ? `; last error: ${(error as Error).message}` : ''}`);
+}
+
+async function health(port: number): Promise<ProxyHealth | undefined> {
+  const body: unknown = await fetch(`http://127.0.0.1:${port}/tokenwise/health`, { signal: AbortSignal.timeout(2000) }).then((r) => r.json(), () => undefined);
+  return isProxyHealth(body) ? body : undefined;
+}
+
+/** Runs a command from the palette, then answers its quick picks / input boxes in order, each once `shows` is on screen. */
+async function runCommand(page: Page, title: string, answers: { shows: string; answer: string }[]): Promise<void> {
+  const widget = page.locator('.quick-input-widget');
+  const input = widget.locator('input');
+  await page.keyboard.press('F1');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(`>${title}`);
+  await widget.locator('.monaco-list-row', { hasText: title }).first().waitFor();
+  await page.keyboard.press('Enter');
+  for (const { shows, answer } of answers) {
+    await waitFor(`"${shows}" in the quick input`, () => widget.innerText({ timeout: 1000 }), (text) => text.includes(shows), 20_000);
+    await input.fill(answer);
+    // The file dialog validates what was typed asynchronously and ignores Enter until it has.
+    await page.waitForTimeout(500);
+    await page.keyboard.press('Enter');
+  }
+}
+
+test('the packaged extension runs the proxy and shows usage live in a real VS Code', { timeout: 5 * 60_000 }, async (t) => {
+  const began = Date.now();
+  const fake = await startFakeOpenAI();
+  // A loopback Hugging Face for "Choose or download local model"; slow enough that the download shows progress.
+  const hub = await startFakeHuggingFace({ files: { 'tokenwise/tiny/tiny-Q4_K_M.gguf': fs.readFileSync(tinyModel) }, manifests: { 'tokenwise/tiny:Q4_K_M': 'tiny-Q4_K_M.gguf' }, chunks: 10, chunkDelayMs: 200 });
+  const proxyPort = await freePort();
+  const dataDir = path.join(root, 'proxy-data');
+  const configFile = path.join(root, 'tokenwise.json');
+  fs.writeFileSync(configFile, '{}\n');
+  let vscode: CodeServer | undefined;
+  let browser: Browser | undefined;
+  let lastPid: number | undefined;
+  try {
+    vscode = await startCodeServer({
+      root,
+      vsix,
+      settings: {
+        'tokenwise.port': proxyPort,
+        'tokenwise.dataDir': dataDir,
+        'tokenwise.configFile': configFile,
+        'tokenwise.localModel': tinyModel,
+        'tokenwise.modelsDir': path.join(root, 'models'),
+        'tokenwise.threads': 1,
+        'tokenwise.openai.baseUrl': `${fake.url}/v1`,
+        'workbench.startupEditor': 'none',
+        'workbench.tips.enabled': false,
+        'telemetry.telemetryLevel': 'off',
+        'extensions.autoCheckUpdates': false,
+        'extensions.autoUpdate': false,
+        'update.mode': 'none',
+      },
+      env: { HF_ENDPOINT: hub.url, HF_TOKEN_PATH: path.join(root, 'no-hf-token') },
+    });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1100 } });
+    // The panel runs under a strict CSP: anything it tried that the policy refused shows up here.
+    const refused: string[] = [];
+    page.on('console', (message) => /Content Security Policy/i.test(message.text()) && refused.push(message.text()));
+    await page.goto(`${vscode.url}/?folder=${encodeURIComponent(vscode.workspace)}`);
+    const status = page.locator('[id="tokenwise.tokenwise.status"]');
+
+    await t.test('the extension starts the proxy and the status bar says so', async () => {
+      await waitFor('the status bar to show today’s spend', () => status.innerText({ timeout: 1000 }), (text) => /today · saved/.test(text), 90_000);
+      const h = await waitFor('the local model to load', () => health(proxyPort), (h) => h?.local.state === 'ready', 60_000);
+      lastPid = h!.pid;
+    });
+
+    await t.test('a cloud key set from the palette reaches the proxy through SecretStorage', async () => {
+      await page.locator('.monaco-workbench').click({ position: { x: 640, y: 400 } });
+      await runCommand(page, 'Tokenwise: Set cloud API key', [
+        { shows: 'Anthropic', answer: 'OpenAI' },
+        { shows: 'Leave empty to remove', answer: CLOUD_KEY },
+      ]);
+      // A new secret changes the proxy's environment: it restarts to take it.
+      const h = await waitFor('the proxy to restart with the key', () => health(proxyPort), (h) => h !== undefined && h.pid !== lastPid && h.local.state === 'ready', 60_000);
+      lastPid = h!.pid;
+    });
+
+    const token = fs.readFileSync(path.join(dataDir, 'token'), 'utf8').trim();
+    const openai = new OpenAI({ baseURL: `http://127.0.0.1:${proxyPort}/v1`, apiKey: token, maxRetries: 0 });
+    const usage = async () =>
+      (await (await fetch(`http://127.0.0.1:${proxyPort}/tokenwise/usage?since=${new Date().setHours(0, 0, 0, 0)}`, { headers: { authorization: `Bearer ${token}` } })).json()) as UsageSummary;
+
+    await page.locator('.activitybar .action-item a[aria-label^="Tokenwise"]').click();
+    const panel: FrameLocator = page.frameLocator('iframe.webview.ready[src*="extensionId=tokenwise.tokenwise"]').frameLocator('#active-frame');
+
+    await t.test('the empty panel tells a new user how to connect', async () => {
+      await panel.locator('.empty').waitFor({ timeout: 60_000 });
+      assert.match(await panel.locator('.connect').innerText(), new RegExp(`127\\.0\\.0\\.1:${proxyPort}/v1`));
+      for (const tool of ['openai SDK', 'Claude Code', 'Continue', 'Cline', 'Aider']) assert.ok(await panel.locator('.connect .tab', { hasText: tool }).count(), tool);
+      assert.doesNotMatch(await panel.locator('body').innerHTML(), new RegExp(token), 'the token never reaches the webview');
+      fs.mkdirSync(artifacts, { recursive: true });
+      await page.locator('.part.sidebar').screenshot({ path: path.join(artifacts, 'panel-empty.png') });
+    });
+
+    const delays: number[] = [];
+    /** Sends one request and measures when the panel first shows it, from the moment the SDK call returned. */
+    const send = async (request: () => Promise<unknown>) => {
+      const before = Number((await panel.locator('body').getAttribute('data-last-event-id')) ?? 0);
+      await request();
+      const finished = Date.now();
+      await waitFor('the panel to show the request', async () => Number(await panel.locator('body').getAttribute('data-last-event-id')), (id) => id > before, 10_000);
+      delays.push(Number(await panel.locator('body').getAttribute('data-last-event-shown-at')) - finished);
+    };
+
+    await t.test('requests through the proxy show up in the panel within a second', async () => {
+      const ask = (content: string) => [{ role: 'user' as const, content }];
+      await send(() => openai.chat.completions.create({ model: 'local', messages: ask('Say hello'), max_tokens: 16 }));
+      await send(() => openai.chat.completions.create({ model: 'gpt-4o-mini', messages: ask('Explain caching in one line'), max_tokens: 32 }));
+      await send(() => openai.chat.completions.create({ model: 'auto', messages: ask('Name a colour'), max_tokens: 16 }));
+      const streamed = async () => {
+        const stream = await openai.chat.completions.create({ model: 'gpt-4o', messages: ask('Write a haiku about tokens'), temperature: 0, stream: true });
+        for await (const _ of stream);
+      };
+      await send(streamed);
+      await send(streamed); // the same deterministic request again: an exact cache hit
+      assert.equal(fake.requests.at(-1)?.headers.authorization, `Bearer ${CLOUD_KEY}`, 'the key from SecretStorage reached the cloud');
+      assert.ok(Math.max(...delays) < 1000, `the panel showed each request within 1 s (delays: ${delays.join(', ')} ms)`);
+    });
+
+    await t.test('the panel and the status bar show the ledger’s numbers', async () => {
+      const { totals } = await usage();
+      assert.equal(totals.requests, 5);
+      assert.ok(totals.costUsd > 0 && totals.savedUsd > 0, JSON.stringify(totals));
+      const metric = (name: string) => panel.locator(`[data-metric="${name}"] .value`).innerText();
+      await waitFor('the panel totals', async () => [await metric('requests'), await metric('spent'), await metric('saved')], (v) => v.join() === [String(totals.requests), usd(totals.costUsd), usd(totals.savedUsd)].join());
+      await waitFor('the status bar', () => status.innerText(), (text) => text.includes(statusSummary(totals)));
+      const routes = await panel.locator('.recent li').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-route')));
+      assert.deepEqual(routes.sort(), ['cloud', 'cloud', 'cloud', 'local', 'local']);
+      assert.equal(await panel.locator('.recent .badge', { hasText: 'exact' }).count(), 1);
+      const models = await panel.locator('[data-table="model"] tbody td:first-child').allInnerTexts();
+      assert.deepEqual(models.sort(), ['gpt-4o', 'gpt-4o-mini', 'tiny']);
+      assert.match(await panel.locator('[data-table="client"]').innerText(), /openai-node/);
+      // The chart: 60 minutes or 7 days of spend-vs-baseline bars, the newest holding today's requests.
+      assert.equal(await panel.locator('.chart[data-range="hour"] rect.baseline').count(), 60);
+      await panel.locator('.tab', { hasText: '7 days' }).click();
+      const week = panel.locator('.chart[data-range="week"] rect.baseline');
+      await week.first().waitFor({ state: 'attached' });
+      assert.equal(await week.count(), 7);
+      assert.match(await week.last().locator('title').textContent() ?? '', new RegExp(`spent ${usd(totals.costUsd).replace('$', '\\$')}, .* ${totals.requests} requests`));
+      await panel.locator('.tab', { hasText: 'Last hour' }).click();
+    });
+
+    await t.test('commands: export usage as CSV, clear the answer cache', async () => {
+      const csv = path.join(vscode!.workspace, 'usage.csv');
+      await runCommand(page, 'Tokenwise: Export usage (CSV)', [
+        { shows: 'By route', answer: 'By model' },
+        { shows: 'Show Local', answer: csv },
+      ]);
+      const text = await waitFor('the CSV file', async () => fs.readFileSync(csv, 'utf8'), (text) => text.includes('tiny'), 20_000);
+      assert.match(text, /^key,requests,/);
+      assert.deepEqual(text.trim().split('\n').slice(1).map((line) => line.split(',').slice(0, 2).join(',')).sort(), ['gpt-4o,2', 'gpt-4o-mini,1', 'tiny,2']);
+      await runCommand(page, 'Tokenwise: Clear answer cache', []);
+      await page.locator('.notification-toast', { hasText: 'cleared 1 cached answer' }).waitFor({ timeout: 20_000 });
+    });
+
+    await t.test('a killed proxy comes back, says so once, and the panel keeps up', async () => {
+      process.kill(lastPid!, 'SIGKILL');
+      const h = await waitFor('the proxy to come back', () => health(proxyPort), (h) => h !== undefined && h.pid !== lastPid && h.local.state === 'ready', 60_000);
+      lastPid = h!.pid;
+      await waitFor('the status bar to recover', () => status.innerText(), (text) => /today · saved/.test(text));
+      const toasts = page.locator('.notification-toast', { hasText: 'stopped unexpectedly' });
+      assert.equal(await toasts.count(), 1);
+      await send(() => openai.chat.completions.create({ model: 'local', messages: [{ role: 'user', content: 'Back again?' }], max_tokens: 8 }));
+      const { totals } = await usage();
+      const shown = async () => [await panel.locator('[data-metric="requests"] .value').innerText(), await panel.locator('[data-metric="saved"] .value').innerText(), await panel.locator('.levers').innerText()];
+      const levers = Object.entries(totals.savedByLever).filter(([, v]) => v > 0).map(([lever, v]) => `${lever} ${usd(v)}`).join(' · ');
+      await waitFor('the panel to settle on the ledger’s numbers', shown, (v) => v.join('|') === ['6', usd(totals.savedUsd), `Saved by ${levers}`].join('|'));
+    });
+
+    await t.test('screenshot of the panel', async () => {
+      fs.mkdirSync(artifacts, { recursive: true });
+      await runCommand(page, 'Notifications: Clear All Notifications', []);
+      await page.locator('.notification-toast').first().waitFor({ state: 'detached', timeout: 5_000 }).catch(() => undefined);
+      await page.locator('.part.sidebar').screenshot({ path: path.join(artifacts, 'panel.png') });
+      await page.screenshot({ path: path.join(artifacts, 'vscode.png') });
+    });
+
+    await t.test('choosing a Hugging Face model downloads it with visible progress, and it loads', async () => {
+      await runCommand(page, 'Tokenwise: Choose or download local model', [
+        { shows: 'Enter a Hugging Face model', answer: 'Hugging Face' },
+        { shows: 'A Hugging Face GGUF model', answer: 'hf:tokenwise/tiny:Q4_K_M' },
+      ]);
+      await page.locator('.notification-toast', { hasText: /downloading… \d+%/ }).waitFor({ timeout: 30_000 });
+      await page.locator('.notification-toast', { hasText: 'is ready' }).waitFor({ timeout: 60_000 });
+      const h = await health(proxyPort);
+      assert.notEqual(h?.pid, lastPid);
+      lastPid = h!.pid;
+      assert.deepEqual([h!.local.state, h!.local.model], ['ready', 'hf_tokenwise_tiny_tiny.Q4_K_M']);
+      assert.ok(fs.existsSync(path.join(root, 'models', 'hf_tokenwise_tiny_tiny.Q4_K_M.gguf')));
+    });
+
+    const log = await waitFor('the extension log', async () => findLog(vscode!.userDataDir), (text) => /proxy spawned/.test(text ?? ''), 10_000);
+    assert.ok(!log!.includes(token) && !log!.includes(CLOUD_KEY), 'neither the token nor the cloud key is logged');
+    assert.deepEqual(refused, [], 'nothing in the page broke its Content Security Policy');
+    const activationMs = Number(log!.match(/activated in ([\d.]+) ms/)?.[1]);
+    const [, spawnMs, threadMs] = log!.match(/proxy spawned ([\d.]+) ms after activation began, using ([\d.]+) ms/)!.map(Number);
+    console.log(log!.split('\n').filter((line) => /activat|spawned|checked in/.test(line)).map((line) => `# ${line}`).join('\n'));
+    const metrics = { activationMs, spawnMs, threadMsBeforeSpawn: threadMs, panelDelaysMs: delays, seconds: (Date.now() - began) / 1000 };
+    fs.writeFileSync(path.join(artifacts, 'e2e.json'), `${JSON.stringify(metrics, null, 2)}\n`);
+    console.log(`# activation ${activationMs} ms; proxy spawned ${spawnMs} ms after activation began, ${threadMs} ms of it on the extension host's thread; panel delays ${delays.join(', ')} ms; ${metrics.seconds.toFixed(1)} s`);
+    assert.ok(threadMs! < 100, `activation and spawning took ${threadMs} ms of the extension host's thread`);
+  } catch (error) {
+    if (vscode) console.log(`# code-server output:\n${vscode.output().slice(-4000)}`);
+    fs.mkdirSync(artifacts, { recursive: true });
+    await browser?.contexts()[0]?.pages()[0]?.screenshot({ path: path.join(artifacts, 'failure.png') }).catch(() => undefined);
+    throw error;
+  } finally {
+    await browser?.close().catch(() => undefined);
+    vscode?.stop();
+    // The proxy stops by itself when its extension host goes; make sure of it.
+    if (lastPid) await waitFor('the proxy to stop', async () => processAlive(lastPid!), (alive) => !alive, 10_000).catch(() => process.kill(lastPid!, 'SIGKILL'));
+    await fake.close();
+    await hub.close();
+  }
+});
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The Output channel's log file (a LogOutputChannel is written under the user data folder's logs). */
+function findLog(dir: string): string | undefined {
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile() || !entry.name.endsWith('.log')) continue;
+    const text = fs.readFileSync(path.join(entry.parentPath, entry.name), 'utf8');
+    if (text.includes('activated in')) return text;
+  }
+  return undefined;
+}

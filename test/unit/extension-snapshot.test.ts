@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { sseParser } from '../../extension/sse.ts';
+import { dayKey, emptySnapshot, lastHourKeys, lastWeekKeys, minuteKey, RECENT_LIMIT, series, withRequest, withSummaries } from '../../extension/usage-snapshot.ts';
+import { emptyTotals, type RequestEvent, type UsageSummary } from '../../shared/protocol.ts';
+
+const now = new Date(2025, 0, 31, 14, 5, 30).getTime();
+const event = (id: number, over: Partial<RequestEvent> = {}): RequestEvent => ({
+  id, time: now - 1000, client: 'aider', modelAsked: 'auto', modelUsed: 'qwen', provider: 'local', route: 'local', reason: 'auto: local', cache: 'miss',
+  status: 200, inputTokens: 100, outputTokens: 20, cachedTokens: 0, costUsd: 0, baselineCostUsd: 0.002, savedUsd: 0.002, latencyMs: 300, ...over,
+});
+
+test('chart keys match the ledger’s local-time group keys and cover the window', () => {
+  assert.equal(minuteKey(now), '2025-01-31T14:05');
+  assert.equal(dayKey(now), '2025-01-31');
+  const hour = lastHourKeys(now);
+  assert.equal(hour.length, 60);
+  assert.equal(hour[0], '2025-01-31T13:06');
+  assert.equal(hour.at(-1), '2025-01-31T14:05');
+  assert.deepEqual(lastWeekKeys(now), ['2025-01-25', '2025-01-26', '2025-01-27', '2025-01-28', '2025-01-29', '2025-01-30', '2025-01-31']);
+  const points = series(['a', 'b'], [{ ...emptyTotals(), key: 'b', costUsd: 1, baselineCostUsd: 3, requests: 2 }]);
+  assert.deepEqual(points, [{ key: 'a', costUsd: 0, baselineCostUsd: 0, requests: 0 }, { key: 'b', costUsd: 1, baselineCostUsd: 3, requests: 2 }]);
+});
+
+test('a finished request counts at once: totals, tables, charts and the recent list', () => {
+  const start = withSummaries(emptySnapshot(), summaries(), now);
+  const after = withRequest(withRequest(start, event(1), now), event(2, { client: 'cline', route: 'cloud', provider: 'openai', modelUsed: 'gpt-4o-mini', costUsd: 0.001, savedUsd: 0, cache: 'exact' }), now);
+  assert.equal(after.today.requests, 2);
+  assert.equal(after.today.inputTokens, 200);
+  assert.equal(after.today.costUsd, 0.001);
+  assert.equal(after.today.savedUsd, 0.002);
+  assert.equal(after.today.localShare, 0.5);
+  assert.equal(after.today.cacheHitRate, 0.5);
+  assert.deepEqual(after.byModel.map((g) => [g.key, g.requests]), [['gpt-4o-mini', 1], ['qwen', 1]]);
+  assert.deepEqual(after.byClient.map((g) => g.key), ['cline', 'aider']);
+  assert.equal(after.lastHour.at(-1)!.requests, 2);
+  assert.equal(after.lastWeek.at(-1)!.baselineCostUsd, 0.004);
+  assert.deepEqual(after.recent.map((e) => e.id), [2, 1]);
+  assert.equal(after.lastEventId, 2);
+  assert.equal(withRequest(after, event(2), now), after, 'a replayed event is not counted twice');
+});
+
+test('yesterday’s request only joins the recent list; the list is bounded', () => {
+  const old = withRequest(withSummaries(emptySnapshot(), summaries(), now), event(1, { time: now - 86_400_000 }), now);
+  assert.equal(old.today.requests, 0);
+  assert.equal(old.recent.length, 1);
+  let s = emptySnapshot();
+  for (let i = 1; i <= RECENT_LIMIT + 5; i++) s = withRequest(s, event(i), now);
+  assert.equal(s.recent.length, RECENT_LIMIT);
+  assert.equal(s.recent[0]!.id, RECENT_LIMIT + 5);
+});
+
+test('the ledger’s summaries replace the estimates; recent requests stay', () => {
+  const estimated = withRequest(withSummaries(emptySnapshot(), summaries(), now), event(1), now);
+  const ledger = withSummaries(estimated, summaries({ requests: 1, costUsd: 0, savedUsd: 0.0021 }), now);
+  assert.equal(ledger.today.savedUsd, 0.0021);
+  assert.equal(ledger.recent.length, 1);
+});
+
+test('server-sent events parse across arbitrary chunk boundaries', () => {
+  const parse = sseParser();
+  const stream = 'retry: 2000\n\nevent: totals\ndata: {"requests":1}\n\n: comment\nid: 7\nevent: request\ndata: {"id":7}\n\ndata: a\ndata: b\n\n';
+  const events = [...stream].flatMap((char) => parse(char));
+  assert.deepEqual(events, [
+    { event: 'totals', data: '{"requests":1}' },
+    { event: 'request', data: '{"id":7}', id: '7' },
+    { event: 'message', data: 'a\nb' },
+  ]);
+});
+
+function summaries(totals: Partial<UsageSummary['totals']> = {}) {
+  const summary = (groups: UsageSummary['groups'] = []): UsageSummary => ({ since: 0, until: now, totals: { ...emptyTotals(), ...totals }, groups });
+  return { byModel: summary(), byClient: summary(), byMinute: summary(), byDay: summary() };
+}

@@ -1,0 +1,151 @@
+/**
+ * @module Renders a snapshot: proxy status, today's counters, the spend-vs-baseline chart, per-model and per-tool
+ * tables, the live list of recent requests, and how to connect a tool (open when nothing has been sent yet).
+ */
+import { clock, duration, percent, savedShare, tokens, usd } from '../shared/format.ts';
+import type { CopyTarget, PanelAction, PanelSnapshot, RequestEvent, UsageGroup } from '../shared/protocol.ts';
+import { spendChart } from './chart.ts';
+import { connectSection } from './connect.ts';
+import { h } from './dom.ts';
+
+/** The panel's own state and what its buttons do. */
+export interface PanelUi {
+  range: 'hour' | 'week';
+  snippet?: CopyTarget;
+  copied?: CopyTarget;
+  copy(target: CopyTarget): void;
+  run(action: PanelAction): void;
+  setRange(range: 'hour' | 'week'): void;
+  selectSnippet(target: CopyTarget): void;
+}
+
+export function render(snapshot: PanelSnapshot, ui: PanelUi): HTMLElement[] {
+  const empty = snapshot.today.requests === 0 && snapshot.recent.length === 0;
+  return [
+    statusLine(snapshot, ui),
+    ...(empty
+      ? [h('p', { class: 'empty' }, 'No requests yet today. Connect a tool below, and every request it sends shows up here as it finishes.'), connectSection(snapshot, ui, true)]
+      : [counters(snapshot), chartSection(snapshot, ui), table('By model', snapshot.byModel, 'model'), table('By tool', snapshot.byClient, 'client'), recentList(snapshot.recent), connectSection(snapshot, ui, false)]),
+  ];
+}
+
+function button(label: string, action: PanelAction, ui: PanelUi, kind = 'secondary'): HTMLButtonElement {
+  const b = h('button', { class: kind, 'data-action': action }, label);
+  b.addEventListener('click', () => ui.run(action));
+  return b;
+}
+
+function statusLine({ proxy }: PanelSnapshot, ui: PanelUi): HTMLElement {
+  const line = h('header', { class: `status ${proxy.kind}`, 'data-state': proxy.kind });
+  const dot = h('span', { class: 'dot', 'aria-hidden': 'true' });
+  switch (proxy.kind) {
+    case 'running': {
+      const local = proxy.local;
+      const localText = !local ? '' : local.state === 'ready' ? `local model ${local.model ?? ''} ready` : local.state === 'downloading' ? `downloading local model ${percent(local.progress ?? 0)}` : `local model ${local.state}`;
+      line.append(dot, h('span', { class: 'grow' }, `Proxy ${proxy.attached ? 'attached' : 'running'} on ${proxy.url.replace(/^https?:\/\//, '')}`, h('br'), h('small', { class: 'muted' }, localText)), button('Restart', 'restartProxy', ui));
+      break;
+    }
+    case 'starting':
+      line.append(dot, h('span', { class: 'grow' }, 'Starting the proxy…'));
+      break;
+    case 'restarting':
+      line.append(dot, h('span', { class: 'grow' }, `Proxy stopped (${proxy.reason}); restarting…`));
+      break;
+    case 'stopped':
+      line.append(dot, h('span', { class: 'grow' }, 'Proxy stopped'), button('Start', 'startProxy', ui, 'primary'));
+      break;
+    case 'failed':
+      line.append(dot, h('span', { class: 'grow' }, 'Proxy failed: ', proxy.reason), button('Log', 'showLog', ui), button('Restart', 'restartProxy', ui, 'primary'));
+      break;
+    default:
+      proxy satisfies never;
+  }
+  return line;
+}
+
+function metric(name: string, label: string, value: string, note?: string): HTMLElement {
+  return h('div', { class: 'metric', 'data-metric': name }, h('div', { class: 'label' }, label), h('div', { class: 'value' }, value), note ? h('div', { class: 'note' }, note) : null);
+}
+
+function counters({ today }: PanelSnapshot): HTMLElement {
+  const levers = Object.entries(today.savedByLever).filter(([, v]) => v > 0);
+  return h(
+    'section',
+    { class: 'today' },
+    h('h2', {}, 'Today'),
+    h(
+      'div',
+      { class: 'metrics' },
+      metric('spent', 'Spent', usd(today.costUsd), today.unpricedRequests ? `${today.unpricedRequests} unpriced` : undefined),
+      metric('saved', 'Saved', usd(today.savedUsd), `${percent(savedShare(today))} of ${usd(today.baselineCostUsd)}`),
+      metric('requests', 'Requests', String(today.requests), today.errors ? `${today.errors} failed` : undefined),
+      metric('tokens', 'Tokens in / out', `${tokens(today.inputTokens)} / ${tokens(today.outputTokens)}`),
+      metric('cache', 'Cache hit rate', percent(today.cacheHitRate)),
+      metric('local', 'Local share', percent(today.localShare)),
+    ),
+    levers.length ? h('p', { class: 'levers muted' }, `Saved by ${levers.map(([lever, v]) => `${lever} ${usd(v)}`).join(' · ')}`) : null,
+  );
+}
+
+function chartSection(snapshot: PanelSnapshot, ui: PanelUi): HTMLElement {
+  const toggle = (range: 'hour' | 'week', label: string) => {
+    const b = h('button', { class: ui.range === range ? 'tab selected' : 'tab', 'aria-pressed': String(ui.range === range) }, label);
+    b.addEventListener('click', () => ui.setRange(range));
+    return b;
+  };
+  return h(
+    'section',
+    { class: 'spend' },
+    h('h2', {}, 'Spend vs baseline', h('span', { class: 'tabs inline' }, toggle('hour', 'Last hour'), toggle('week', '7 days'))),
+    spendChart(ui.range === 'hour' ? snapshot.lastHour : snapshot.lastWeek, ui.range),
+    h('div', { class: 'legend muted' }, h('span', { class: 'swatch spent' }), 'spent ', h('span', { class: 'swatch baseline' }), 'baseline (without Tokenwise)'),
+  );
+}
+
+function table(title: string, groups: UsageGroup[], kind: string): HTMLElement {
+  return h(
+    'section',
+    { class: 'groups', 'data-table': kind },
+    h('h2', {}, title),
+    groups.length
+      ? h(
+          'table',
+          {},
+          h('thead', {}, h('tr', {}, h('th', {}, kind === 'model' ? 'Model' : 'Tool'), h('th', { class: 'num' }, 'Req'), h('th', { class: 'num' }, 'Spent'), h('th', { class: 'num' }, 'Saved'))),
+          h('tbody', {}, ...groups.map((g) => h('tr', {}, h('td', { title: g.key }, g.key), h('td', { class: 'num' }, g.requests), h('td', { class: 'num' }, usd(g.costUsd)), h('td', { class: 'num' }, usd(g.savedUsd))))),
+        )
+      : h('p', { class: 'muted' }, 'Nothing yet today.'),
+  );
+}
+
+function recentList(recent: RequestEvent[]): HTMLElement {
+  return h('section', { class: 'recent' }, h('h2', {}, 'Recent requests'), h('ol', {}, ...recent.map(requestRow)));
+}
+
+function requestRow(e: RequestEvent): HTMLElement {
+  const failed = e.status >= 400;
+  return h(
+    'li',
+    { class: failed ? 'request failed' : 'request', 'data-id': String(e.id), 'data-route': e.route },
+    h(
+      'div',
+      { class: 'line' },
+      h('span', { class: 'time' }, clock(e.time)),
+      h('span', { class: 'client' }, e.client),
+      h('span', { class: `route ${e.route}` }, e.route),
+      e.cache !== 'miss' ? h('span', { class: 'badge' }, e.cache) : null,
+      h('span', { class: 'grow' }),
+      h('span', { class: 'cost' }, usd(e.costUsd)),
+    ),
+    h(
+      'div',
+      { class: 'line muted' },
+      h('span', { class: 'model', title: `asked ${e.modelAsked}` }, e.modelUsed),
+      h('span', {}, `${tokens(e.inputTokens)}→${tokens(e.outputTokens)} tok`),
+      h('span', {}, duration(e.latencyMs)),
+      h('span', { class: 'grow' }),
+      e.savedUsd > 0 ? h('span', { class: 'saved' }, `saved ${usd(e.savedUsd)}`) : null,
+    ),
+    h('div', { class: 'reason muted', title: e.reason }, failed ? `HTTP ${e.status}: ${e.error ?? e.reason}` : e.reason),
+  );
+}
