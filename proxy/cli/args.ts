@@ -1,6 +1,9 @@
 /**
  * @module Splits `argv` into a command, positionals and `--flag value` / `--flag=value` / `--no-flag` pairs.
  */
+/** A mistake in a command's arguments: printed without a stack. */
+export class CliError extends Error {}
+
 export interface ParsedArgs {
   command: string | undefined;
   positionals: string[];

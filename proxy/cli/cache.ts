@@ -7,10 +7,10 @@ import path from 'node:path';
 import type { Config } from '../config/schema.ts';
 import { closeDatabase, openDatabase } from '../storage/database.ts';
 import { askRunningProxy } from './running-proxy.ts';
-import { UsageError } from './usage.ts';
+import { CliError } from './args.ts';
 
 export async function cacheCommand(config: Config, action: string | undefined): Promise<string> {
-  if (action !== 'stats' && action !== 'clear') throw new UsageError('usage: tokenwise cache stats|clear');
+  if (action !== 'stats' && action !== 'clear') throw new CliError('usage: tokenwise cache stats|clear');
   const live = await askRunningProxy<Record<string, unknown>>(config, action === 'clear' ? 'DELETE' : 'GET', '/tokenwise/cache');
   if (live) return `${JSON.stringify(live, null, 2)}\n`;
   const file = path.join(config.dataDir, 'tokenwise.db');

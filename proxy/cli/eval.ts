@@ -3,7 +3,7 @@
  * shared/data/README.md and prints one JSON object (or a table).
  */
 import { PairFormatError } from '../eval/cache.ts';
-import { UsageError } from './usage.ts';
+import { CliError } from './args.ts';
 
 export interface EvalArgs {
   lever: string | undefined;
@@ -12,12 +12,12 @@ export interface EvalArgs {
 }
 
 export async function evalCommand({ lever, data, flags }: EvalArgs): Promise<string> {
-  if (!data.length) throw new UsageError('--data FILE.jsonl is required (repeat it, or use a * pattern, for several files)');
+  if (!data.length) throw new CliError('--data FILE.jsonl is required (repeat it, or use a * pattern, for several files)');
   try {
     return await run({ lever, data, flags });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new UsageError(`cannot read ${(error as NodeJS.ErrnoException).path ?? 'a --data file'}`);
-    if (error instanceof PairFormatError) throw new UsageError(error.message);
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new CliError(`cannot read ${(error as NodeJS.ErrnoException).path ?? 'a --data file'}`);
+    if (error instanceof PairFormatError) throw new CliError(error.message);
     throw error;
   }
 }
@@ -59,6 +59,6 @@ async function run({ lever, data, flags }: EvalArgs): Promise<string> {
       return out.endsWith('\n') ? out : `${out}\n`;
     }
     default:
-      throw new UsageError('usage: tokenwise eval context|cache|router --data FILE.jsonl [--json]  (context: [--sweep] [--budget N]; cache: [--embedder lexical|GGUF] [--threshold T]; router: [--folds N] [--weights shipped|FILE] [--cloud-share S] [--quality-floor Q])');
+      throw new CliError('usage: tokenwise eval context|cache|router --data FILE.jsonl [--json]  (context: [--sweep] [--budget N]; cache: [--embedder lexical|GGUF] [--threshold T]; router: [--folds N] [--weights shipped|FILE] [--cloud-share S] [--quality-floor Q])');
   }
 }

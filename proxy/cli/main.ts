@@ -4,11 +4,11 @@
 import { ConfigError, loadConfig } from '../config/load.ts';
 import { resolveToken } from '../config/token.ts';
 import { startProxy, VERSION } from '../server.ts';
-import { parseArgs, type ParsedArgs } from './args.ts';
+import { CliError, parseArgs, type ParsedArgs } from './args.ts';
 import { cacheCommand } from './cache.ts';
 import { evalCommand } from './eval.ts';
 import { createProgressBar } from './progress.ts';
-import { usageCommand, UsageError } from './usage.ts';
+import { usageCommand } from './usage.ts';
 
 const usage = `tokenwise ${VERSION} — a local proxy that cuts what you pay for LLM calls
 
@@ -114,7 +114,7 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
-  if (error instanceof ConfigError || error instanceof UsageError) process.stderr.write(`${error.message}\n`);
+  if (error instanceof ConfigError || error instanceof CliError) process.stderr.write(`${error.message}\n`);
   else if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') process.stderr.write(`port already in use: ${(error as Error).message}\n`);
   else process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
   process.exit(1);

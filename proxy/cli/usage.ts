@@ -6,17 +6,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/schema.ts';
 import { openDatabaseReadOnly } from '../storage/database.ts';
+import { CliError } from './args.ts';
 import { askRunningProxy } from './running-proxy.ts';
 import { GROUP_BYS, parseTime, summarize, type GroupBy, type UsageSummary, type UsageTotals } from '../usage/summary.ts';
-
-/** A mistake in the command's arguments: printed without a stack. */
-export class UsageError extends Error {}
 
 function time(value: string, flag: string): number {
   try {
     return parseTime(value);
   } catch (error) {
-    throw new UsageError(`${flag}: ${(error as Error).message}`);
+    throw new CliError(`${flag}: ${(error as Error).message}`);
   }
 }
 
@@ -30,7 +28,7 @@ export interface UsageArgs {
 export async function usageCommand(config: Config, args: UsageArgs): Promise<string> {
   const since = args.since ? time(args.since, '--since') : 0;
   const until = args.until ? time(args.until, '--until') : Date.now() + 1;
-  if (args.groupBy && !GROUP_BYS.includes(args.groupBy as GroupBy)) throw new UsageError(`--group-by: expected one of ${GROUP_BYS.join(', ')}`);
+  if (args.groupBy && !GROUP_BYS.includes(args.groupBy as GroupBy)) throw new CliError(`--group-by: expected one of ${GROUP_BYS.join(', ')}`);
   const summary = (await fromProxy(config, since, until, args.groupBy)) ?? fromLedger(config, since, until, args.groupBy as GroupBy | undefined);
   if (args.format === 'json') return `${JSON.stringify(summary, null, 2)}\n`;
   if (args.format === 'csv') return csv(summary);
