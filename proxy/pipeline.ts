@@ -102,7 +102,7 @@ export class Pipeline {
   }
 
   async run(request: ChatRequest, context: PipelineContext): Promise<PipelineResult> {
-    let decision = this.deps.policy ? routeRequest(request, this.deps.catalog, this.deps.policy, context.route) : selectRoute(request, this.deps.catalog);
+    let decision = this.deps.policy ? routeRequest(request, this.deps.catalog, this.deps.policy, context.route, context.client) : selectRoute(request, this.deps.catalog);
     const eligible = context.cache !== 'off' && (this.deps.cacheMode === 'always' || isDeterministic(request));
     const key = eligible && (this.deps.cache || this.deps.inFlight) ? exactKey(request, decision.provider.name, decision.model) : undefined;
 

@@ -5,7 +5,7 @@
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createApp } from './api/app.ts';
-import { apiKeyOf } from './config/load.ts';
+import { apiKeyOf, ConfigError } from './config/load.ts';
 import type { Config } from './config/schema.ts';
 import { resolveToken } from './config/token.ts';
 import { InFlight } from './cache/coalesce.ts';
@@ -22,6 +22,7 @@ import { Pipeline } from './pipeline.ts';
 import { BudgetGuard } from './router/budget.ts';
 import { DifficultyClassifier, type DifficultyWeights } from './router/classifier.ts';
 import type { RoutePolicy } from './router/policy.ts';
+import { ruleFactNames } from './router/rules.ts';
 import { AnthropicProvider } from './providers/anthropic/index.ts';
 import { LocalProvider, type LocalProviderEvents } from './providers/local/index.ts';
 import { resolveModelPath } from './providers/local/runtime.ts';
@@ -113,11 +114,11 @@ async function startSemanticCache(config: Config, cache: ExactCache, pipeline: P
 
 /** The routing policy; the classifier's weights ship with the proxy (bundled, ~0.7 MB) and load only when used. */
 async function routePolicy(config: Config, local: LocalProvider | undefined): Promise<RoutePolicy> {
-  const { classifier: enabled, qualityFloor, cloudShare, allowDowngrade } = config.router;
-  if (!enabled || !local) return { allowDowngrade };
+  const { classifier: enabled, qualityFloor, cloudShare, allowDowngrade, rules } = config.router;
+  if (!enabled || !local) return { rules, allowDowngrade };
   const weights = (await import('./router/difficulty-weights.json', { with: { type: 'json' } })).default as unknown as DifficultyWeights;
   const operatingPoint = cloudShare !== undefined ? { cloudShare } : qualityFloor !== undefined ? { qualityFloor } : undefined;
-  return { classifier: new DifficultyClassifier(weights), allowDowngrade, ...(operatingPoint ? { operatingPoint } : {}) };
+  return { rules, classifier: new DifficultyClassifier(weights), allowDowngrade, ...(operatingPoint ? { operatingPoint } : {}) };
 }
 
 /** The budget guard, when a limit is set, starting from what the ledger already holds for today and this month. */
@@ -134,6 +135,10 @@ function budgetGuard(config: Config, usage: UsageRecorder) {
 export async function startProxy(config: Config, options: ProxyOptions = {}): Promise<RunningProxy> {
   const env = options.env ?? process.env;
   const log = options.log ?? (() => {});
+  const known = ruleFactNames();
+  for (const rule of config.router.rules) {
+    for (const name of Object.keys(rule.when)) if (!known.includes(name)) throw new ConfigError(`invalid configuration:\n  router.rules: unknown signal "${name}" (known: ${known.join(', ')})`);
+  }
   const token = resolveToken(config.token, config.dataDir);
   const local = config.local.model === 'off' ? undefined : new LocalProvider(config.local, options);
   const catalog: ModelCatalog = { local, cloud: cloudCatalog(config, env), defaultCloudModel: config.defaultCloudModel };

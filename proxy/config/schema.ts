@@ -129,6 +129,16 @@ export const configSchema = z.strictObject({
     .prefault({}),
   router: z
     .strictObject({
+      /** Conditions on a request's signals → a tier, checked in order before the classifier (first match wins). */
+      rules: z
+        .array(
+          z.strictObject({
+            name: z.string().optional(),
+            when: z.record(z.string(), z.union([z.number(), z.boolean(), z.string(), z.strictObject({ min: z.number().optional(), max: z.number().optional() })])),
+            route: z.enum(['local', 'cloud']),
+          }),
+        )
+        .default([{ name: 'the local model cannot see images', when: { images: { min: 1 } }, route: 'cloud' }]),
       /** Let the learned classifier send easy `auto` prompts to the local model. */
       classifier: z.boolean().default(true),
       /** Where the classifier's threshold sits: keep this share of all-cloud quality… */

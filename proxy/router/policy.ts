@@ -1,13 +1,16 @@
 /**
  * @module The routing policy in front of model-name resolution: the caller's `x-tokenwise-route` header first, then
- * — for `auto`, and for a named cloud model when downgrades are allowed — the learned difficulty classifier: easy
- * prompts to the local model, hard ones to the cloud. Every decision says why.
+ * — for `auto`, and for a named cloud model when downgrades are allowed — the rule table, then the learned
+ * difficulty classifier: easy prompts to the local model, hard ones to the cloud. Every decision says why.
  */
 import type { ChatRequest } from '../chat.ts';
 import type { DifficultyClassifier, OperatingPoint } from './classifier.ts';
+import { matchRule, type RouteRule } from './rules.ts';
 import { selectRoute, type ModelCatalog, type RouteDecision } from './select.ts';
 
 export interface RoutePolicy {
+  /** Checked first, in order; the first match decides. */
+  rules: RouteRule[];
   classifier?: DifficultyClassifier;
   /** Where the classifier's threshold sits: a target share of cloud calls, or a quality floor. */
   operatingPoint?: OperatingPoint;
@@ -18,7 +21,7 @@ export interface RoutePolicy {
 export type RouteOverride = 'local' | 'cloud' | undefined;
 
 /** Decides who answers `request`, honouring the caller's override and the policy. */
-export function routeRequest(request: ChatRequest, catalog: ModelCatalog, policy: RoutePolicy, override: RouteOverride): RouteDecision {
+export function routeRequest(request: ChatRequest, catalog: ModelCatalog, policy: RoutePolicy, override: RouteOverride, client = 'unknown'): RouteDecision {
   const named = selectRoute(request, catalog);
   const localReady = catalog.local?.health().state === 'ready';
   if (override === 'local' && catalog.local) return { target: 'local', provider: catalog.local, model: 'local', reason: 'x-tokenwise-route: local' };
@@ -27,7 +30,14 @@ export function routeRequest(request: ChatRequest, catalog: ModelCatalog, policy
     return { ...selectRoute({ ...request, model: catalog.defaultCloudModel }, catalog), reason: 'x-tokenwise-route: cloud' };
   }
   const judged = request.model === 'auto' || (named.target === 'cloud' && policy.allowDowngrade);
-  if (!judged || !policy.classifier || !localReady || request.model === 'local') return named;
+  if (!judged || request.model === 'local') return named;
+  const rule = matchRule(policy.rules, request, client);
+  if (rule) {
+    const reason = `rule ${rule.name ?? JSON.stringify(rule.when)}`;
+    if (rule.route === 'local' && catalog.local && localReady) return { target: 'local', provider: catalog.local, model: 'local', reason };
+    if (rule.route === 'cloud') return named.target === 'cloud' ? { ...named, reason } : { ...selectRoute({ ...request, model: catalog.defaultCloudModel }, catalog), reason };
+  }
+  if (!policy.classifier || !localReady) return named;
   const verdict = policy.classifier.decide(request.messages, policy.operatingPoint);
   if (verdict.target === 'local') return { target: 'local', provider: catalog.local!, model: 'local', reason: verdict.reason };
   if (named.target === 'cloud') return { ...named, reason: verdict.reason };

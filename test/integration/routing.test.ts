@@ -163,4 +163,32 @@ describe('routing policy', () => {
       await downgrading.close();
     }
   });
+
+  test('the rule table decides before the classifier, on signals and the calling tool; a typo is named at start', async () => {
+    const rules = [
+      { name: 'code goes to the cloud', when: { codeBlocks: { min: 1 } }, route: 'cloud' },
+      { name: 'the quick tool stays local', when: { client: 'quick-tool' }, route: 'local' },
+    ];
+    const tw = await startTestProxy({ env: { ...clouds(), ...local() }, config: { router: { rules, cloudShare: 0.5 } } });
+    try {
+      await tw.proxy.local!.start();
+      const code = await tw.openai.chat.completions.create(ask('auto', 'Fix this:\n```js\nconst a = 1\n```')).withResponse();
+      assert.deepEqual([code.response.headers.get('x-tokenwise-route'), code.response.headers.get('x-tokenwise-reason')], ['cloud', 'rule code goes to the cloud']);
+      const quick = await tw.openai.chat.completions.create(ask('auto', 'Prove the Riemann hypothesis.', { temperature: 0 }), { headers: { 'x-tokenwise-client': 'quick-tool' } }).withResponse();
+      assert.deepEqual([quick.response.headers.get('x-tokenwise-route'), quick.response.headers.get('x-tokenwise-reason')], ['local', 'rule the quick tool stays local']);
+      const image = await tw.openai.chat.completions.create(ask('auto', 'x', { messages: [{ role: 'user', content: [{ type: 'text', text: 'what is this?' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } }] }] })).withResponse();
+      assert.equal(image.response.headers.get('x-tokenwise-route'), 'local', 'the configured rules replace the defaults');
+    } finally {
+      await tw.close();
+    }
+    const defaults = await startTestProxy({ env: { ...clouds(), ...local() }, config: { router: { cloudShare: 0 } } });
+    try {
+      await defaults.proxy.local!.start();
+      const image = await defaults.openai.chat.completions.create(ask('auto', 'x', { messages: [{ role: 'user', content: [{ type: 'text', text: 'what is this?' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } }] }] })).withResponse();
+      assert.deepEqual([image.response.headers.get('x-tokenwise-route'), image.response.headers.get('x-tokenwise-reason')], ['cloud', 'rule the local model cannot see images']);
+    } finally {
+      await defaults.close();
+    }
+    await assert.rejects(startTestProxy({ env: clouds(), config: { router: { rules: [{ when: { codeBlokcs: 1 }, route: 'cloud' }] } } }), /unknown signal "codeBlokcs"/);
+  });
 });
