@@ -64,6 +64,8 @@ export interface PipelineDeps {
   fit?: FitOptions;
   /** The routing policy (classifier, downgrades); model names alone decide when unset. */
   policy?: RoutePolicy;
+  /** The confidence gate: a routed local answer whose mean token probability is lower goes to the cloud instead. */
+  confidenceFloor?: number;
   /** Dollar limits for cloud calls; none when unset. */
   budget?: { guard: BudgetGuard; pricing: Pricing; whenOver: 'local' | 'reject' };
 }
@@ -183,7 +185,9 @@ export class Pipeline {
         try {
           const fitted = trim && this.deps.fit ? await fitRequest(request, candidate, this.deps.fit) : undefined;
           sent = fitted?.request ?? request;
-          chunks = candidate.provider.chat(sent, candidate.model, signal)[Symbol.asyncIterator]();
+          // The confidence gate applies where the router chose the local model, never where the caller did.
+          const gate = candidate.target === 'local' && request.model !== 'local' && this.deps.confidenceFloor !== undefined ? { confidenceFloor: this.deps.confidenceFloor } : undefined;
+          chunks = candidate.provider.chat(sent, candidate.model, signal, gate)[Symbol.asyncIterator]();
           first = await chunks.next();
           notes.trim = fitted;
           break;

@@ -147,6 +147,11 @@ export const configSchema = z.strictObject({
       cloudShare: z.number().min(0).max(1).optional(),
       /** A cloud model the client named may be answered locally when the prompt is easy. */
       allowDowngrade: z.boolean().default(false),
+      /**
+       * The confidence gate: a local answer the router chose is held until complete and escalated to the cloud when
+       * the model's mean probability of its own tokens is below this; unset: no gate.
+       */
+      confidenceFloor: z.number().min(0).max(1).optional(),
       /** Models tried in order when the chosen one fails before answering (rate limit, 5xx, timeout, over context). */
       fallback: z.array(z.string().min(1)).default([]),
       /** After every cloud option failed, answer from the local model rather than not at all. */

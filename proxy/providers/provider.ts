@@ -13,6 +13,14 @@ export interface ProviderHealth {
   progress?: number;
 }
 
+export interface ChatOptions {
+  /**
+   * The confidence gate (local model): hold the answer until it is complete, and refuse it (a `low_confidence`
+   * error, before any chunk) when the model's mean probability of its own tokens is below this.
+   */
+  confidenceFloor?: number;
+}
+
 export interface Provider {
   /** Config name: `local`, `openai`, `anthropic`, or a user-defined provider. */
   readonly name: string;
@@ -22,7 +30,7 @@ export interface Provider {
    * gets a proper HTTP status); a failure after it throws mid-iteration.
    * @param model the upstream's own name for the model (prefix like `groq/` already removed)
    */
-  chat(request: ChatRequest, model: string, signal: AbortSignal): AsyncIterable<ChatChunk>;
+  chat(request: ChatRequest, model: string, signal: AbortSignal, options?: ChatOptions): AsyncIterable<ChatChunk>;
   health(): ProviderHealth;
   /** Models to list in GET /v1/models. */
   models(): string[];

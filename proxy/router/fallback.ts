@@ -24,12 +24,12 @@ export interface FallbackOptions {
 
 /** The same provider may answer later: rate limits, overload, timeouts, 5xx. */
 export function worthRetrying(error: unknown): boolean {
-  return error instanceof ProxyError && ['rate_limit', 'overloaded', 'timeout', 'upstream'].includes(error.kind) && error.options.code !== 'upstream_auth' && error.options.code !== 'local_model_unavailable';
+  return error instanceof ProxyError && ['rate_limit', 'overloaded', 'timeout', 'upstream'].includes(error.kind) && !['upstream_auth', 'local_model_unavailable', 'low_confidence'].includes(error.options.code ?? '');
 }
 
 /** Another provider may answer: everything worth retrying, plus a request too long for this model's context. */
 export function worthFallingBack(error: unknown): boolean {
-  return worthRetrying(error) || (error instanceof ProxyError && (error.options.code === 'context_length_exceeded' || error.options.code === 'local_model_unavailable' || error.options.code === 'upstream_auth'));
+  return worthRetrying(error) || (error instanceof ProxyError && ['context_length_exceeded', 'local_model_unavailable', 'upstream_auth', 'low_confidence'].includes(error.options.code ?? ''));
 }
 
 /** How long to wait before retry `attempt` (0-based), or undefined to move on instead. */

@@ -191,4 +191,28 @@ describe('routing policy', () => {
     }
     await assert.rejects(startTestProxy({ env: clouds(), config: { router: { rules: [{ when: { codeBlokcs: 1 }, route: 'cloud' }] } } }), /unknown signal "codeBlokcs"/);
   });
+
+  test('the confidence gate holds a routed local answer and escalates it to the cloud when the model was unsure', async () => {
+    for (const [confidenceFloor, route] of [[0.99, 'cloud'], [0.0001, 'local']] as const) {
+      const tw = await startTestProxy({ env: { ...clouds(), ...local() }, config: { router: { cloudShare: 0, confidenceFloor } } });
+      try {
+        await tw.proxy.local!.start();
+        const { data, response } = await tw.openai.chat.completions.create(ask('auto', 'a gated question', { temperature: 0 })).withResponse();
+        assert.equal(response.headers.get('x-tokenwise-route'), route);
+        if (route === 'cloud') {
+          assert.match(response.headers.get('x-tokenwise-reason')!, /local answer confidence 0\.\d+ is below 0\.99/);
+          assert.equal(data.choices[0]!.message.content, 'echo: a gated question');
+          // A streaming caller sees only the answer that passed: the held local one never leaks into the stream.
+          const stream = await tw.openai.chat.completions.create({ ...ask('auto', 'a gated stream'), stream: true });
+          let text = '';
+          for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
+          assert.equal(text, 'echo: a gated stream');
+          const forced = await tw.openai.chat.completions.create(ask('local', 'not gated', { temperature: 0 })).withResponse();
+          assert.equal(forced.response.headers.get('x-tokenwise-route'), 'local', 'a caller who asked for local gets local');
+        }
+      } finally {
+        await tw.close();
+      }
+    }
+  });
 });

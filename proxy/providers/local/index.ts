@@ -4,11 +4,12 @@
  * caller disconnects.
  */
 import { randomUUID } from 'node:crypto';
-import type { LlamaContextSequence, LlamaGrammar } from 'node-llama-cpp';
+import type { LlamaContextSequence, LlamaGrammar, Token } from 'node-llama-cpp';
 import type { ChatChunk, ChatRequest, FinishReason } from '../../chat.ts';
 import type { Config } from '../../config/schema.ts';
 import { ProxyError } from '../../errors.ts';
-import type { Provider, ProviderHealth } from '../provider.ts';
+import type { ChatOptions, Provider, ProviderHealth } from '../provider.ts';
+import { answerConfidence } from './confidence.ts';
 import { ChunkQueue } from './chunk-queue.ts';
 import { toChatHistory, toFunctions } from './history.ts';
 import { isRemoteModel, loadRuntime, resolveModelPath, type DownloadProgress, type LocalRuntime } from './runtime.ts';
@@ -60,11 +61,23 @@ export class LocalProvider implements Provider {
     return runtime ? { contextSize: runtime.contextSize, countTokens: (text) => runtime.model.tokenize(text).length } : undefined;
   }
 
-  async *chat(request: ChatRequest, _model: string, signal: AbortSignal): AsyncGenerator<ChatChunk> {
+  async *chat(request: ChatRequest, _model: string, signal: AbortSignal, options: ChatOptions = {}): AsyncGenerator<ChatChunk> {
     const runtime = await this.whenReady();
     const sequence = await this.pool!.acquire(signal);
     try {
-      yield* this.generate(runtime, sequence, request, signal);
+      if (options.confidenceFloor === undefined) {
+        yield* this.generate(runtime, sequence, request, signal);
+        return;
+      }
+      // Gated: the whole answer is held until its confidence is known, so a weak one can still go elsewhere.
+      const held: ChatChunk[] = [];
+      const tokens: Token[] = [];
+      for await (const chunk of this.generate(runtime, sequence, request, signal, tokens)) held.push(chunk);
+      const confidence = await answerConfidence(sequence, tokens);
+      if (confidence < options.confidenceFloor) {
+        throw new ProxyError('overloaded', `local answer confidence ${confidence.toFixed(3)} is below ${options.confidenceFloor}`, { code: 'low_confidence' });
+      }
+      yield* held;
     } finally {
       this.pool!.release(sequence);
     }
@@ -112,7 +125,7 @@ export class LocalProvider implements Provider {
     });
   }
 
-  private async *generate(runtime: LocalRuntime, sequence: LlamaContextSequence, request: ChatRequest, signal: AbortSignal): AsyncGenerator<ChatChunk> {
+  private async *generate(runtime: LocalRuntime, sequence: LlamaContextSequence, request: ChatRequest, signal: AbortSignal, tokensOut?: Token[]): AsyncGenerator<ChatChunk> {
     const { LlamaChat } = await import('node-llama-cpp');
     const chat = new LlamaChat({ contextSequence: sequence, chatWrapper: runtime.chatWrapper, autoDisposeSequence: false });
     try {
@@ -141,6 +154,7 @@ export class LocalProvider implements Provider {
         stopOnAbortSignal: false,
         onTextChunk: (text) => queue.push({ type: 'text', text }),
         onToken: (tokens) => {
+          tokensOut?.push(...tokens);
           outputTokens += tokens.length;
           this.outputTokens += tokens.length;
         },
