@@ -4,13 +4,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ChatRequest } from '../proxy/chat.ts';
 import { DifficultyClassifier, type DifficultyWeights } from '../proxy/router/classifier.ts';
-import { matchRule } from '../proxy/router/rules.ts';
+import { matchRule, type RouteRule } from '../proxy/router/rules.ts';
 import { readSignals } from '../proxy/router/signals.ts';
 import { percentile } from './support/load.ts';
 
 const weights = (await import('../proxy/router/difficulty-weights.json', { with: { type: 'json' } })).default as unknown as DifficultyWeights;
 const classifier = new DifficultyClassifier(weights);
-const rules = [{ name: 'images', when: { images: { min: 1 } }, route: 'cloud' as const }, { name: 'code', when: { codeBlocks: { min: 1 } }, route: 'cloud' as const }];
+const rules: RouteRule[] = [{ name: 'images', when: { images: { min: 1 } }, route: 'cloud' }, { name: 'code', when: { codeBlocks: { min: 1 } }, route: 'cloud' }];
 
 const dir = path.resolve(import.meta.dirname, '../../shared/data/routing');
 const prompts: string[] = fs.existsSync(dir)
