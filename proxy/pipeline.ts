@@ -1,12 +1,12 @@
 /**
- * @module The request flow, in order: route → exact cache → semantic cache → coalescing → trim for the tier → provider (with
- * retries and fallbacks; storing complete answers) → usage record. The only place that knows the order of the levers; everything it calls is a plain function or class
+ * @module The request flow, in order: route → exact cache → semantic cache → coalescing → trim for the tier →
+ * provider (with retries and fallbacks; storing complete answers) → usage record. The only place that knows the order of the levers; everything it calls is a plain function or class
  * without HTTP types, so the whole flow runs in tests without a socket.
  */
 import type { ChatChunk, ChatRequest } from './chat.ts';
 import { AnswerRecorder, replayAnswer } from './cache/answer.ts';
 import type { InFlight } from './cache/coalesce.ts';
-import { exactKey, isDeterministic, semanticParts } from './cache/key.ts';
+import { isDeterministic, requestKeys } from './cache/key.ts';
 import type { SemanticCache } from './cache/semantic/semantic-cache.ts';
 import { fitRequest, type FitOptions } from './context/fit.ts';
 import type { ExactCache } from './cache/store.ts';
@@ -106,13 +106,14 @@ export class Pipeline {
   async run(request: ChatRequest, context: PipelineContext): Promise<PipelineResult> {
     let decision = this.deps.policy ? routeRequest(request, this.deps.catalog, this.deps.policy, context.route, context.client) : selectRoute(request, this.deps.catalog);
     const eligible = context.cache !== 'off' && (this.deps.cacheMode === 'always' || isDeterministic(request));
-    const key = eligible && (this.deps.cache || this.deps.inFlight) ? exactKey(request, decision.provider.name, decision.model) : undefined;
+    const keys = eligible && (this.deps.cache || this.deps.inFlight) ? requestKeys(request, decision.provider.name, decision.model) : undefined;
+    const key = keys?.exact;
 
     let cache: CacheStatus = 'miss';
     let usage = this.deps.usage;
     const notes: RequestNotes = {};
     let source: AsyncIterator<ChatChunk> | undefined;
-    const semantic = key && this.deps.semantic ? semanticParts(request, decision.provider.name, decision.model) : undefined;
+    const semantic = this.deps.semantic ? keys?.semantic : undefined;
     let hit = key && context.cache !== 'refresh' ? this.deps.cache?.get(key) : undefined;
     if (hit) {
       cache = 'exact';

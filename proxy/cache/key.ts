@@ -28,9 +28,33 @@ function answerBody(request: ChatRequest): Record<string, unknown> {
   return relevant;
 }
 
+export interface RequestKeys {
+  /** The exact-cache key. */
+  exact: string;
+  /** Where a semantic hit may come from, when the request is a plain question (see `semanticQuestion`). */
+  semantic?: { contextKey: string; question: string };
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('base64url');
+
+/**
+ * The cache keys of a request as resolved to `provider`/`model`. The body is canonicalised once, message by message,
+ * and both keys are hashed from those pieces: agents send bodies of ~100 KB on every turn.
+ */
+export function requestKeys(request: ChatRequest, provider: string, model: string): RequestKeys {
+  const { messages, ...rest } = answerBody(request);
+  const header = canonicalJson({ v: 2, api: request.source?.api ?? 'internal', provider, model, body: rest });
+  const parts = Array.isArray(messages) ? messages.map(canonicalJson) : [canonicalJson(messages)];
+  const exact = sha256(`${header}\n${parts.join(',')}`);
+  const question = semanticQuestion(request);
+  if (question === undefined) return { exact };
+  // Everything but the final user message: a semantic hit may only ever come from an identical context.
+  return { exact, semantic: { contextKey: sha256(`semantic\n${header}\n${parts.slice(0, -1).join(',')}`), question } };
+}
+
 /** Key of a request as resolved to `provider`/`model`. */
 export function exactKey(request: ChatRequest, provider: string, model: string): string {
-  return createHash('sha256').update(canonicalJson({ v: 1, api: request.source?.api ?? 'internal', provider, model, body: answerBody(request) })).digest('base64url');
+  return requestKeys(request, provider, model).exact;
 }
 
 /** A deterministic request gives the same answer every time: temperature 0, or a fixed seed. */
@@ -39,16 +63,12 @@ export function isDeterministic(request: ChatRequest): boolean {
 }
 
 /**
- * The question a semantic hit may match on, and the key of everything else: a semantic hit requires that all but the
- * final user message be identical (system prompt, tools, earlier turns, model, parameters). Undefined when the
- * request is not a plain question: tool results (answers depend on them), images, or no final user text.
+ * The question a semantic hit may match on: the final user message's text. Undefined when the request is not a plain
+ * question: tool results (answers depend on them), images, or no final user text.
  */
-export function semanticParts(request: ChatRequest, provider: string, model: string): { contextKey: string; question: string } | undefined {
+function semanticQuestion(request: ChatRequest): string | undefined {
   const last = request.messages.at(-1);
   if (!last || last.role !== 'user' || last.content.some((p) => p.type !== 'text')) return undefined;
   if (request.messages.some((m) => m.role === 'tool')) return undefined;
-  const question = last.content.map((p) => (p as { text: string }).text).join('');
-  const body = answerBody(request);
-  const context = { ...body, messages: Array.isArray(body.messages) ? body.messages.slice(0, -1) : body.messages };
-  return { contextKey: createHash('sha256').update(canonicalJson({ v: 1, semantic: true, api: request.source?.api ?? 'internal', provider, model, body: context })).digest('base64url'), question };
+  return last.content.map((p) => (p as { text: string }).text).join('');
 }

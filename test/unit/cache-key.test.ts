@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseChatCompletionRequest } from '../../proxy/api/openai/chat-request.ts';
 import { parseMessagesRequest } from '../../proxy/api/anthropic/messages-request.ts';
-import { canonicalJson, exactKey, isDeterministic } from '../../proxy/cache/key.ts';
+import { canonicalJson, exactKey, isDeterministic, requestKeys } from '../../proxy/cache/key.ts';
 
 const openai = (body: Record<string, unknown>) => exactKey(parseChatCompletionRequest(JSON.parse(JSON.stringify(body))), 'openai', 'gpt-4o-mini');
 const base = { model: 'gpt-4o-mini', temperature: 0, messages: [{ role: 'system', content: 'sys' }, { role: 'user', content: 'hi' }] };
@@ -41,4 +41,17 @@ test('deterministic means temperature 0 or a seed', () => {
   assert.equal(isDeterministic(parseChatCompletionRequest(base)), true);
   assert.equal(isDeterministic(parseChatCompletionRequest({ ...base, temperature: 0.7, seed: 3 })), true);
   assert.equal(isDeterministic(parseChatCompletionRequest({ ...base, temperature: undefined })), false);
+});
+
+test('the semantic context key covers everything but the final user message', () => {
+  const keys = (body: Record<string, unknown>) => requestKeys(parseChatCompletionRequest(body), 'openai', 'gpt-4o-mini');
+  const a = keys(base);
+  const b = keys({ ...base, messages: [base.messages[0], { role: 'user', content: 'hello' }] });
+  assert.equal(a.semantic!.contextKey, b.semantic!.contextKey);
+  assert.notEqual(a.exact, b.exact);
+  assert.deepEqual([a.semantic!.question, b.semantic!.question], ['hi', 'hello']);
+  assert.notEqual(keys({ ...base, messages: [{ role: 'system', content: 'other' }, base.messages[1]] }).semantic!.contextKey, a.semantic!.contextKey);
+  assert.notEqual(keys({ ...base, temperature: 0, seed: 1 }).semantic!.contextKey, a.semantic!.contextKey);
+  const withTool = keys({ ...base, messages: [{ role: 'assistant', content: null, tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: '{}' } }] }, { role: 'tool', tool_call_id: 'c', content: 'x' }, { role: 'user', content: 'hi' }] });
+  assert.equal(withTool.semantic, undefined, 'never for requests carrying tool results');
 });
