@@ -4,6 +4,7 @@
  * does not manage its own prompt cache (its cache_control breakpoints are worth more than the trim).
  */
 import type { ChatRequest } from '../chat.ts';
+import { hasBreakpoint } from '../providers/anthropic/prompt-cache.ts';
 import type { RouteDecision } from '../router/select.ts';
 import type { StrategyReport } from './strategy.ts';
 import { trimRequest } from './trim.ts';
@@ -32,7 +33,7 @@ const LOCAL_MARGIN = 0.9;
 export async function fitRequest(request: ChatRequest, decision: RouteDecision, options: FitOptions): Promise<Fitted | undefined> {
   const tier = decision.target;
   const local = tier === 'local' ? options.local?.() : undefined;
-  if (tier === 'cloud' && request.source && JSON.stringify(request.source.body).includes('"cache_control"')) return undefined;
+  if (tier === 'cloud' && request.source && hasBreakpoint(request.source.body)) return undefined;
   const result = await trimRequest(
     { ...request, model: tier === 'local' ? 'local' : decision.model },
     {

@@ -49,7 +49,7 @@ test('an exact hit is served without calling the upstream, as JSON and as a stre
   assert.equal(asJson.data.choices[0]!.message.content, 'echo: streamed first');
   const viaAnthropic = await tw.anthropic.messages.create({ model: 'gpt-4o-mini', max_tokens: 64, temperature: 0, messages: [{ role: 'user', content: 'cache me' }] } as never);
   assert.equal(cloud.calls, calls + 3, 'two first calls, and the Anthropic-shaped request is its own key');
-  assert.ok(viaAnthropic);
+  assert.deepEqual((viaAnthropic as { content: unknown }).content, [{ type: 'text', text: 'echo: cache me' }]);
 });
 
 test('the ledger prices a hit at $0 and books the saving under the cache lever', async () => {

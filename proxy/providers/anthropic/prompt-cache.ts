@@ -9,7 +9,8 @@ type Json = Record<string, unknown>;
 /** Anthropic caches nothing shorter than 1,024 tokens (more on some models); ~4 characters a token. */
 const MIN_PREFIX_CHARS = 4 * 1024;
 
-function hasBreakpoint(value: unknown): boolean {
+/** Whether a body (or any part of it) already carries a `cache_control` breakpoint. */
+export function hasBreakpoint(value: unknown): boolean {
   if (Array.isArray(value)) return value.some(hasBreakpoint);
   if (value && typeof value === 'object') return 'cache_control' in value || Object.values(value).some(hasBreakpoint);
   return false;
