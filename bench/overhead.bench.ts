@@ -1,0 +1,146 @@
+// Proxy overhead next to a real peer: the same load generator sends identical request bytes to (a) a loopback mock
+// upstream directly, (b) Tokenwise (the built CLI, caching off, the model routed to that upstream) and (c) the Portkey
+// AI gateway, for JSON and SSE, 0 ms and 50 ms upstream delay, concurrency 1 / 10 / 64, alternating the targets
+// within each round. Both gateways run pinned to CPU 1; the load generator and the upstream share CPU 0. Reports
+// req/s, latency added to direct (p50/p99, median over rounds), time-to-first-byte added for SSE, gateway CPU per
+// request (/proc utime+stime) and RSS; and Tokenwise's idle RSS with its default config and no local model.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { portkeyVersion, settledRssMb, startMockUpstream, startPortkey, startTokenwise, stopProcess, type GatewayProcess } from './support/gateways.ts';
+import { loadMany, percentile, type LoadJob, type LoadResult } from './support/load.ts';
+
+const root = path.dirname(import.meta.dirname);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const JOB_MS = Number(process.env.BENCH_JOB_MS ?? 1000);
+const LOAD_CPU = '0';
+const GATEWAY_CPU = '1';
+const token = 'bench-token-0123456789';
+
+// Everything this process starts (the upstream, the load generator) inherits CPU 0; the gateways are pinned to 1.
+spawnSync('taskset', ['-a', '-p', '-c', LOAD_CPU, String(process.pid)], { stdio: 'ignore' });
+if (spawnSync(process.execPath, ['esbuild.config.js'], { cwd: root, stdio: 'inherit' }).status !== 0) throw new Error('build failed');
+
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tokenwise-overhead-'));
+const writeConfig = (name: string, config: object) => {
+  const file = path.join(dataDir, name);
+  fs.writeFileSync(file, JSON.stringify(config));
+  return file;
+};
+
+// 1. Idle RSS: the default config (cache, trimming, ledger on) with no local model, before any request.
+const idleDir = fs.mkdtempSync(path.join(dataDir, 'idle-'));
+const idle = await startTokenwise({ configFile: writeConfig('idle.json', { token, local: { model: 'off' } }), dataDir: idleDir, cpus: GATEWAY_CPU });
+const idleRssMb = await settledRssMb(idle.pid);
+idle.stop();
+
+// 2. The targets.
+const upstream = await startMockUpstream();
+const tokenwise = await startTokenwise({
+  configFile: writeConfig('overhead.json', {
+    token,
+    local: { model: 'off' },
+    providers: {
+      openai: { kind: 'openai', baseUrl: `${upstream.fast}/v1`, apiKey: 'k', models: ['gpt-4o-mini'], modelPattern: '^gpt-4o-mini$' },
+      slow: { kind: 'openai', baseUrl: `${upstream.slow}/v1`, apiKey: 'k', models: ['gpt-4o'], modelPattern: '^gpt-4o$' },
+    },
+    cache: { exact: { enabled: false }, semantic: { enabled: false }, coalesce: false },
+  }),
+  dataDir: fs.mkdtempSync(path.join(dataDir, 'run-')),
+  cpus: GATEWAY_CPU,
+});
+const portkey = await startPortkey(GATEWAY_CPU);
+const portkeyIdleRssMb = await settledRssMb(portkey.pid, 3000);
+
+type Target = 'direct' | 'Tokenwise' | 'Portkey';
+const TARGETS: Target[] = ['direct', 'Tokenwise', 'Portkey'];
+const gateways: Record<Exclude<Target, 'direct'>, GatewayProcess> = { Tokenwise: tokenwise, Portkey: portkey };
+
+interface Scenario {
+  label: string;
+  stream: boolean;
+  slow: boolean;
+  concurrency: number;
+}
+const scenarios: Scenario[] = [];
+for (const slow of [false, true]) for (const stream of [false, true]) for (const concurrency of [1, 10, 64]) scenarios.push({ label: `${stream ? 'SSE' : 'JSON'} ${slow ? 50 : 0} ms c=${concurrency}`, stream, slow, concurrency });
+
+const messages = [
+  { role: 'system', content: 'You are a terse assistant for a developer.' },
+  { role: 'user', content: 'In one sentence: what does a cache do?' },
+];
+function job(scenario: Scenario, target: Target, durationMs: number): LoadJob {
+  const base = scenario.slow ? upstream.slow : upstream.fast;
+  const body = JSON.stringify({ model: scenario.slow ? 'gpt-4o' : 'gpt-4o-mini', messages, max_tokens: 64, ...(scenario.stream ? { stream: true } : {}) });
+  // The same headers to every target: each reads what it needs and ignores the rest.
+  const headers = { authorization: `Bearer ${token}`, 'x-portkey-provider': 'openai', 'x-portkey-custom-host': `${base}/v1` };
+  const url = `${target === 'direct' ? base : gateways[target].url}/v1/chat/completions`;
+  return { url, body, headers, concurrency: scenario.concurrency, durationMs, ...(target === 'direct' ? {} : { measurePid: gateways[target].pid }) };
+}
+
+// Warm-up (JIT, connection pools), then the rounds; the target order rotates each round.
+await loadMany(scenarios.flatMap((s) => TARGETS.map((t) => job(s, t, 300))), { taskset: LOAD_CPU });
+const runs = new Map<string, LoadResult[]>();
+for (let round = 0; round < ROUNDS; round++) {
+  const order = TARGETS.map((_, i) => TARGETS[(i + round) % TARGETS.length]!);
+  const jobs = scenarios.flatMap((s) => order.map((t) => ({ key: `${s.label}|${t}`, job: job(s, t, JOB_MS) })));
+  const results = await loadMany(jobs.map((j) => j.job), { taskset: LOAD_CPU });
+  jobs.forEach(({ key }, i) => runs.set(key, [...(runs.get(key) ?? []), results[i]!]));
+  process.stderr.write(`overhead: round ${round + 1}/${ROUNDS} done\n`);
+}
+const afterLoadRssMb = { Tokenwise: await settledRssMb(tokenwise.pid, 2000), Portkey: await settledRssMb(portkey.pid, 2000) };
+
+tokenwise.stop();
+portkey.stop();
+stopProcess(upstream.child);
+fs.rmSync(dataDir, { recursive: true, force: true });
+
+// 3. Figures: per round, then the median over rounds (noise moves both sides of a round alike).
+const median = (values: number[]) => percentile(values, 50);
+const fmt = (value: number, digits = 2) => value.toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const perRound = (s: Scenario, t: Target) => runs.get(`${s.label}|${t}`)!;
+const rate = (r: LoadResult) => (r.latenciesMs.length / r.elapsedMs) * 1000;
+function added(s: Scenario, t: Target, pick: (r: LoadResult) => number[], p: number): number {
+  return median(perRound(s, t).map((r, i) => percentile(pick(r), p) - percentile(pick(perRound(s, 'direct')[i]!), p)));
+}
+const errors = Object.fromEntries(TARGETS.map((t) => [t, scenarios.reduce((n, s) => n + perRound(s, t).reduce((m, r) => m + r.errors, 0), 0)]));
+const firstError = [...runs.values()].flat().find((r) => r.firstError)?.firstError;
+
+const results: Record<string, string> = {};
+const table = ['| scenario | req/s direct / Tokenwise / Portkey | added p50 ms Tokenwise / Portkey | added p99 ms Tokenwise / Portkey | added TTFB p50 ms (SSE) Tokenwise / Portkey | CPU ms/req Tokenwise / Portkey |', '|---|---|---|---|---|---|'];
+const structured: Record<string, unknown>[] = [];
+for (const s of scenarios) {
+  const rates = TARGETS.map((t) => median(perRound(s, t).map(rate)));
+  const cpu = (['Tokenwise', 'Portkey'] as const).map((t) => {
+    const rs = perRound(s, t);
+    return rs.reduce((n, r) => n + r.cpuMs!, 0) / rs.reduce((n, r) => n + r.latenciesMs.length, 0);
+  });
+  const p50 = (['Tokenwise', 'Portkey'] as const).map((t) => added(s, t, (r) => r.latenciesMs, 50));
+  const p99 = (['Tokenwise', 'Portkey'] as const).map((t) => added(s, t, (r) => r.latenciesMs, 99));
+  const ttfb = (['Tokenwise', 'Portkey'] as const).map((t) => added(s, t, (r) => r.firstByteMs, 50));
+  const spread = perRound(s, 'Tokenwise').map(rate);
+  structured.push({ scenario: s.label, reqPerSec: Object.fromEntries(TARGETS.map((t, i) => [t, Math.round(rates[i]!)])), tokenwiseReqPerSecRounds: spread.map(Math.round), addedP50Ms: p50, addedP99Ms: p99, addedTtfbP50Ms: s.stream ? ttfb : undefined, cpuMsPerRequest: cpu });
+  table.push(`| ${s.label} | ${rates.map((r) => fmt(r, 0)).join(' / ')} | ${p50.map((v) => fmt(v)).join(' / ')} | ${p99.map((v) => fmt(v)).join(' / ')} | ${s.stream ? ttfb.map((v) => fmt(v)).join(' / ') : '—'} | ${cpu.map((v) => fmt(v, 3)).join(' / ')} |`);
+  if (s.slow && median(perRound(s, 'Tokenwise').map((r) => percentile(r.latenciesMs, 50))) < 50) throw new Error(`${s.label}: Tokenwise answered in under 50 ms: not routed to the slow upstream`);
+}
+const at = (label: string) => structured.find((row) => row.scenario === label)! as { reqPerSec: Record<Target, number>; addedP50Ms: number[]; addedTtfbP50Ms: number[]; cpuMsPerRequest: number[] };
+results['Tokenwise / Portkey throughput, JSON 0 ms c=64'] = `${fmt(at('JSON 0 ms c=64').reqPerSec.Tokenwise / at('JSON 0 ms c=64').reqPerSec.Portkey, 1)}× (${fmt(at('JSON 0 ms c=64').reqPerSec.Tokenwise, 0)} vs ${fmt(at('JSON 0 ms c=64').reqPerSec.Portkey, 0)} req/s)`;
+results['Tokenwise / Portkey throughput, SSE 0 ms c=64'] = `${fmt(at('SSE 0 ms c=64').reqPerSec.Tokenwise / at('SSE 0 ms c=64').reqPerSec.Portkey, 1)}× (${fmt(at('SSE 0 ms c=64').reqPerSec.Tokenwise, 0)} vs ${fmt(at('SSE 0 ms c=64').reqPerSec.Portkey, 0)} req/s)`;
+results['added p50 latency, JSON 0 ms c=1, ms (Tokenwise / Portkey)'] = at('JSON 0 ms c=1').addedP50Ms.map((v) => fmt(v, 3)).join(' / ');
+results['added TTFB p50, SSE 0 ms c=1, ms (Tokenwise / Portkey)'] = at('SSE 0 ms c=1').addedTtfbP50Ms.map((v) => fmt(v, 3)).join(' / ');
+results['CPU per request, JSON 0 ms c=64, ms (Tokenwise / Portkey)'] = at('JSON 0 ms c=64').cpuMsPerRequest.map((v) => fmt(v, 3)).join(' / ');
+results['Tokenwise idle RSS, default config, no local model, MB'] = fmt(idleRssMb, 0);
+results['RSS after the run, MB (Tokenwise / Portkey; Portkey idle)'] = `${fmt(afterLoadRssMb.Tokenwise, 0)} / ${fmt(afterLoadRssMb.Portkey, 0)} (${fmt(portkeyIdleRssMb, 0)})`;
+results['failed requests (direct / Tokenwise / Portkey)'] = `${TARGETS.map((t) => errors[t]).join(' / ')}${firstError ? ` (first: ${firstError})` : ''}`;
+
+console.log(JSON.stringify({
+  name: 'Proxy overhead vs the Portkey gateway',
+  results,
+  notes: [
+    `Portkey @portkey-ai/gateway ${portkeyVersion()}. ${ROUNDS} rounds × ${JOB_MS} ms per scenario and target, targets alternating; figures are medians over rounds; both gateways pinned to CPU 1 (taskset), load generator + mock upstream on CPU 0. Added latency is the gateway's percentile minus direct's in the same round. Tokenwise req/s per round shows the machine's noise.`,
+    '',
+    ...table,
+  ].join('\n'),
+  scenarios: structured,
+}));
