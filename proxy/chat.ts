@@ -65,7 +65,12 @@ export interface ChatRequest {
    * proxy does not interpret — and the client's cache_control breakpoints — survive byte for byte. A lever that
    * changes the request must drop it.
    */
-  source?: { api: 'openai' | 'anthropic'; body: Record<string, unknown> };
+  source?: {
+    api: 'openai' | 'anthropic' | 'responses';
+    body: Record<string, unknown>;
+    /** What the internal shape could not express (e.g. a Responses `custom` tool): lost when another API answers. */
+    unmapped?: string[];
+  };
 }
 
 export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter';
@@ -101,6 +106,11 @@ export type ChatChunk =
   | { type: 'text'; text: string }
   | { type: 'tool_call'; index: number; id: string; name: string }
   | { type: 'tool_arguments'; index: number; arguments: string }
+  /**
+   * An output item only the Responses API can express (a reasoning item with encrypted_content, a custom tool call,
+   * a web search call), relayed whole to a Responses caller and ignored by the other APIs.
+   */
+  | { type: 'item'; item: Record<string, unknown> }
   | { type: 'done'; finishReason: FinishReason; stopSequence?: string; usage: Usage; /** counted by the proxy: the provider reported none */ usageEstimated?: boolean };
 
 /** The plain text of a message's text parts. */
@@ -127,6 +137,9 @@ export async function collect(chunks: AsyncIterable<ChatChunk>): Promise<ChatRes
         break;
       case 'tool_arguments':
         response.toolCalls[chunk.index]!.arguments += chunk.arguments;
+        break;
+      case 'item':
+        // Only a Responses caller can use these, and it is rendered from the chunks themselves.
         break;
       case 'done':
         response.finishReason = chunk.finishReason;

@@ -29,7 +29,7 @@ export interface PipelineContext {
   signal: AbortSignal;
   /** The tool that sent the request (for usage split by tool). */
   client: string;
-  api: 'openai' | 'anthropic';
+  api: 'openai' | 'anthropic' | 'responses';
   /** `performance.now()` when the request arrived. */
   arrived: number;
   cache?: CacheDirective;

@@ -22,7 +22,7 @@ export interface UsageSink {
 
 interface TraceContext {
   client: string;
-  api: 'openai' | 'anthropic';
+  api: 'openai' | 'anthropic' | 'responses';
   arrived: number;
 }
 
@@ -57,6 +57,7 @@ export class RequestTrace {
         this.firstChunkMs ??= performance.now() - this.context.arrived;
         return chunk;
       case 'tool_arguments':
+      case 'item':
         return chunk;
       case 'done':
         this.finish(200, chunk.usage, chunk.usageEstimated ?? false);

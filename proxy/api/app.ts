@@ -20,6 +20,7 @@ import { controlRoutes } from './control.ts';
 import { checkOrigin, checkToken } from './guard.ts';
 import { modelList } from './models.ts';
 import { parseChatCompletionRequest } from './openai/chat-request.ts';
+import { parseResponsesRequest } from './openai/responses-request.ts';
 import { serveChat } from './serve-chat.ts';
 
 export interface AppDeps {
@@ -36,7 +37,7 @@ export interface AppDeps {
   log?: (line: string) => void;
 }
 
-const apiOf = (req: Request): WireApi => (req.path.startsWith('/v1/messages') ? 'anthropic' : 'openai');
+const apiOf = (req: Request): WireApi => (req.path.startsWith('/v1/messages') ? 'anthropic' : req.path.startsWith('/v1/responses') ? 'responses' : 'openai');
 
 export function createApp(deps: AppDeps): express.Express {
   const log = deps.log ?? (() => {});
@@ -70,6 +71,9 @@ export function createApp(deps: AppDeps): express.Express {
   });
   app.post('/v1/chat/completions', json, async (req, res) => {
     await serveChat('openai', parseChatCompletionRequest(req.body), req, res, { pipeline: deps.pipeline, log });
+  });
+  app.post('/v1/responses', json, async (req, res) => {
+    await serveChat('responses', parseResponsesRequest(req.body), req, res, { pipeline: deps.pipeline, log });
   });
   app.post('/v1/messages', json, async (req, res) => {
     await serveChat('anthropic', parseMessagesRequest(req.body), req, res, { pipeline: deps.pipeline, log });

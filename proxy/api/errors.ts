@@ -5,7 +5,8 @@
 import type { ErrorKind } from '../errors.ts';
 import { ProxyError } from '../errors.ts';
 
-export type WireApi = 'openai' | 'anthropic';
+/** `responses` is OpenAI's Responses API: its errors have OpenAI's shape. */
+export type WireApi = 'openai' | 'anthropic' | 'responses';
 
 const openaiType: Record<ErrorKind, string> = {
   invalid_request: 'invalid_request_error',

@@ -9,6 +9,7 @@ import type { CacheDirective, Pipeline, PipelineResult } from '../pipeline.ts';
 import { messageJson, MessageStream } from './anthropic/messages-response.ts';
 import { errorBody, toProxyError, type WireApi } from './errors.ts';
 import { chatCompletionJson, ChatCompletionStream } from './openai/chat-response.ts';
+import { responseJson, ResponseStream } from './openai/responses-response.ts';
 import { startEventStream } from './sse.ts';
 import { clientName } from '../usage/client.ts';
 
@@ -28,17 +29,19 @@ export async function serveChat(api: WireApi, request: ChatRequest, req: Request
   res.setHeader('x-tokenwise-route', result.decision.target);
   res.setHeader('x-tokenwise-reason', headerSafe(result.decision.reason));
   res.setHeader('x-tokenwise-cache', result.cache);
+  const unmapped = request.source?.unmapped;
+  if (unmapped && result.decision.provider.kind !== 'openai') deps.log(`${result.decision.provider.name} answers a Responses request without: ${unmapped.join(', ')}`);
 
   if (!request.stream) {
-    const response = await collect(replay(result));
+    const json = api === 'responses' ? await responseJson(replay(result), request.source!.body) : api === 'openai' ? chatCompletionJson(await collect(replay(result))) : messageJson(await collect(replay(result)));
     res.setHeader('x-tokenwise-overhead-ms', result.overheadMs().toFixed(2));
-    res.json(api === 'openai' ? chatCompletionJson(response) : messageJson(response));
+    res.json(json);
     return;
   }
 
   res.setHeader('x-tokenwise-overhead-ms', result.overheadMs().toFixed(2));
   startEventStream(res);
-  const writer = api === 'openai' ? new ChatCompletionStream(res, request.streamUsage ?? false) : new MessageStream(res);
+  const writer = api === 'responses' ? new ResponseStream(res, request.source!.body) : api === 'openai' ? new ChatCompletionStream(res, request.streamUsage ?? false) : new MessageStream(res);
   try {
     for await (const chunk of replay(result)) {
       if (controller.signal.aborted) break;

@@ -42,7 +42,8 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('base6
  * and both keys are hashed from those pieces: agents send bodies of ~100 KB on every turn.
  */
 export function requestKeys(request: ChatRequest, provider: string, model: string): RequestKeys {
-  const { messages, ...rest } = answerBody(request);
+  // The conversation (a Responses body's `input`) is hashed item by item, so the semantic key can leave out the last.
+  const { [request.source?.api === 'responses' ? 'input' : 'messages']: messages, ...rest } = answerBody(request);
   const header = canonicalJson({ v: 2, api: request.source?.api ?? 'internal', provider, model, body: rest });
   const parts = Array.isArray(messages) ? messages.map(canonicalJson) : [canonicalJson(messages)];
   const exact = sha256(`${header}\n${parts.join(',')}`);

@@ -13,7 +13,7 @@ export interface FinishedRequest {
   /** Completion time, ms since the epoch. */
   time: number;
   client: string;
-  api: 'openai' | 'anthropic';
+  api: 'openai' | 'anthropic' | 'responses';
   modelAsked: string;
   modelUsed: string;
   provider: string;

@@ -1,9 +1,11 @@
 // Fake OpenAI Chat Completions API on loopback, faithful enough for the official SDK
-// to parse what passes through our proxy. Routes: POST /v1/chat/completions, GET /v1/models.
+// to parse what passes through our proxy. Routes: POST /v1/chat/completions, POST /v1/responses
+// (fake-openai-responses.ts), GET /v1/models.
 import {
   type Behaviour, type Ctx, type FakeCloud, SseWriter,
   applyLimits, approxTokens, chunk, contentText, lastUserText, randomId, sendJson, sleep, startFakeServer,
 } from "./sse.ts";
+import { responses } from "./fake-openai-responses.ts";
 
 /** Usage overrides. cached_tokens is part of prompt_tokens; reasoning_tokens is added to completion_tokens. */
 export interface OpenAIUsageOverride {
@@ -50,6 +52,7 @@ export function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<FakeCloud
       return sendJson(ctx.res, 200, { object: "list", data: ids.map((id) => ({ id, object: "model", created: 1715367049, owned_by: "system" })) }, reqIdHeader());
     }
     if (req.method === "POST" && pathname === "/v1/chat/completions") return chatCompletions(ctx, opts);
+    if (req.method === "POST" && pathname === "/v1/responses") return responses(ctx, opts, apiError, reqIdHeader);
     return apiError(ctx, 404, { code: null, message: `Invalid URL (${req.method} ${pathname})` });
   };
   return startFakeServer<OpenAIBehaviour>(route, { kind: "echo" });

@@ -75,6 +75,8 @@ export class MessageStream {
       case 'tool_arguments':
         writeEvent(this.res, 'content_block_delta', { type: 'content_block_delta', index: this.blockIndex, delta: { type: 'input_json_delta', partial_json: chunk.arguments } });
         return;
+      case 'item':
+        return;
       case 'done':
         this.close();
         writeEvent(this.res, 'message_delta', {

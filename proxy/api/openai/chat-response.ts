@@ -60,6 +60,8 @@ export class ChatCompletionStream {
       case 'tool_arguments':
         this.emit({ tool_calls: [{ index: chunk.index, function: { arguments: chunk.arguments } }] }, null);
         return;
+      case 'item':
+        return;
       case 'done':
         this.emit({}, chunk.finishReason);
         if (this.includeUsage) writeData(this.res, { ...this.envelope(), choices: [], usage: openaiUsage(chunk.usage) });

@@ -7,6 +7,7 @@ import { ProxyError } from '../../errors.ts';
 import { CloudProvider } from '../cloud.ts';
 import { readJson, sseEvents } from '../upstream.ts';
 import { encodeChatCompletion } from './encode.ts';
+import { fromResponsesJson, fromResponsesStream } from './responses.ts';
 
 
 const finishReasons = new Set<FinishReason>(['stop', 'length', 'tool_calls', 'content_filter']);
@@ -28,6 +29,10 @@ export class OpenAIProvider extends CloudProvider {
   readonly kind = 'openai';
 
   async *chat(request: ChatRequest, model: string, signal: AbortSignal): AsyncGenerator<ChatChunk> {
+    if (request.source?.api === 'responses') {
+      yield* this.respond(request.source.body, request.stream, model, signal);
+      return;
+    }
     const body = request.source?.api === 'openai' ? { ...request.source.body, model, stream: request.stream } : encodeChatCompletion(request, model);
     // Always ask for usage on streams: the ledger needs it; the caller only sees it if it asked (api/ decides).
     if (request.stream) body.stream_options = { ...(body.stream_options as object | undefined), include_usage: true };
@@ -37,6 +42,14 @@ export class OpenAIProvider extends CloudProvider {
       return;
     }
     yield* this.fromStream(sseEvents(this.name, response, this.options.idleTimeoutMs), model);
+  }
+
+  /** A Responses caller's own body goes to `/responses` as it came (model swapped): reasoning items and custom tools survive. */
+  private async *respond(source: Record<string, unknown>, stream: boolean, model: string, signal: AbortSignal): AsyncGenerator<ChatChunk> {
+    const body = { ...source, model, ...(stream || 'stream' in source ? { stream } : {}) };
+    const response = await this.post('/responses', body, signal, { authorization: `Bearer ${this.options.apiKey}` });
+    if (!stream) yield* fromResponsesJson(this.name, await readJson(this.name, response), model);
+    else yield* fromResponsesStream(this.name, sseEvents(this.name, response, this.options.idleTimeoutMs), model);
   }
 
   private *fromJson(json: Record<string, unknown>, model: string): Generator<ChatChunk> {
