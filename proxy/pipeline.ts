@@ -15,6 +15,7 @@ import { isRefusal, worstCaseCost, type BudgetGuard, type Reservation } from './
 import { fallbackPlan, retryDelayMs, worthFallingBack, type FallbackOptions } from './router/fallback.ts';
 import type { Pricing } from './usage/pricing.ts';
 import { routeRequest, type RouteOverride, type RoutePolicy } from './router/policy.ts';
+import type { SessionBreaker } from './router/session.ts';
 import { selectRoute, type ModelCatalog, type RouteDecision } from './router/select.ts';
 import { RequestTrace, type CacheStatus, type RequestNotes, type UsageSink } from './trace.ts';
 import { countUsage, isMissingUsage } from './usage/estimate.ts';
@@ -68,10 +69,22 @@ export interface PipelineDeps {
   confidenceFloor?: number;
   /** Dollar limits for cloud calls; none when unset. */
   budget?: { guard: BudgetGuard; pricing: Pricing; whenOver: 'local' | 'reject' };
+  /** Per-session request, dollar and tool-loop limits; none when unset. */
+  sessions?: { breaker: SessionBreaker; pricing: Pricing };
 }
 
 
 const NO_RETRIES: FallbackOptions = { chain: [], lastResortLocal: false, retries: 0, maxRetryAfterSeconds: 0, backoffMs: 0 };
+
+/** Passes records on, adding each answer's cost to its agent session's spend. */
+function chargingSession(usage: UsageSink | undefined, session: { spent(usd: number): void }, pricing: Pricing): UsageSink {
+  return {
+    record(finished) {
+      if (finished.cache === 'miss') session.spent(pricing.cost(finished.modelUsed, finished.providerKind, finished.usage, finished.generationMs) ?? 0);
+      usage?.record(finished);
+    },
+  };
+}
 
 /** Passes records on, settling the request's budget reservation with its real cost first. */
 function settling(usage: UsageSink | undefined, reservation: Reservation, pricing: Pricing): UsageSink {
@@ -104,13 +117,14 @@ export class Pipeline {
   }
 
   async run(request: ChatRequest, context: PipelineContext): Promise<PipelineResult> {
+    const session = this.deps.sessions?.breaker.admit(request, context.client);
     let decision = this.deps.policy ? routeRequest(request, this.deps.catalog, this.deps.policy, context.route, context.client) : selectRoute(request, this.deps.catalog);
     const eligible = context.cache !== 'off' && (this.deps.cacheMode === 'always' || isDeterministic(request));
     const keys = eligible && (this.deps.cache || this.deps.inFlight) ? requestKeys(request, decision.provider.name, decision.model) : undefined;
     const key = keys?.exact;
 
     let cache: CacheStatus = 'miss';
-    let usage = this.deps.usage;
+    let usage = session ? chargingSession(this.deps.usage, session, this.deps.sessions!.pricing) : this.deps.usage;
     const notes: RequestNotes = {};
     let source: AsyncIterator<ChatChunk> | undefined;
     const semantic = this.deps.semantic ? keys?.semantic : undefined;

@@ -22,6 +22,7 @@ import { Pipeline } from './pipeline.ts';
 import { BudgetGuard } from './router/budget.ts';
 import { DifficultyClassifier, type DifficultyWeights } from './router/classifier.ts';
 import type { RoutePolicy } from './router/policy.ts';
+import { SessionBreaker } from './router/session.ts';
 import { ruleFactNames } from './router/rules.ts';
 import { AnthropicProvider } from './providers/anthropic/index.ts';
 import { LocalProvider, type LocalProviderEvents } from './providers/local/index.ts';
@@ -114,11 +115,12 @@ async function startSemanticCache(config: Config, cache: ExactCache, pipeline: P
 
 /** The routing policy; the classifier's weights ship with the proxy (bundled, ~0.7 MB) and load only when used. */
 async function routePolicy(config: Config, local: LocalProvider | undefined): Promise<RoutePolicy> {
-  const { classifier: enabled, qualityFloor, cloudShare, allowDowngrade, rules } = config.router;
-  if (!enabled || !local) return { rules, allowDowngrade };
+  const { classifier: enabled, qualityFloor, cloudShare, allowDowngrade, rules, clientModels, sideCalls } = config.router;
+  const agents = { clientModels, sideCallsLocal: sideCalls === 'local' };
+  if (!enabled || !local) return { rules, allowDowngrade, ...agents };
   const weights = (await import('./router/difficulty-weights.json', { with: { type: 'json' } })).default as unknown as DifficultyWeights;
   const operatingPoint = cloudShare !== undefined ? { cloudShare } : qualityFloor !== undefined ? { qualityFloor } : undefined;
-  return { rules, classifier: new DifficultyClassifier(weights), allowDowngrade, ...(operatingPoint ? { operatingPoint } : {}) };
+  return { rules, classifier: new DifficultyClassifier(weights), allowDowngrade, ...agents, ...(operatingPoint ? { operatingPoint } : {}) };
 }
 
 /** The budget guard, when a limit is set, starting from what the ledger already holds for today and this month. */
@@ -129,6 +131,12 @@ function budgetGuard(config: Config, usage: UsageRecorder) {
   const spent = (since: Date) => usage.summary(since.getTime(), Date.now() + 1).totals.costUsd;
   const guard = new BudgetGuard({ dailyUsd, monthlyUsd }, { todayUsd: spent(new Date(now.getFullYear(), now.getMonth(), now.getDate())), monthUsd: spent(new Date(now.getFullYear(), now.getMonth(), 1)) });
   return { guard, pricing: usage.pricing, whenOver };
+}
+
+/** The per-session breaker, unless switched off. */
+function sessionBreaker(config: Config, usage: UsageRecorder) {
+  const { enabled, ...limits } = config.budget.session;
+  return enabled ? { breaker: new SessionBreaker(limits), pricing: usage.pricing } : undefined;
 }
 
 /** Starts the proxy; resolves once it listens (the local model keeps loading in the background). */
@@ -146,7 +154,7 @@ export async function startProxy(config: Config, options: ProxyOptions = {}): Pr
   const db = openDatabase(dataFile, log);
   const usage = new UsageRecorder({ config, db, localQueue: () => local?.stats ?? { active: 0, queued: 0 }, log });
   const cache = config.cache.exact.enabled ? new ExactCache(db, { maxBytes: config.cache.exact.maxBytes, ttlSeconds: config.cache.exact.ttlSeconds, flushIntervalMs: config.usage.flushIntervalMs }) : undefined;
-  const pipeline = new Pipeline({ catalog, usage, cache, inFlight: config.cache.coalesce ? new InFlight() : undefined, cacheMode: config.cache.exact.mode, fallback: { ...config.router, chain: config.router.fallback }, fit: fitOptions(config, local), budget: budgetGuard(config, usage), policy: await routePolicy(config, local), confidenceFloor: config.router.confidenceFloor });
+  const pipeline = new Pipeline({ catalog, usage, cache, inFlight: config.cache.coalesce ? new InFlight() : undefined, cacheMode: config.cache.exact.mode, fallback: { ...config.router, chain: config.router.fallback }, fit: fitOptions(config, local), budget: budgetGuard(config, usage), policy: await routePolicy(config, local), confidenceFloor: config.router.confidenceFloor, sessions: sessionBreaker(config, usage) });
   const app = createApp({
     config,
     token,

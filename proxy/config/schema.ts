@@ -148,6 +148,13 @@ export const configSchema = z.strictObject({
       /** A cloud model the client named may be answered locally when the prompt is easy. */
       allowDowngrade: z.boolean().default(false),
       /**
+       * Per calling tool (`claude-code`, `codex`, `qwen-code`, `continue`, `opencode`, … or `*` for any): a requested
+       * model → the model that answers instead, e.g. `{ "claude-code": { "claude-haiku-4-5": "local" } }`.
+       */
+      clientModels: z.record(z.string().min(1), z.record(z.string().min(1), z.string().min(1))).default({}),
+      /** Agents' side calls (title and summary requests without tools): `local` answers them locally; `asked` keeps the model named. */
+      sideCalls: z.enum(['asked', 'local']).default('asked'),
+      /**
        * The confidence gate: a local answer the router chose is held until complete and escalated to the cloud when
        * the model's mean probability of its own tokens is below this; unset: no gate.
        */
@@ -171,6 +178,19 @@ export const configSchema = z.strictObject({
       monthlyUsd: z.number().positive().optional(),
       /** Over budget: answer from the local model, or refuse with 429. */
       whenOver: z.enum(['local', 'reject']).default('reject'),
+      /** The per-session breaker: one agent conversation past any of these gets 429 (a runaway tool loop stops). */
+      session: z
+        .strictObject({
+          enabled: z.boolean().default(true),
+          /** Requests one session may send within `windowSeconds`. */
+          maxRequests: z.number().int().positive().default(300),
+          windowSeconds: z.number().int().positive().default(600),
+          /** Dollars of cloud calls one session may spend. */
+          maxUsd: z.number().positive().default(25),
+          /** The same tool call (same arguments) this many times in a row ends the session. */
+          maxRepeatedToolCalls: z.number().int().min(2).default(20),
+        })
+        .prefault({}),
     })
     .prefault({}),
   usage: z

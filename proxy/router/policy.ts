@@ -5,6 +5,7 @@
  */
 import type { ChatRequest } from '../chat.ts';
 import type { DifficultyClassifier, OperatingPoint } from './classifier.ts';
+import { isSideCall, mappedModel, type ClientModels } from './agents.ts';
 import { matchRule, type RouteRule } from './rules.ts';
 import { selectRoute, type ModelCatalog, type RouteDecision } from './select.ts';
 
@@ -16,15 +17,24 @@ export interface RoutePolicy {
   operatingPoint?: OperatingPoint;
   /** A cloud model the client named may be answered locally when the classifier finds the prompt easy. */
   allowDowngrade: boolean;
+  /** Per-client model map: what a tool asks for → what answers. */
+  clientModels?: ClientModels;
+  /** Agents' title and summary side calls go to the local model. */
+  sideCallsLocal?: boolean;
 }
 
 export type RouteOverride = 'local' | 'cloud' | undefined;
 
 /** Decides who answers `request`, honouring the caller's override and the policy. */
-export function routeRequest(request: ChatRequest, catalog: ModelCatalog, policy: RoutePolicy, override: RouteOverride, client = 'unknown'): RouteDecision {
-  const named = selectRoute(request, catalog);
+export function routeRequest(asked: ChatRequest, catalog: ModelCatalog, policy: RoutePolicy, override: RouteOverride, client = 'unknown'): RouteDecision {
+  const mapped = policy.clientModels ? mappedModel(policy.clientModels, client, asked.model) : undefined;
+  const request = mapped ? { ...asked, model: mapped } : asked;
+  const named = mapped ? { ...selectRoute(request, catalog), reason: `${client} asked for ${asked.model}: router.clientModels maps it to ${mapped}` } : selectRoute(request, catalog);
   const localReady = catalog.local?.health().state === 'ready';
   if (override === 'local' && catalog.local) return { target: 'local', provider: catalog.local, model: 'local', reason: 'x-tokenwise-route: local' };
+  if (policy.sideCallsLocal && !override && catalog.local && localReady && named.target === 'cloud' && isSideCall(request)) {
+    return { target: 'local', provider: catalog.local, model: 'local', reason: `${client} side call (title or summary, no tools): router.sideCalls is local` };
+  }
   if (override === 'cloud') {
     if (named.target === 'cloud') return { ...named, reason: 'x-tokenwise-route: cloud' };
     return { ...selectRoute({ ...request, model: catalog.defaultCloudModel }, catalog), reason: 'x-tokenwise-route: cloud' };

@@ -11,6 +11,8 @@ const userAgents: [RegExp, string][] = [
   [/qwen-?code/i, 'qwen-code'],
   [/opencode/i, 'opencode'],
   [/continue/i, 'continue'],
+  // Continue's CLI (cn 1.5) bundles the openai SDK minified: its class name, and so its User-Agent, is "ls/JS <version>".
+  [/^ls\/JS \d/, 'continue'],
   [/cline/i, 'cline'],
   [/aider|litellm/i, 'aider'],
   [/OpenAI\/Python/i, 'openai-python'],

@@ -1,0 +1,107 @@
+/**
+ * @module The per-session breaker: an agent stuck in a loop (the same tool call again and again, or hundreds of
+ * requests in minutes) is stopped with a 429 before it burns money unbounded. A session is one agent conversation:
+ * the client plus the id the agent sends (Claude Code's `metadata.user_id` session, Codex's `prompt_cache_key`),
+ * else the hash of the conversation's first user message, which every turn of a conversation resends.
+ *
+ * @example
+ * const breaker = new SessionBreaker({ maxRequests: 300, windowSeconds: 600, maxUsd: 25, maxRepeatedToolCalls: 20 });
+ * const session = breaker.admit(request, 'claude-code'); // throws ProxyError 429 when a limit is crossed
+ * session.spent(0.02);
+ */
+import { createHash } from 'node:crypto';
+import { textOf, type ChatRequest } from '../chat.ts';
+import { ProxyError } from '../errors.ts';
+
+export interface SessionLimits {
+  /** Requests allowed in one session within `windowSeconds`. */
+  maxRequests: number;
+  windowSeconds: number;
+  /** Dollars one session may spend on cloud calls. */
+  maxUsd: number;
+  /** Identical tool calls (same tool, same arguments) in a row at the end of the conversation. */
+  maxRepeatedToolCalls: number;
+}
+
+interface SessionState {
+  /** Arrival times (ms) of the requests inside the window, oldest first. */
+  arrivals: number[];
+  spentUsd: number;
+  lastSeen: number;
+}
+
+/** Sessions remembered at once; the least recently seen go first. */
+const MAX_SESSIONS = 10_000;
+
+/** The session id a request carries, or the hash of its first user message. */
+export function sessionId(request: ChatRequest): string {
+  const body = request.source?.body;
+  const promptCacheKey = body?.prompt_cache_key;
+  if (typeof promptCacheKey === 'string' && promptCacheKey) return promptCacheKey;
+  // Claude Code: metadata.user_id is JSON with a session_id (older versions: "user_…_session_<uuid>").
+  const user = request.user ?? '';
+  const claudeSession = user.match(/"session_id"\s*:\s*"([^"]+)"/)?.[1] ?? user.match(/_session_([0-9a-f-]{8,})/)?.[1];
+  if (claudeSession) return claudeSession;
+  const first = request.messages.find((m) => m.role === 'user');
+  return createHash('sha256').update(first ? textOf(first) : '').digest('base64url').slice(0, 22);
+}
+
+/** How many identical tool calls (name and arguments) end the conversation in a row. */
+export function trailingRepeats(request: ChatRequest): number {
+  const calls = request.messages.flatMap((m) => m.toolCalls ?? []);
+  const last = calls.at(-1);
+  if (!last) return 0;
+  let repeats = 0;
+  for (let i = calls.length - 1; i >= 0 && calls[i]!.name === last.name && calls[i]!.arguments === last.arguments; i--) repeats++;
+  return repeats;
+}
+
+export class SessionBreaker {
+  private readonly sessions = new Map<string, SessionState>();
+
+  constructor(
+    private readonly limits: SessionLimits,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Counts the request against its session, or throws a 429 naming the limit it crossed. */
+  admit(request: ChatRequest, client: string): { spent(usd: number): void } {
+    const repeats = trailingRepeats(request);
+    if (repeats >= this.limits.maxRepeatedToolCalls) {
+      const name = request.messages.flatMap((m) => m.toolCalls ?? []).at(-1)!.name;
+      throw refuse(`the agent called ${name} with the same arguments ${repeats} times in a row (session.maxRepeatedToolCalls is ${this.limits.maxRepeatedToolCalls}): it looks stuck in a tool loop`);
+    }
+    const key = `${client}\n${sessionId(request)}`;
+    const now = this.now();
+    const state = this.sessions.get(key) ?? { arrivals: [], spentUsd: 0, lastSeen: now };
+    this.sessions.delete(key);
+    this.sessions.set(key, state);
+    state.lastSeen = now;
+    const windowStart = now - this.limits.windowSeconds * 1000;
+    while (state.arrivals.length && state.arrivals[0]! <= windowStart) state.arrivals.shift();
+    if (state.spentUsd >= this.limits.maxUsd) {
+      throw refuse(`this ${client} session has spent $${state.spentUsd.toFixed(2)} (session.maxUsd is $${this.limits.maxUsd})`);
+    }
+    if (state.arrivals.length >= this.limits.maxRequests) {
+      const retryAfterSeconds = Math.max(1, Math.ceil((state.arrivals[0]! - windowStart) / 1000));
+      throw refuse(`this ${client} session sent ${state.arrivals.length} requests in ${this.limits.windowSeconds} s (session.maxRequests is ${this.limits.maxRequests})`, retryAfterSeconds);
+    }
+    state.arrivals.push(now);
+    this.evict();
+    return {
+      spent: (usd) => {
+        state.spentUsd += usd;
+      },
+    };
+  }
+
+  private evict(): void {
+    if (this.sessions.size <= MAX_SESSIONS) return;
+    const oldest = this.sessions.keys().next().value;
+    if (oldest !== undefined) this.sessions.delete(oldest);
+  }
+}
+
+function refuse(why: string, retryAfterSeconds?: number): ProxyError {
+  return new ProxyError('rate_limit', `session limit: ${why}. Start a new session, or raise budget.session in the Tokenwise config.`, { code: 'session_limit', ...(retryAfterSeconds ? { retryAfterSeconds } : {}) });
+}
