@@ -12,7 +12,6 @@ import { InFlight } from './cache/coalesce.ts';
 import type { FitOptions } from './context/fit.ts';
 import { DEFAULT_TRIM_OPTIONS } from './context/options.ts';
 import { localSummarizer } from './context/local-summarizer.ts';
-import { loadEncodingCounter } from './context/tokens.ts';
 import { LexicalEmbedder } from './cache/semantic/embedder.ts';
 import { LocalEmbedder } from './cache/semantic/local-embedder.ts';
 import { SemanticCache } from './cache/semantic/semantic-cache.ts';
@@ -74,8 +73,6 @@ export function cloudCatalog(config: Config, env: NodeJS.ProcessEnv): Map<string
 function fitOptions(config: Config, local: LocalProvider | undefined): FitOptions | undefined {
   const { context } = config;
   if (!context.enabled) return undefined;
-  // Loading an encoding takes a second or two: start now rather than on the first request.
-  void loadEncodingCounter('o200k_base');
   return {
     minCloudSaving: context.minCloudSaving,
     local: () => local?.window,

@@ -26,11 +26,19 @@ export interface Fitted {
   report: StrategyReport[];
 }
 
+/**
+ * A cloud request with less message text than this is sent as it is, without counting its tokens: it cannot exceed
+ * a cloud window, and the most trimming could save on ~1k tokens is worth a hundredth of a cent. Most requests are
+ * this small, and skipping them keeps the tokenizer off their path (and out of memory until a large one comes).
+ */
+const MIN_CLOUD_TRIM_CHARS = 4096;
+
 /** Tokens of headroom below the local window: the chat template renders a little differently from our count. */
 const LOCAL_MARGIN = 0.9;
 
 /** The request trimmed for `decision`, or undefined to send it as it is. */
 export async function fitRequest(request: ChatRequest, decision: RouteDecision, options: FitOptions): Promise<Fitted | undefined> {
+  if (decision.target === 'cloud' && messageChars(request) < MIN_CLOUD_TRIM_CHARS) return undefined;
   const tier = decision.target;
   const local = tier === 'local' ? options.local?.() : undefined;
   if (tier === 'cloud' && request.source && hasBreakpoint(request.source.body)) return undefined;
@@ -50,4 +58,13 @@ export async function fitRequest(request: ChatRequest, decision: RouteDecision, 
   if (tier === 'cloud' && saved < options.minCloudSaving * result.tokensBefore) return undefined;
   // The caller's own body no longer matches: encode from the trimmed messages (fields only the body had are lost).
   return { request: { ...result.request, model: request.model, source: undefined }, tokensBefore: result.tokensBefore, tokensAfter: result.tokensAfter, report: result.report };
+}
+
+function messageChars(request: ChatRequest): number {
+  let chars = 0;
+  for (const message of request.messages) {
+    for (const part of message.content) if (part.type === 'text') chars += part.text.length;
+    for (const call of message.toolCalls ?? []) chars += call.arguments.length;
+  }
+  return chars;
 }

@@ -3,8 +3,9 @@
  * and Gemini, whose tokenizers are not public, are estimated from o200k_base with a documented factor; the local
  * model uses its own tokenizer when the caller injects one. Encodings load lazily, once per process.
  */
-import { Tiktoken, type TiktokenBPE } from 'js-tiktoken/lite';
+import type { TiktokenBPE } from 'js-tiktoken/lite';
 import type { ChatMessage, ChatRequest, ToolDefinition } from '../chat.ts';
+import { bpeCounter } from './bpe.ts';
 
 /** Counts the tokens of a piece of text. */
 export type CountText = (text: string) => number;
@@ -124,7 +125,7 @@ async function loadRanks(encoding: EncodingName): Promise<TiktokenBPE> {
  */
 async function loadEncoding(encoding: EncodingName): Promise<CountText> {
   const ranks = await loadRanks(encoding);
-  const tiktoken = new Tiktoken(ranks);
+  const countBpe = bpeCounter(ranks);
   const pieces = new RegExp(ranks.pat_str, 'gu');
   const memo = new Map<string, number>();
   return function countTokens(text: string): number {
@@ -133,7 +134,7 @@ async function loadEncoding(encoding: EncodingName): Promise<CountText> {
       const piece = match[0];
       let count = memo.get(piece);
       if (count === undefined) {
-        count = tiktoken.encode(piece, [], []).length;
+        count = countBpe(piece);
         if (memo.size >= PIECE_MEMO_LIMIT) memo.clear();
         memo.set(piece, count);
       }
