@@ -3,8 +3,21 @@
  * writes), per-model overrides for private deployments, and GPU time for the local model. An unknown model costs
  * `null` — never a guess presented as fact.
  */
-import { calcPrice } from '@pydantic/genai-prices';
+import { createRequire } from 'node:module';
 import type { Usage } from '../chat.ts';
+
+type GenaiPrices = typeof import('@pydantic/genai-prices');
+let genaiPrices: GenaiPrices | undefined;
+
+/**
+ * genai-prices builds its whole price table when loaded (~17 MB, ~100 ms), so it loads on the first price asked
+ * (the usage batch, after a response) rather than at startup. `require` is what the bundler inlines as a lazily run
+ * module; the source run by tsx has no `require` and loads the package's CommonJS build instead.
+ */
+function calcPrice(...args: Parameters<GenaiPrices['calcPrice']>): ReturnType<GenaiPrices['calcPrice']> {
+  genaiPrices ??= (typeof require === 'function' ? require('@pydantic/genai-prices') : createRequire(import.meta.url)('@pydantic/genai-prices')) as GenaiPrices;
+  return genaiPrices.calcPrice(...args);
+}
 
 export interface PriceOverride {
   inputMtok: number;
