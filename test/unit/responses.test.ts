@@ -65,6 +65,7 @@ test('chunks render as the Responses event sequence, items in the order they cam
   const { events, response } = render([
     { type: 'start', id: 'chatcmpl-1', model: 'm' },
     { type: 'item', item: { type: 'reasoning', id: 'rs_1', summary: [], encrypted_content: 'enc' } },
+    { type: 'item', item: { type: 'thinking', thinking: 'hm', signature: 'sig' } },
     { type: 'text', text: 'Hel' },
     { type: 'text', text: 'lo' },
     { type: 'tool_call', index: 0, id: 'call_1', name: 'f' },

@@ -86,6 +86,8 @@ export class ResponseBuilder {
         return;
       }
       case 'item':
+        // Anthropic's signed thinking travels as items too; it means nothing to a Responses caller.
+        if (chunk.item.type === 'thinking' || chunk.item.type === 'redacted_thinking') return;
         this.closeAll();
         this.emit('response.output_item.done', { output_index: this.add(chunk.item), item: chunk.item });
         return;
