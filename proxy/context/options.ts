@@ -94,7 +94,7 @@ export const DEFAULT_TRIM_OPTIONS: TrimOptions = {
   normalize: { enabled: true },
   dedupe: { enabled: true, minTokens: 64 },
   truncate: { enabled: true, maxTokens: 2000, maxTokensLatest: 8000, headShare: 0.4 },
-  select: { enabled: true, minPassages: 3, minRelevance: 0.35, hops: 2, hopDecay: 0.9 },
+  select: { enabled: true, minPassages: 3, minRelevance: 0.4, hops: 2, hopDecay: 0.9 },
   summary: { enabled: false, keepShare: 0.5 },
   window: { enabled: true },
 };

@@ -28,6 +28,20 @@ export interface PassageText {
  */
 const CO_MENTION = 0.75;
 
+/**
+ * A link's direction matters: the passage that mentions another's title points at the next hop ("…played for the
+ * Oklahoma City Thunder" → "Oklahoma City"); the passages that mention a relevant passage's title are mostly lists
+ * and spin-offs of it ("List of Metallica concert tours"), so relevance flows back along a title link at half
+ * strength.
+ */
+const REVERSE = 0.5;
+
+/**
+ * BM25's term-frequency saturation. Above the usual 1.2: passages here are single encyclopedia paragraphs, and one
+ * that repeats a question's term is about it, not merely mentioning it.
+ */
+const K1 = 2;
+
 const words = (text: string) => fold(text).split(/[^\p{L}\p{N}]+/u).filter(Boolean);
 
 /** For each name, the passages whose words contain it as a run (one scan per passage, indexed by first word). */
@@ -74,9 +88,12 @@ function nameLinks(passages: PassageText[], question: string): number[][] {
       if (!where || where.size < 2 || asked.has(name)) continue;
       const rarity = Math.min(1, Math.log(n / where.size) / norm);
       for (const b of where) {
-        const weight = rarity * (titles[a]!.has(name) || titles[b]!.has(name) ? 1 : CO_MENTION);
-        if (b === a || links[a]![b]! >= weight) continue;
-        links[a]![b] = links[b]![a] = weight;
+        if (b === a) continue;
+        // flow a→b: a mentions b's title (forward hyperlink) beats b mentioning a's title (reverse).
+        const ab = titles[b]!.has(name) ? rarity : titles[a]!.has(name) ? rarity * REVERSE : rarity * CO_MENTION;
+        const ba = titles[a]!.has(name) ? rarity : titles[b]!.has(name) ? rarity * REVERSE : rarity * CO_MENTION;
+        links[a]![b] = Math.max(links[a]![b]!, ab);
+        links[b]![a] = Math.max(links[b]![a]!, ba);
       }
     }
   });
@@ -102,12 +119,28 @@ function relative(scores: number[], floor = 0): number[] {
 }
 
 /**
+ * A passage whose title the question names ("…the Clinton Foundation…" → "Clinton Foundation") is the first hop,
+ * however few words it shares with the question: it scores as the best. Titles shared by more than two passages
+ * (the sections of one article) name nothing in particular.
+ */
+function namedByQuestion(question: string, passages: PassageText[], scores: number[]): number[] {
+  const asked = ` ${words(question).join(' ')} `;
+  const titles = passages.map((p) => (p.title ? words(p.title.replace(/\s*\([^)]*\)/g, '')).join(' ') : ''));
+  const count = new Map<string, number>();
+  for (const title of titles) count.set(title, (count.get(title) ?? 0) + 1);
+  return scores.map((score, i) => {
+    const title = titles[i]!;
+    return title.length >= 3 && count.get(title)! <= 2 && asked.includes(` ${title} `) ? 1 : score;
+  });
+}
+
+/**
  * Relevance of each passage to the question. With `embed`, a passage counts as relevant when either BM25 or the
  * embedding similarity says so (max of both, each scaled to its best), before the bridge.
  * @example relevance('Who founded X?', [{ title: 'X', text: '…' }], { hops: 2, hopDecay: 0.8 })
  */
 export async function relevance(question: string, passages: PassageText[], options: RelevanceOptions): Promise<number[]> {
-  const bm25 = new Bm25(passages.map((p) => [...terms(p.title ?? ''), ...terms(p.title ?? ''), ...terms(p.text)]));
+  const bm25 = new Bm25(passages.map((p) => [...terms(p.title ?? ''), ...terms(p.title ?? ''), ...terms(p.text)]), K1);
   const query = terms(question);
   let scores = relative(passages.map((_, i) => bm25.score(query, i)));
   if (options.embed) {
@@ -116,13 +149,17 @@ export async function relevance(question: string, passages: PassageText[], optio
     const dense = relative(similarity, Math.min(...similarity));
     scores = scores.map((s, i) => Math.max(s, dense[i]!));
   }
+  scores = namedByQuestion(question, passages, scores);
   if (options.hops <= 0) return scores;
   const links = nameLinks(passages, question);
-  for (let hop = 0; hop < options.hops; hop++) {
+  // Each step is less sure than the last: step k passes hopDecay^k of a passage's relevance on, so a chain of three
+  // passages reaches the third at 0.9 × 0.81 of the first, not 0.9 × 0.9.
+  for (let hop = 1; hop <= options.hops; hop++) {
+    const decay = options.hopDecay ** hop;
     const previous = scores;
     scores = previous.map((own, c) => {
       let best = own;
-      for (let o = 0; o < previous.length; o++) best = Math.max(best, options.hopDecay * links[o]![c]! * previous[o]!);
+      for (let o = 0; o < previous.length; o++) best = Math.max(best, decay * links[o]![c]! * previous[o]!);
       return best;
     });
   }

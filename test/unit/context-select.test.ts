@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import type { ChatRequest } from '../../proxy/chat.ts';
 import { DEFAULT_TRIM_OPTIONS } from '../../proxy/context/options.ts';
 import { findDocuments, questionOf } from '../../proxy/context/passages.ts';
+import { relevance } from '../../proxy/context/relevance.ts';
 import { selectPassages } from '../../proxy/context/select.ts';
 import { request, system, text, textOfMessage, user, words } from './context-fixtures.ts';
 
@@ -70,4 +71,31 @@ test('an injected embedding model can rescue a passage lexical scoring misses', 
   const embed = async (texts: string[]) => texts.map((t) => (t === question || t.startsWith('Violin') ? [1, 0] : [0, 1]));
   const result = await selectPassages(input, { ...DEFAULT_TRIM_OPTIONS.select, embed }, words);
   assert.equal(result.groups[0]!.keep[5], true);
+});
+
+test('a passage the question names by its title is a first hop, however few words it shares with the question', async () => {
+  const passages = [
+    { title: 'Wend Valley Trust', text: 'A charity that restores old mills, set up by weavers.' },
+    { title: 'Kelbridge', text: 'Kelbridge is a city whose offices were founded in the year 1850; the city offices of Kelbridge were founded again in 1901.' },
+    { title: 'River Wend', text: 'The Wend rises in the hills; its valley runs past Kelbridge, a city founded in the year 900.' },
+    { title: 'City halls', text: 'A city hall houses a city council and its offices; most were founded in the year of a charter.' },
+    ...docs.slice(4),
+  ];
+  const question = 'In what year was the Wend Valley Trust, whose offices are in the city of Kelbridge, founded?';
+  const scores = await relevance(question, passages, { hops: 0, hopDecay: 0.9 });
+  assert.equal(scores[0], 1, 'named by the question');
+  assert.ok(scores[4]! < 0.4, 'unrelated stays low');
+});
+
+test('relevance flows forward along a title link at full strength, back along it at half', async () => {
+  const passages = [
+    { title: 'Gorse Lane', text: 'Gorse Lane is a 1961 novel written by Edith Marrow, set on a sheep farm in the hills.' },
+    { title: 'Edith Marrow', text: 'Edith Marrow was an English writer born in Kelbridge.' },
+    { title: 'Kelbridge archive', text: 'The Kelbridge archive keeps letters about Gorse Lane and its reviews.' },
+    ...docs.slice(4),
+  ];
+  const scores = await relevance('Who wrote the 1961 sheep farm novel?', passages, { hops: 1, hopDecay: 0.9 });
+  assert.equal(scores[0], 1);
+  assert.ok(scores[1]! > 0.8, `the author, whom the novel's passage names: ${scores[1]}`);
+  assert.ok(scores[2]! < 0.5, `a passage that merely mentions the novel: ${scores[2]}`);
 });
