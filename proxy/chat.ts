@@ -70,6 +70,8 @@ export interface ChatRequest {
     body: Record<string, unknown>;
     /** What the internal shape could not express (e.g. a Responses `custom` tool): lost when another API answers. */
     unmapped?: string[];
+    /** Caller's headers an upstream of the same API gets too (Anthropic's `anthropic-beta` and `anthropic-version`). */
+    headers?: Record<string, string>;
   };
 }
 
@@ -98,6 +100,8 @@ export interface ChatResponse {
   /** The stop sequence that ended the answer, when one did. */
   stopSequence?: string;
   usage: Usage;
+  /** Output items only the caller's own API can express (see the `item` chunk). */
+  items?: Record<string, unknown>[];
 }
 
 /** One piece of a streamed answer. Every stream ends with exactly one `done` chunk, or throws. */
@@ -108,7 +112,8 @@ export type ChatChunk =
   | { type: 'tool_arguments'; index: number; arguments: string }
   /**
    * An output item only the Responses API can express (a reasoning item with encrypted_content, a custom tool call,
-   * a web search call), relayed whole to a Responses caller and ignored by the other APIs.
+   * a web search call), relayed whole to a Responses caller and ignored by the other APIs; or, for an Anthropic caller
+   * answered by Anthropic, a signed `thinking` / `redacted_thinking` block it must send back on its next turn.
    */
   | { type: 'item'; item: Record<string, unknown> }
   | { type: 'done'; finishReason: FinishReason; stopSequence?: string; usage: Usage; /** counted by the proxy: the provider reported none */ usageEstimated?: boolean };
@@ -139,7 +144,8 @@ export async function collect(chunks: AsyncIterable<ChatChunk>): Promise<ChatRes
         response.toolCalls[chunk.index]!.arguments += chunk.arguments;
         break;
       case 'item':
-        // Only a Responses caller can use these, and it is rendered from the chunks themselves.
+        // A Responses caller renders these from the chunks themselves; an Anthropic caller gets its thinking blocks.
+        (response.items ??= []).push(chunk.item);
         break;
       case 'done':
         response.finishReason = chunk.finishReason;

@@ -11,6 +11,7 @@ import type { Config } from '../config/schema.ts';
 import { ProxyError } from '../errors.ts';
 import type { Pipeline } from '../pipeline.ts';
 import type { ModelCatalog } from '../router/select.ts';
+import { serveCountTokens } from './anthropic/count-tokens.ts';
 import { parseMessagesRequest } from './anthropic/messages-request.ts';
 import { errorBody, toProxyError, type WireApi } from './errors.ts';
 import type { SemanticCache } from '../cache/semantic/semantic-cache.ts';
@@ -75,8 +76,11 @@ export function createApp(deps: AppDeps): express.Express {
   app.post('/v1/responses', json, async (req, res) => {
     await serveChat('responses', parseResponsesRequest(req.body), req, res, { pipeline: deps.pipeline, log });
   });
+  app.post('/v1/messages/count_tokens', json, async (req, res) => {
+    await serveCountTokens(req, res, deps.catalog);
+  });
   app.post('/v1/messages', json, async (req, res) => {
-    await serveChat('anthropic', parseMessagesRequest(req.body), req, res, { pipeline: deps.pipeline, log });
+    await serveChat('anthropic', parseMessagesRequest(req.body, req.headers), req, res, { pipeline: deps.pipeline, log });
   });
 
   app.use((req: Request) => {

@@ -31,6 +31,8 @@ export interface Provider {
    * @param model the upstream's own name for the model (prefix like `groq/` already removed)
    */
   chat(request: ChatRequest, model: string, signal: AbortSignal, options?: ChatOptions): AsyncIterable<ChatChunk>;
+  /** The provider's own input-token count for a request (Anthropic's count_tokens), where it has one. */
+  countTokens?(request: ChatRequest, model: string, signal: AbortSignal): Promise<number>;
   health(): ProviderHealth;
   /** Models to list in GET /v1/models. */
   models(): string[];

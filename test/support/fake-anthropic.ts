@@ -25,6 +25,8 @@ export interface FakeAnthropicOptions {
   models?: string[];
   /** Characters per streamed text/JSON delta. Default 4. */
   chunkChars?: number;
+  /** Every answer starts with a signed thinking block with this text (as with `thinking` enabled). */
+  thinking?: string;
 }
 
 // Default error type and message per status, as api.anthropic.com returns them.
@@ -96,7 +98,7 @@ async function messages(ctx: Ctx<AnthropicBehaviour>, opts: FakeAnthropicOptions
   }, reqIdHeader());
 }
 
-type Block = { type: "text"; text: string } | { type: "tool_use"; id: string; name: string; input: object };
+type Block = { type: "text"; text: string } | { type: "tool_use"; id: string; name: string; input: object } | { type: "thinking"; thinking: string; signature: string };
 
 /** Work out what the "model" says: content blocks, stop reason and usage. */
 function answer(body: any, b: Answering, opts: FakeAnthropicOptions) {
@@ -106,8 +108,9 @@ function answer(body: any, b: Answering, opts: FakeAnthropicOptions) {
   const cut = b.kind === "tool_call" ? { text: full, reason: "natural" as const, stop: undefined } : applyLimits(full, body.max_tokens, body.stop_sequences ?? []);
   const blocks: Block[] = cut.text ? [{ type: "text", text: cut.text }] : [];
   if (b.kind === "tool_call") blocks.push({ type: "tool_use", id: randomId("toolu_01", 22), name: b.name, input: b.arguments });
+  if (opts.thinking !== undefined) blocks.unshift({ type: "thinking", thinking: opts.thinking, signature: `sig_${randomId("", 32)}` });
   const stopReason = b.kind === "tool_call" ? "tool_use" : cut.reason === "length" ? "max_tokens" : cut.reason === "stop" ? "stop_sequence" : "end_turn";
-  const outputTokens = o.output_tokens ?? blocks.reduce((n, x) => n + approxTokens(x.type === "text" ? x.text : x.name + JSON.stringify(x.input)), 0);
+  const outputTokens = o.output_tokens ?? blocks.reduce((n, x) => n + approxTokens(x.type === "text" ? x.text : x.type === "thinking" ? x.thinking : x.name + JSON.stringify(x.input)), 0);
   const creation = o.cache_creation_input_tokens ?? 0;
   const oneHour = o.ephemeral_1h_input_tokens ?? 0;
   return {
@@ -141,14 +144,16 @@ async function stream(ctx: Ctx<AnthropicBehaviour>, opts: FakeAnthropicOptions, 
   const message = { id: a.id, type: "message", role: "assistant", model: ctx.rec.body.model, content: [], stop_reason: null, stop_sequence: null, usage: { ...a.usage, output_tokens: 1 } };
   if (!(await send("message_start", { message }))) return;
   for (const [index, block] of a.blocks.entries()) {
-    const start = block.type === "text" ? { type: "text", text: "" } : { ...block, input: {} };
+    const start = block.type === "text" ? { type: "text", text: "" } : block.type === "thinking" ? { type: "thinking", thinking: "", signature: "" } : { ...block, input: {} };
     if (!(await send("content_block_start", { index, content_block: start }))) return;
     // Anthropic sends a single ping right after the first content_block_start.
     if (index === 0 && !(await send("ping", {}))) return;
     // Tool input starts with an empty partial_json, then the JSON text in fragments.
     const deltas = block.type === "text"
       ? chunk(block.text, size).map((text) => ({ type: "text_delta", text }))
-      : ["", ...chunk(JSON.stringify(block.input), size)].map((partial_json) => ({ type: "input_json_delta", partial_json }));
+      : block.type === "thinking"
+        ? [...chunk(block.thinking, size).map((thinking) => ({ type: "thinking_delta", thinking })), { type: "signature_delta", signature: block.signature }]
+        : ["", ...chunk(JSON.stringify(block.input), size)].map((partial_json) => ({ type: "input_json_delta", partial_json }));
     for (const delta of deltas) if (!(await send("content_block_delta", { index, delta }))) return;
     if (!(await send("content_block_stop", { index }))) return;
   }

@@ -6,8 +6,11 @@ import type { ChatMessage, ChatRequest, ContentPart, ToolChoice, ToolDefinition 
 import { badRequest } from '../../errors.ts';
 import * as v from '../validate.ts';
 
-/** Parses a `POST /v1/messages` body. */
-export function parseMessagesRequest(input: unknown): ChatRequest {
+/** Request headers an Anthropic upstream gets as the client sent them: the API version and the beta features. */
+const FORWARDED_HEADERS = ['anthropic-version', 'anthropic-beta'];
+
+/** Parses a `POST /v1/messages` body; `headers` are the caller's, for the ones an Anthropic upstream should see. */
+export function parseMessagesRequest(input: unknown, headers: Record<string, string | string[] | undefined> = {}): ChatRequest {
   const body = v.object(input, 'body');
   const model = v.nonEmptyString(body.model, 'model');
   const maxTokens = v.optionalNumber(body.max_tokens, 'max_tokens', 1, 1e9, true);
@@ -23,7 +26,7 @@ export function parseMessagesRequest(input: unknown): ChatRequest {
   return {
     model,
     messages,
-    tools: body.tools === undefined || body.tools === null ? undefined : v.array(body.tools, 'tools').map((t, i) => parseTool(t, `tools.${i}`)),
+    tools: body.tools === undefined || body.tools === null ? undefined : v.array(body.tools, 'tools').flatMap((t, i) => parseTool(t, `tools.${i}`)),
     toolChoice: parseToolChoice(body.tool_choice),
     maxTokens,
     temperature: v.optionalNumber(body.temperature, 'temperature', 0, 1),
@@ -31,8 +34,17 @@ export function parseMessagesRequest(input: unknown): ChatRequest {
     stop: v.optionalStops(body.stop_sequences, 'stop_sequences', 64),
     stream: v.optionalBoolean(body.stream, 'stream') ?? false,
     user: metadata ? v.optionalString(metadata.user_id, 'metadata.user_id') : undefined,
-    source: { api: 'anthropic', body },
+    source: { api: 'anthropic', body, headers: forwardedHeaders(headers) },
   };
+}
+
+function forwardedHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of FORWARDED_HEADERS) {
+    const value = headers[name];
+    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(',') : value;
+  }
+  return out;
 }
 
 function parseSystem(input: unknown): ContentPart[] {
@@ -47,7 +59,8 @@ function parseSystem(input: unknown): ContentPart[] {
 function parseMessage(input: unknown, at: string): ChatMessage[] {
   const message = v.object(input, at);
   const role = v.string(message.role, `${at}.role`);
-  if (role !== 'user' && role !== 'assistant' && role !== 'system') throw badRequest(`${at}.role: unknown role "${role}" (expected user or assistant)`, `${at}.role`);
+  // Claude Code sends `role: "system"` entries inside messages to models that accept them.
+  if (role !== 'user' && role !== 'assistant' && role !== 'system') throw badRequest(`${at}.role: unknown role "${role}" (expected user, assistant or system)`, `${at}.role`);
   if (typeof message.content === 'string') {
     if (!message.content.length) throw badRequest(`${at}.content: must not be empty`, `${at}.content`);
     return [{ role, content: [{ type: 'text', text: message.content }] }];
@@ -76,16 +89,30 @@ function parseMessage(input: unknown, at: string): ChatMessage[] {
         if (role !== 'user') throw badRequest(`${where}: tool_result blocks belong in user messages`, where);
         out.push({ role: 'tool', toolCallId: v.nonEmptyString(block.tool_use_id, `${where}.tool_use_id`), content: parseToolResult(block.content, `${where}.content`), ...(block.is_error === true ? { isError: true } : {}) });
         break;
-      case 'thinking':
-      case 'redacted_thinking':
-        // Signed reasoning only means something to Anthropic; it travels in `source` and is dropped elsewhere.
+      case 'document':
+        if (isTextDocument(block.source)) own.content.push({ type: 'text', text: block.source.data });
         break;
       default:
+        // Signed reasoning and server-side tool traffic only mean something to Anthropic: they travel in `source`
+        // and are dropped when another provider answers.
+        if (anthropicOnlyBlocks.has(type)) break;
         throw badRequest(`${where}.type: unsupported content block "${type}"`, `${where}.type`);
     }
   });
   if (own.content.length || own.toolCalls?.length) out.push(own);
   return out;
+}
+
+/** Content blocks the internal shape has no place for (reasoning, server tools, tool search). */
+const anthropicOnlyBlocks = new Set([
+  'thinking', 'redacted_thinking', 'server_tool_use', 'web_search_tool_result', 'web_fetch_tool_result', 'code_execution_tool_result',
+  'bash_code_execution_tool_result', 'text_editor_code_execution_tool_result', 'tool_search_tool_result', 'tool_reference',
+  'mcp_tool_use', 'mcp_tool_result', 'container_upload', 'search_result',
+]);
+
+function isTextDocument(source: unknown): source is { type: 'text'; data: string } {
+  const s = source as { type?: unknown; data?: unknown } | null;
+  return s?.type === 'text' && typeof s.data === 'string';
 }
 
 function parseToolResult(input: unknown, at: string): ContentPart[] {
@@ -106,14 +133,18 @@ function parseImage(input: unknown, at: string): ContentPart {
   throw badRequest(`${at}.type: expected "base64" or "url"`, `${at}.type`);
 }
 
-function parseTool(input: unknown, at: string): ToolDefinition {
+/** A client tool; Anthropic's server tools (web search, tool search, code execution…) only reach Anthropic, via `source`. */
+function parseTool(input: unknown, at: string): ToolDefinition[] {
   const tool = v.object(input, at);
-  if (tool.type !== undefined && tool.type !== 'custom') throw badRequest(`${at}.type: server tool "${String(tool.type)}" is not supported here`, `${at}.type`);
-  return {
+  if (tool.type !== undefined && tool.type !== 'custom') {
+    v.nonEmptyString(tool.type, `${at}.type`);
+    return [];
+  }
+  return [{
     name: v.nonEmptyString(tool.name, `${at}.name`),
     description: v.optionalString(tool.description, `${at}.description`),
     parameters: v.object(tool.input_schema, `${at}.input_schema`),
-  };
+  }];
 }
 
 function parseToolChoice(input: unknown): ToolChoice | undefined {

@@ -32,9 +32,14 @@ function parseArguments(text: string): unknown {
   }
 }
 
+/** Anthropic's signed reasoning, relayed to an Anthropic caller as an `item` chunk. */
+export function isThinkingBlock(item: Record<string, unknown>): boolean {
+  return item.type === 'thinking' || item.type === 'redacted_thinking';
+}
+
 /** A whole `message` object. */
 export function messageJson(response: ChatResponse) {
-  const content: Record<string, unknown>[] = [];
+  const content: Record<string, unknown>[] = (response.items ?? []).filter(isThinkingBlock);
   if (response.text.length) content.push({ type: 'text', text: response.text });
   for (const call of response.toolCalls) content.push({ type: 'tool_use', id: call.id, name: call.name, input: parseArguments(call.arguments) });
   return {
@@ -52,7 +57,7 @@ export function messageJson(response: ChatResponse) {
 /** Writes a chunk stream as Anthropic's event sequence, opening and closing content blocks as they change. */
 export class MessageStream {
   private blockIndex = -1;
-  private openBlock: 'text' | 'tool' | null = null;
+  private openBlock: 'text' | 'tool' | 'thinking' | null = null;
 
   constructor(private readonly res: ServerResponse) {}
 
@@ -76,6 +81,7 @@ export class MessageStream {
         writeEvent(this.res, 'content_block_delta', { type: 'content_block_delta', index: this.blockIndex, delta: { type: 'input_json_delta', partial_json: chunk.arguments } });
         return;
       case 'item':
+        if (isThinkingBlock(chunk.item)) this.writeThinking(chunk.item);
         return;
       case 'done':
         this.close();
@@ -96,7 +102,20 @@ export class MessageStream {
     writeEvent(this.res, 'error', body);
   }
 
-  private open(kind: 'text' | 'tool', block: Record<string, unknown>): void {
+  /** A whole thinking block, in the events Anthropic streams it with: start, the thinking, the signature, stop. */
+  private writeThinking(block: Record<string, unknown>): void {
+    if (block.type === 'redacted_thinking') {
+      this.open('thinking', block);
+    } else {
+      this.open('thinking', { type: 'thinking', thinking: '', signature: '' });
+      const delta = (d: Record<string, unknown>) => writeEvent(this.res, 'content_block_delta', { type: 'content_block_delta', index: this.blockIndex, delta: d });
+      if (typeof block.thinking === 'string' && block.thinking) delta({ type: 'thinking_delta', thinking: block.thinking });
+      if (typeof block.signature === 'string') delta({ type: 'signature_delta', signature: block.signature });
+    }
+    this.close();
+  }
+
+  private open(kind: 'text' | 'tool' | 'thinking', block: Record<string, unknown>): void {
     this.close();
     this.blockIndex += 1;
     this.openBlock = kind;

@@ -40,26 +40,42 @@ export function usageFromAnthropic(u: AnthropicUsage | undefined): Usage {
   };
 }
 
+const isThinking = (type: unknown) => type === 'thinking' || type === 'redacted_thinking';
+
 export class AnthropicProvider extends CloudProvider<AnthropicProviderOptions> {
   readonly kind = 'anthropic';
 
   async *chat(request: ChatRequest, model: string, signal: AbortSignal): AsyncGenerator<ChatChunk> {
-    const sent = request.source?.api === 'anthropic' ? { ...request.source.body, model, stream: request.stream } : encodeMessages(request, model);
+    const passthrough = request.source?.api === 'anthropic' ? request.source : undefined;
+    const sent = passthrough ? { ...passthrough.body, model, stream: request.stream } : encodeMessages(request, model);
     const body = this.options.promptCaching ? addCacheBreakpoints(sent) : sent;
-    const response = await this.post('/v1/messages', body, signal, { 'x-api-key': this.options.apiKey! }, { 'anthropic-version': ANTHROPIC_VERSION });
+    const response = await this.post('/v1/messages', body, signal, { 'x-api-key': this.options.apiKey! }, { 'anthropic-version': ANTHROPIC_VERSION, ...passthrough?.headers });
+    // Signed thinking blocks go back to an Anthropic caller, which must resend them with its tool results.
+    const relayThinking = passthrough !== undefined;
     if (!request.stream) {
-      yield* this.fromJson(await readJson(this.name, response), model);
+      yield* this.fromJson(await readJson(this.name, response), model, relayThinking);
       return;
     }
-    yield* this.fromStream(sseEvents(this.name, response, this.options.idleTimeoutMs), model);
+    yield* this.fromStream(sseEvents(this.name, response, this.options.idleTimeoutMs), model, relayThinking);
   }
 
-  private *fromJson(json: Record<string, unknown>, model: string): Generator<ChatChunk> {
+  /** `POST /v1/messages/count_tokens`: Anthropic's own count for an Anthropic-shaped request. */
+  async countTokens(request: ChatRequest, model: string, signal: AbortSignal): Promise<number> {
+    const passthrough = request.source?.api === 'anthropic' ? request.source : undefined;
+    const { max_tokens: _max, stream: _stream, ...body } = passthrough ? { ...passthrough.body, model } : encodeMessages(request, model);
+    const response = await this.post('/v1/messages/count_tokens', body, signal, { 'x-api-key': this.options.apiKey! }, { 'anthropic-version': ANTHROPIC_VERSION, ...passthrough?.headers });
+    const json = await readJson(this.name, response);
+    if (typeof json.input_tokens !== 'number') throw new ProxyError('upstream', `${this.name} sent a token count without input_tokens`);
+    return json.input_tokens;
+  }
+
+  private *fromJson(json: Record<string, unknown>, model: string, relayThinking: boolean): Generator<ChatChunk> {
     const content = json.content as { type: string; text?: string; id?: string; name?: string; input?: unknown }[] | undefined;
     if (!Array.isArray(content)) throw new ProxyError('upstream', `${this.name} sent a message without content`);
     yield { type: 'start', id: String(json.id ?? 'msg_tokenwise'), model: String(json.model ?? model) };
     let tools = 0;
     for (const block of content) {
+      if (relayThinking && isThinking(block.type)) yield { type: 'item', item: block };
       if (block.type === 'text' && block.text) yield { type: 'text', text: block.text };
       if (block.type === 'tool_use') {
         const index = tools++;
@@ -70,8 +86,10 @@ export class AnthropicProvider extends CloudProvider<AnthropicProviderOptions> {
     yield { type: 'done', finishReason: finishReasons[String(json.stop_reason)] ?? 'stop', ...(json.stop_sequence ? { stopSequence: String(json.stop_sequence) } : {}), usage: usageFromAnthropic(json.usage as AnthropicUsage) };
   }
 
-  private async *fromStream(events: AsyncIterable<SseEvent>, model: string): AsyncGenerator<ChatChunk> {
+  private async *fromStream(events: AsyncIterable<SseEvent>, model: string, relayThinking: boolean): AsyncGenerator<ChatChunk> {
     let usage: AnthropicUsage = {};
+    // A thinking block is relayed whole once it ends: its signature comes last.
+    let thinking: { index: number; block: Record<string, any> } | undefined;
     let finishReason: FinishReason = 'stop';
     let stopSequence: string | undefined;
     let tools = 0;
@@ -89,6 +107,7 @@ export class AnthropicProvider extends CloudProvider<AnthropicProviderOptions> {
           yield { type: 'start', id: data.message?.id ?? 'msg_tokenwise', model: data.message?.model ?? model, inputTokens: usageFromAnthropic(usage).inputTokens };
           break;
         case 'content_block_start':
+          if (relayThinking && isThinking(data.content_block?.type)) thinking = { index: data.index, block: { ...data.content_block } };
           if (data.content_block?.type === 'tool_use') {
             toolIndexOfBlock.set(data.index, tools);
             yield { type: 'tool_call', index: tools++, id: data.content_block.id, name: data.content_block.name };
@@ -97,6 +116,14 @@ export class AnthropicProvider extends CloudProvider<AnthropicProviderOptions> {
         case 'content_block_delta':
           if (data.delta?.type === 'text_delta') yield { type: 'text', text: data.delta.text };
           else if (data.delta?.type === 'input_json_delta' && data.delta.partial_json) yield { type: 'tool_arguments', index: toolIndexOfBlock.get(data.index) ?? 0, arguments: data.delta.partial_json };
+          else if (thinking && thinking.index === data.index && data.delta?.type === 'thinking_delta') thinking.block.thinking = (thinking.block.thinking ?? '') + data.delta.thinking;
+          else if (thinking && thinking.index === data.index && data.delta?.type === 'signature_delta') thinking.block.signature = (thinking.block.signature ?? '') + data.delta.signature;
+          break;
+        case 'content_block_stop':
+          if (thinking && thinking.index === data.index) {
+            yield { type: 'item', item: thinking.block };
+            thinking = undefined;
+          }
           break;
         case 'message_delta':
           // message_delta carries cumulative counts; newer API versions repeat input and cache counts here too.

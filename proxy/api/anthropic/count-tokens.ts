@@ -1,0 +1,38 @@
+/**
+ * @module `POST /v1/messages/count_tokens`: Anthropic's own count when an Anthropic provider serves the model (the
+ * caller's body and beta headers forwarded as they came), else a local count with the model family's tokenizer.
+ * No pipeline, no ledger entry: Claude Code's `/context` fires ~34 of these at once, and they cost nothing upstream.
+ */
+import type { Request, Response } from 'express';
+import { loadTokenCounter } from '../../context/tokens.ts';
+import { selectRoute, type ModelCatalog, type RouteDecision } from '../../router/select.ts';
+import * as v from '../validate.ts';
+import { parseMessagesRequest } from './messages-request.ts';
+
+/** Answers one count request with `{ input_tokens }`. */
+export async function serveCountTokens(req: Request, res: Response, catalog: ModelCatalog): Promise<void> {
+  const body = v.object(req.body, 'body');
+  // The count endpoint takes no max_tokens; the parser wants one, and it changes no count.
+  const request = parseMessagesRequest({ ...body, max_tokens: 1 }, req.headers);
+  if (request.source) request.source.body = body;
+  const controller = new AbortController();
+  res.on('close', () => {
+    if (!res.writableFinished) controller.abort();
+  });
+  const upstream = countingProvider(request.model, catalog);
+  const inputTokens = upstream
+    ? await upstream.provider.countTokens!(request, upstream.model, controller.signal)
+    : (await loadTokenCounter(request.model)).request(request);
+  res.setHeader('x-tokenwise-route', upstream ? 'cloud' : 'local');
+  res.json({ input_tokens: inputTokens });
+}
+
+/** The cloud provider that can count for this model itself, if any (unknown or local models are counted here). */
+function countingProvider(model: string, catalog: ModelCatalog): RouteDecision | undefined {
+  try {
+    const decision = selectRoute({ model, messages: [], stream: false }, catalog);
+    return decision.target === 'cloud' && decision.provider.countTokens ? decision : undefined;
+  } catch {
+    return undefined;
+  }
+}
