@@ -13,8 +13,9 @@ const builds = [
     platform: 'node',
     format: 'esm',
     target: 'node20',
-    // node-sqlite3-wasm finds its .wasm beside its own file.
-    external: ['node-llama-cpp', 'node-sqlite3-wasm'],
+    // node-sqlite3-wasm finds its .wasm beside its own file. The prompt parsers (lint-prompts only) load from
+    // node_modules on first use, so the proxy never parses the 9 MB compiler.
+    external: ['node-llama-cpp', 'node-sqlite3-wasm', 'typescript', 'web-tree-sitter'],
     // express and friends are CommonJS and call require() at run time.
     banner: { js: "import { createRequire as __twCreateRequire } from 'node:module'; const require = __twCreateRequire(import.meta.url);" },
   },

@@ -8,6 +8,7 @@ import { CliError, parseArgs, type ParsedArgs } from './args.ts';
 import { cacheCommand } from './cache.ts';
 import { evalCommand } from './eval.ts';
 import { createProgressBar } from './progress.ts';
+import { lintPromptsCommand } from './lint-prompts.ts';
 import { usageCommand } from './usage.ts';
 
 const usage = `tokenwise ${VERSION} — a local proxy that cuts what you pay for LLM calls
@@ -24,6 +25,9 @@ Usage:
   tokenwise eval cache --data FILE.jsonl [--embedder lexical|GGUF] [--threshold T] [--json]
   tokenwise eval router --data FILE.jsonl [--folds 5] [--weights shipped|FILE] [--json]
                            measure a lever on evaluation data
+  tokenwise lint-prompts <files, folders or globs> [--json] [--max-tokens N] [--model NAME]
+                           tokens and $/call of every prompt in the code, with findings;
+                           exits 1 when a prompt is over the token budget
   tokenwise token          print the local token callers must send
   tokenwise --version
 
@@ -98,6 +102,13 @@ async function main(argv: string[]): Promise<void> {
     case 'eval':
       process.stdout.write(await evalCommand({ lever: args.positionals[0], data: args.positionals.slice(1).concat(dataFlags(argv)), flags: args.flags }));
       return;
+    case 'lint-prompts': {
+      const maxTokens = args.flags['max-tokens'] === undefined ? undefined : Number(args.flags['max-tokens']);
+      const { output, exitCode } = await lintPromptsCommand(args.positionals, { json: args.flags.json === true, maxTokens, model: str(args.flags.model) });
+      process.stdout.write(output);
+      process.exitCode = exitCode;
+      return;
+    }
     case 'token': {
       const config = loadConfig({ flags: args.flags });
       process.stdout.write(`${resolveToken(config.token, config.dataDir)}\n`);

@@ -1,0 +1,147 @@
+/**
+ * @module `tokenwise lint-prompts <files or globs> [--json] [--max-tokens N] [--model NAME]`: the editor's prompt
+ * analysis for CI. Prints every prompt found (file, line, model, tokens, $/call, findings); the exit code is 1 when
+ * a finding is at error level (a prompt over the token budget), so bloated prompts stay out of the main branch.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { createPromptAnalyzer, DEFAULT_ANALYSIS_OPTIONS, type PromptReport } from '../prompts/index.ts';
+import { messageTexts } from '../prompts/cost.ts';
+import { dollars, hintText } from '../prompts/format.ts';
+import { duplicateSystemPrompts } from '../prompts/rules.ts';
+import { installedPythonWasm } from '../prompts/wasm.ts';
+import { CliError } from './args.ts';
+
+export interface LintOptions {
+  json: boolean;
+  maxTokens?: number;
+  model?: string;
+  cwd?: string;
+}
+
+/** One prompt as the command prints it. */
+export interface LintedPrompt {
+  file: string;
+  line: number;
+  column: number;
+  kind: string;
+  model: string;
+  tokens: number;
+  estimated: boolean;
+  staticTokens: number;
+  dynamicTokens: number;
+  expectedOutputTokens: number;
+  costPerCall: number | null;
+  cachedCostPerCall: number | null;
+  localCostPerCall: number;
+  /** Each message's text as resolved in the file (run-time values left out): what `staticTokens` counts. */
+  messages: { role: string; text: string }[];
+  findings: { rule: string; severity: string; message: string; line: number; column: number; fix?: string }[];
+}
+
+const SKIP_DIRS = new Set(['node_modules', '.git', 'dist', 'out', '.venv', 'venv', '__pycache__']);
+
+/** Files for the arguments: a file, a folder (walked), or a glob with `*`, `**` and `?`. */
+export function expandFiles(patterns: string[], cwd: string, supports: (file: string) => boolean): string[] {
+  const files = new Set<string>();
+  const walk = (dir: string, keep: (file: string) => boolean) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (!SKIP_DIRS.has(entry.name)) walk(full, keep);
+      } else if (keep(full)) files.add(full);
+    }
+  };
+  for (const pattern of patterns) {
+    const absolute = path.resolve(cwd, pattern);
+    if (!/[*?[]/.test(pattern)) {
+      if (!fs.existsSync(absolute)) throw new CliError(`lint-prompts: no such file or folder: ${pattern}`);
+      if (fs.statSync(absolute).isDirectory()) walk(absolute, supports);
+      else files.add(absolute);
+      continue;
+    }
+    const parts = absolute.split(path.sep);
+    const base = parts.slice(0, parts.findIndex((part) => /[*?[]/.test(part))).join(path.sep) || path.sep;
+    const regex = globRegex(absolute);
+    if (fs.existsSync(base)) walk(base, (file) => regex.test(file));
+  }
+  return [...files].sort();
+}
+
+function globRegex(glob: string): RegExp {
+  let source = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!;
+    if (c === '*' && glob[i + 1] === '*') {
+      source += glob[i + 2] === '/' ? '(?:.*/)?' : '.*';
+      i += glob[i + 2] === '/' ? 2 : 1;
+    } else if (c === '*') source += '[^/]*';
+    else if (c === '?') source += '[^/]';
+    else source += c.replace(/[.+^${}()|\\\]]/g, '\\$&');
+  }
+  return new RegExp(`^${source}$`);
+}
+
+export async function lintPromptsCommand(patterns: string[], options: LintOptions): Promise<{ output: string; exitCode: number }> {
+  if (!patterns.length) throw new CliError('lint-prompts: name the files, folders or globs to analyze, e.g. tokenwise lint-prompts "src/**/*.ts"');
+  if (options.maxTokens !== undefined && !(Number.isInteger(options.maxTokens) && options.maxTokens > 0)) throw new CliError('lint-prompts: --max-tokens must be a positive whole number');
+  const cwd = options.cwd ?? process.cwd();
+  const analyzer = createPromptAnalyzer({ pythonWasm: installedPythonWasm() });
+  const analysis = { ...(options.maxTokens ? { maxTokens: options.maxTokens } : {}), ...(options.model ? { defaultModel: options.model } : {}) };
+  const found: { file: string; source: string; report: PromptReport }[] = [];
+  for (const file of expandFiles(patterns, cwd, analyzer.supports)) {
+    if (!analyzer.supports(file)) continue;
+    const source = fs.readFileSync(file, 'utf8');
+    for (const report of await analyzer.analyze(file, source, analysis)) found.push({ file: path.relative(cwd, file) || file, source, report });
+  }
+  // Within a file the analyzer already compared system prompts; across files, here.
+  const sites = found.map((entry) => ({ ...entry, start: entry.report.start, end: entry.report.end, inlineSystem: entry.report.inlineSystem }));
+  const across = duplicateSystemPrompts(sites, (f) => `${f.file}:${position(f.source, f.start).line}`);
+  for (const [entry, finding] of across) {
+    if (!entry.report.findings.some((f) => f.rule === finding.rule)) entry.report.findings.push(finding);
+  }
+  const prompts = found.map(({ file, source, report }) => toLinted(file, source, report));
+  const errors = prompts.reduce((n, p) => n + p.findings.filter((f) => f.severity === 'error').length, 0);
+  const warnings = prompts.reduce((n, p) => n + p.findings.filter((f) => f.severity === 'warning').length, 0);
+  const files = new Set(prompts.map((p) => p.file)).size;
+  const summary = { prompts: prompts.length, files, errors, warnings, maxTokens: options.maxTokens ?? DEFAULT_ANALYSIS_OPTIONS.maxTokens };
+  const output = options.json ? `${JSON.stringify({ prompts, summary }, null, 2)}\n` : text(found, prompts, summary);
+  return { output, exitCode: errors ? 1 : 0 };
+}
+
+function position(source: string, offset: number): { line: number; column: number } {
+  const before = source.slice(0, offset);
+  const line = before.split('\n').length;
+  return { line, column: offset - before.lastIndexOf('\n') };
+}
+
+function toLinted(file: string, source: string, report: PromptReport): LintedPrompt {
+  const { cost } = report;
+  return {
+    file,
+    ...position(source, report.start),
+    kind: report.kind,
+    model: cost.model,
+    tokens: cost.inputTokens,
+    estimated: cost.estimated,
+    staticTokens: cost.staticTokens,
+    dynamicTokens: cost.dynamicTokens,
+    expectedOutputTokens: cost.expectedOutputTokens,
+    costPerCall: cost.costPerCall,
+    cachedCostPerCall: cost.cachedCostPerCall,
+    localCostPerCall: cost.localCostPerCall,
+    messages: report.messages.map((m, i) => ({ role: m.role, text: messageTexts(report)[i]! })),
+    findings: report.findings.map((f) => ({ rule: f.rule, severity: f.severity, message: f.message, ...position(source, f.start), ...(f.fix ? { fix: f.fix.title } : {}) })),
+  };
+}
+
+function text(found: { report: PromptReport }[], prompts: LintedPrompt[], summary: { prompts: number; files: number; errors: number; warnings: number }): string {
+  const lines: string[] = [];
+  for (const [i, p] of prompts.entries()) {
+    lines.push(`${p.file}:${p.line}:${p.column}  ${p.kind}  ${hintText(found[i]!.report.cost)}`);
+    for (const f of p.findings) lines.push(`  ${p.file}:${f.line}:${f.column}  ${f.severity}  ${f.rule}  ${f.message}${f.fix ? `  (fix: ${f.fix})` : ''}`);
+  }
+  const total = prompts.reduce((sum, p) => sum + (p.costPerCall ?? 0), 0);
+  lines.push(`${summary.prompts} prompt${summary.prompts === 1 ? '' : 's'} in ${summary.files} file${summary.files === 1 ? '' : 's'} (one call of each: ${dollars(total)}); ${summary.errors} error${summary.errors === 1 ? '' : 's'}, ${summary.warnings} warning${summary.warnings === 1 ? '' : 's'}`);
+  return `${lines.join('\n')}\n`;
+}

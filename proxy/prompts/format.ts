@@ -1,0 +1,38 @@
+/**
+ * @module How a prompt's cost reads, the same in the editor and on the command line: the one-line hint
+ * (`≈1,240 tok · $0.0031/call (gpt-4o)`) and the breakdown behind it.
+ */
+import type { PromptCost } from './types.ts';
+
+/** Dollars with two significant digits, however small (`$0.0031`, `$0.000034`); `$?` for an unknown price. */
+export function dollars(value: number | null): string {
+  if (value === null) return '$?';
+  if (value === 0) return '$0';
+  if (value >= 1) return `$${value.toFixed(2)}`;
+  const digits = Math.max(2, 1 - Math.floor(Math.log10(value)));
+  return `$${value.toFixed(digits)}`;
+}
+
+const count = (n: number) => n.toLocaleString('en');
+
+/** The inline hint. */
+export function hintText(cost: PromptCost): string {
+  return `${cost.estimated ? '≈' : ''}${count(cost.inputTokens)} tok · ${dollars(cost.costPerCall)}/call (${cost.model})`;
+}
+
+/** The breakdown, one fact a line: input vs expected output, the cached-prefix price, per 1,000 calls, local tier. */
+export function breakdownLines(cost: PromptCost): string[] {
+  const lines = [
+    `input: ${cost.estimated ? '≈' : ''}${count(cost.inputTokens)} tokens (${count(cost.staticTokens)} written here${cost.dynamicTokens ? `, ≈${count(cost.dynamicTokens)} estimated for run-time values` : ''})`,
+    `expected output: ${count(cost.expectedOutputTokens)} tokens`,
+    `per call: ${dollars(cost.costPerCall)} on ${cost.model}${cost.modelFromCall ? '' : ' (the default model: the call names none)'}`,
+  ];
+  if (cost.cachedCostPerCall !== null && cost.cachedCostPerCall !== cost.costPerCall) {
+    lines.push(`with the ${count(cost.cacheablePrefixTokens)}-token prefix cached: ${dollars(cost.cachedCostPerCall)}`);
+  } else {
+    lines.push(`cacheable prefix: ${count(cost.cacheablePrefixTokens)} tokens (providers cache from 1,024)`);
+  }
+  lines.push(`per 1,000 calls: ${cost.costPerCall === null ? '$?' : `$${(cost.costPerCall * 1000).toFixed(2)}`}`);
+  lines.push(`on the local tier: ${dollars(cost.localCostPerCall)}/call`);
+  return lines;
+}

@@ -1,0 +1,64 @@
+// `tokenwise lint-prompts` as CI runs it: the built CLI on the corpus lists exactly the expected prompts, counts
+// within 2% of js-tiktoken, and exits 1 only when a finding is at error level.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { Tiktoken } from 'js-tiktoken/lite';
+import { countingRule } from '../../proxy/context/tokens.ts';
+import type { LintedPrompt } from '../../proxy/cli/lint-prompts.ts';
+
+const repo = path.resolve(import.meta.dirname, '..', '..');
+const corpus = path.join(repo, 'test', 'fixtures', 'prompts');
+const expected = JSON.parse(fs.readFileSync(path.join(corpus, 'expected.json'), 'utf8')) as { prompts: { file: string; line: number; kind: string; model: string; findings: string[] }[] };
+
+const lint = (args: string[], cwd = repo) => spawnSync(process.execPath, [path.join(repo, 'bin', 'tokenwise.js'), 'lint-prompts', ...args], { cwd, encoding: 'utf8', timeout: 60_000 });
+
+test('--json on the corpus lists exactly the expected prompts, with js-tiktoken counts, and exits 0', async () => {
+  const run = lint(['test/fixtures/prompts', '--json']);
+  assert.equal(run.status, 0, run.stderr);
+  const { prompts, summary } = JSON.parse(run.stdout) as { prompts: LintedPrompt[]; summary: { prompts: number; errors: number; warnings: number } };
+  const listed = prompts.map((p) => ({ file: path.basename(p.file), line: p.line, kind: p.kind, model: p.model, findings: p.findings.map((f) => f.rule).sort() }));
+  assert.deepEqual(listed, expected.prompts.map((p) => ({ ...p, findings: [...p.findings].sort() })));
+  assert.deepEqual([summary.prompts, summary.errors, summary.warnings], [19, 0, 8]);
+  for (const p of prompts) {
+    const rule = countingRule(p.model);
+    const encoder = new Tiktoken((await import(`js-tiktoken/ranks/${rule.encoding}`)).default);
+    const reference = p.messages.reduce((sum, m) => sum + encoder.encode(m.text, [], []).length, 0) * rule.factor;
+    assert.ok(Math.abs(p.staticTokens - reference) <= reference * 0.02, `${p.file}:${p.line}: ${p.staticTokens} vs js-tiktoken ${reference}`);
+    assert.equal(p.tokens, p.staticTokens + p.dynamicTokens);
+    assert.ok(p.costPerCall === null || p.costPerCall > 0 || p.model === 'local', `${p.file}:${p.line} is priced`);
+  }
+});
+
+test('a prompt over --max-tokens is an error: the text report says so and the exit code is 1', () => {
+  const run = lint(['test/fixtures/prompts/*.ts', '--max-tokens', '400']);
+  assert.equal(run.status, 1, run.stderr);
+  assert.match(run.stdout, /anthropic\.ts:9:\d+ {2}anthropic\.messages {2}≈477 tok · \$0\.0053\/call \(claude-sonnet-4-5\)/);
+  assert.match(run.stdout, /error {2}over-token-budget {2}≈477 input tokens is over the budget of 400/);
+  assert.match(run.stdout, /^11 prompts in 6 files \(one call of each: \$0\.012\); 1 error, 4 warnings$/m);
+});
+
+test('the same inline system prompt in two files is flagged at the second; bad arguments are named', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tokenwise-lint-'));
+  try {
+    const call = `import OpenAI from 'openai';\nconst client = new OpenAI();\nexport const ask = (q: string) => client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'system', content: 'You answer questions about the internal wiki. Quote the page title and keep answers under five sentences.' }, { role: 'user', content: q }] });\n`;
+    fs.writeFileSync(path.join(dir, 'a.ts'), call);
+    fs.mkdirSync(path.join(dir, 'sub'));
+    fs.writeFileSync(path.join(dir, 'sub', 'b.mts'), call);
+    const run = lint(['**/*.*ts', '--json'], dir);
+    assert.equal(run.status, 0, run.stderr);
+    const { prompts } = JSON.parse(run.stdout) as { prompts: LintedPrompt[] };
+    assert.deepEqual(prompts.map((p) => [p.file, p.findings.map((f) => f.message)]), [['a.ts', []], [path.join('sub', 'b.mts'), [prompts[1]!.findings[0]!.message]]]);
+    assert.match(prompts[1]!.findings[0]!.message, /same system prompt is written at a\.ts:3/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  const missing = lint(['no/such/file.ts']);
+  assert.equal(missing.status, 1);
+  assert.match(missing.stderr, /no such file or folder: no\/such\/file\.ts/);
+  const badBudget = lint(['test/fixtures/prompts', '--max-tokens', 'lots']);
+  assert.match(badBudget.stderr, /--max-tokens must be a positive whole number/);
+});
