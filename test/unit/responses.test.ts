@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ChatChunk } from '../../proxy/chat.ts';
 import { parseResponsesRequest } from '../../proxy/api/openai/responses-request.ts';
+import { requestKeys } from '../../proxy/cache/key.ts';
 import { ResponseBuilder } from '../../proxy/api/openai/responses-response.ts';
 import { fromResponsesJson, fromResponsesStream } from '../../proxy/providers/openai/responses.ts';
 
@@ -138,4 +139,17 @@ test('a whole upstream Responses object becomes the same chunks', () => {
   const chunks = [...fromResponsesJson('openai', { id: 'resp_2', model: 'g', status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' }, output: [{ type: 'message', content: [{ type: 'output_text', text: 'hi' }] }], usage: { input_tokens: 1, output_tokens: 2 } }, 'g')];
   assert.deepEqual(chunks.map((c) => c.type), ['start', 'text', 'done']);
   assert.equal((chunks.at(-1) as { finishReason: string }).finishReason, 'length');
+});
+
+test('cache keys: a Responses input is keyed item by item (near-duplicate questions share a semantic context); prompt_cache_key does not count', () => {
+  const ask = (input: unknown[]) => requestKeys(parseResponsesRequest({ model: 'gpt-4o-mini', instructions: 'Be brief.', temperature: 0, input, prompt_cache_key: `session-${Math.random()}` }), 'openai', 'gpt-4o-mini');
+  const earlier = { role: 'user', content: 'hello' };
+  const a = ask([earlier, { role: 'user', content: 'what is the capital of France?' }]);
+  const b = ask([earlier, { role: 'user', content: "what's the capital of France?" }]);
+  const c = ask([{ role: 'user', content: 'hi' }, { role: 'user', content: 'what is the capital of France?' }]);
+  assert.notEqual(a.exact, b.exact);
+  assert.equal(a.semantic!.contextKey, b.semantic!.contextKey);
+  assert.notEqual(a.semantic!.contextKey, c.semantic!.contextKey);
+  assert.equal(a.semantic!.question, 'what is the capital of France?');
+  assert.equal(ask([earlier, { role: 'user', content: 'what is the capital of France?' }]).exact, a.exact);
 });
