@@ -1,0 +1,120 @@
+/**
+ * What every agent test shares: a real proxy on the generated local model with the loopback clouds behind it, a
+ * "cloud model" that asks for one shell command when the prompt says so and then reports what the command printed,
+ * and a runner that starts an agent headless with a throwaway HOME and none of the developer's environment.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startFakeAnthropic } from '../../support/fake-anthropic.ts';
+import { startFakeOpenAI } from '../../support/fake-openai.ts';
+import { startTestProxy } from '../../support/proxy.ts';
+import type { RecordedRequest } from '../../support/sse.ts';
+import { ensureTinyModel } from '../../support/tiny-model.ts';
+import { ensureAgents } from './install.ts';
+
+/** Put in a prompt, it makes the loopback cloud ask for a shell command first. */
+export const RUN_TOOL = 'RUN-THE-TOOL';
+/** The command the cloud asks for: its output differs from its text, so only a real run produces it. */
+export const TOOL_COMMAND = 'echo tool-$((6*7))';
+export const TOOL_OUTPUT = 'tool-42';
+export const CLOUD_ANSWER = 'Answer from the loopback cloud.';
+export const AFTER_TOOL = `The tool printed ${TOOL_OUTPUT}.`;
+
+/** The text of every tool result in a request, whatever API it speaks. */
+export function toolResults(body: any): string {
+  const out: string[] = [];
+  for (const m of body?.messages ?? []) {
+    if (m.role === 'tool') out.push(JSON.stringify(m.content));
+    if (Array.isArray(m.content)) for (const b of m.content) if (b?.type === 'tool_result') out.push(JSON.stringify(b.content));
+  }
+  for (const item of Array.isArray(body?.input) ? body.input : []) if (/_call_output$/.test(item?.type ?? '')) out.push(JSON.stringify(item.output));
+  return out.join('\n');
+}
+
+/** The cloud's behaviour: ask for `tool` with `args` when the prompt says so, then say what the tool printed. */
+export function toolingCloud(tool: (request: RecordedRequest) => { name: string; arguments: object }) {
+  return (request: RecordedRequest) => {
+    const body = JSON.stringify(request.body ?? {});
+    if (!body.includes(RUN_TOOL)) return { kind: 'text' as const, text: CLOUD_ANSWER };
+    const results = toolResults(request.body);
+    if (!results) return { kind: 'tool_call' as const, ...tool(request) };
+    return { kind: 'text' as const, text: results.includes(TOOL_OUTPUT) ? AFTER_TOOL : 'The tool result did not come back.' };
+  };
+}
+
+/** A proxy for agents: the tiny local model (a context big enough for a short agent prompt) and both loopback clouds. */
+export async function startAgentProxy(config: Record<string, unknown> = {}) {
+  await ensureAgents();
+  const model = await ensureTinyModel();
+  const anthropic = await startFakeAnthropic();
+  const openai = await startFakeOpenAI();
+  const tw = await startTestProxy({
+    env: {
+      ANTHROPIC_BASE_URL: anthropic.url,
+      ANTHROPIC_API_KEY: 'sk-ant-upstream',
+      OPENAI_BASE_URL: `${openai.url}/v1`,
+      OPENAI_API_KEY: 'sk-upstream',
+      TOKENWISE_LOCAL_MODEL: model,
+      TOKENWISE_THREADS: '1',
+      TOKENWISE_PARALLEL: '1',
+      TOKENWISE_CONTEXT_SIZE: '8192',
+    },
+    config: { usage: { flushIntervalMs: 10 }, ...config },
+  });
+  await tw.proxy.local!.start();
+  return {
+    tw,
+    anthropic,
+    openai,
+    /** Every request the ledger holds, oldest first. */
+    ledger() {
+      tw.proxy.usage.summary(0, Date.now() + 1);
+      return tw.proxy.usage.live.since(0);
+    },
+    async close() {
+      await tw.close();
+      await anthropic.close();
+      await openai.close();
+    },
+  };
+}
+
+export interface AgentRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs an agent CLI to completion with a fresh HOME (returned files stay until `cleanup`), PATH and `env` only: no
+ * key or setting of the developer's can reach it. Killed with its process group after `timeoutMs`.
+ */
+export async function runAgent(bin: string, args: string[], options: { env?: Record<string, string>; home: string; timeoutMs?: number }): Promise<AgentRun> {
+  const child = spawn(bin, args, {
+    cwd: options.home,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: options.home, TMPDIR: path.join(options.home, 'tmp'), LANG: 'C.UTF-8', TERM: 'dumb', NO_COLOR: '1', CI: '1', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d));
+  child.stderr.on('data', (d: Buffer) => (stderr += d));
+  const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), options.timeoutMs ?? 60_000);
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  clearTimeout(timer);
+  return { code, stdout, stderr };
+}
+
+/** A throwaway HOME (with a tmp/ inside), optionally holding config files: relative path → content. */
+export function agentHome(files: Record<string, string> = {}): { home: string; cleanup(): void } {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'tokenwise-agent-'));
+  fs.mkdirSync(path.join(home, 'tmp'));
+  for (const [name, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(home, name)), { recursive: true });
+    fs.writeFileSync(path.join(home, name), content);
+  }
+  return { home, cleanup: () => fs.rmSync(home, { recursive: true, force: true }) };
+}
