@@ -44,8 +44,12 @@ export function toolingCloud(tool: (request: RecordedRequest) => { name: string;
   };
 }
 
-/** A proxy for agents: the tiny local model (a context big enough for a short agent prompt) and both loopback clouds. */
-export async function startAgentProxy(config: Record<string, unknown> = {}) {
+/**
+ * A proxy for agents: the tiny local model and both loopback clouds. `localContext` is the local model's window in
+ * its own tokens (~1.6 characters each: its vocabulary is mostly single characters); prompt reading on one thread
+ * slows down with it, so each agent test asks for what its prompt needs.
+ */
+export async function startAgentProxy(config: Record<string, unknown> = {}, localContext = 8192) {
   await ensureAgents();
   const model = await ensureTinyModel();
   const anthropic = await startFakeAnthropic();
@@ -59,7 +63,7 @@ export async function startAgentProxy(config: Record<string, unknown> = {}) {
       TOKENWISE_LOCAL_MODEL: model,
       TOKENWISE_THREADS: '1',
       TOKENWISE_PARALLEL: '1',
-      TOKENWISE_CONTEXT_SIZE: '8192',
+      TOKENWISE_CONTEXT_SIZE: String(localContext),
     },
     config: { usage: { flushIntervalMs: 10 }, ...config },
   });
