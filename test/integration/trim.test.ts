@@ -60,3 +60,20 @@ test('a cloud request with many irrelevant documents is cut down, and the ledger
   await tw.openai.chat.completions.create(request, { headers: { 'x-tokenwise-trim': 'off' } });
   assert.equal(JSON.stringify(cloud.requests.at(-1)!.body.messages), JSON.stringify(request.messages), 'x-tokenwise-trim: off sends it as it came');
 });
+
+test('Anthropic document blocks are passages too: the unrelated ones are left out of a request to another provider', async () => {
+  const filler = (topic: string) => `${topic} `.repeat(60);
+  const document = (title: string, data: string) => ({ type: 'document', title, source: { type: 'text', media_type: 'text/plain', data } });
+  const content = [
+    document('Vitamin C', 'Vitamin C, also called ascorbic acid, is found in citrus fruit such as oranges and lemons.'),
+    ...Array.from({ length: 9 }, (_, i) => document(`Unrelated ${i}`, filler(`gearbox turbine shipping ledger ${i}`))),
+    { type: 'text', text: 'Which fruits contain vitamin C?' },
+  ];
+  const response = await tw.fetch('/v1/messages', { method: 'POST', headers: { 'anthropic-version': '2023-06-01' }, body: JSON.stringify({ model: 'gpt-4o-mini', max_tokens: 32, messages: [{ role: 'user', content }] }) });
+  assert.equal(response.status, 200, await response.clone().text());
+  const sent = JSON.stringify(cloud.requests.at(-1)!.body.messages);
+  assert.ok(sent.includes('Vitamin C\\nVitamin C, also called ascorbic acid'), 'the relevant document stays, with its title');
+  assert.ok(!sent.includes('Unrelated 3'), 'unrelated documents went');
+  assert.match(sent, /9 of 10 documents left out/);
+  assert.ok(sent.includes('Which fruits contain vitamin C?'), 'the question stays');
+});

@@ -90,7 +90,8 @@ function parseMessage(input: unknown, at: string): ChatMessage[] {
         out.push({ role: 'tool', toolCallId: v.nonEmptyString(block.tool_use_id, `${where}.tool_use_id`), content: parseToolResult(block.content, `${where}.content`), ...(block.is_error === true ? { isError: true } : {}) });
         break;
       case 'document':
-        if (isTextDocument(block.source)) own.content.push({ type: 'text', text: block.source.data });
+        // One text part per document, its title on the first line: the shape passage selection reads documents in.
+        if (isTextDocument(block.source)) own.content.push({ type: 'text', text: typeof block.title === 'string' && block.title ? `${block.title}\n${block.source.data}` : block.source.data });
         break;
       default:
         // Signed reasoning and server-side tool traffic only mean something to Anthropic: they travel in `source`
