@@ -31,7 +31,14 @@ export class ProxyError extends Error {
   constructor(
     readonly kind: ErrorKind,
     message: string,
-    readonly options: { status?: number; code?: string; param?: string; retryAfterSeconds?: number } = {},
+    readonly options: {
+      status?: number;
+      code?: string;
+      param?: string;
+      retryAfterSeconds?: number;
+      /** Asking again will not help (a session limit): callers are told not to retry (`x-should-retry: false`). */
+      final?: boolean;
+    } = {},
   ) {
     super(message);
     this.status = options.status ?? statusOf[kind];

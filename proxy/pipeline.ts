@@ -117,8 +117,8 @@ export class Pipeline {
   }
 
   async run(request: ChatRequest, context: PipelineContext): Promise<PipelineResult> {
-    const session = this.deps.sessions?.breaker.admit(request, context.client);
     let decision = this.deps.policy ? routeRequest(request, this.deps.catalog, this.deps.policy, context.route, context.client) : selectRoute(request, this.deps.catalog);
+    const session = this.admitToSession(request, context, decision);
     const eligible = context.cache !== 'off' && (this.deps.cacheMode === 'always' || isDeterministic(request));
     const keys = eligible && (this.deps.cache || this.deps.inFlight) ? requestKeys(request, decision.provider.name, decision.model) : undefined;
     const key = keys?.exact;
@@ -156,6 +156,16 @@ export class Pipeline {
     }
     const answered = hit ? { provider: hit.provider, kind: hit.providerKind, route: hit.route } : undefined;
     return this.follow(request, context, decision, cache, source, answered, notes, usage);
+  }
+
+  /** Counts the request against its agent session; a refusal is recorded in the ledger, so the user sees it. */
+  private admitToSession(request: ChatRequest, context: PipelineContext, decision: RouteDecision) {
+    try {
+      return this.deps.sessions?.breaker.admit(request, context.client);
+    } catch (error) {
+      new RequestTrace(request, decision, context, 'miss', this.deps.usage).fail(error, false);
+      throw error;
+    }
   }
 
   /**

@@ -95,6 +95,8 @@ export function createApp(deps: AppDeps): express.Express {
       return;
     }
     if (failure.options.retryAfterSeconds !== undefined) res.setHeader('retry-after', String(Math.ceil(failure.options.retryAfterSeconds)));
+    // The OpenAI and Anthropic SDKs (and the agents built on them) honour this: retrying a tool loop only loops.
+    if (failure.options.final) res.setHeader('x-should-retry', 'false');
     if (res.locals.arrived !== undefined) res.setHeader('x-tokenwise-overhead-ms', (performance.now() - (res.locals.arrived as number)).toFixed(2));
     res.status(failure.status).json(errorBody(apiOf(req), failure));
   });

@@ -102,6 +102,7 @@ export class SessionBreaker {
   }
 }
 
+/** A 429; final (no retry) unless the window will let the session go on after `retryAfterSeconds`. */
 function refuse(why: string, retryAfterSeconds?: number): ProxyError {
-  return new ProxyError('rate_limit', `session limit: ${why}. Start a new session, or raise budget.session in the Tokenwise config.`, { code: 'session_limit', ...(retryAfterSeconds ? { retryAfterSeconds } : {}) });
+  return new ProxyError('rate_limit', `session limit: ${why}. Start a new session, or raise budget.session in the Tokenwise config.`, { code: 'session_limit', ...(retryAfterSeconds ? { retryAfterSeconds } : { final: true }) });
 }

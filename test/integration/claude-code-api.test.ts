@@ -93,6 +93,25 @@ describe('Messages as Claude Code sends them', () => {
   });
 });
 
+test('a tool loop gets a final 429 in Anthropic\'s shape, recorded in the ledger', async () => {
+  const before = anthropic.calls;
+  const body = claudeCodeBody(false);
+  for (let i = 0; i < 20; i++) {
+    body.messages.push({ role: 'assistant', content: [{ type: 'tool_use', id: `toolu_${i}`, name: 'Bash', input: { command: 'ls' } }] } as never);
+    body.messages.push({ role: 'user', content: [{ type: 'tool_result', tool_use_id: `toolu_${i}`, content: 'a.txt' }] } as never);
+  }
+  const response = await post('/v1/messages?beta=true', body, { 'x-api-key': TEST_TOKEN });
+  assert.equal(response.status, 429);
+  assert.equal(response.headers.get('x-should-retry'), 'false', 'the SDKs must not retry a loop');
+  const error = await response.json();
+  assert.equal(error.error.type, 'rate_limit_error');
+  assert.match(error.error.message, /Bash with the same arguments 20 times in a row/);
+  assert.equal(anthropic.calls, before);
+  const refused = tw.proxy.usage.summary(0, Date.now() + 1, 'client');
+  assert.ok(refused.totals.requests > 0);
+  assert.equal(tw.proxy.usage.live.since(0).at(-1)!.status, 429);
+});
+
 describe('count_tokens', () => {
   test('forwarded to Anthropic for a Claude model, with the beta headers', async () => {
     const before = anthropic.requests.length;
