@@ -1,5 +1,6 @@
-// Three bundles, built separately: the proxy (ESM, Node), the extension (CommonJS, VS Code's extension host) and the
-// webview (browser). node-llama-cpp stays external: it is native and loads its own prebuilt binaries.
+// Four bundles, built separately: the proxy (ESM, Node), the extension (CommonJS, VS Code's extension host), the
+// extension's prompt analysis (CommonJS, loaded on first use) and the webview (browser). node-llama-cpp stays external: it is native and loads its own prebuilt binaries.
+import fs from 'node:fs';
 import * as esbuild from 'esbuild';
 
 const watch = process.argv.includes('--watch');
@@ -32,6 +33,20 @@ const builds = [
   },
   {
     ...common,
+    // The prompt analysis for the extension's inline hints: loaded on first use, so its 9 MB of TypeScript compiler
+    // never slows activation. web-tree-sitter is ESM inside: its import.meta.url becomes the bundle's own URL.
+    entryPoints: { 'prompt-analysis': 'extension/prompt-analysis.ts' },
+    outdir: 'dist/extension',
+    outExtension: { '.js': '.cjs' },
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    minify: true,
+    define: { 'import.meta.url': '__twBundleUrl' },
+    banner: { js: "const __twBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  },
+  {
+    ...common,
     // The panel's script; the CSS it imports comes out beside it as panel.css.
     entryPoints: { panel: 'webview/main.ts' },
     outdir: 'dist/webview',
@@ -46,3 +61,7 @@ if (watch) {
 } else {
   await Promise.all(builds.map((options) => esbuild.build(options)));
 }
+// The Python grammar and tree-sitter's runtime, beside the bundle that loads them.
+fs.mkdirSync('dist/extension', { recursive: true });
+fs.copyFileSync('node_modules/web-tree-sitter/web-tree-sitter.wasm', 'dist/extension/web-tree-sitter.wasm');
+fs.copyFileSync('node_modules/tree-sitter-python/tree-sitter-python.wasm', 'dist/extension/tree-sitter-python.wasm');

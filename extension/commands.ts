@@ -8,6 +8,7 @@ import { CLOUD_KEYS } from './cloud-keys.ts';
 import { exportUsage } from './export-usage.ts';
 import { COMMANDS, PANEL_VIEW_ID } from './ids.ts';
 import { chooseLocalModel } from './local-model.ts';
+import { togglePromptHints } from './prompt-hints.ts';
 import { probeHealth, ProxyClient } from './proxy-client.ts';
 import type { Launch } from './settings.ts';
 import type { ProxySupervisor } from './supervisor.ts';
@@ -93,6 +94,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     [COMMANDS.openSettings]: () => vscode.commands.executeCommand('workbench.action.openSettings', '@ext:tokenwise.tokenwise'),
     [COMMANDS.openPanel]: () => vscode.commands.executeCommand(`${PANEL_VIEW_ID}.focus`),
     [COMMANDS.showLog]: () => output.show(true),
+    [COMMANDS.togglePromptHints]: () => togglePromptHints(),
   };
   return Object.entries(handlers).map(([id, run]) =>
     vscode.commands.registerCommand(id, async () => {

@@ -1,6 +1,6 @@
 /**
  * @module VS Code glue: wires the proxy supervisor, the live usage feed, the status bar, the sidebar panel, the
- * commands and the settings together. Activation does no I/O of its own (the proxy starts in the background), and
+ * inline prompt cost hints, the commands and the settings together. Activation does no I/O of its own (the proxy starts in the background), and
  * logs how long it took and when the proxy was spawned, so the start-up cost stays measured.
  */
 import { isDeepStrictEqual } from 'node:util';
@@ -9,6 +9,7 @@ import { cloudKeyEnv } from './cloud-keys.ts';
 import { registerCommands } from './commands.ts';
 import { COMMANDS, PANEL_VIEW_ID } from './ids.ts';
 import { UsagePanel } from './panel.ts';
+import { PromptHints } from './prompt-hints.ts';
 import { parseSettings, proxyLaunch, sameLaunch, type Launch, type Settings } from './settings.ts';
 import { StatusBar } from './status-bar.ts';
 import { ProxySupervisor } from './supervisor.ts';
@@ -73,6 +74,7 @@ export function activate(context: vscode.ExtensionContext): void {
     panel,
     { dispose: () => feed.dispose() },
     vscode.window.registerWebviewViewProvider(PANEL_VIEW_ID, panel),
+    new PromptHints(context.asAbsolutePath('dist/extension/prompt-analysis.cjs'), log),
     ...registerCommands({ context, supervisor, feed, output, hostScript, launch, relaunch }),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (!event.affectsConfiguration('tokenwise')) return;

@@ -13,6 +13,7 @@ export const COMMANDS = {
   openSettings: 'tokenwise.openSettings',
   openPanel: 'tokenwise.openPanel',
   showLog: 'tokenwise.showLog',
+  togglePromptHints: 'tokenwise.togglePromptHints',
 } as const;
 
 export const VIEW_CONTAINER_ID = 'tokenwise';

@@ -6,6 +6,7 @@
  */
 import os from 'node:os';
 import path from 'node:path';
+import { PROMPT_HINT_SETTING_NAMES } from './prompt-hint-settings.ts';
 
 /** The proxy's default port (`port` in proxy/config/schema.ts); the extension must know where to look. */
 export const DEFAULT_PORT = 8787;
@@ -69,7 +70,7 @@ export interface Settings {
 }
 
 /** Every setting's name under `tokenwise.`, for the change listener and the package.json check. */
-export const SETTING_NAMES = ['autoStart', 'statusBar.enabled', 'port', ...Object.values(proxySettings).map((s) => s.setting)];
+export const SETTING_NAMES = ['autoStart', 'statusBar.enabled', 'port', ...Object.values(proxySettings).map((s) => s.setting), ...PROMPT_HINT_SETTING_NAMES];
 
 /**
  * Reads the settings. `read(name)` returns what the user set for `tokenwise.<name>`, or undefined when they set

@@ -19,6 +19,12 @@ export interface CallSite {
   end: number;
 }
 
+/** Callee names that may carry a prompt: everything else is skipped before its arguments are read. */
+export const PROMPT_METHODS = new Set(['create', 'parse', 'stream', 'count_tokens', 'countTokens', 'generateText', 'streamText', 'generateObject', 'streamObject', 'fromTemplate', 'from_template', 'fromMessages', 'from_messages', 'LlamaChatSession', 'prompt']);
+
+/** Whether a call with this callee may carry a prompt (a cheap check on the name alone). */
+export const mayCarryPrompt = (callee: string) => PROMPT_METHODS.has(callee.slice(callee.lastIndexOf('.') + 1));
+
 type Recognized = { kind: PromptKind; messages: Message[]; model?: string; maxOutputTokens?: Value };
 type Message = { role: string; value: Value | undefined };
 

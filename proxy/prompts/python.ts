@@ -5,7 +5,8 @@
  */
 import fs from 'node:fs';
 import type { Node, Parser } from 'web-tree-sitter';
-import { promptOfCall, templateText } from './calls.ts';
+import { mayCarryPrompt, promptOfCall, templateText } from './calls.ts';
+import { blankIrrelevantBlocks, PYTHON_BLOCKS, trustBlanked } from './prefilter.ts';
 import type { FoundPrompt, LiteralSpan, PromptPart } from './types.ts';
 import { asText, concat, dedented, text, trimmed, unknown, type Value } from './values.ts';
 
@@ -29,21 +30,26 @@ export async function loadPythonParser(wasm: PythonWasm): Promise<Parser> {
 export const isPythonFile = (fileName: string) => /\.pyi?$/i.test(fileName);
 
 export function findPythonPrompts(parser: Parser, source: string): FoundPrompt[] {
+  const { text, blanked } = blankIrrelevantBlocks(source, PYTHON_BLOCKS);
+  const found = scan(parser, text);
+  return trustBlanked(blanked, found.clean, found.prompts) ? found.prompts : scan(parser, source).prompts;
+}
+
+function scan(parser: Parser, source: string): { prompts: FoundPrompt[]; clean: boolean } {
   const tree = parser.parse(source);
-  if (!tree) return [];
+  if (!tree) return { prompts: [], clean: false };
   try {
+    // The search runs inside the WebAssembly: walking every node from JavaScript costs a marshalled object each.
     const constants = new Map<string, Node>();
-    const calls: Node[] = [];
-    const visit = (node: Node) => {
-      if (node.type === 'assignment') {
-        const left = node.childForFieldName('left');
-        const right = node.childForFieldName('right');
-        if (left?.type === 'identifier' && right && !constants.has(left.text)) constants.set(left.text, right);
-      }
-      if (node.type === 'call') calls.push(node);
-      for (const child of node.namedChildren) if (child) visit(child);
-    };
-    visit(tree.rootNode);
+    for (const node of tree.rootNode.descendantsOfType('assignment')) {
+      const left = node?.childForFieldName('left');
+      const right = node?.childForFieldName('right');
+      if (left?.type === 'identifier' && right && !constants.has(left.text)) constants.set(left.text, right);
+    }
+    const calls = tree.rootNode.descendantsOfType('call').filter((node): node is Node => {
+      const fn = node?.childForFieldName('function');
+      return !!fn && mayCarryPrompt(calleeName(fn));
+    });
 
     const valueOf = (node: Node, depth: number): Value => {
       switch (node.type) {
@@ -162,7 +168,7 @@ export function findPythonPrompts(parser: Parser, source: string): FoundPrompt[]
       const prompt = promptOfCall({ callee: value.callee, args: value.args, params: value.params, isNew: false, start: node.startIndex, end: node.endIndex });
       if (prompt) found.push(prompt);
     }
-    return found;
+    return { prompts: found, clean: !tree.rootNode.hasError };
   } finally {
     tree.delete();
   }

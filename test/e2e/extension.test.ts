@@ -2,7 +2,8 @@
  * End to end in a real VS Code: the packaged .vsix installed into code-server 4.100.3 (VS Code 1.100.3), driven by
  * headless Chromium. The extension starts the proxy (the generated local model, a loopback OpenAI-compatible
  * cloud); the openai SDK sends requests through it; the status bar and the panel must show them live. Then the
- * proxy is killed and must come back. Leaves screenshots (test/artifacts/panel.png, panel-empty.png, vscode.png) and
+ * proxy is killed and must come back. A prompt in a source file gets its inline cost hint and a warning whose quick
+ * fix rewrites it. Leaves screenshots (test/artifacts/panel.png, panel-empty.png, vscode.png, prompt-hint.png) and
  * the measured start-up and panel delays (test/artifacts/e2e.json) behind.
  */
 import assert from 'node:assert/strict';
@@ -13,6 +14,9 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import OpenAI from 'openai';
 import { chromium, type Browser, type FrameLocator, type Page } from 'playwright-core';
+import { hintText } from '../../proxy/prompts/format.ts';
+import { createPromptAnalyzer } from '../../proxy/prompts/index.ts';
+import { installedPythonWasm } from '../../proxy/prompts/wasm.ts';
 import { statusSummary, usd } from '../../shared/format.ts';
 import { isProxyHealth, type ProxyHealth, type UsageSummary } from '../../shared/protocol.ts';
 import { startFakeHuggingFace } from '../support/fake-hf.ts';
@@ -241,6 +245,55 @@ test('the packaged extension runs the proxy and shows usage live in a real VS Co
       await waitFor('the panel to settle on the ledger’s numbers', shown, (v) => v.join('|') === ['6', usd(totals.savedUsd), `Saved by ${levers}`].join('|'));
     });
 
+    await t.test('a prompt in the code gets its cost hint and a warning, and the quick fix rewrites it', async () => {
+      const file = path.join(vscode!.workspace, 'release-notes.ts');
+      const original = fs.readFileSync(path.join(repo, 'test', 'fixtures', 'prompts', 'openai-responses.ts'), 'utf8');
+      fs.writeFileSync(file, original);
+      const [report] = await createPromptAnalyzer({ pythonWasm: installedPythonWasm() }).analyze(file, original);
+      const finding = report!.findings.find((f) => f.rule === 'template-padding')!;
+      const fix = finding.fix!;
+      await page.keyboard.press('Control+P');
+      await page.locator('.quick-input-widget input').fill('release-notes.ts');
+      await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'release-notes.ts' }).first().waitFor();
+      await page.keyboard.press('Enter');
+      const lines = page.locator('.editor-instance .view-lines');
+      // A decoration's text is CSS content after the line, not DOM text.
+      const hints = () => lines.locator('span[class*="ced-"]').evaluateAll((spans) => spans.map((span) => getComputedStyle(span, '::after').content).join('\n'));
+      const hint = hintText(report!.cost);
+      await waitFor(`the hint "${hint}"`, hints, (text) => text.includes(hint), 30_000);
+      await page.keyboard.press('Control+Shift+M');
+      const problem = page.locator('.markers-panel .monaco-list-row', { hasText: 'template-padding' });
+      await problem.first().waitFor({ timeout: 20_000 });
+      assert.match(await problem.first().innerText(), /tokens of indentation and blank lines/);
+      // Cursor onto the warning (Go to Line), then the quick fix menu.
+      const before = original.slice(0, finding.start);
+      const [line, column] = [before.split('\n').length, finding.start - before.lastIndexOf('\n')];
+      await page.locator('.editor-instance .view-lines').click();
+      await page.keyboard.press('Control+G');
+      await page.locator('.quick-input-widget input').fill(`:${line}:${column}`);
+      await page.keyboard.press('Enter');
+      // Asked too soon after the cursor moved, VS Code may answer "No code actions available": ask again.
+      const action = page.locator('.action-widget .monaco-list-row', { hasText: fix.title }).first();
+      await waitFor('the quick fix in the menu', async () => {
+        await page.keyboard.press('Control+.');
+        return action.waitFor({ timeout: 3000 }).then(() => true, async () => (await page.keyboard.press('Escape'), false));
+      }, (shown) => shown, 30_000).catch(async (error: unknown) => {
+        await page.screenshot({ path: path.join(artifacts, 'prompt-hint-failure.png') });
+        throw error;
+      });
+      // The menu is keyboard-driven (a pointer block covers it): move to the fix, then Enter.
+      for (let i = 0; i < 12 && !/\bfocused\b/.test((await action.getAttribute('class')) ?? ''); i++) await page.keyboard.press('ArrowDown');
+      await page.keyboard.press('Enter');
+      await page.keyboard.press('Control+S');
+      let expected = original;
+      for (const edit of [...fix.edits].sort((a, b) => b.start - a.start)) expected = expected.slice(0, edit.start) + edit.newText + expected.slice(edit.end);
+      await waitFor('the fixed file on disk', async () => fs.readFileSync(file, 'utf8'), (text) => text === expected, 20_000);
+      const [after] = await createPromptAnalyzer({ pythonWasm: installedPythonWasm() }).analyze(file, expected);
+      assert.ok(after!.cost.inputTokens < report!.cost.inputTokens);
+      await waitFor('the hint to show the fixed prompt', hints, (text) => text.includes(hintText(after!.cost)), 20_000);
+      await page.locator('.part.editor').screenshot({ path: path.join(artifacts, 'prompt-hint.png') });
+    });
+
     await t.test('screenshot of the panel', async () => {
       fs.mkdirSync(artifacts, { recursive: true });
       await runCommand(page, 'Notifications: Clear All Notifications', []);
@@ -268,7 +321,7 @@ test('the packaged extension runs the proxy and shows usage live in a real VS Co
     assert.deepEqual(refused, [], 'nothing in the page broke its Content Security Policy');
     const activationMs = Number(log!.match(/activated in ([\d.]+) ms/)?.[1]);
     const [, spawnMs, threadMs] = log!.match(/proxy spawned ([\d.]+) ms after activation began, using ([\d.]+) ms/)!.map(Number);
-    console.log(log!.split('\n').filter((line) => /activat|spawned|checked in/.test(line)).map((line) => `# ${line}`).join('\n'));
+    console.log(log!.split('\n').filter((line) => /activat|spawned|checked in|prompt/.test(line)).map((line) => `# ${line}`).join('\n'));
     const metrics = { activationMs, spawnMs, threadMsBeforeSpawn: threadMs, panelDelaysMs: delays, seconds: (Date.now() - began) / 1000 };
     fs.writeFileSync(path.join(artifacts, 'e2e.json'), `${JSON.stringify(metrics, null, 2)}\n`);
     console.log(`# activation ${activationMs} ms; proxy spawned ${spawnMs} ms after activation began, ${threadMs} ms of it on the extension host's thread; panel delays ${delays.join(', ')} ms; ${metrics.seconds.toFixed(1)} s`);

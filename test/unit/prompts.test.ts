@@ -141,6 +141,27 @@ describe('rules', () => {
   });
 });
 
+describe('big files', () => {
+  const filler = (n: number, python: boolean) =>
+    Array.from({ length: n }, (_, i) => (python ? `def format_row_${i}(row):\n    return f"<td>{row[${i % 7}]}</td>"\n\n` : `export function formatRow${i}(row: string[]): string {\n  return \`<td>\${row[${i % 7}]}</td>\`;\n}\n\n`)).join('');
+  const summary = (list: PromptReport[]) => list.map((r) => [r.kind, r.start, r.end, r.resolvedText, r.cost.inputTokens, r.findings.map((f) => f.rule)]);
+
+  test('blocks that cannot hold a prompt are skipped without changing what is found', async () => {
+    for (const file of ['openai-chat.ts', 'anthropic.ts', 'support_bot.py']) {
+      const source = sources.get(file)!;
+      const big = `${source}\n${filler(400, file.endsWith('.py'))}`;
+      assert.ok(big.length > 20_000);
+      assert.deepEqual(summary(await analyzer.analyze(file, big)), summary(reports.get(file)!), file);
+    }
+  });
+
+  test('a prompt whose text has a line that looks like a top-level statement is still read whole', async () => {
+    const source = `const SYSTEM = \`You sort support tickets.\nclass of ticket: billing, outage or other.\nfunction of the reply: one word.\`;\n${filler(400, false)}\nexport const ask = (q: string) => client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'system', content: SYSTEM }, { role: 'user', content: q }] });\n`;
+    const [report] = await analyzer.analyze('big.ts', source);
+    assert.equal(messageTexts(report!)[0], 'You sort support tickets.\nclass of ticket: billing, outage or other.\nfunction of the reply: one word.');
+  });
+});
+
 describe('the hint', () => {
   test('reads as tokens, dollars per call and the model', () => {
     const [billing] = reports.get('openai-chat.ts')!;
