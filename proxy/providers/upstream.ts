@@ -95,22 +95,31 @@ export interface SseEvent {
   data: string;
 }
 
-/** Parses an SSE body into events as they arrive; a socket that dies or goes quiet too long throws. */
+/** The event each API ends a stream with. */
+const LAST_EVENTS = new Set(['message_stop', 'response.completed']);
+
+/**
+ * Parses an SSE body into events as they arrive; a socket that dies or goes quiet too long throws. A consumer that
+ * stops right after the stream's last event (`[DONE]`, `message_stop`, `response.completed`) leaves the rest of the
+ * body (the chunked terminator) to drain, so the pooled connection is kept: destroying it would cost a new connection
+ * — and, to a real cloud, a TLS handshake — on every streamed request. One that stops earlier still cuts the upstream.
+ */
 export async function* sseEvents(provider: string, response: IncomingMessage, idleTimeoutMs: number): AsyncGenerator<SseEvent> {
   response.setEncoding('utf8');
   response.setTimeout(idleTimeoutMs, () => response.destroy(new ProxyError('timeout', `${provider} stream went quiet for ${idleTimeoutMs} ms`)));
   let buffer = '';
   let event: string | undefined;
   let data: string[] = [];
+  let last: SseEvent | undefined;
   try {
-    for await (const text of response as AsyncIterable<string>) {
+    for await (const text of response.iterator({ destroyOnReturn: false }) as AsyncIterable<string>) {
       buffer += text;
       let newline: number;
       while ((newline = buffer.indexOf('\n')) >= 0) {
         const line = buffer.slice(0, newline).replace(/\r$/, '');
         buffer = buffer.slice(newline + 1);
         if (line === '') {
-          if (data.length) yield { event, data: data.join('\n') };
+          if (data.length) yield (last = { event, data: data.join('\n') });
           event = undefined;
           data = [];
         } else if (line.startsWith('data:')) data.push(line.slice(line[5] === ' ' ? 6 : 5));
@@ -120,6 +129,11 @@ export async function* sseEvents(provider: string, response: IncomingMessage, id
   } catch (error) {
     if (error instanceof ProxyError) throw error;
     throw new ProxyError('upstream', `${provider} stream was cut mid-way (${(error as Error).message})`);
+  } finally {
+    if (!response.complete && !response.destroyed) {
+      if (last && (last.data === '[DONE]' || LAST_EVENTS.has(last.event ?? ''))) response.resume();
+      else response.destroy();
+    }
   }
   if (!response.complete) throw new ProxyError('upstream', `${provider} stream was cut mid-way`);
 }
