@@ -19,17 +19,25 @@ for (const file of ['prompts-5000.ts', 'prompts-5000.py']) {
   const reports = await analyzer.analyze(file, source);
   const cold = performance.now() - coldStart;
   await analyzer.analyze(file, source);
+  // Wall time is what the editor waits; CPU time (this process's user time) is the same work without the other
+  // processes sharing the machine's cores.
   const times: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     const start = performance.now();
+    const used = process.cpuUsage();
     await analyzer.analyze(file, source);
+    cpu.push(process.cpuUsage(used).user / 1000);
     times.push(performance.now() - start);
   }
   times.sort((a, b) => a - b);
-  const at = (q: number) => times[Math.min(times.length - 1, Math.ceil(q * times.length) - 1)]!;
+  cpu.sort((a, b) => a - b);
+  const at = (q: number, list = times) => list[Math.min(list.length - 1, Math.ceil(q * list.length) - 1)]!;
   const findings = reports.reduce((n, r) => n + r.findings.length, 0);
   results[`${file}: lines, prompts, findings`] = `${lines.toLocaleString('en')}, ${reports.length}, ${findings}`;
   results[`${file}: first analysis (loads parser + encodings), ms`] = ms(cold);
   results[`${file}: p50 / p95 / max, ms`] = `${ms(at(0.5))} / ${ms(at(0.95))} / ${ms(times.at(-1)!)}`;
+  results[`${file}: CPU time p50 / p95, ms`] = `${ms(at(0.5, cpu))} / ${ms(at(0.95, cpu))}`;
 }
-console.log(JSON.stringify({ name: 'Prompt analysis', results, notes: `${RUNS} runs per file after one warm-up, one process; target p95 < 50 ms for a 5,000-line file.` }));
+const load = (await import('node:os')).loadavg()[0]!.toFixed(1);
+console.log(JSON.stringify({ name: 'Prompt analysis', results, notes: `${RUNS} runs per file after one warm-up, one process, load average ${load} at the end; target p95 < 50 ms for a 5,000-line file.` }));

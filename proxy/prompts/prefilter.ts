@@ -1,11 +1,11 @@
 /**
  * @module Parse less of a big file: top-level blocks (a function, a class, a statement starting at column 0) that
- * declare no top-level name and call nothing that may carry a prompt are blanked out with spaces before parsing, so
- * every offset and line stays the same and the parser skips them as whitespace. The parser still reads every block
- * that matters; a caller that finds the blanked text does not parse cleanly parses the whole file instead.
+ * declare no top-level name and call nothing that may carry a prompt are left out before parsing, and the offsets of
+ * what is found are moved back to the original. The parser still reads every block that matters; when the shorter
+ * text does not parse cleanly, or a string spans two kept blocks, the caller parses the whole file instead.
  */
 import { PROMPT_METHODS } from './calls.ts';
-import type { FoundPrompt } from './types.ts';
+import type { FoundPrompt, LiteralSpan } from './types.ts';
 
 export interface BlockSyntax {
   /** A line (at column 0) that starts a new top-level block. */
@@ -33,15 +33,16 @@ export const PYTHON_BLOCKS: BlockSyntax = {
   continues: (previous) => previous.startsWith('@'),
 };
 
-/** A range of the source that was blanked out. */
-export interface Blanked {
-  start: number;
-  end: number;
+/** The kept blocks, joined: the text to parse, and where each kept block sits in the original. */
+export interface Compacted {
+  text: string;
+  /** Per kept block: its offset in `text` and in the original source, and its length. */
+  blocks: { at: number; from: number; length: number }[];
 }
 
-/** The source with the blocks that cannot hold a prompt blanked out, and where. */
-export function blankIrrelevantBlocks(source: string, syntax: BlockSyntax): { text: string; blanked: Blanked[] } {
-  if (source.length < MIN_LENGTH) return { text: source, blanked: [] };
+/** The source without the top-level blocks that cannot hold a prompt; undefined when every block is kept. */
+export function compactBlocks(source: string, syntax: BlockSyntax): Compacted | undefined {
+  if (source.length < MIN_LENGTH) return undefined;
   const starts: number[] = [0];
   for (const match of source.matchAll(new RegExp(syntax.startsBlock.source, 'gm'))) {
     if (match.index === 0) continue;
@@ -50,25 +51,62 @@ export function blankIrrelevantBlocks(source: string, syntax: BlockSyntax): { te
   }
   starts.push(source.length);
   const pieces: string[] = [];
-  const blanked: Blanked[] = [];
+  const blocks: Compacted['blocks'] = [];
+  let at = 0;
   for (let i = 0; i + 1 < starts.length; i++) {
     const block = source.slice(starts[i], starts[i + 1]);
-    if (i === 0 || syntax.keep.test(block) || PROMPT_CALL.test(block)) pieces.push(block);
-    else {
-      // Spaces for everything but line breaks: offsets and line numbers stay where they were.
-      pieces.push(block.split('\n').map((line) => ' '.repeat(line.length)).join('\n'));
-      blanked.push({ start: starts[i]!, end: starts[i + 1]! });
-    }
+    if (i > 0 && !syntax.keep.test(block) && !PROMPT_CALL.test(block)) continue;
+    const last = blocks.at(-1);
+    if (last && last.from + last.length === starts[i]) last.length += block.length;
+    else blocks.push({ at, from: starts[i]!, length: block.length });
+    pieces.push(block);
+    at += block.length;
   }
-  return { text: blanked.length ? pieces.join('') : source, blanked };
+  return blocks.length > 1 || blocks[0]!.length < source.length ? { text: pieces.join(''), blocks } : undefined;
 }
 
 /**
- * Whether prompts found in the blanked text can be trusted: the text parsed cleanly and no literal they read lies
- * in a blanked range (a top-level-looking line inside a multi-line string would otherwise blank part of a prompt).
+ * The prompts found in the compacted text, with every offset moved back to the original source; undefined when
+ * they cannot be trusted: the text did not parse cleanly, or a literal spans two kept blocks (a line inside a
+ * multi-line string looked like a top-level statement, so part of the string was left out).
  */
-export function trustBlanked(blanked: Blanked[], parsedCleanly: boolean, prompts: FoundPrompt[]): boolean {
-  if (!blanked.length) return true;
-  if (!parsedCleanly) return false;
-  return !prompts.some((p) => p.literals.some((l) => blanked.some((b) => l.contentStart < b.end && l.contentEnd > b.start)));
+export function restoreOffsets(prompts: FoundPrompt[], compacted: Compacted, parsedCleanly: boolean): FoundPrompt[] | undefined {
+  if (!parsedCleanly) return undefined;
+  const { blocks } = compacted;
+  const blockOf = (offset: number, end: boolean) => {
+    let low = 0;
+    let high = blocks.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if (blocks[mid]!.at < offset || (!end && blocks[mid]!.at === offset)) low = mid;
+      else high = mid - 1;
+    }
+    return blocks[low]!;
+  };
+  const move = (offset: number, end = false) => {
+    const block = blockOf(offset, end);
+    return block.from + offset - block.at;
+  };
+  const span = <T extends { start: number; end: number }>(range: T): T => ({ ...range, start: move(range.start), end: move(range.end, true) });
+  const moved = new Map<LiteralSpan, LiteralSpan>();
+  let split = false;
+  const literal = (l: LiteralSpan): LiteralSpan => {
+    let out = moved.get(l);
+    if (!out) {
+      out = { ...l, contentStart: move(l.contentStart), contentEnd: move(l.contentEnd, true), holes: l.holes.map((h) => span(h)) };
+      split ||= out.contentEnd - out.contentStart !== l.contentEnd - l.contentStart;
+      moved.set(l, out);
+    }
+    return out;
+  };
+  const restored = prompts.map((p) => ({
+    ...p,
+    ...span(p),
+    literals: p.literals.map(literal),
+    messages: p.messages.map((m) => ({
+      ...m,
+      parts: m.parts.map((part) => (part.kind === 'dynamic' ? { ...part, ...(part.range ? { range: span(part.range) } : {}), ...(part.rewrite ? { rewrite: span(part.rewrite) } : {}) } : part)),
+    })),
+  }));
+  return split ? undefined : restored;
 }

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import type { Node, Parser } from 'web-tree-sitter';
 import { mayCarryPrompt, promptOfCall, templateText } from './calls.ts';
-import { blankIrrelevantBlocks, PYTHON_BLOCKS, trustBlanked } from './prefilter.ts';
+import { compactBlocks, PYTHON_BLOCKS, restoreOffsets } from './prefilter.ts';
 import type { FoundPrompt, LiteralSpan, PromptPart } from './types.ts';
 import { asText, concat, dedented, text, trimmed, unknown, type Value } from './values.ts';
 
@@ -30,9 +30,9 @@ export async function loadPythonParser(wasm: PythonWasm): Promise<Parser> {
 export const isPythonFile = (fileName: string) => /\.pyi?$/i.test(fileName);
 
 export function findPythonPrompts(parser: Parser, source: string): FoundPrompt[] {
-  const { text, blanked } = blankIrrelevantBlocks(source, PYTHON_BLOCKS);
-  const found = scan(parser, text);
-  return trustBlanked(blanked, found.clean, found.prompts) ? found.prompts : scan(parser, source).prompts;
+  const compacted = compactBlocks(source, PYTHON_BLOCKS);
+  const found = compacted && scan(parser, compacted.text);
+  return (found && restoreOffsets(found.prompts, compacted, found.clean)) ?? scan(parser, source).prompts;
 }
 
 function scan(parser: Parser, source: string): { prompts: FoundPrompt[]; clean: boolean } {

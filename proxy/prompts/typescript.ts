@@ -5,7 +5,7 @@
  */
 import type * as TS from 'typescript';
 import { mayCarryPrompt, promptOfCall, type CallSite } from './calls.ts';
-import { blankIrrelevantBlocks, SCRIPT_BLOCKS, trustBlanked } from './prefilter.ts';
+import { compactBlocks, restoreOffsets, SCRIPT_BLOCKS } from './prefilter.ts';
 import type { FoundPrompt, LiteralSpan, PromptPart } from './types.ts';
 import { asText, concat, dedented, text, trimmed, unknown, type Value } from './values.ts';
 
@@ -16,9 +16,9 @@ const MAX_DEPTH = 8;
 export const isScriptFile = (fileName: string) => /\.(m|c)?(t|j)sx?$/i.test(fileName);
 
 export function findScriptPrompts(ts: typeof TS, fileName: string, source: string): FoundPrompt[] {
-  const { text, blanked } = blankIrrelevantBlocks(source, SCRIPT_BLOCKS);
-  const found = scan(ts, fileName, text);
-  return trustBlanked(blanked, found.clean, found.prompts) ? found.prompts : scan(ts, fileName, source).prompts;
+  const compacted = compactBlocks(source, SCRIPT_BLOCKS);
+  const found = compacted && scan(ts, fileName, compacted.text);
+  return (found && restoreOffsets(found.prompts, compacted, found.clean)) ?? scan(ts, fileName, source).prompts;
 }
 
 function scan(ts: typeof TS, fileName: string, source: string): { prompts: FoundPrompt[]; clean: boolean } {
