@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { agentBin } from './support/install.ts';
-import { AFTER_TOOL, agentHome, CLOUD_ANSWER, RUN_TOOL, runAgent, startAgentProxy, TOOL_COMMAND, toolingCloud } from './support/agent-run.ts';
+import { AFTER_TOOL, agentHome, CLOUD_ANSWER, RUN_TOOL, startAgentProxy, TOOL_COMMAND, toolingCloud } from './support/agent-run.ts';
 import { TEST_TOKEN } from '../support/proxy.ts';
 
 let setup: Awaited<ReturnType<typeof startAgentProxy>>;
@@ -21,7 +21,7 @@ after(async () => {
 
 /** The documented settings: base URL, the Tokenwise token as the API key, and the three switches that keep it quiet. */
 const claude = (args: string[]) =>
-  runAgent(agentBin('claude'), ['-p', ...args], {
+  setup.run(agentBin('claude'), ['-p', ...args], {
     home: home.home,
     env: { ANTHROPIC_BASE_URL: setup.tw.url, ANTHROPIC_API_KEY: TEST_TOKEN, CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', DISABLE_AUTOUPDATER: '1', DISABLE_TELEMETRY: '1' },
   });

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { agentBin } from './support/install.ts';
-import { AFTER_TOOL, agentHome, CLOUD_ANSWER, RUN_TOOL, runAgent, startAgentProxy, TOOL_COMMAND, toolingCloud } from './support/agent-run.ts';
+import { AFTER_TOOL, agentHome, CLOUD_ANSWER, RUN_TOOL, startAgentProxy, TOOL_COMMAND, toolingCloud } from './support/agent-run.ts';
 import { TEST_TOKEN } from '../support/proxy.ts';
 import type { RecordedRequest } from '../support/sse.ts';
 
@@ -42,7 +42,7 @@ after(async () => {
 });
 
 const codex = (prompt: string, model: string, extra: string[] = []) =>
-  runAgent(agentBin('codex'), ['exec', '--skip-git-repo-check', '-m', model, '-c', 'analytics.enabled=false', '--disable', 'plugins', '--dangerously-bypass-approvals-and-sandbox', ...extra, prompt], {
+  setup.run(agentBin('codex'), ['exec', '--skip-git-repo-check', '-m', model, '-c', 'analytics.enabled=false', '--disable', 'plugins', '--dangerously-bypass-approvals-and-sandbox', ...extra, prompt], {
     home: home.home,
     env: { TOKENWISE_TOKEN: TEST_TOKEN, CODEX_HOME: `${home.home}/.codex` },
   });

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { agentBin } from './support/install.ts';
-import { agentHome, CLOUD_ANSWER, runAgent, startAgentProxy } from './support/agent-run.ts';
+import { agentHome, CLOUD_ANSWER, startAgentProxy } from './support/agent-run.ts';
 import { TEST_TOKEN } from '../support/proxy.ts';
 
 let setup: Awaited<ReturnType<typeof startAgentProxy>>;
@@ -19,7 +19,7 @@ async function cn(prompt: string, model: string, timeoutMs?: number) {
   const config = ['name: tokenwise', 'version: 1.0.0', 'schema: v1', 'models:', '  - name: tokenwise', '    provider: openai', `    model: ${model}`, `    apiBase: ${setup.tw.url}/v1`, `    apiKey: ${TEST_TOKEN}`, ''].join('\n');
   const home = agentHome({ 'config.yaml': config });
   try {
-    return await runAgent(agentBin('cn'), ['-p', prompt, '--config', `${home.home}/config.yaml`], { home: home.home, timeoutMs });
+    return await setup.run(agentBin('cn'), ['-p', prompt, '--config', `${home.home}/config.yaml`], { home: home.home, timeoutMs });
   } finally {
     home.cleanup();
   }

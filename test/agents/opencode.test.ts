@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { agentBin } from './support/install.ts';
-import { agentHome, CLOUD_ANSWER, runAgent, startAgentProxy } from './support/agent-run.ts';
+import { agentHome, CLOUD_ANSWER, startAgentProxy } from './support/agent-run.ts';
 import { TEST_TOKEN } from '../support/proxy.ts';
 
 let setup: Awaited<ReturnType<typeof startAgentProxy>>;
@@ -25,7 +25,7 @@ after(async () => {
 });
 
 const opencode = (prompt: string, model: string, config = 'opencode.json') =>
-  runAgent(agentBin('opencode'), ['run', '--pure', '-m', `tokenwise/${model}`, prompt], {
+  setup.run(agentBin('opencode'), ['run', '--pure', '-m', `tokenwise/${model}`, prompt], {
     home: home.home,
     env: { OPENCODE_CONFIG: `${home.home}/${config}`, OPENCODE_DISABLE_MODELS_FETCH: '1', OPENCODE_DISABLE_AUTOUPDATE: '1', OPENCODE_DISABLE_DEFAULT_PLUGINS: '1' },
   });

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { agentBin } from './support/install.ts';
-import { AFTER_TOOL, agentHome, CLOUD_ANSWER, RUN_TOOL, runAgent, startAgentProxy, TOOL_COMMAND, toolingCloud } from './support/agent-run.ts';
+import { AFTER_TOOL, agentHome, CLOUD_ANSWER, RUN_TOOL, startAgentProxy, TOOL_COMMAND, toolingCloud } from './support/agent-run.ts';
 import { TEST_TOKEN } from '../support/proxy.ts';
 
 let setup: Awaited<ReturnType<typeof startAgentProxy>>;
@@ -20,7 +20,7 @@ after(() => setup?.close());
 async function qwen(prompt: string, model: string, settings: object, env: Record<string, string> = {}, flags: string[] = []) {
   const home = agentHome({ '.qwen/settings.json': JSON.stringify(settings) });
   try {
-    return await runAgent(agentBin('qwen'), [prompt, '--auth-type', 'openai', ...flags], {
+    return await setup.run(agentBin('qwen'), [prompt, '--auth-type', 'openai', ...flags], {
       home: home.home,
       env: { OPENAI_BASE_URL: `${setup.tw.url}/v1`, OPENAI_API_KEY: TEST_TOKEN, OPENAI_MODEL: model, ...env },
     });

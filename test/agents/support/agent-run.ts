@@ -3,8 +3,9 @@
  * "cloud model" that asks for one shell command when the prompt says so and then reports what the command printed,
  * and a runner that starts an agent headless with a throwaway HOME and none of the developer's environment.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { startFakeAnthropic } from '../../support/fake-anthropic.ts';
@@ -68,21 +69,63 @@ export async function startAgentProxy(config: Record<string, unknown> = {}, loca
     config: { usage: { flushIntervalMs: 10 }, ...config },
   });
   await tw.proxy.local!.start();
+  const bridge = await loopbackBridge(tw.url);
   return {
     tw,
     anthropic,
     openai,
+    /** Runs an agent against this proxy: with no network but loopback to the proxy, where the machine allows it. */
+    run: (bin: string, args: string[], options: AgentOptions) => runAgent(bin, args, { ...options, bridge }),
     /** Every request the ledger holds, oldest first. */
     ledger() {
       tw.proxy.usage.summary(0, Date.now() + 1);
       return tw.proxy.usage.live.since(0);
     },
     async close() {
+      await bridge?.close();
       await tw.close();
       await anthropic.close();
       await openai.close();
     },
   };
+}
+
+/** Unprivileged network namespaces (`unshare -rn`) and `ip`: an agent can then be cut off from all but the proxy. */
+const canIsolate = spawnSync('unshare', ['-rn', 'ip', 'link', 'set', 'lo', 'up'], { stdio: 'ignore' }).status === 0;
+
+interface Bridge {
+  socket: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** A unix socket that leads to the proxy: the one way out of an agent's own network namespace. */
+async function loopbackBridge(proxyUrl: string): Promise<Bridge | undefined> {
+  if (!canIsolate) return undefined;
+  const port = Number(new URL(proxyUrl).port);
+  const socket = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tokenwise-bridge-')), 'proxy.sock');
+  const server = net.createServer((agent) => {
+    const proxy = net.connect(port, '127.0.0.1');
+    agent.pipe(proxy).pipe(agent);
+    agent.on('error', () => proxy.destroy());
+    proxy.on('error', () => agent.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(socket, resolve));
+  return {
+    socket,
+    port,
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        fs.rmSync(path.dirname(socket), { recursive: true, force: true });
+      }),
+  };
+}
+
+export interface AgentOptions {
+  env?: Record<string, string>;
+  home: string;
+  timeoutMs?: number;
 }
 
 export interface AgentRun {
@@ -92,11 +135,14 @@ export interface AgentRun {
 }
 
 /**
- * Runs an agent CLI to completion with a fresh HOME (returned files stay until `cleanup`), PATH and `env` only: no
- * key or setting of the developer's can reach it. Killed with its process group after `timeoutMs`.
+ * Runs an agent CLI to completion with a fresh HOME, PATH and `env` only: no key or setting of the developer's can
+ * reach it. With a bridge it runs in its own network namespace where the proxy's port is all there is. Killed with
+ * its process group after `timeoutMs`.
  */
-export async function runAgent(bin: string, args: string[], options: { env?: Record<string, string>; home: string; timeoutMs?: number }): Promise<AgentRun> {
-  const child = spawn(bin, args, {
+export async function runAgent(bin: string, args: string[], options: AgentOptions & { bridge?: Bridge }): Promise<AgentRun> {
+  const { bridge } = options;
+  const [command, argv] = bridge ? ['unshare', ['-rn', process.execPath, path.join(import.meta.dirname, 'loopback-only.mjs'), bridge.socket, String(bridge.port), bin, ...args]] : [bin, args];
+  const child = spawn(command, argv, {
     cwd: options.home,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: options.home, TMPDIR: path.join(options.home, 'tmp'), LANG: 'C.UTF-8', TERM: 'dumb', NO_COLOR: '1', CI: '1', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
