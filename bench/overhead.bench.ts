@@ -1,14 +1,15 @@
 // Proxy overhead next to a real peer: the same load generator sends identical request bytes to (a) a loopback mock
-// upstream directly, (b) Tokenwise (the built CLI, caching off, the model routed to that upstream) and (c) the Portkey
-// AI gateway, for JSON and SSE, 0 ms and 50 ms upstream delay, concurrency 1 / 10 / 64, alternating the targets
-// within each round. Both gateways run pinned to CPU 1; the load generator and the upstream share CPU 0. Reports
+// upstream directly, (b) Tokenwise (the built CLI, caching off, the model routed to that upstream), (c) the Portkey
+// AI gateway and (d) a bare node:http forwarder (the floor), for JSON and SSE, 0 ms and 50 ms upstream delay,
+// concurrency 1 / 10 / 64, alternating the targets within each round. The gateways run pinned to CPU 1; the load
+// generator and the upstream share CPU 0. Reports
 // req/s, latency added to direct (p50/p99, median over rounds), time-to-first-byte added for SSE, gateway CPU per
 // request (/proc utime+stime) and RSS; and Tokenwise's idle RSS with its default config and no local model.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { portkeyVersion, settledRssMb, startMockUpstream, startPortkey, startTokenwise, stopProcess, type GatewayProcess } from './support/gateways.ts';
+import { portkeyVersion, settledRssMb, startForwarder, startMockUpstream, startPortkey, startTokenwise, stopProcess, type GatewayProcess } from './support/gateways.ts';
 import { loadMany, percentile, type LoadJob, type LoadResult } from './support/load.ts';
 
 const root = path.dirname(import.meta.dirname);
@@ -46,16 +47,21 @@ const tokenwise = await startTokenwise({
       slow: { kind: 'openai', baseUrl: `${upstream.slow}/v1`, apiKey: 'k', models: ['gpt-4o'], modelPattern: '^gpt-4o$' },
     },
     cache: { exact: { enabled: false }, semantic: { enabled: false }, coalesce: false },
+    // Thousands of identical requests from one client are what the per-session breaker exists to stop.
+    budget: { session: { enabled: false } },
   }),
   dataDir: fs.mkdtempSync(path.join(dataDir, 'run-')),
   cpus: GATEWAY_CPU,
 });
 const portkey = await startPortkey(GATEWAY_CPU);
 const portkeyIdleRssMb = await settledRssMb(portkey.pid, 3000);
+const forwarder = await startForwarder(GATEWAY_CPU);
 
-type Target = 'direct' | 'Tokenwise' | 'Portkey';
-const TARGETS: Target[] = ['direct', 'Tokenwise', 'Portkey'];
-const gateways: Record<Exclude<Target, 'direct'>, GatewayProcess> = { Tokenwise: tokenwise, Portkey: portkey };
+type Gateway = 'Tokenwise' | 'Portkey' | 'forwarder';
+type Target = 'direct' | Gateway;
+const GATEWAYS: Gateway[] = ['Tokenwise', 'Portkey', 'forwarder'];
+const TARGETS: Target[] = ['direct', ...GATEWAYS];
+const gateways: Record<Gateway, GatewayProcess> = { Tokenwise: tokenwise, Portkey: portkey, forwarder };
 
 interface Scenario {
   label: string;
@@ -93,6 +99,7 @@ const afterLoadRssMb = { Tokenwise: await settledRssMb(tokenwise.pid, 2000), Por
 
 tokenwise.stop();
 portkey.stop();
+forwarder.stop();
 stopProcess(upstream.child);
 fs.rmSync(dataDir, { recursive: true, force: true });
 
@@ -108,37 +115,47 @@ const errors = Object.fromEntries(TARGETS.map((t) => [t, scenarios.reduce((n, s)
 const firstError = [...runs.values()].flat().find((r) => r.firstError)?.firstError;
 
 const results: Record<string, string> = {};
-const table = ['| scenario | req/s direct / Tokenwise / Portkey | added p50 ms Tokenwise / Portkey | added p99 ms Tokenwise / Portkey | added TTFB p50 ms (SSE) Tokenwise / Portkey | CPU ms/req Tokenwise / Portkey |', '|---|---|---|---|---|---|'];
+const slash = (values: number[], digits = 2) => values.map((v) => fmt(v, digits)).join(' / ');
+const table = [
+  '| scenario | req/s: direct / Tokenwise / Portkey / forwarder | added p50 ms: Tokenwise / Portkey / forwarder | added p99 ms | added TTFB p50 ms (SSE) | CPU ms/req: Tokenwise / Portkey / forwarder |',
+  '|---|---|---|---|---|---|',
+];
 const structured: Record<string, unknown>[] = [];
 for (const s of scenarios) {
   const rates = TARGETS.map((t) => median(perRound(s, t).map(rate)));
-  const cpu = (['Tokenwise', 'Portkey'] as const).map((t) => {
+  const cpu = GATEWAYS.map((t) => {
     const rs = perRound(s, t);
     return rs.reduce((n, r) => n + r.cpuMs!, 0) / rs.reduce((n, r) => n + r.latenciesMs.length, 0);
   });
-  const p50 = (['Tokenwise', 'Portkey'] as const).map((t) => added(s, t, (r) => r.latenciesMs, 50));
-  const p99 = (['Tokenwise', 'Portkey'] as const).map((t) => added(s, t, (r) => r.latenciesMs, 99));
-  const ttfb = (['Tokenwise', 'Portkey'] as const).map((t) => added(s, t, (r) => r.firstByteMs, 50));
+  const p50 = GATEWAYS.map((t) => added(s, t, (r) => r.latenciesMs, 50));
+  const p99 = GATEWAYS.map((t) => added(s, t, (r) => r.latenciesMs, 99));
+  const ttfb = GATEWAYS.map((t) => added(s, t, (r) => r.firstByteMs, 50));
   const spread = perRound(s, 'Tokenwise').map(rate);
-  structured.push({ scenario: s.label, reqPerSec: Object.fromEntries(TARGETS.map((t, i) => [t, Math.round(rates[i]!)])), tokenwiseReqPerSecRounds: spread.map(Math.round), addedP50Ms: p50, addedP99Ms: p99, addedTtfbP50Ms: s.stream ? ttfb : undefined, cpuMsPerRequest: cpu });
-  table.push(`| ${s.label} | ${rates.map((r) => fmt(r, 0)).join(' / ')} | ${p50.map((v) => fmt(v)).join(' / ')} | ${p99.map((v) => fmt(v)).join(' / ')} | ${s.stream ? ttfb.map((v) => fmt(v)).join(' / ') : '—'} | ${cpu.map((v) => fmt(v, 3)).join(' / ')} |`);
+  const byGateway = (values: number[]) => Object.fromEntries(GATEWAYS.map((g, i) => [g, values[i]]));
+  structured.push({ scenario: s.label, reqPerSec: Object.fromEntries(TARGETS.map((t, i) => [t, Math.round(rates[i]!)])), tokenwiseReqPerSecRounds: spread.map(Math.round), addedP50Ms: byGateway(p50), addedP99Ms: byGateway(p99), addedTtfbP50Ms: s.stream ? byGateway(ttfb) : undefined, cpuMsPerRequest: byGateway(cpu) });
+  table.push(`| ${s.label} | ${slash(rates, 0)} | ${slash(p50)} | ${slash(p99)} | ${s.stream ? slash(ttfb) : '—'} | ${slash(cpu, 3)} |`);
   if (s.slow && median(perRound(s, 'Tokenwise').map((r) => percentile(r.latenciesMs, 50))) < 50) throw new Error(`${s.label}: Tokenwise answered in under 50 ms: not routed to the slow upstream`);
 }
-const at = (label: string) => structured.find((row) => row.scenario === label)! as { reqPerSec: Record<Target, number>; addedP50Ms: number[]; addedTtfbP50Ms: number[]; cpuMsPerRequest: number[] };
-results['Tokenwise / Portkey throughput, JSON 0 ms c=64'] = `${fmt(at('JSON 0 ms c=64').reqPerSec.Tokenwise / at('JSON 0 ms c=64').reqPerSec.Portkey, 1)}× (${fmt(at('JSON 0 ms c=64').reqPerSec.Tokenwise, 0)} vs ${fmt(at('JSON 0 ms c=64').reqPerSec.Portkey, 0)} req/s)`;
-results['Tokenwise / Portkey throughput, SSE 0 ms c=64'] = `${fmt(at('SSE 0 ms c=64').reqPerSec.Tokenwise / at('SSE 0 ms c=64').reqPerSec.Portkey, 1)}× (${fmt(at('SSE 0 ms c=64').reqPerSec.Tokenwise, 0)} vs ${fmt(at('SSE 0 ms c=64').reqPerSec.Portkey, 0)} req/s)`;
-results['added p50 latency, JSON 0 ms c=1, ms (Tokenwise / Portkey)'] = at('JSON 0 ms c=1').addedP50Ms.map((v) => fmt(v, 3)).join(' / ');
-results['added TTFB p50, SSE 0 ms c=1, ms (Tokenwise / Portkey)'] = at('SSE 0 ms c=1').addedTtfbP50Ms.map((v) => fmt(v, 3)).join(' / ');
-results['CPU per request, JSON 0 ms c=64, ms (Tokenwise / Portkey)'] = at('JSON 0 ms c=64').cpuMsPerRequest.map((v) => fmt(v, 3)).join(' / ');
+type Row = { reqPerSec: Record<Target, number>; addedP50Ms: Record<Gateway, number>; addedTtfbP50Ms: Record<Gateway, number>; cpuMsPerRequest: Record<Gateway, number> };
+const at = (label: string) => structured.find((row) => row.scenario === label) as Row;
+const trio = (values: Record<Gateway, number>, digits = 3) => slash(GATEWAYS.map((g) => values[g]), digits);
+for (const label of ['JSON 0 ms c=64', 'SSE 0 ms c=64']) {
+  const row = at(label);
+  results[`Tokenwise / Portkey throughput, ${label}`] = `${fmt(row.reqPerSec.Tokenwise / row.reqPerSec.Portkey, 1)}× (${fmt(row.reqPerSec.Tokenwise, 0)} vs ${fmt(row.reqPerSec.Portkey, 0)} req/s; forwarder ${fmt(row.reqPerSec.forwarder, 0)})`;
+}
+results['added p50 latency, JSON 0 ms c=1, ms (Tokenwise / Portkey / forwarder)'] = trio(at('JSON 0 ms c=1').addedP50Ms);
+results['added TTFB p50, SSE 0 ms c=1, ms (Tokenwise / Portkey / forwarder)'] = trio(at('SSE 0 ms c=1').addedTtfbP50Ms);
+results['CPU per request, JSON 0 ms c=64, ms (Tokenwise / Portkey / forwarder)'] = trio(at('JSON 0 ms c=64').cpuMsPerRequest);
+results['CPU per request, SSE 0 ms c=64, ms (Tokenwise / Portkey / forwarder)'] = trio(at('SSE 0 ms c=64').cpuMsPerRequest);
 results['Tokenwise idle RSS, default config, no local model, MB'] = fmt(idleRssMb, 0);
 results['RSS after the run, MB (Tokenwise / Portkey; Portkey idle)'] = `${fmt(afterLoadRssMb.Tokenwise, 0)} / ${fmt(afterLoadRssMb.Portkey, 0)} (${fmt(portkeyIdleRssMb, 0)})`;
-results['failed requests (direct / Tokenwise / Portkey)'] = `${TARGETS.map((t) => errors[t]).join(' / ')}${firstError ? ` (first: ${firstError})` : ''}`;
+results['failed requests (direct / Tokenwise / Portkey / forwarder)'] = `${TARGETS.map((t) => errors[t]).join(' / ')}${firstError ? ` (first: ${firstError})` : ''}`;
 
 console.log(JSON.stringify({
   name: 'Proxy overhead vs the Portkey gateway',
   results,
   notes: [
-    `Portkey @portkey-ai/gateway ${portkeyVersion()}. ${ROUNDS} rounds × ${JOB_MS} ms per scenario and target, targets alternating; figures are medians over rounds; both gateways pinned to CPU 1 (taskset), load generator + mock upstream on CPU 0. Added latency is the gateway's percentile minus direct's in the same round. Tokenwise req/s per round shows the machine's noise.`,
+    `Portkey @portkey-ai/gateway ${portkeyVersion()}. ${ROUNDS} rounds × ${JOB_MS} ms per scenario and target, targets alternating; figures are medians over rounds; the gateways pinned to CPU 1 (taskset), load generator + mock upstream on CPU 0. Added latency is the gateway's percentile minus direct's in the same round. Tokenwise req/s per round shows the machine's noise. The forwarder is bench/support/forwarder.ts: body read, JSON.parse, keep-alive upstream call, answer piped back — the floor under any Node gateway.`,
     '',
     ...table,
   ].join('\n'),

@@ -60,6 +60,13 @@ export async function startTokenwise(options: { configFile: string; dataDir: str
   return { pid: child.pid!, url: url!, child, stop: () => stopProcess(child) };
 }
 
+/** The bare node:http forwarder (bench/support/forwarder.ts): the floor any Node gateway sits on. */
+export async function startForwarder(cpus?: string): Promise<GatewayProcess> {
+  const child = launch([process.execPath, '--import', 'tsx', 'bench/support/forwarder.ts'], { cpus });
+  const [, url] = await waitForLine(child, /listening on (http:\/\/\S+)/, 'the forwarder');
+  return { pid: child.pid!, url: url!, child, stop: () => stopProcess(child) };
+}
+
 /** Installs the pinned Portkey gateway into bench/peer (npm ci from its lock) unless it is there. */
 export function ensurePortkey(): void {
   if (existsSync(portkeyServer)) return;
