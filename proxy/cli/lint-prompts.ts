@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { createPromptAnalyzer, DEFAULT_ANALYSIS_OPTIONS, type PromptReport } from '../prompts/index.ts';
+import { createPromptAnalyzer, DEFAULT_ANALYSIS_OPTIONS, type AnalysisOptions, type PromptReport } from '../prompts/index.ts';
 import { messageTexts } from '../prompts/cost.ts';
 import { dollars, hintText } from '../prompts/format.ts';
 import { duplicateSystemPrompts } from '../prompts/rules.ts';
@@ -15,7 +15,10 @@ import { CliError } from './args.ts';
 export interface LintOptions {
   json: boolean;
   maxTokens?: number;
+  /** The model for calls that name none (`--model`, else the proxy's `defaultCloudModel`). */
   model?: string;
+  /** The proxy's pricing settings: `usage.localCostPerHour` and `usage.priceOverrides`. */
+  pricing?: Pick<AnalysisOptions, 'localCostPerHour' | 'priceOverrides'>;
   cwd?: string;
 }
 
@@ -87,7 +90,7 @@ export async function lintPromptsCommand(patterns: string[], options: LintOption
   if (options.maxTokens !== undefined && !(Number.isInteger(options.maxTokens) && options.maxTokens > 0)) throw new CliError('lint-prompts: --max-tokens must be a positive whole number');
   const cwd = options.cwd ?? process.cwd();
   const analyzer = createPromptAnalyzer({ pythonWasm: installedPythonWasm() });
-  const analysis = { ...(options.maxTokens ? { maxTokens: options.maxTokens } : {}), ...(options.model ? { defaultModel: options.model } : {}) };
+  const analysis = { ...options.pricing, ...(options.maxTokens ? { maxTokens: options.maxTokens } : {}), ...(options.model ? { defaultModel: options.model } : {}) };
   const found: { file: string; source: string; report: PromptReport }[] = [];
   for (const file of expandFiles(patterns, cwd, analyzer.supports)) {
     if (!analyzer.supports(file)) continue;

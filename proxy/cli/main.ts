@@ -25,7 +25,7 @@ Usage:
   tokenwise eval cache --data FILE.jsonl [--embedder lexical|GGUF] [--threshold T] [--json]
   tokenwise eval router --data FILE.jsonl [--folds 5] [--weights shipped|FILE] [--json]
                            measure a lever on evaluation data
-  tokenwise lint-prompts <files, folders or globs> [--json] [--max-tokens N] [--model NAME]
+  tokenwise lint-prompts <files, folders or globs> [--json] [--max-tokens N] [--model NAME] [--config FILE]
                            tokens and $/call of every prompt in the code, with findings;
                            exits 1 when a prompt is over the token budget
   tokenwise token          print the local token callers must send
@@ -103,8 +103,10 @@ async function main(argv: string[]): Promise<void> {
       process.stdout.write(await evalCommand({ lever: args.positionals[0], data: args.positionals.slice(1).concat(dataFlags(argv)), flags: args.flags }));
       return;
     case 'lint-prompts': {
+      const config = loadConfig({ flags: pick(args.flags, ['config']) });
       const maxTokens = args.flags['max-tokens'] === undefined ? undefined : Number(args.flags['max-tokens']);
-      const { output, exitCode } = await lintPromptsCommand(args.positionals, { json: args.flags.json === true, maxTokens, model: str(args.flags.model) });
+      const pricing = { localCostPerHour: config.usage.localCostPerHour, priceOverrides: config.usage.priceOverrides };
+      const { output, exitCode } = await lintPromptsCommand(args.positionals, { json: args.flags.json === true, maxTokens, model: str(args.flags.model) ?? config.defaultCloudModel, pricing });
       process.stdout.write(output);
       process.exitCode = exitCode;
       return;

@@ -5,7 +5,7 @@
  * tier.
  */
 import { countingRule, loadEncodingCounter, type CountText } from '../context/tokens.ts';
-import { Pricing } from '../usage/pricing.ts';
+import { Pricing, type PriceOverride } from '../usage/pricing.ts';
 import type { FoundPrompt, PromptCost } from './types.ts';
 
 export interface CostOptions {
@@ -18,6 +18,8 @@ export interface CostOptions {
   /** Local generation speed assumed for the local-tier price: prompt and output tokens per second. */
   localPromptTokensPerSecond: number;
   localOutputTokensPerSecond: number;
+  /** Prices for models genai-prices does not know (the proxy's `usage.priceOverrides`). */
+  priceOverrides: Record<string, PriceOverride>;
 }
 
 export const DEFAULT_COST_OPTIONS: CostOptions = {
@@ -26,6 +28,7 @@ export const DEFAULT_COST_OPTIONS: CostOptions = {
   localCostPerHour: 0,
   localPromptTokensPerSecond: 500,
   localOutputTokensPerSecond: 30,
+  priceOverrides: {},
 };
 
 /** OpenAI and Anthropic both cache prompt prefixes from 1,024 tokens on. */
@@ -62,7 +65,7 @@ export class PromptPricer {
   private readonly pricing: Pricing;
 
   constructor(private readonly options: CostOptions) {
-    this.pricing = new Pricing({ overrides: {}, localCostPerHour: options.localCostPerHour });
+    this.pricing = new Pricing({ overrides: options.priceOverrides, localCostPerHour: options.localCostPerHour });
   }
 
   /**

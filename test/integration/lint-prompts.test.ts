@@ -53,6 +53,10 @@ test('the same inline system prompt in two files is flagged at the second; bad a
     const { prompts } = JSON.parse(run.stdout) as { prompts: LintedPrompt[] };
     assert.deepEqual(prompts.map((p) => [p.file, p.findings.map((f) => f.message)]), [['a.ts', []], [path.join('sub', 'b.mts'), [prompts[1]!.findings[0]!.message]]]);
     assert.match(prompts[1]!.findings[0]!.message, /same system prompt is written at a\.ts:3/);
+    // A call naming no model is priced on the proxy's configured default cloud model.
+    fs.writeFileSync(path.join(dir, 'tokenwise.json'), JSON.stringify({ defaultCloudModel: 'gpt-4.1' }));
+    const configured = lint([path.join(corpus, 'langchain.ts'), '--json', '--config', path.join(dir, 'tokenwise.json')]);
+    assert.deepEqual((JSON.parse(configured.stdout) as { prompts: LintedPrompt[] }).prompts.map((p) => p.model), ['gpt-4.1', 'gpt-4.1']);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
