@@ -9,7 +9,7 @@ import { Tiktoken } from 'js-tiktoken/lite';
 import ts from 'typescript';
 import { countingRule } from '../../proxy/context/tokens.ts';
 import { messageTexts } from '../../proxy/prompts/cost.ts';
-import { dollars, hintText } from '../../proxy/prompts/format.ts';
+import { breakdownLines, dollars, hintText } from '../../proxy/prompts/format.ts';
 import { createPromptAnalyzer, type PromptReport } from '../../proxy/prompts/index.ts';
 import { loadPythonParser } from '../../proxy/prompts/python.ts';
 import type { Fix } from '../../proxy/prompts/types.ts';
@@ -159,6 +159,24 @@ describe('big files', () => {
     const source = `const SYSTEM = \`You sort support tickets.\nclass of ticket: billing, outage or other.\nfunction of the reply: one word.\`;\n${filler(400, false)}\nexport const ask = (q: string) => client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'system', content: SYSTEM }, { role: 'user', content: q }] });\n`;
     const [report] = await analyzer.analyze('big.ts', source);
     assert.equal(messageTexts(report!)[0], 'You sort support tickets.\nclass of ticket: billing, outage or other.\nfunction of the reply: one word.');
+  });
+});
+
+describe('cost', () => {
+  test('a static prefix of 1,024 tokens or more is priced as cached; the breakdown shows every figure', async () => {
+    const rules = 'Answer in the house style: short sentences, no jargon, cite the policy section you used. '.repeat(70);
+    const source = `const SYSTEM = ${JSON.stringify(rules)};\nclient.chat.completions.create({ model: 'gpt-4o', max_tokens: 100, messages: [{ role: 'system', content: SYSTEM }, { role: 'user', content: question }] });\n`;
+    const [report] = await analyzer.analyze('a.ts', source);
+    const { cost } = report!;
+    assert.ok(cost.cacheablePrefixTokens >= 1024 && cost.cacheablePrefixTokens === cost.staticTokens, JSON.stringify(cost));
+    assert.equal(cost.expectedOutputTokens, 100);
+    // gpt-4o: $2.50 input, $1.25 cached input, $10 output per million tokens.
+    const expected = (fresh: number, cached: number) => (fresh * 2.5 + cached * 1.25 + 100 * 10) / 1e6;
+    assert.ok(Math.abs(cost.costPerCall! - expected(cost.inputTokens, 0)) < 1e-12);
+    assert.ok(Math.abs(cost.cachedCostPerCall! - expected(cost.inputTokens - cost.cacheablePrefixTokens, cost.cacheablePrefixTokens)) < 1e-12);
+    const lines = breakdownLines(cost);
+    assert.match(lines.join('\n'), new RegExp(`with the ${cost.cacheablePrefixTokens.toLocaleString('en')}-token prefix cached: \\$0\\.00`));
+    assert.match(lines.join('\n'), /per 1,000 calls: \$\d+\.\d\d\non the local tier: \$0\/call/);
   });
 });
 
