@@ -60,6 +60,17 @@ test('claude-haiku-4-5 mapped to the local model: answered locally, the cloud ne
   assert.ok(last.outputTokens > 0);
 });
 
+test('/context: its burst of count_tokens calls is forwarded to Anthropic and answered', async () => {
+  const before = setup.anthropic.requests.length;
+  const started = performance.now();
+  const run = await claude(['/context', '--model', 'claude-sonnet-4-6']);
+  assert.equal(run.code, 0, run.stderr);
+  const counts = setup.anthropic.requests.slice(before).filter((r) => r.path === '/v1/messages/count_tokens');
+  console.log(`# claude -p /context: ${counts.length} count_tokens calls forwarded, ${(performance.now() - started).toFixed(0)} ms in all`);
+  assert.ok(counts.length >= 10, `${counts.length} count_tokens calls`);
+  assert.match(run.stdout, /tokens/i);
+});
+
 test('the ledger holds every call, each under claude-code', () => {
   const records = setup.ledger();
   assert.equal(records.length, setup.anthropic.calls + 1);
