@@ -13,6 +13,12 @@ const builds = [
     outdir: 'dist/proxy',
     platform: 'node',
     format: 'esm',
+    // What loads on first use (the tokenizer's 3.4 MB rank tables, genai-prices, prom-client, the eval and lint
+    // commands) goes into chunks beside cli.js, so a proxy that never needs them never holds their source in memory.
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
+    minifyWhitespace: true,
+    minifySyntax: true,
     target: 'node20',
     // node-sqlite3-wasm finds its .wasm beside its own file. The prompt parsers (lint-prompts only) load from
     // node_modules on first use, so the proxy never parses the 9 MB compiler.
@@ -56,6 +62,8 @@ const builds = [
   },
 ];
 
+// Chunk names carry a content hash: clear the old ones rather than ship every build's.
+if (!watch) fs.rmSync('dist/proxy/chunks', { recursive: true, force: true });
 if (watch) {
   for (const options of builds) await (await esbuild.context(options)).watch();
 } else {
