@@ -1,5 +1,6 @@
 // Four bundles, built separately: the proxy (ESM, Node), the extension (CommonJS, VS Code's extension host), the
-// extension's prompt analysis (CommonJS, loaded on first use) and the webview (browser). node-llama-cpp stays external: it is native and loads its own prebuilt binaries.
+// extension's prompt analysis (CommonJS, loaded on first use) and the webview (browser). node-llama-cpp stays
+// external: it is native and loads its own prebuilt binaries.
 import fs from 'node:fs';
 import * as esbuild from 'esbuild';
 
