@@ -8,7 +8,6 @@ import { CliError, parseArgs, type ParsedArgs } from './args.ts';
 import { cacheCommand } from './cache.ts';
 import { evalCommand } from './eval.ts';
 import { createProgressBar } from './progress.ts';
-import { lintPromptsCommand } from './lint-prompts.ts';
 import { usageCommand } from './usage.ts';
 
 const usage = `tokenwise ${VERSION} — a local proxy that cuts what you pay for LLM calls
@@ -106,6 +105,8 @@ async function main(argv: string[]): Promise<void> {
       const config = loadConfig({ flags: pick(args.flags, ['config']) });
       const maxTokens = args.flags['max-tokens'] === undefined ? undefined : Number(args.flags['max-tokens']);
       const pricing = { localCostPerHour: config.usage.localCostPerHour, priceOverrides: config.usage.priceOverrides };
+      // Loaded here, so a serving proxy never holds the prompt analysis (it goes into its own chunk).
+      const { lintPromptsCommand } = await import('./lint-prompts.ts');
       const { output, exitCode } = await lintPromptsCommand(args.positionals, { json: args.flags.json === true, maxTokens, model: str(args.flags.model) ?? config.defaultCloudModel, pricing });
       process.stdout.write(output);
       process.exitCode = exitCode;
