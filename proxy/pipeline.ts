@@ -118,13 +118,13 @@ export class Pipeline {
 
   async run(request: ChatRequest, context: PipelineContext): Promise<PipelineResult> {
     let decision = this.deps.policy ? routeRequest(request, this.deps.catalog, this.deps.policy, context.route, context.client) : selectRoute(request, this.deps.catalog);
-    const session = this.admitToSession(request, context, decision);
+    this.refuseForSession(() => this.deps.sessions?.breaker.checkLoop(request), request, context, decision);
     const eligible = context.cache !== 'off' && (this.deps.cacheMode === 'always' || isDeterministic(request));
     const keys = eligible && (this.deps.cache || this.deps.inFlight) ? requestKeys(request, decision.provider.name, decision.model) : undefined;
     const key = keys?.exact;
 
     let cache: CacheStatus = 'miss';
-    let usage = session ? chargingSession(this.deps.usage, session, this.deps.sessions!.pricing) : this.deps.usage;
+    let usage = this.deps.usage;
     const notes: RequestNotes = {};
     let source: AsyncIterator<ChatChunk> | undefined;
     const semantic = this.deps.semantic ? keys?.semantic : undefined;
@@ -143,6 +143,8 @@ export class Pipeline {
     if (hit) {
       source = replayAnswer(hit);
     } else {
+      const session = this.refuseForSession(() => this.deps.sessions?.breaker.admit(request, context.client), request, context, decision);
+      if (session) usage = chargingSession(usage, session, this.deps.sessions!.pricing);
       const reservation = this.reserveBudget(request, decision);
       if (reservation) usage = settling(usage, reservation, this.deps.budget!.pricing);
       const start = (signal: AbortSignal) => this.answer(request, decision, key, signal, notes, context.trim !== 'off', semantic);
@@ -158,10 +160,10 @@ export class Pipeline {
     return this.follow(request, context, decision, cache, source, answered, notes, usage);
   }
 
-  /** Counts the request against its agent session; a refusal is recorded in the ledger, so the user sees it. */
-  private admitToSession(request: ChatRequest, context: PipelineContext, decision: RouteDecision) {
+  /** Runs a session check; a refusal is recorded in the ledger, so the user sees it. */
+  private refuseForSession<T>(check: () => T, request: ChatRequest, context: PipelineContext, decision: RouteDecision): T {
     try {
-      return this.deps.sessions?.breaker.admit(request, context.client);
+      return check();
     } catch (error) {
       new RequestTrace(request, decision, context, 'miss', this.deps.usage).fail(error, false);
       throw error;

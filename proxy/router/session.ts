@@ -64,13 +64,21 @@ export class SessionBreaker {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Counts the request against its session, or throws a 429 naming the limit it crossed. */
-  admit(request: ChatRequest, client: string): { spent(usd: number): void } {
+  /** Throws a 429 when the conversation ends in a tool loop: checked on every request, even one the cache answers. */
+  checkLoop(request: ChatRequest): void {
     const repeats = trailingRepeats(request);
     if (repeats >= this.limits.maxRepeatedToolCalls) {
       const name = request.messages.flatMap((m) => m.toolCalls ?? []).at(-1)!.name;
       throw refuse(`the agent called ${name} with the same arguments ${repeats} times in a row (session.maxRepeatedToolCalls is ${this.limits.maxRepeatedToolCalls}): it looks stuck in a tool loop`);
     }
+  }
+
+  /**
+   * Counts a request that will reach a provider against its session, or throws a 429 naming the limit it crossed.
+   * Answers from the cache cost nothing and are not counted: an eval loop resending one prompt must not trip it.
+   */
+  admit(request: ChatRequest, client: string): { spent(usd: number): void } {
+    this.checkLoop(request);
     const key = `${client}\n${sessionId(request)}`;
     const now = this.now();
     const state = this.sessions.get(key) ?? { arrivals: [], spentUsd: 0, lastSeen: now };

@@ -216,3 +216,25 @@ describe('routing policy', () => {
     }
   });
 });
+
+describe('session breaker', () => {
+  test('cached answers cost nothing and do not count toward a session; calls that reach the cloud do', async () => {
+    const tw = await startTestProxy({ env: clouds(), config: { budget: { session: { maxRequests: 3, windowSeconds: 600 } }, router: { retries: 0 } } });
+    try {
+      const question = ask('gpt-4o-mini', 'the same eval prompt', { temperature: 0 });
+      for (let i = 0; i < 6; i++) await tw.openai.chat.completions.create(question);
+      assert.equal(openai.requests.filter((r) => JSON.stringify(r.body).includes('the same eval prompt')).length, 1, 'one upstream call, five cache hits');
+      // Two more distinct turns of that conversation reach the cloud (2 and 3 of 3), the next is refused.
+      const turn = (n: number) => ({ ...question, messages: [...question.messages, { role: 'assistant' as const, content: 'ok' }, { role: 'user' as const, content: `turn ${n}` }] });
+      // One client throughout (a session is per client): the SDK's and plain fetch's User-Agents differ.
+      const send = (body: object) => tw.fetch('/v1/chat/completions', { method: 'POST', headers: { 'user-agent': 'OpenAI/JS 5.0.0' }, body: JSON.stringify(body) });
+      assert.equal((await send(turn(2))).status, 200);
+      assert.equal((await send(turn(3))).status, 200);
+      const refused = await send(turn(4));
+      assert.equal(refused.status, 429);
+      assert.equal(((await refused.json()) as { error: { code: string } }).error.code, 'session_limit');
+    } finally {
+      await tw.close();
+    }
+  });
+});
