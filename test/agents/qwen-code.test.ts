@@ -71,7 +71,11 @@ test('a model mapped to the local model: answered locally, the cloud never calle
 
 test('the ledger holds every call, each under qwen-code', () => {
   const records = setup.ledger();
-  assert.equal(records.length, setup.openai.calls + 1);
+  // Qwen Code asks again when it takes an answer for empty or broken, and the random test model's sometimes is:
+  // the local model answers at least once.
+  const cloud = records.filter((r) => r.route === 'cloud');
+  assert.equal(cloud.length, setup.openai.calls, 'every cloud call is in the ledger');
+  assert.ok(cloud.every((r) => r.status === 200));
+  assert.ok(records.some((r) => r.route === 'local' && r.status === 200));
   assert.deepEqual([...new Set(records.map((r) => r.client))], ['qwen-code']);
-  assert.ok(records.every((r) => r.status === 200));
 });
