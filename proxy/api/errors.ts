@@ -45,8 +45,14 @@ export function errorBody(api: WireApi, error: ProxyError): Record<string, unkno
     error: {
       message: error.message,
       type: openaiType[error.kind],
-      param: error.options.param ?? null,
+      param: paramFor(api, error.options.param),
       code: error.options.code ?? (error.kind === 'not_found' ? 'model_not_found' : null),
     },
   };
+}
+
+/** Errors raised past the API layer name the internal field (`messages`); a Responses caller sent it as `input`. */
+function paramFor(api: WireApi, param: string | undefined): string | null {
+  if (param === undefined) return null;
+  return api === 'responses' && param === 'messages' ? 'input' : param;
 }

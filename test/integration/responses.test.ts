@@ -185,6 +185,13 @@ describe('to other targets', () => {
     assert.equal(seen.filter((e) => e.type === 'response.output_text.delta').map((e) => e.delta).join(''), data.output_text, 'same greedy answer both ways');
   });
 
+  test('too long for the local model, untrimmed: a 400 naming input, the field a Responses caller sent', async () => {
+    const response = await tw.fetch('/v1/responses', { method: 'POST', headers: { 'x-tokenwise-trim': 'off' }, body: JSON.stringify({ model: 'local', input: 'word '.repeat(3000), max_output_tokens: 8 }) });
+    assert.equal(response.status, 400);
+    const { error } = (await response.json()) as { error: { param: string; code: string } };
+    assert.deepEqual([error.param, error.code], ['input', 'context_length_exceeded']);
+  });
+
   test('Anthropic gets function tools mapped, the others dropped (and logged), and the tool round trip as tool_use / tool_result', async () => {
     anthropic.behave({ kind: 'tool_call', name: 'shell', arguments: { command: ['ls'] } });
     const body = { ...codexBody('what next?'), model: 'claude-haiku-4-5' };
