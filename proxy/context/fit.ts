@@ -42,9 +42,9 @@ export async function fitRequest(request: ChatRequest, decision: RouteDecision, 
   const tier = decision.target;
   const local = tier === 'local' ? options.local?.() : undefined;
   if (tier === 'cloud' && request.source && hasBreakpoint(request.source.body)) return undefined;
-  // A Responses body carries what the internal shape cannot (reasoning items, custom tools) and its own
-  // prompt_cache_key: a trimmed copy would lose both.
-  if (tier === 'cloud' && request.source?.api === 'responses') return undefined;
+  // A Responses body for OpenAI carries what the internal shape cannot (reasoning items, custom tools) and its own
+  // prompt_cache_key: a trimmed copy would lose both. Another provider answers from the internal shape anyway.
+  if (tier === 'cloud' && request.source?.api === 'responses' && decision.provider.kind === 'openai') return undefined;
   const result = await trimRequest(
     { ...request, model: tier === 'local' ? 'local' : decision.model },
     {

@@ -210,6 +210,21 @@ describe('to other targets', () => {
     for (const dropped of ['custom tool "apply_patch"', 'web_search tool', 'tool_search tool', 'namespace tool "mcp__files"', 'reasoning items']) assert.ok(note?.includes(dropped), `${dropped} in: ${note}`);
   });
 
+  test('documents in a Responses request are trimmed for Anthropic, which answers from the internal shape; OpenAI gets the body as sent', async () => {
+    anthropic.behave({ kind: 'echo' });
+    const filler = (topic: string) => `${topic} `.repeat(60);
+    const documents = [
+      '<document title="Vitamin C"><content>Vitamin C, also called ascorbic acid, is found in citrus fruit such as oranges and lemons.</content></document>',
+      ...Array.from({ length: 14 }, (_, i) => `<document title="Unrelated ${i}"><content>${filler(`gearbox turbine shipping ledger ${i}`)}</content></document>`),
+    ].join('\n');
+    const input = `${documents}\n\nQuestion: Which fruits contain vitamin C?`;
+    await tw.openai.responses.create({ model: 'claude-haiku-4-5', input, max_output_tokens: 16 });
+    const toAnthropic = JSON.stringify(anthropic.requests.at(-1)!.body.messages);
+    assert.ok(toAnthropic.includes('ascorbic acid') && !toAnthropic.includes('Unrelated 7'), 'the unrelated documents went');
+    await tw.openai.responses.create({ model: 'gpt-4o-mini', input, max_output_tokens: 16 });
+    assert.equal(openai.requests.at(-1)!.body.input, input, 'an OpenAI upstream gets the Responses body untouched');
+  });
+
   test('Anthropic answers stream as Responses events', async () => {
     const { seen, headers } = await events({ model: 'claude-haiku-4-5', input: [{ role: 'user', content: [{ type: 'input_text', text: 'hi there' }] }] });
     assert.equal(headers.get('x-tokenwise-route'), 'cloud');
