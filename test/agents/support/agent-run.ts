@@ -17,8 +17,11 @@ import { ensureAgents } from './install.ts';
 
 /** Put in a prompt, it makes the loopback cloud ask for a shell command first. */
 export const RUN_TOOL = 'RUN-THE-TOOL';
-/** The command the cloud asks for: its output differs from its text, so only a real run produces it. */
-export const TOOL_COMMAND = 'echo tool-$((6*7))';
+/**
+ * The command the cloud asks for: its output differs from its text, so only a real run produces it. The pause:
+ * Qwen Code's shell often reports a command that prints at once as having printed nothing (2 runs in 3 here).
+ */
+export const TOOL_COMMAND = 'sleep 0.5; echo tool-$((6*7))';
 export const TOOL_OUTPUT = 'tool-42';
 export const CLOUD_ANSWER = 'Answer from the loopback cloud.';
 export const AFTER_TOOL = `The tool printed ${TOOL_OUTPUT}.`;
@@ -41,7 +44,7 @@ export function toolingCloud(tool: (request: RecordedRequest) => { name: string;
     if (!body.includes(RUN_TOOL)) return { kind: 'text' as const, text: CLOUD_ANSWER };
     const results = toolResults(request.body);
     if (!results) return { kind: 'tool_call' as const, ...tool(request) };
-    return { kind: 'text' as const, text: results.includes(TOOL_OUTPUT) ? AFTER_TOOL : 'The tool result did not come back.' };
+    return { kind: 'text' as const, text: results.includes(TOOL_OUTPUT) ? AFTER_TOOL : `The tool result did not come back: ${results.slice(0, 300)}` };
   };
 }
 
