@@ -118,7 +118,6 @@ export class Pipeline {
 
   async run(request: ChatRequest, context: PipelineContext): Promise<PipelineResult> {
     let decision = this.deps.policy ? routeRequest(request, this.deps.catalog, this.deps.policy, context.route, context.client) : selectRoute(request, this.deps.catalog);
-    this.refuseForSession(() => this.deps.sessions?.breaker.checkLoop(request), request, context, decision);
     const eligible = context.cache !== 'off' && (this.deps.cacheMode === 'always' || isDeterministic(request));
     const keys = eligible && (this.deps.cache || this.deps.inFlight) ? requestKeys(request, decision.provider.name, decision.model) : undefined;
     const key = keys?.exact;
@@ -141,6 +140,8 @@ export class Pipeline {
       }
     }
     if (hit) {
+      // A cached answer costs nothing, so it is not counted; a tool loop is still one (admit checks it on a miss).
+      this.refuseForSession(() => this.deps.sessions?.breaker.checkLoop(request), request, context, decision);
       source = replayAnswer(hit);
     } else {
       const session = this.refuseForSession(() => this.deps.sessions?.breaker.admit(request, context.client), request, context, decision);

@@ -44,6 +44,9 @@ const K1 = 2;
 
 const words = (text: string) => fold(text).split(/[^\p{L}\p{N}]+/u).filter(Boolean);
 
+/** A title without its disambiguation: "Decade (Neil Young album)" → "Decade". */
+const bareTitle = (title: string) => title.replace(/\s*\([^)]*\)/g, '');
+
 /** For each name, the passages whose words contain it as a run (one scan per passage, indexed by first word). */
 function mentionsOf(passages: PassageText[], wanted: Set<string>): Map<string, Set<number>> {
   const byFirst = new Map<string, string[][]>();
@@ -76,7 +79,7 @@ function nameLinks(passages: PassageText[], question: string): number[][] {
   const n = passages.length;
   const lowercase = new Set(passages.flatMap((p) => p.text.match(/(?<![\p{L}\p{N}])\p{Ll}+(?![\p{L}\p{N}])/gu) ?? []));
   const keep = (found: string[]) => new Set(found.map((name) => words(name).join(' ')).filter((name) => name.length > 2 && (name.includes(' ') || !lowercase.has(name))));
-  const titles = passages.map((p) => keep(p.title ? [...names(p.title), fold(p.title.replace(/\s*\([^)]*\)/g, ''))] : []));
+  const titles = passages.map((p) => keep(p.title ? [...names(p.title), fold(bareTitle(p.title))] : []));
   const own = passages.map((p, i) => new Set([...titles[i]!, ...keep(names(p.text))]));
   const mentions = mentionsOf(passages, new Set(own.flatMap((set) => [...set])));
   const links = Array.from({ length: n }, () => new Array<number>(n).fill(0));
@@ -125,7 +128,7 @@ function relative(scores: number[], floor = 0): number[] {
  */
 function namedByQuestion(question: string, passages: PassageText[], scores: number[]): number[] {
   const asked = ` ${words(question).join(' ')} `;
-  const titles = passages.map((p) => (p.title ? words(p.title.replace(/\s*\([^)]*\)/g, '')).join(' ') : ''));
+  const titles = passages.map((p) => (p.title ? words(bareTitle(p.title)).join(' ') : ''));
   const count = new Map<string, number>();
   for (const title of titles) count.set(title, (count.get(title) ?? 0) + 1);
   return scores.map((score, i) => {
