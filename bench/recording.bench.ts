@@ -1,5 +1,6 @@
 // What recording usage adds to a request: the hot-path call itself, and p50 latency through HTTP with and without
 // the ledger, measured alternately against the same loopback upstream.
+import http from 'node:http';
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -39,7 +40,7 @@ const drainUs = ((performance.now() - started) * 1000) / calls;
 // 2. Through HTTP, with and without recording, alternating rounds.
 async function serve(pipeline: Pipeline) {
   const app = createApp({ config, token: 't', pipeline, catalog, health: () => ({}) });
-  const server = app.listen(0, '127.0.0.1');
+  const server = http.createServer(app).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }

@@ -2,6 +2,7 @@
  * @module Assembles the proxy from a Config — providers, model catalog, pipeline, HTTP app — and listens.
  * The CLI, the VS Code extension and the tests all start it through `startProxy`.
  */
+import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createApp } from './api/app.ts';
@@ -174,7 +175,7 @@ export async function startProxy(config: Config, options: ProxyOptions = {}): Pr
   let semantic: SemanticCache | undefined;
   if (cache && config.cache.semantic.enabled) void startSemanticCache(config, cache, pipeline, log).then((ready) => (semantic = ready));
 
-  const server = app.listen(config.port, config.host);
+  const server = http.createServer(app).listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);

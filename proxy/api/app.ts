@@ -2,11 +2,17 @@
  * @module The HTTP adapter: express routes for the OpenAI and Anthropic APIs and the control endpoints. The only
  * place that knows HTTP; it parses, calls the pipeline, and renders results and errors in the caller's API.
  *
+ * The routes live on an express Router that node:http calls directly. An express application around it would
+ * re-parent every request and response onto its own prototypes (`Object.setPrototypeOf` per request), which costs
+ * ~0.1 ms of CPU per request here, as much as a bare forwarder spends in all (`bench/profile-overhead.ts`), and
+ * buys only helpers the routes do not need (reply.ts has the few they do).
+ *
  * @example
- * const app = createApp({ pipeline, catalog, token: 't', config, health: () => ({}) });
- * app.listen(8787, '127.0.0.1');
+ * const handler = createApp({ pipeline, catalog, token: 't', config, health: () => ({}) });
+ * http.createServer(handler).listen(8787, '127.0.0.1');
  */
-import express, { type NextFunction, type Request, type Response } from 'express';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import express, { type NextFunction } from 'express';
 import type { Config } from '../config/schema.ts';
 import { ProxyError } from '../errors.ts';
 import type { Pipeline } from '../pipeline.ts';
@@ -22,6 +28,8 @@ import { checkOrigin, checkToken } from './guard.ts';
 import { modelList } from './models.ts';
 import { parseChatCompletionRequest } from './openai/chat-request.ts';
 import { parseResponsesRequest } from './openai/responses-request.ts';
+import { jsonBody } from './body.ts';
+import { pathOf, sendJson, type ApiRequest } from './reply.ts';
 import { serveChat } from './serve-chat.ts';
 
 export interface AppDeps {
@@ -38,58 +46,59 @@ export interface AppDeps {
   log?: (line: string) => void;
 }
 
-const apiOf = (req: Request): WireApi => (req.path.startsWith('/v1/messages') ? 'anthropic' : req.path.startsWith('/v1/responses') ? 'responses' : 'openai');
+function apiOf(req: IncomingMessage): WireApi {
+  const path = pathOf(req);
+  return path.startsWith('/v1/messages') ? 'anthropic' : path.startsWith('/v1/responses') ? 'responses' : 'openai';
+}
 
-export function createApp(deps: AppDeps): express.Express {
+/** The request listener for node:http. */
+export function createApp(deps: AppDeps): RequestListener {
   const log = deps.log ?? (() => {});
   const guard = { token: deps.token, allowedHosts: deps.config.allowedHosts, allowedOrigins: deps.config.allowedOrigins };
-  const app = express();
-  app.disable('x-powered-by');
-  app.disable('etag');
-  app.set('query parser', 'simple');
+  const app = express.Router();
 
-  app.use(function stampArrival(req: Request, res: Response, next: NextFunction) {
-    res.locals.arrived = performance.now();
+  app.use(function checkCaller(req: IncomingMessage, _res: ServerResponse, next: NextFunction) {
     checkOrigin(req.headers, guard);
     next();
   });
 
-  app.get('/tokenwise/health', (_req, res) => {
-    res.json(deps.health());
+  app.get('/tokenwise/health', (_req: IncomingMessage, res: ServerResponse) => {
+    sendJson(res, deps.health());
   });
 
   // Spending money (/v1) and reading usage need the token; health and metrics are for supervisors and scrapers.
-  app.use(['/v1', '/tokenwise/usage', '/tokenwise/events', '/tokenwise/cache'], function requireToken(req: Request, _res: Response, next: NextFunction) {
+  app.use(['/v1', '/tokenwise/usage', '/tokenwise/events', '/tokenwise/cache'], function requireToken(req: IncomingMessage, _res: ServerResponse, next: NextFunction) {
     checkToken(req.headers, deps.token);
     next();
   });
   if (deps.usage) app.use(controlRoutes({ usage: deps.usage, cache: deps.cache, semantic: deps.semantic }));
   // Any content type: some clients omit it, and a clear JSON error beats a silent empty body.
-  const json = express.json({ limit: deps.config.maxBodyBytes, type: () => true, strict: false });
+  const json = jsonBody(deps.config.maxBodyBytes);
+  const post = (path: string, handler: (req: ApiRequest, res: ServerResponse) => Promise<void>) => app.post(path, json, handler as unknown as express.RequestHandler);
 
-  app.get('/v1/models', (_req, res) => {
-    res.json(modelList(deps.catalog));
+  app.get('/v1/models', (_req: IncomingMessage, res: ServerResponse) => {
+    sendJson(res, modelList(deps.catalog));
   });
-  app.post('/v1/chat/completions', json, async (req, res) => {
+  post('/v1/chat/completions', async (req, res) => {
     await serveChat('openai', parseChatCompletionRequest(req.body), req, res, { pipeline: deps.pipeline, log });
   });
-  app.post('/v1/responses', json, async (req, res) => {
+  post('/v1/responses', async (req, res) => {
     await serveChat('responses', parseResponsesRequest(req.body), req, res, { pipeline: deps.pipeline, log });
   });
-  app.post('/v1/messages/count_tokens', json, async (req, res) => {
+  post('/v1/messages/count_tokens', async (req, res) => {
     await serveCountTokens(req, res, deps.catalog);
   });
-  app.post('/v1/messages', json, async (req, res) => {
+  post('/v1/messages', async (req, res) => {
     await serveChat('anthropic', parseMessagesRequest(req.body, req.headers), req, res, { pipeline: deps.pipeline, log });
   });
 
-  app.use((req: Request) => {
-    throw new ProxyError('not_found', `no route for ${req.method} ${req.path}`, { code: 'unknown_route' });
+  app.use((req: IncomingMessage) => {
+    throw new ProxyError('not_found', `no route for ${req.method} ${pathOf(req)}`, { code: 'unknown_route' });
   });
 
-  app.use(function renderError(error: unknown, req: Request, res: Response, _next: NextFunction) {
-    const failure = fromBodyParser(error) ?? toProxyError(error);
-    if (failure.status >= 500 && !(error instanceof ProxyError)) log(`internal error on ${req.method} ${req.path}: ${(error as Error)?.stack ?? String(error)}`);
+  function renderError(error: unknown, req: ApiRequest, res: ServerResponse) {
+    const failure = toProxyError(error);
+    if (failure.status >= 500 && !(error instanceof ProxyError)) log(`internal error on ${req.method} ${pathOf(req)}: ${(error as Error)?.stack ?? String(error)}`);
     if (res.headersSent) {
       res.end();
       return;
@@ -97,18 +106,12 @@ export function createApp(deps: AppDeps): express.Express {
     if (failure.options.retryAfterSeconds !== undefined) res.setHeader('retry-after', String(Math.ceil(failure.options.retryAfterSeconds)));
     // The OpenAI and Anthropic SDKs (and the agents built on them) honour this: retrying a tool loop only loops.
     if (failure.options.final) res.setHeader('x-should-retry', 'false');
-    if (res.locals.arrived !== undefined) res.setHeader('x-tokenwise-overhead-ms', (performance.now() - (res.locals.arrived as number)).toFixed(2));
-    res.status(failure.status).json(errorBody(apiOf(req), failure));
-  });
-  return app;
-}
+    res.setHeader('x-tokenwise-overhead-ms', (performance.now() - req.arrived).toFixed(2));
+    sendJson(res, errorBody(apiOf(req), failure), failure.status);
+  }
 
-/** body-parser's own errors (bad JSON, too large) carry a `type`; give them the caller's shape. */
-function fromBodyParser(error: unknown): ProxyError | undefined {
-  const type = (error as { type?: string } | null)?.type;
-  if (type === 'entity.too.large') return new ProxyError('too_large', `request body is larger than the ${(error as { limit: number }).limit} bytes allowed (maxBodyBytes)`);
-  if (type === 'entity.parse.failed') return new ProxyError('invalid_request', `request body is not valid JSON: ${(error as Error).message}`);
-  if (type === 'encoding.unsupported' || type === 'charset.unsupported') return new ProxyError('invalid_request', (error as Error).message);
-  if (type === 'request.aborted') return new ProxyError('invalid_request', 'request aborted by the client');
-  return undefined;
+  return function tokenwise(req, res) {
+    (req as ApiRequest).arrived = performance.now();
+    app(req as never, res as never, (error?: unknown) => renderError(error, req as ApiRequest, res));
+  };
 }

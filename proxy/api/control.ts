@@ -2,13 +2,14 @@
  * @module Control endpoints: usage totals (GET /tokenwise/usage), the live feed (GET /tokenwise/events, SSE with
  * Last-Event-ID replay), Prometheus metrics (GET /metrics), and the cache (GET / DELETE /tokenwise/cache).
  */
-import type { Request, Response, Router } from 'express';
-import express from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import express, { type Router } from 'express';
 import { badRequest } from '../errors.ts';
 import type { SemanticCache } from '../cache/semantic/semantic-cache.ts';
 import type { ExactCache } from '../cache/store.ts';
 import type { UsageRecorder } from '../usage/index.ts';
 import { GROUP_BYS, parseTime, type GroupBy } from '../usage/summary.ts';
+import { queryOf, sendJson } from './reply.ts';
 import { startEventStream, writeEvent } from './sse.ts';
 
 export interface ControlOptions {
@@ -35,25 +36,26 @@ function timeParam(value: unknown, name: string, fallback: number): number {
 export function controlRoutes({ usage, cache, semantic, totalsIntervalMs = 5_000 }: ControlOptions): Router {
   const router = express.Router();
 
-  router.get('/tokenwise/cache', (_req: Request, res: Response) => {
-    res.json(cache ? { enabled: true, ...cache.stats(), semanticEntries: semantic?.()?.size ?? 0 } : { enabled: false });
+  router.get('/tokenwise/cache', (_req: IncomingMessage, res: ServerResponse) => {
+    sendJson(res, cache ? { enabled: true, ...cache.stats(), semanticEntries: semantic?.()?.size ?? 0 } : { enabled: false });
   });
 
-  router.delete('/tokenwise/cache', (_req: Request, res: Response) => {
+  router.delete('/tokenwise/cache', (_req: IncomingMessage, res: ServerResponse) => {
     semantic?.()?.clear();
-    res.json({ cleared: cache?.clear() ?? 0 });
+    sendJson(res, { cleared: cache?.clear() ?? 0 });
   });
 
-  router.get('/tokenwise/usage', (req: Request, res: Response) => {
-    const since = timeParam(req.query.since, 'since', 0);
-    const until = timeParam(req.query.until, 'until', Date.now() + 1);
-    const groupBy = req.query.groupBy as string | undefined;
+  router.get('/tokenwise/usage', (req: IncomingMessage, res: ServerResponse) => {
+    const query = queryOf(req);
+    const since = timeParam(query.get('since') ?? undefined, 'since', 0);
+    const until = timeParam(query.get('until') ?? undefined, 'until', Date.now() + 1);
+    const groupBy = query.get('groupBy') ?? undefined;
     if (groupBy !== undefined && !GROUP_BYS.includes(groupBy as GroupBy)) throw badRequest(`groupBy: expected one of ${GROUP_BYS.join(', ')}`, 'groupBy');
-    res.json(usage.summary(since, until, groupBy as GroupBy | undefined));
+    sendJson(res, usage.summary(since, until, groupBy as GroupBy | undefined));
   });
 
-  router.get('/tokenwise/events', (req: Request, res: Response) => {
-    const lastId = Number(req.headers['last-event-id'] ?? req.query.lastEventId ?? NaN);
+  router.get('/tokenwise/events', (req: IncomingMessage, res: ServerResponse) => {
+    const lastId = Number(req.headers['last-event-id'] ?? queryOf(req).get('lastEventId') ?? NaN);
     startEventStream(res);
     res.write('retry: 2000\n\n');
     const send = (event: { id: number }) => res.write(`id: ${event.id}\nevent: request\ndata: ${JSON.stringify(event)}\n\n`);
@@ -70,7 +72,7 @@ export function controlRoutes({ usage, cache, semantic, totalsIntervalMs = 5_000
     });
   });
 
-  router.get('/metrics', async (_req: Request, res: Response) => {
+  router.get('/metrics', async (_req: IncomingMessage, res: ServerResponse) => {
     res.setHeader('content-type', usage.metrics.registry.contentType);
     res.end(await usage.metrics.registry.metrics());
   });

@@ -2,7 +2,7 @@
  * @module Serves one parsed chat request over HTTP in the caller's API: JSON for non-streaming callers, SSE for
  * streaming ones; an error after the stream began is sent as the API's error event, never as a silent truncation.
  */
-import type { Request, Response } from 'express';
+import type { ServerResponse } from 'node:http';
 import { collect, type ChatChunk, type ChatRequest } from '../chat.ts';
 import { badRequest } from '../errors.ts';
 import type { CacheDirective, Pipeline, PipelineResult } from '../pipeline.ts';
@@ -10,6 +10,7 @@ import { messageJson, MessageStream } from './anthropic/messages-response.ts';
 import { errorBody, toProxyError, type WireApi } from './errors.ts';
 import { chatCompletionJson, ChatCompletionStream } from './openai/chat-response.ts';
 import { responseJson, ResponseStream } from './openai/responses-response.ts';
+import { sendJson, type ApiRequest } from './reply.ts';
 import { startEventStream } from './sse.ts';
 import { clientName } from '../usage/client.ts';
 
@@ -18,8 +19,8 @@ export interface ServeChatDeps {
   log: (line: string) => void;
 }
 
-export async function serveChat(api: WireApi, request: ChatRequest, req: Request, res: Response, deps: ServeChatDeps): Promise<void> {
-  const arrived = res.locals.arrived as number;
+export async function serveChat(api: WireApi, request: ChatRequest, req: ApiRequest, res: ServerResponse, deps: ServeChatDeps): Promise<void> {
+  const arrived = req.arrived;
   const controller = new AbortController();
   res.on('close', () => {
     if (!res.writableFinished) controller.abort();
@@ -35,7 +36,7 @@ export async function serveChat(api: WireApi, request: ChatRequest, req: Request
   if (!request.stream) {
     const json = api === 'responses' ? await responseJson(replay(result), request.source!.body) : api === 'openai' ? chatCompletionJson(await collect(replay(result))) : messageJson(await collect(replay(result)));
     res.setHeader('x-tokenwise-overhead-ms', result.overheadMs().toFixed(2));
-    res.json(json);
+    sendJson(res, json);
     return;
   }
 

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import { startFakeOpenAI } from '../support/fake-openai.ts';
 import { startTestProxy, TEST_TOKEN } from '../support/proxy.ts';
@@ -66,6 +67,25 @@ describe('OpenAI endpoint', () => {
   });
   test('the SDK sees a BadRequestError it can read', async () => {
     await assert.rejects(tw.openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: '' }] }), (e: { status: number; error: { message: string } }) => e.status === 400 && /must not be empty/.test(e.error.message));
+  });
+  test('a body the client compressed is read; one that inflates past the limit, or in an unknown encoding, is refused', async () => {
+    const compressed = (body: object, compress: (b: Buffer) => Buffer) => compress(Buffer.from(JSON.stringify(body)));
+    const send = (body: Buffer, encoding: string) => tw.fetch('/v1/chat/completions', { method: 'POST', body, headers: { 'content-encoding': encoding } });
+    // Valid but model-less: read, parsed, and refused by the route for the right reason (no upstream call).
+    for (const [encoding, compress] of [['gzip', zlib.gzipSync], ['deflate', zlib.deflateSync], ['br', zlib.brotliCompressSync]] as const) {
+      const response = await send(compressed({ messages: user }, compress), encoding);
+      assert.equal(response.status, 400, encoding);
+      assert.match(((await response.json()) as any).error.message, /model: expected a string/, encoding);
+    }
+    // 30 kB of one letter gzips to ~100 bytes: the limit applies to what it inflates to.
+    const bomb = await send(compressed({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x'.repeat(30_000) }] }, zlib.gzipSync), 'gzip');
+    assert.equal(bomb.status, 413);
+    const unknown = await send(Buffer.from('{}'), 'zstd');
+    assert.equal(unknown.status, 400);
+    assert.match(((await unknown.json()) as any).error.message, /unsupported content encoding "zstd"/);
+    const latin1 = await tw.fetch('/v1/chat/completions', { method: 'POST', body: '{}', headers: { 'content-type': 'application/json; charset=iso-8859-1' } });
+    assert.equal(latin1.status, 400);
+    assert.match(((await latin1.json()) as any).error.message, /unsupported charset "ISO-8859-1"/);
   });
   test('no upstream call was made for any of it', () => {
     assert.equal(cloud.calls, 0);

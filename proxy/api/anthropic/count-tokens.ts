@@ -3,14 +3,15 @@
  * caller's body and beta headers forwarded as they came), else a local count with the model family's tokenizer.
  * No pipeline, no ledger entry: Claude Code's `/context` fires ~34 of these at once, and they cost nothing upstream.
  */
-import type { Request, Response } from 'express';
+import type { ServerResponse } from 'node:http';
 import { loadTokenCounter } from '../../context/tokens.ts';
 import { selectRoute, type ModelCatalog, type RouteDecision } from '../../router/select.ts';
+import { sendJson, type ApiRequest } from '../reply.ts';
 import * as v from '../validate.ts';
 import { parseMessagesRequest } from './messages-request.ts';
 
 /** Answers one count request with `{ input_tokens }`. */
-export async function serveCountTokens(req: Request, res: Response, catalog: ModelCatalog): Promise<void> {
+export async function serveCountTokens(req: ApiRequest, res: ServerResponse, catalog: ModelCatalog): Promise<void> {
   const body = v.object(req.body, 'body');
   // The count endpoint takes no max_tokens; the parser wants one, and it changes no count.
   const request = parseMessagesRequest({ ...body, max_tokens: 1 }, req.headers);
@@ -24,7 +25,7 @@ export async function serveCountTokens(req: Request, res: Response, catalog: Mod
     ? await upstream.provider.countTokens!(request, upstream.model, controller.signal)
     : (await loadTokenCounter(request.model)).request(request);
   res.setHeader('x-tokenwise-route', upstream ? 'cloud' : 'local');
-  res.json({ input_tokens: inputTokens });
+  sendJson(res, { input_tokens: inputTokens });
 }
 
 /** The cloud provider that can count for this model itself, if any (unknown or local models are counted here). */

@@ -1,0 +1,36 @@
+/**
+ * @module What the routes need from a request and a response beyond node:http's own: the arrival time, the parsed
+ * body, the path, the query, and a JSON reply. The routes run on an express Router mounted straight on node:http
+ * (see app.ts), so express's request and response prototypes are not there; these few helpers replace them.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+export interface ApiRequest extends IncomingMessage {
+  /** `performance.now()` when the request arrived. */
+  arrived: number;
+  /** The parsed JSON body (POST routes). */
+  body?: unknown;
+}
+
+/** The request's path, without the query. */
+export function pathOf(req: IncomingMessage): string {
+  const url = req.url ?? '/';
+  const query = url.indexOf('?');
+  return query < 0 ? url : url.slice(0, query);
+}
+
+/** The request's query parameters. */
+export function queryOf(req: IncomingMessage): URLSearchParams {
+  const url = req.url ?? '/';
+  const query = url.indexOf('?');
+  return new URLSearchParams(query < 0 ? '' : url.slice(query + 1));
+}
+
+/** Sends `body` as JSON, with its length, in one write. */
+export function sendJson(res: ServerResponse, body: unknown, status = 200): void {
+  const text = JSON.stringify(body);
+  res.statusCode = status;
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.setHeader('content-length', Buffer.byteLength(text));
+  res.end(text);
+}
