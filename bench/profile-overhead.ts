@@ -16,8 +16,12 @@ const root = path.dirname(import.meta.dirname);
 const argv = process.argv.slice(2);
 const option = (name: string, fallback: number) => (argv.includes(name) ? Number(argv[argv.indexOf(name) + 1]) : fallback);
 const stream = argv.includes('--stream');
+// --forwarder profiles the bare forwarder (bench/support/forwarder.ts) instead: the floor, for comparison.
+const floor = argv.includes('--forwarder');
 const concurrency = option('--concurrency', 64);
 const durationMs = option('--ms', 5000);
+const warmMs = option('--warm', 3000);
+const intervalUs = option('--interval', 1000);
 const token = 'bench-token-0123456789';
 
 spawnSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
@@ -46,7 +50,8 @@ fs.writeFileSync(config, JSON.stringify({
   cache: { exact: { enabled: false }, semantic: { enabled: false }, coalesce: false },
   budget: { session: { enabled: false } },
 }));
-const child = spawn('taskset', ['-c', '1', process.execPath, '--liftoff-only', '--cpu-prof', `--cpu-prof-dir=${work}`, path.join(outdir, 'cli.js'), 'serve'], {
+const entry = floor ? ['--import', 'tsx', path.join(root, 'bench/support/forwarder.ts')] : [path.join(outdir, 'cli.js'), 'serve'];
+const child = spawn('taskset', ['-c', '1', process.execPath, '--liftoff-only', '--cpu-prof', `--cpu-prof-interval=${intervalUs}`, `--cpu-prof-dir=${work}`, ...entry], {
   cwd: root,
   env: { ...process.env, TOKENWISE_CONFIG: config, TOKENWISE_DATA_DIR: work, XDG_CONFIG_HOME: work, TOKENWISE_PORT: '0' },
   stdio: ['ignore', 'pipe', 'inherit'],
@@ -57,18 +62,25 @@ const url = await new Promise<string>((resolve) => createInterface({ input: chil
 }));
 
 const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'system', content: 'You are a terse assistant for a developer.' }, { role: 'user', content: 'In one sentence: what does a cache do?' }], max_tokens: 64, ...(stream ? { stream: true } : {}) });
-const job = { url: `${url}/v1/chat/completions`, body, headers: { authorization: `Bearer ${token}` }, concurrency, measurePid: child.pid! };
-await loadMany([{ ...job, durationMs: 1000 }], { taskset: '0' });
+const job = { url: `${url}/v1/chat/completions`, body, headers: { authorization: `Bearer ${token}`, 'x-portkey-custom-host': `${upstream.fast}/v1` }, concurrency, measurePid: child.pid! };
+await loadMany([{ ...job, durationMs: warmMs }], { taskset: '0' });
+// The profile's clock is CLOCK_MONOTONIC in µs, as is hrtime: keep only the samples of the measured run.
+const windowStartUs = Number(process.hrtime.bigint() / 1000n);
 const [result] = await loadMany([{ ...job, durationMs }], { taskset: '0' });
+const windowEndUs = Number(process.hrtime.bigint() / 1000n);
 child.kill('SIGINT');
 await new Promise((resolve) => child.once('exit', resolve));
 stopProcess(upstream.child);
 
 interface Node { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }
 const file = fs.readdirSync(work).find((f) => f.endsWith('.cpuprofile'))!;
-const profile = JSON.parse(fs.readFileSync(path.join(work, file), 'utf8')) as { nodes: Node[]; samples: number[]; timeDeltas: number[] };
+const profile = JSON.parse(fs.readFileSync(path.join(work, file), 'utf8')) as { nodes: Node[]; samples: number[]; timeDeltas: number[]; startTime: number };
 const selfUs = new Map<number, number>();
-profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+let clock = profile.startTime;
+profile.samples.forEach((id, i) => {
+  clock += profile.timeDeltas[i] ?? 0;
+  if (clock >= windowStartUs && clock <= windowEndUs) selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i + 1] ?? 0));
+});
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const place = (n: Node) => {
   const { url: u, functionName } = n.callFrame;
@@ -84,8 +96,8 @@ const group = (key: (n: Node) => string) => {
   for (const [id, us] of selfUs) sums.set(key(byId.get(id)!), (sums.get(key(byId.get(id)!)) ?? 0) + us);
   return [...sums].sort((a, b) => b[1] - a[1]);
 };
-const pct = (us: number) => `${((us / total) * 100).toFixed(1).padStart(5)} %`;
 const requests = result!.latenciesMs.length;
+const pct = (us: number) => `${((us / total) * 100).toFixed(1).padStart(5)} % ${(us / requests).toFixed(1).padStart(7)} µs/req`;
 console.log(`${stream ? 'SSE' : 'JSON'} c=${concurrency}: ${requests} requests in ${durationMs} ms (${Math.round((requests / result!.elapsedMs) * 1000)} req/s), CPU ${(result!.cpuMs! / requests).toFixed(3)} ms/request; profile ${path.join(work, file)}`);
 console.log('\nself time by place:');
 for (const [where, us] of group(place).slice(0, 25)) console.log(`${pct(us)}  ${where}`);

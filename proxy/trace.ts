@@ -83,6 +83,8 @@ export class RequestTrace {
     this.recorded = true;
     const latencyMs = performance.now() - this.context.arrived;
     const route = this.answered?.route ?? this.decision.target;
+    const trim = this.notes.trim;
+    // Every field spelled out, none spread in: this runs once per request (see withPrice in usage/record.ts).
     this.usage.record({
       time: Date.now(),
       client: this.context.client,
@@ -96,14 +98,14 @@ export class RequestTrace {
       cache: this.cache,
       stream: this.request.stream,
       status,
-      ...(error ? { error } : {}),
+      error,
       usage,
       tokensEstimated,
       // The provider counted the trimmed prompt; the baseline pays for what the caller sent.
-      originalInputTokens: usage.inputTokens + (this.notes.trim ? this.notes.trim.tokensBefore - this.notes.trim.tokensAfter : 0),
-      ...(this.notes.trim ? { trim: this.notes.trim.report } : {}),
+      originalInputTokens: usage.inputTokens + (trim ? trim.tokensBefore - trim.tokensAfter : 0),
+      trim: trim?.report,
       latencyMs,
-      ...(this.firstChunkMs !== undefined ? { firstChunkMs: this.firstChunkMs } : {}),
+      firstChunkMs: this.firstChunkMs,
       overheadMs: Math.max(0, latencyMs - this.waited),
       generationMs: route === 'local' && this.cache === 'miss' ? this.waited : 0,
     });

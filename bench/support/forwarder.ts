@@ -21,3 +21,5 @@ const server = http.createServer(function forward(req, res) {
   });
 });
 server.listen(0, '127.0.0.1', () => process.stdout.write(`listening on http://127.0.0.1:${(server.address() as AddressInfo).port}\n`));
+// Exit cleanly on SIGINT, so a --cpu-prof profile is written (bench/profile-overhead.ts --forwarder).
+process.on('SIGINT', () => process.exit(0));

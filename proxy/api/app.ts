@@ -62,25 +62,22 @@ export function createApp(deps: AppDeps): RequestListener {
     next();
   });
 
-  app.get('/tokenwise/health', (_req: IncomingMessage, res: ServerResponse) => {
-    sendJson(res, deps.health());
-  });
-
   // Spending money (/v1) and reading usage need the token; health and metrics are for supervisors and scrapers.
-  app.use(['/v1', '/tokenwise/usage', '/tokenwise/events', '/tokenwise/cache'], function requireToken(req: IncomingMessage, _res: ServerResponse, next: NextFunction) {
+  const requireToken = (req: IncomingMessage, _res: ServerResponse, next: NextFunction) => {
     checkToken(req.headers, deps.token);
     next();
-  });
-  if (deps.usage) app.use(controlRoutes({ usage: deps.usage, cache: deps.cache, semantic: deps.semantic }));
+  };
   // Any content type: some clients omit it, and a clear JSON error beats a silent empty body.
   const json = jsonBody(deps.config.maxBodyBytes);
   const post = (path: string, handler: (req: ApiRequest, res: ServerResponse) => Promise<void>) => app.post(path, json, handler as unknown as express.RequestHandler);
 
-  app.get('/v1/models', (_req: IncomingMessage, res: ServerResponse) => {
-    sendJson(res, modelList(deps.catalog));
-  });
+  // The API first: a model call passes no other route on its way in.
+  app.use('/v1', requireToken);
   post('/v1/chat/completions', async (req, res) => {
     await serveChat('openai', parseChatCompletionRequest(req.body), req, res, { pipeline: deps.pipeline, log });
+  });
+  post('/v1/messages', async (req, res) => {
+    await serveChat('anthropic', parseMessagesRequest(req.body, req.headers), req, res, { pipeline: deps.pipeline, log });
   });
   post('/v1/responses', async (req, res) => {
     await serveChat('responses', parseResponsesRequest(req.body), req, res, { pipeline: deps.pipeline, log });
@@ -88,9 +85,15 @@ export function createApp(deps: AppDeps): RequestListener {
   post('/v1/messages/count_tokens', async (req, res) => {
     await serveCountTokens(req, res, deps.catalog);
   });
-  post('/v1/messages', async (req, res) => {
-    await serveChat('anthropic', parseMessagesRequest(req.body, req.headers), req, res, { pipeline: deps.pipeline, log });
+  app.get('/v1/models', (_req: IncomingMessage, res: ServerResponse) => {
+    sendJson(res, modelList(deps.catalog));
   });
+
+  app.get('/tokenwise/health', (_req: IncomingMessage, res: ServerResponse) => {
+    sendJson(res, deps.health());
+  });
+  app.use(['/tokenwise/usage', '/tokenwise/events', '/tokenwise/cache'], requireToken);
+  if (deps.usage) app.use(controlRoutes({ usage: deps.usage, cache: deps.cache, semantic: deps.semantic }));
 
   app.use((req: IncomingMessage) => {
     throw new ProxyError('not_found', `no route for ${req.method} ${pathOf(req)}`, { code: 'unknown_route' });

@@ -34,7 +34,8 @@ export async function serveChat(api: WireApi, request: ChatRequest, req: ApiRequ
   if (unmapped && result.decision.provider.kind !== 'openai') deps.log(`${result.decision.provider.name} answers a Responses request without: ${unmapped.join(', ')}`);
 
   if (!request.stream) {
-    const json = api === 'responses' ? await responseJson(replay(result), request.source!.body) : api === 'openai' ? chatCompletionJson(await collect(replay(result))) : messageJson(await collect(replay(result)));
+    const chunks = replay(result);
+    const json = api === 'responses' ? await responseJson(chunks, request.source!.body) : api === 'openai' ? chatCompletionJson(await collect(chunks)) : messageJson(await collect(chunks));
     res.setHeader('x-tokenwise-overhead-ms', result.overheadMs().toFixed(2));
     sendJson(res, json);
     return;
@@ -67,6 +68,7 @@ function cacheDirective(header: string | string[] | undefined): CacheDirective {
 
 /** HTTP header values are Latin-1: spell out the few symbols reasons use, and drop anything else. */
 function headerSafe(text: string): string {
+  if (!/[^\x20-\x7e]/.test(text)) return text;
   return text.replaceAll('≥', '>=').replaceAll('≤', '<=').replaceAll('→', '->').replace(/[^\x20-\x7e]/g, '?');
 }
 

@@ -23,13 +23,35 @@ export function postJson(call: UpstreamCall): Promise<IncomingMessage> {
   return send(call, Buffer.from(JSON.stringify(call.body)), true);
 }
 
+interface Target {
+  origin: string;
+  request: typeof http.request;
+  options: http.RequestOptions;
+}
+
+// A provider calls the same few URLs all day: parse each once, not on every request.
+const targets = new Map<string, Target>();
+function targetOf(href: string): Target {
+  let target = targets.get(href);
+  if (!target) {
+    const url = new URL(href);
+    const secure = url.protocol === 'https:';
+    target = {
+      origin: url.origin,
+      request: secure ? https.request : http.request,
+      options: { protocol: url.protocol, hostname: url.hostname.replace(/^\[|\]$/g, ''), port: url.port || (secure ? 443 : 80), path: `${url.pathname}${url.search}`, agent: secure ? agents.https : agents.http, ...(url.username ? { auth: `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}` } : {}) },
+    };
+    targets.set(href, target);
+  }
+  return target;
+}
+
 function send(call: UpstreamCall, payload: Buffer, mayRetry: boolean): Promise<IncomingMessage> {
-  const url = new URL(call.url);
-  const client = url.protocol === 'https:' ? https : http;
+  const target = targetOf(call.url);
   return new Promise((resolve, reject) => {
-    const request = client.request(url, {
+    const request = target.request({
+      ...target.options,
       method: 'POST',
-      agent: url.protocol === 'https:' ? agents.https : agents.http,
       headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'content-length': payload.length, ...call.headers },
       signal: call.signal,
     });
@@ -47,16 +69,24 @@ function send(call: UpstreamCall, payload: Buffer, mayRetry: boolean): Promise<I
       // A pooled socket the upstream closed while idle fails at once with ECONNRESET; nothing was processed, so one
       // retry on a fresh socket is safe.
       if (mayRetry && request.reusedSocket && (error as NodeJS.ErrnoException).code === 'ECONNRESET') return resolve(send(call, payload, false));
-      reject(new ProxyError('upstream', `cannot reach ${call.provider} at ${url.origin}: ${(error as NodeJS.ErrnoException).code ?? error.message}`));
+      reject(new ProxyError('upstream', `cannot reach ${call.provider} at ${target.origin}: ${(error as NodeJS.ErrnoException).code ?? error.message}`));
     });
     request.end(payload);
   });
 }
 
-export async function readText(response: IncomingMessage): Promise<string> {
-  const parts: Buffer[] = [];
-  for await (const part of response) parts.push(part as Buffer);
-  return Buffer.concat(parts).toString('utf8');
+/** The whole body as text (listeners, not an async iterator: this runs on every JSON answer). */
+export function readText(response: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    response.on('data', (part: Buffer) => parts.push(part));
+    response.on('end', () => resolve((parts.length === 1 ? parts[0]! : Buffer.concat(parts)).toString('utf8')));
+    response.on('error', reject);
+    // A socket closed before the body ended emits 'aborted'/'close' without 'end'.
+    response.on('close', () => {
+      if (!response.complete) reject(new Error('aborted'));
+    });
+  });
 }
 
 /** Reads a JSON body, failing clearly if the upstream dies mid-body or sends something else. */

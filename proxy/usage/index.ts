@@ -87,11 +87,13 @@ export class UsageRecorder {
     const batch = limit < this.batch.length ? this.batch.splice(0, limit) : this.batch;
     if (batch === this.batch) this.batch = [];
     const { usage } = this.options.config;
+    const records: UsageRecord[] = [];
     for (const finished of batch) {
       const record: UsageRecord = priceRequest(this.ledger.allocateId(), finished, this.pricing, usage);
       this.ledger.append(record);
       this.live.publish(toRequestEvent(record));
-      this.metrics.observe(record);
+      records.push(record);
     }
+    if (records.length) this.metrics.observeAll(records);
   }
 }

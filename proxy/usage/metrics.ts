@@ -44,18 +44,40 @@ export class UsageMetrics {
     return this.metrics().registry;
   }
 
-  observe(r: UsageRecord): void {
+  /**
+   * Counts a batch. Counters are summed per label set first: prom-client hashes the labels on every call, and a
+   * batch under load is mostly one model, so this is a few calls per batch instead of eight per request.
+   */
+  observeAll(records: readonly UsageRecord[]): void {
     const m = this.metrics();
-    const labels = { route: r.route, provider: r.provider, model: r.modelUsed };
-    m.requests.inc({ ...labels, status: String(r.status) });
-    m.tokens.inc({ kind: 'input', ...labels }, r.usage.inputTokens);
-    m.tokens.inc({ kind: 'output', ...labels }, r.usage.outputTokens);
-    m.tokens.inc({ kind: 'cached', ...labels }, r.usage.cachedInputTokens ?? 0);
-    if (r.costUsd !== null) m.cost.inc(labels, r.costUsd);
-    if (r.baselineCostUsd !== null) m.baseline.inc(labels, r.baselineCostUsd);
-    for (const lever of LEVERS) if (r.savedUsd[lever] > 0) m.saved.inc({ lever }, r.savedUsd[lever]);
-    if (r.cache !== 'miss') m.cacheHits.inc({ kind: r.cache });
-    m.latency.observe(labels, r.latencyMs / 1000);
+    const series = new Map<string, { labels: { route: string; provider: string; model: string }; statuses: Map<string, number>; input: number; output: number; cached: number; cost?: number; baseline?: number }>();
+    const saved = new Map<string, number>();
+    const hits = new Map<string, number>();
+    for (const r of records) {
+      const key = `${r.route}\0${r.provider}\0${r.modelUsed}`;
+      let s = series.get(key);
+      if (!s) series.set(key, (s = { labels: { route: r.route, provider: r.provider, model: r.modelUsed }, statuses: new Map(), input: 0, output: 0, cached: 0 }));
+      const status = String(r.status);
+      s.statuses.set(status, (s.statuses.get(status) ?? 0) + 1);
+      s.input += r.usage.inputTokens;
+      s.output += r.usage.outputTokens;
+      s.cached += r.usage.cachedInputTokens ?? 0;
+      if (r.costUsd !== null) s.cost = (s.cost ?? 0) + r.costUsd;
+      if (r.baselineCostUsd !== null) s.baseline = (s.baseline ?? 0) + r.baselineCostUsd;
+      for (const lever of LEVERS) if (r.savedUsd[lever] > 0) saved.set(lever, (saved.get(lever) ?? 0) + r.savedUsd[lever]);
+      if (r.cache !== 'miss') hits.set(r.cache, (hits.get(r.cache) ?? 0) + 1);
+      m.latency.observe(s.labels, r.latencyMs / 1000);
+    }
+    for (const { labels, statuses, input, output, cached, cost, baseline } of series.values()) {
+      for (const [status, count] of statuses) m.requests.inc({ ...labels, status }, count);
+      m.tokens.inc({ kind: 'input', ...labels }, input);
+      m.tokens.inc({ kind: 'output', ...labels }, output);
+      m.tokens.inc({ kind: 'cached', ...labels }, cached);
+      if (cost !== undefined) m.cost.inc(labels, cost);
+      if (baseline !== undefined) m.baseline.inc(labels, baseline);
+    }
+    for (const [lever, usd] of saved) m.saved.inc({ lever }, usd);
+    for (const [kind, count] of hits) m.cacheHits.inc({ kind }, count);
   }
 
   private metrics() {

@@ -70,7 +70,7 @@ describe('OpenAI endpoint', () => {
   });
   test('a body the client compressed is read; one that inflates past the limit, or in an unknown encoding, is refused', async () => {
     const compressed = (body: object, compress: (b: Buffer) => Buffer) => compress(Buffer.from(JSON.stringify(body)));
-    const send = (body: Buffer, encoding: string) => tw.fetch('/v1/chat/completions', { method: 'POST', body, headers: { 'content-encoding': encoding } });
+    const send = (body: Buffer, encoding: string) => tw.fetch('/v1/chat/completions', { method: 'POST', body: new Uint8Array(body), headers: { 'content-encoding': encoding } });
     // Valid but model-less: read, parsed, and refused by the route for the right reason (no upstream call).
     for (const [encoding, compress] of [['gzip', zlib.gzipSync], ['deflate', zlib.deflateSync], ['br', zlib.brotliCompressSync]] as const) {
       const response = await send(compressed({ messages: user }, compress), encoding);
