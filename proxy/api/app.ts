@@ -3,9 +3,10 @@
  * place that knows HTTP; it parses, calls the pipeline, and renders results and errors in the caller's API.
  *
  * The routes live on an express Router that node:http calls directly. An express application around it would
- * re-parent every request and response onto its own prototypes (`Object.setPrototypeOf` per request), which costs
- * ~0.1 ms of CPU per request here, as much as a bare forwarder spends in all (`bench/profile-overhead.ts`), and
- * buys only helpers the routes do not need (reply.ts has the few they do).
+ * re-parent every request and response onto its own prototypes (`Object.setPrototypeOf` per request); V8 then
+ * meets Node's HTTP objects in a new shape every time. That cost ~0.2 ms of CPU per request, twice what a bare
+ * forwarder spends in all (`bench/profile-overhead.ts`), and bought only helpers the routes do not need (reply.ts
+ * has the few they do).
  *
  * @example
  * const handler = createApp({ pipeline, catalog, token: 't', config, health: () => ({}) });
