@@ -102,6 +102,8 @@ export interface ChatResponse {
   usage: Usage;
   /** Output items only the caller's own API can express (see the `item` chunk). */
   items?: Record<string, unknown>[];
+  /** The upstream's own answer in the caller's API, when there is one (see WireAnswer). */
+  wire?: WireAnswer;
 }
 
 /** One piece of a streamed answer. Every stream ends with exactly one `done` chunk, or throws. */
@@ -116,7 +118,16 @@ export type ChatChunk =
    * answered by Anthropic, a signed `thinking` / `redacted_thinking` block it must send back on its next turn.
    */
   | { type: 'item'; item: Record<string, unknown> }
-  | { type: 'done'; finishReason: FinishReason; stopSequence?: string; usage: Usage; /** counted by the proxy: the provider reported none */ usageEstimated?: boolean };
+  | { type: 'done'; finishReason: FinishReason; stopSequence?: string; usage: Usage; /** counted by the proxy: the provider reported none */ usageEstimated?: boolean; wire?: WireAnswer };
+
+/**
+ * The upstream's own JSON answer, as it came, when the provider speaks the caller's API. A caller of that API gets
+ * it unchanged (every field the upstream sent: logprobs, system_fingerprint, service_tier…), not a rebuilt one.
+ */
+export interface WireAnswer {
+  api: 'openai';
+  text: string;
+}
 
 /** The plain text of a message's text parts. */
 export function textOf(message: ChatMessage): string {
@@ -151,6 +162,7 @@ export async function collect(chunks: AsyncIterable<ChatChunk>): Promise<ChatRes
         response.finishReason = chunk.finishReason;
         response.stopSequence = chunk.stopSequence;
         response.usage = chunk.usage;
+        response.wire = chunk.wire;
         return response;
       default:
         chunk satisfies never;

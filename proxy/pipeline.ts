@@ -245,7 +245,8 @@ export class Pipeline {
         if (chunk.type === 'text') output.push(chunk.text);
         else if (chunk.type === 'tool_arguments') output.push(chunk.arguments);
         // Some OpenAI-compatible servers send no usage: count it ourselves, and say so.
-        else if (chunk.type === 'done' && isMissingUsage(chunk.usage)) chunk = { ...chunk, usage: await countUsage(sent, output.join(''), decision.model), usageEstimated: true };
+        // The caller then gets the answer rebuilt with that count, not the upstream's usage-less text.
+        else if (chunk.type === 'done' && isMissingUsage(chunk.usage)) chunk = { ...chunk, usage: await countUsage(sent, output.join(''), decision.model), usageEstimated: true, wire: undefined };
         recorder?.observe(chunk);
         yield chunk;
       }

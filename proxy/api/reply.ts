@@ -28,7 +28,11 @@ export function queryOf(req: IncomingMessage): URLSearchParams {
 
 /** Sends `body` as JSON, with its length, in one write. */
 export function sendJson(res: ServerResponse, body: unknown, status = 200): void {
-  const text = JSON.stringify(body);
+  sendJsonText(res, JSON.stringify(body), status);
+}
+
+/** Sends text that already is JSON. */
+export function sendJsonText(res: ServerResponse, text: string, status = 200): void {
   res.statusCode = status;
   res.setHeader('content-type', 'application/json; charset=utf-8');
   res.setHeader('content-length', Buffer.byteLength(text));

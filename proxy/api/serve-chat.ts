@@ -10,7 +10,7 @@ import { messageJson, MessageStream } from './anthropic/messages-response.ts';
 import { errorBody, toProxyError, type WireApi } from './errors.ts';
 import { chatCompletionJson, ChatCompletionStream } from './openai/chat-response.ts';
 import { responseJson, ResponseStream } from './openai/responses-response.ts';
-import { sendJson, type ApiRequest } from './reply.ts';
+import { sendJson, sendJsonText, type ApiRequest } from './reply.ts';
 import { startEventStream } from './sse.ts';
 import { clientName } from '../usage/client.ts';
 
@@ -34,8 +34,14 @@ export async function serveChat(api: WireApi, request: ChatRequest, req: ApiRequ
   if (unmapped && result.decision.provider.kind !== 'openai') deps.log(`${result.decision.provider.name} answers a Responses request without: ${unmapped.join(', ')}`);
 
   if (!request.stream) {
-    const chunks = replay(result);
-    const json = api === 'responses' ? await responseJson(chunks, request.source!.body) : api === 'openai' ? chatCompletionJson(await collect(chunks)) : messageJson(await collect(chunks));
+    if (api === 'openai') {
+      const answer = await collect(replay(result));
+      res.setHeader('x-tokenwise-overhead-ms', result.overheadMs().toFixed(2));
+      if (answer.wire?.api === 'openai') sendJsonText(res, answer.wire.text);
+      else sendJson(res, chatCompletionJson(answer));
+      return;
+    }
+    const json = api === 'responses' ? await responseJson(replay(result), request.source!.body) : messageJson(await collect(replay(result)));
     res.setHeader('x-tokenwise-overhead-ms', result.overheadMs().toFixed(2));
     sendJson(res, json);
     return;

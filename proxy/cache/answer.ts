@@ -3,7 +3,7 @@
  * either API, plus what the ledger needs to price the saving.
  */
 import { randomUUID } from 'node:crypto';
-import type { ChatChunk, Usage } from '../chat.ts';
+import type { ChatChunk, WireAnswer, Usage } from '../chat.ts';
 import type { ProviderKind } from '../providers/provider.ts';
 
 export interface CachedAnswer {
@@ -19,8 +19,15 @@ export interface CachedAnswer {
 
 /** Replays a cached answer as a fresh response (its own id), so callers cannot tell it from a live one. */
 export async function* replayAnswer(answer: CachedAnswer): AsyncGenerator<ChatChunk> {
-  yield { type: 'start', id: `chatcmpl-${randomUUID()}`, model: answer.modelUsed, inputTokens: answer.usage.inputTokens };
-  yield* answer.chunks;
+  const id = `chatcmpl-${randomUUID()}`;
+  yield { type: 'start', id, model: answer.modelUsed, inputTokens: answer.usage.inputTokens };
+  for (const chunk of answer.chunks) yield chunk.type === 'done' && chunk.wire ? { ...chunk, wire: renewed(chunk.wire, id) } : chunk;
+}
+
+/** The upstream's own answer with the replay's id and time, every other field as it came. */
+function renewed(wire: WireAnswer, id: string): WireAnswer {
+  const body = JSON.parse(wire.text) as Record<string, unknown>;
+  return { ...wire, text: JSON.stringify({ ...body, id, created: Math.floor(Date.now() / 1000) }) };
 }
 
 /** Collects a stream into a CachedAnswer; returns undefined unless it ended with `done` (a cut stream is never kept). */

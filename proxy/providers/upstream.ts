@@ -91,6 +91,11 @@ export function readText(response: IncomingMessage): Promise<string> {
 
 /** Reads a JSON body, failing clearly if the upstream dies mid-body or sends something else. */
 export async function readJson(provider: string, response: IncomingMessage): Promise<Record<string, unknown>> {
+  return (await readJsonText(provider, response)).json;
+}
+
+/** readJson, keeping the text as it came too. */
+export async function readJsonText(provider: string, response: IncomingMessage): Promise<{ json: Record<string, unknown>; text: string }> {
   let text: string;
   try {
     text = await readText(response);
@@ -98,7 +103,7 @@ export async function readJson(provider: string, response: IncomingMessage): Pro
     throw new ProxyError('upstream', `${provider} closed the connection mid-response (${(error as Error).message})`);
   }
   try {
-    return JSON.parse(text) as Record<string, unknown>;
+    return { json: JSON.parse(text) as Record<string, unknown>, text };
   } catch {
     throw new ProxyError('upstream', `${provider} sent a response that is not JSON`);
   }

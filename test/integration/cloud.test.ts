@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { startFakeAnthropic } from '../support/fake-anthropic.ts';
-import { startFakeOpenAI } from '../support/fake-openai.ts';
+import { startFakeOpenAI, SYSTEM_FINGERPRINT } from '../support/fake-openai.ts';
 import { startTestProxy } from '../support/proxy.ts';
 
 type Fakes = { openai: Awaited<ReturnType<typeof startFakeOpenAI>>; anthropic: Awaited<ReturnType<typeof startFakeAnthropic>> };
@@ -74,6 +74,24 @@ describe('OpenAI chat completions → OpenAI-compatible upstream', () => {
     assert.equal(completion.choices[0]!.finish_reason, 'tool_calls');
     assert.equal(call.type === 'function' && call.function.name, 'get_weather');
     assert.deepEqual(call.type === 'function' && JSON.parse(call.function.arguments), { city: 'Paris' });
+  });
+
+  test('an OpenAI caller gets the upstream’s answer as it came, and a cached replay of it too, with its own id', async () => {
+    const ask = () => tw.fetch('/v1/chat/completions', { method: 'POST', body: JSON.stringify({ model: 'gpt-4o-mini', temperature: 0, messages: [{ role: 'user', content: 'keep every field' }] }) });
+    const first = (await (await ask()).json()) as any;
+    // Fields the proxy has no model of reach the caller: it is the upstream's answer, not one rebuilt from it.
+    assert.equal(first.system_fingerprint, SYSTEM_FINGERPRINT);
+    assert.equal(first.service_tier, 'default');
+    assert.deepEqual(first.choices[0].message.annotations, []);
+    assert.equal(first.usage.completion_tokens_details.accepted_prediction_tokens, 0);
+    const calls = clouds.openai.calls;
+    const again = await ask();
+    const second = (await again.json()) as any;
+    assert.equal(again.headers.get('x-tokenwise-cache'), 'exact');
+    assert.equal(clouds.openai.calls, calls, 'answered from the cache');
+    assert.equal(second.choices[0].message.content, first.choices[0].message.content);
+    assert.notEqual(second.id, first.id, 'a replay is a fresh answer with its own id');
+    assert.deepEqual({ ...second, id: first.id, created: first.created }, first);
   });
 
   test('unknown fields and response_format reach an OpenAI upstream untouched', async () => {

@@ -27,7 +27,7 @@ export interface FakeOpenAIOptions {
   chunkChars?: number;
 }
 
-const SYSTEM_FINGERPRINT = "fp_fake0001";
+export const SYSTEM_FINGERPRINT = "fp_fake0001";
 
 // Default error bodies per status, copied from what api.openai.com returns.
 // Note: OpenAI's 401 really is type "invalid_request_error" with code "invalid_api_key".

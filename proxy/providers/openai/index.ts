@@ -2,10 +2,10 @@
  * @module Any OpenAI-compatible upstream (OpenAI, OpenRouter, Groq, Together, vLLM, Ollama, llama.cpp server): a base
  * URL and a key. Streams are relayed event by event as they arrive, never re-buffered.
  */
-import type { ChatChunk, ChatRequest, FinishReason, Usage } from '../../chat.ts';
+import type { ChatChunk, ChatRequest, FinishReason, Usage, WireAnswer } from '../../chat.ts';
 import { ProxyError } from '../../errors.ts';
 import { CloudProvider } from '../cloud.ts';
-import { readJson, sseEvents } from '../upstream.ts';
+import { readJson, readJsonText, sseEvents } from '../upstream.ts';
 import { encodeChatCompletion } from './encode.ts';
 import { fromResponsesJson, fromResponsesStream } from './responses.ts';
 
@@ -38,7 +38,9 @@ export class OpenAIProvider extends CloudProvider {
     if (request.stream) body.stream_options = { ...(body.stream_options as object | undefined), include_usage: true };
     const response = await this.post('/chat/completions', body, signal, { authorization: `Bearer ${this.options.apiKey}` });
     if (!request.stream) {
-      yield* this.fromJson(await readJson(this.name, response), model);
+      const { json, text } = await readJsonText(this.name, response);
+      // An OpenAI caller gets this answer as it came; anyone else gets it rebuilt from the chunks.
+      yield* this.fromJson(json, model, request.source?.api === 'openai' ? { api: 'openai', text } : undefined);
       return;
     }
     yield* this.fromStream(sseEvents(this.name, response, this.options.idleTimeoutMs), model);
@@ -52,7 +54,7 @@ export class OpenAIProvider extends CloudProvider {
     else yield* fromResponsesStream(this.name, sseEvents(this.name, response, this.options.idleTimeoutMs), model);
   }
 
-  private *fromJson(json: Record<string, unknown>, model: string): Generator<ChatChunk> {
+  private *fromJson(json: Record<string, unknown>, model: string, wire?: WireAnswer): Generator<ChatChunk> {
     const choice = (json.choices as { message?: { content?: string | null; tool_calls?: { id: string; function: { name: string; arguments: string } }[] }; finish_reason?: string }[] | undefined)?.[0];
     if (!choice?.message) throw new ProxyError('upstream', `${this.name} sent a completion without choices`);
     yield { type: 'start', id: String(json.id ?? 'chatcmpl-tokenwise'), model: String(json.model ?? model) };
@@ -61,7 +63,7 @@ export class OpenAIProvider extends CloudProvider {
       yield { type: 'tool_call', index, id: call.id, name: call.function.name };
       if (call.function.arguments) yield { type: 'tool_arguments', index, arguments: call.function.arguments };
     }
-    yield { type: 'done', finishReason: finish(choice.finish_reason), usage: usageFromOpenAI(json.usage) ?? { inputTokens: 0, outputTokens: 0 } };
+    yield { type: 'done', finishReason: finish(choice.finish_reason), usage: usageFromOpenAI(json.usage) ?? { inputTokens: 0, outputTokens: 0 }, wire };
   }
 
   private async *fromStream(events: AsyncIterable<{ data: string }>, model: string): AsyncGenerator<ChatChunk> {
