@@ -12,18 +12,21 @@ export interface ApiRequest extends IncomingMessage {
   body?: unknown;
 }
 
+/** The request's path and its query string (without the `?`). */
+function splitUrl(req: IncomingMessage): [path: string, query: string] {
+  const url = req.url ?? '/';
+  const at = url.indexOf('?');
+  return at < 0 ? [url, ''] : [url.slice(0, at), url.slice(at + 1)];
+}
+
 /** The request's path, without the query. */
 export function pathOf(req: IncomingMessage): string {
-  const url = req.url ?? '/';
-  const query = url.indexOf('?');
-  return query < 0 ? url : url.slice(0, query);
+  return splitUrl(req)[0];
 }
 
 /** The request's query parameters. */
 export function queryOf(req: IncomingMessage): URLSearchParams {
-  const url = req.url ?? '/';
-  const query = url.indexOf('?');
-  return new URLSearchParams(query < 0 ? '' : url.slice(query + 1));
+  return new URLSearchParams(splitUrl(req)[1]);
 }
 
 /** Sends `body` as JSON, with its length, in one write. */
