@@ -50,6 +50,8 @@ export interface ChatRequest {
   toolChoice?: ToolChoice;
   parallelToolCalls?: boolean;
   responseFormat?: ResponseFormat;
+  /** How hard a reasoning model should think (OpenAI's `reasoning_effort`: none, minimal, low … as the caller sent it). */
+  reasoningEffort?: string;
   maxTokens?: number;
   temperature?: number;
   topP?: number;

@@ -40,19 +40,36 @@ export function toProxyError(error: unknown): ProxyError {
 
 /** The JSON error body for a caller of the given API. */
 export function errorBody(api: WireApi, error: ProxyError): Record<string, unknown> {
-  if (api === 'anthropic') return { type: 'error', error: { type: anthropicType[error.kind], message: error.message } };
+  const param = paramFor(api, error.options.param);
+  // A message that opens with the internal field name says it the caller's way.
+  const message = param && error.options.param && param !== error.options.param && error.message.startsWith(`${error.options.param}:`) ? `${param}${error.message.slice(error.options.param.length)}` : error.message;
+  if (api === 'anthropic') return { type: 'error', error: { type: anthropicType[error.kind], message } };
   return {
     error: {
-      message: error.message,
+      message,
       type: openaiType[error.kind],
-      param: paramFor(api, error.options.param),
+      param,
       code: error.options.code ?? (error.kind === 'not_found' ? 'model_not_found' : null),
     },
   };
 }
 
-/** Errors raised past the API layer name the internal field (`messages`); a Responses caller sent it as `input`. */
+/**
+ * Errors raised past the API layer name the internal field in chat-completions words (`messages`,
+ * `response_format`); the other APIs' callers sent it under their own name. Keys are field-path prefixes.
+ */
+const callerFields: Record<Exclude<WireApi, 'openai'>, Record<string, string>> = {
+  responses: { messages: 'input', response_format: 'text.format', 'response_format.json_schema': 'text.format', reasoning_effort: 'reasoning.effort', max_completion_tokens: 'max_output_tokens' },
+  anthropic: {
+    response_format: 'output_config.format', 'response_format.json_schema': 'output_config.format', stop: 'stop_sequences',
+    parallel_tool_calls: 'tool_choice.disable_parallel_tool_use', reasoning_effort: 'thinking', max_completion_tokens: 'max_tokens', user: 'metadata.user_id',
+  },
+};
+
 function paramFor(api: WireApi, param: string | undefined): string | null {
   if (param === undefined) return null;
-  return api === 'responses' && param === 'messages' ? 'input' : param;
+  if (api === 'openai') return param;
+  const names = callerFields[api];
+  const prefix = Object.keys(names).filter((k) => param === k || param.startsWith(`${k}.`)).sort((a, b) => b.length - a.length)[0];
+  return prefix === undefined ? param : `${names[prefix]}${param.slice(prefix.length)}`;
 }

@@ -27,9 +27,12 @@ export function worthRetrying(error: unknown): boolean {
   return error instanceof ProxyError && ['rate_limit', 'overloaded', 'timeout', 'upstream'].includes(error.kind) && !['upstream_auth', 'local_model_unavailable', 'low_confidence'].includes(error.options.code ?? '');
 }
 
-/** Another provider may answer: everything worth retrying, plus a request too long for this model's context. */
+/**
+ * Another provider may answer: everything worth retrying, plus a request too long for this model's context or with a
+ * constraint (a response format, a forced tool call) this provider cannot keep.
+ */
 export function worthFallingBack(error: unknown): boolean {
-  return worthRetrying(error) || (error instanceof ProxyError && ['context_length_exceeded', 'local_model_unavailable', 'upstream_auth', 'low_confidence'].includes(error.options.code ?? ''));
+  return worthRetrying(error) || (error instanceof ProxyError && ['context_length_exceeded', 'local_model_unavailable', 'upstream_auth', 'low_confidence', 'unsupported_parameter'].includes(error.options.code ?? ''));
 }
 
 /** How long to wait before retry `attempt` (0-based), or undefined to move on instead. */

@@ -5,6 +5,7 @@ import {
   type Behaviour, type Ctx, type FakeCloud, SseWriter,
   applyLimits, approxTokens, chunk, contentText, lastUserText, randomId, sendJson, sleep, startFakeServer,
 } from "./sse.ts";
+import { instanceOf } from "./fake-json.ts";
 
 /** Usage overrides. input_tokens excludes cache reads/writes, as Anthropic reports it. */
 export interface AnthropicUsageOverride {
@@ -70,8 +71,27 @@ function invalid(ctx: Ctx<AnthropicBehaviour>, needMaxTokens: boolean): boolean 
   else if (!body.model) problem = "model: Field required";
   else if (!Array.isArray(body.messages)) problem = "messages: Field required";
   else if (needMaxTokens && typeof body.max_tokens !== "number") problem = "max_tokens: Field required";
+  else problem = settingsProblem(body);
   if (problem) apiError(ctx, 400, { message: problem });
   return problem !== undefined;
+}
+
+/** Settings the Messages API refuses, worded as it words them. */
+function settingsProblem(body: any): string | undefined {
+  const format = body.output_config?.format;
+  if (format != null) {
+    if (format.type !== "json_schema") return "output_config.format.type: Input should be 'json_schema'";
+    if (!format.schema || typeof format.schema !== "object" || Array.isArray(format.schema)) return "output_config.format.schema: Field required";
+  }
+  if ((body.stop_sequences ?? []).some((s: string) => !s.trim())) return "stop_sequences: each stop sequence must contain non-whitespace";
+  const thinking = body.thinking;
+  if (thinking?.type === "enabled") {
+    if (!(thinking.budget_tokens >= 1024)) return "thinking.enabled.budget_tokens: Input should be greater than or equal to 1024";
+    if (typeof body.max_tokens === "number" && thinking.budget_tokens >= body.max_tokens) return "`max_tokens` must be greater than `thinking.budget_tokens`.";
+    if (body.temperature !== undefined && body.temperature !== 1) return "`temperature` may only be set to 1 when thinking is enabled.";
+    if (body.tool_choice?.type === "any" || body.tool_choice?.type === "tool") return "Thinking may not be enabled when tool_choice forces tool use.";
+  }
+  return undefined;
 }
 
 async function messages(ctx: Ctx<AnthropicBehaviour>, opts: FakeAnthropicOptions): Promise<void> {
@@ -103,7 +123,10 @@ type Block = { type: "text"; text: string } | { type: "tool_use"; id: string; na
 /** Work out what the "model" says: content blocks, stop reason and usage. */
 function answer(body: any, b: Answering, opts: FakeAnthropicOptions) {
   const o = { ...opts.usage, ...b.usage };
-  const full = b.kind === "echo" ? `echo: ${lastUserText(body.messages)}` : (b.text ?? "");
+  const echo = `echo: ${lastUserText(body.messages)}`;
+  const format = body.output_config?.format;
+  // Structured output: the answer is the schema's JSON, as a constrained model writes it.
+  const full = b.kind !== "echo" ? (b.text ?? "") : format ? JSON.stringify(instanceOf(format.schema, echo)) : echo;
   // Tool calls are emitted whole; limits only shape plain text answers.
   const cut = b.kind === "tool_call" ? { text: full, reason: "natural" as const, stop: undefined } : applyLimits(full, body.max_tokens, body.stop_sequences ?? []);
   const blocks: Block[] = cut.text ? [{ type: "text", text: cut.text }] : [];

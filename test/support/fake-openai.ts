@@ -6,6 +6,7 @@ import {
   applyLimits, approxTokens, chunk, contentText, lastUserText, randomId, sendJson, sleep, startFakeServer,
 } from "./sse.ts";
 import { responses } from "./fake-openai-responses.ts";
+import { instanceOf, jsonModeText, strictSchemaProblem } from "./fake-json.ts";
 
 /** Usage overrides. cached_tokens is part of prompt_tokens; reasoning_tokens is added to completion_tokens. */
 export interface OpenAIUsageOverride {
@@ -68,6 +69,8 @@ async function chatCompletions(ctx: Ctx<OpenAIBehaviour>, opts: FakeOpenAIOption
   if (!Array.isArray(body.messages)) {
     return apiError(ctx, 400, { code: "missing_required_parameter", param: "messages", message: "Missing required parameter: 'messages'." });
   }
+  const problem = settingsProblem(body);
+  if (problem) return apiError(ctx, 400, problem);
 
   const b = ctx.behaviour();
   switch (b.kind) {
@@ -97,9 +100,35 @@ async function chatCompletions(ctx: Ctx<OpenAIBehaviour>, opts: FakeOpenAIOption
 type Answer = ReturnType<typeof answer>;
 type ToolCall = { id: string; type: "function"; function: { name: string; arguments: string } };
 
+/** The 400 OpenAI answers for settings it refuses (as api.openai.com words them), or undefined. */
+function settingsProblem(body: any): { code: string | null; param: string; message: string } | undefined {
+  const format = body.response_format;
+  if (format != null) {
+    if (!["text", "json_object", "json_schema"].includes(format.type)) return { code: "invalid_value", param: "response_format.type", message: `Invalid value: '${format.type}'. Supported values are: 'json_object', 'json_schema', and 'text'.` };
+    if (format.type === "json_schema") {
+      if (typeof format.json_schema?.name !== "string") return { code: "missing_required_parameter", param: "response_format.json_schema.name", message: "Missing required parameter: 'response_format.json_schema.name'." };
+      const problem = format.json_schema.strict === true ? strictSchemaProblem(format.json_schema.schema ?? {}) : undefined;
+      if (problem) return { code: "invalid_json_schema", param: "response_format", message: `Invalid schema for response_format '${format.json_schema.name}': ${problem}` };
+    }
+  }
+  if (Array.isArray(body.stop) && body.stop.length > 4) return { code: "array_above_max_length", param: "stop", message: `Invalid 'stop': array too long. Expected an array with maximum length 4, but got an array with length ${body.stop.length} instead.` };
+  if (!body.tools?.length && body.tool_choice != null) return { code: null, param: "tool_choice", message: "Invalid value for 'tool_choice': 'tool_choice' is only allowed when 'tools' are specified." };
+  if (!body.tools?.length && body.parallel_tool_calls != null) return { code: null, param: "parallel_tool_calls", message: "Invalid value for 'parallel_tool_calls': 'parallel_tool_calls' is only allowed when 'tools' are specified." };
+  return undefined;
+}
+
+/** The text the "model" answers, held to the request's response_format like a real model. */
+function answerText(body: any, b: Exclude<OpenAIBehaviour, { kind: "error" | "hang" | "die_mid_stream" }>): string {
+  if (b.kind !== "echo") return b.text ?? "";
+  const echo = `echo: ${lastUserText(body.messages)}`;
+  const format = body.response_format;
+  if (format?.type === "json_schema") return JSON.stringify(instanceOf(format.json_schema.schema ?? {}, echo));
+  return format?.type === "json_object" ? jsonModeText(echo) : echo;
+}
+
 /** Work out what the "model" says: content, tool calls, finish reason and usage. */
 function answer(body: any, b: Exclude<OpenAIBehaviour, { kind: "error" | "hang" | "die_mid_stream" }>, opts: FakeOpenAIOptions) {
-  const full = b.kind === "echo" ? `echo: ${lastUserText(body.messages)}` : (b.text ?? "");
+  const full = answerText(body, b);
   const stops: string[] = body.stop == null ? [] : [body.stop].flat();
   const maxTokens = body.max_completion_tokens ?? body.max_tokens ?? undefined;
   // Tool calls are emitted whole; limits only shape plain text answers.

@@ -25,9 +25,8 @@ test('a trailing user turn gets an empty model turn to continue; an orphan tool 
   assert.deepEqual(history, [{ type: 'user', text: 'Tool result: out' }, { type: 'model', response: [] }]);
 });
 
-test('toFunctions keeps only the forced tool when tool_choice names one', () => {
+test('toFunctions turns every tool into a function without a handler', () => {
   const tools = [{ name: 'a', parameters: { type: 'object' } }, { name: 'b', description: 'B', parameters: { type: 'object' } }];
-  assert.deepEqual(Object.keys(toFunctions(tools)!), ['a', 'b']);
-  assert.deepEqual(toFunctions(tools, 'b'), { b: { description: 'B', params: { type: 'object' } } });
+  assert.deepEqual(toFunctions(tools), { a: { description: undefined, params: { type: 'object' } }, b: { description: 'B', params: { type: 'object' } } });
   assert.equal(toFunctions([]), undefined);
 });

@@ -2,7 +2,7 @@
  * @module Anthropic Messages body → ChatRequest. tool_result blocks become tool messages (Anthropic carries them
  * inside a user turn); system may be a string or text blocks.
  */
-import type { ChatMessage, ChatRequest, ContentPart, ToolChoice, ToolDefinition } from '../../chat.ts';
+import type { ChatMessage, ChatRequest, ContentPart, ResponseFormat, ToolChoice, ToolDefinition } from '../../chat.ts';
 import { badRequest } from '../../errors.ts';
 import * as v from '../validate.ts';
 
@@ -22,12 +22,16 @@ export function parseMessagesRequest(input: unknown, headers: Record<string, str
   if (body.system !== undefined && body.system !== null) messages.push({ role: 'system', content: parseSystem(body.system) });
   messagesIn.forEach((m, i) => messages.push(...parseMessage(m, `messages.${i}`)));
   const metadata = body.metadata === undefined || body.metadata === null ? undefined : v.object(body.metadata, 'metadata');
+  const toolChoice = body.tool_choice === undefined || body.tool_choice === null ? undefined : v.object(body.tool_choice, 'tool_choice');
 
   return {
     model,
     messages,
     tools: body.tools === undefined || body.tools === null ? undefined : v.array(body.tools, 'tools').flatMap((t, i) => parseTool(t, `tools.${i}`)),
-    toolChoice: parseToolChoice(body.tool_choice),
+    toolChoice: toolChoice && parseToolChoice(toolChoice),
+    // Anthropic may call several tools at once unless told not to, as OpenAI does.
+    parallelToolCalls: toolChoice && v.optionalBoolean(toolChoice.disable_parallel_tool_use, 'tool_choice.disable_parallel_tool_use') ? false : undefined,
+    responseFormat: parseOutputFormat(body.output_config),
     maxTokens,
     temperature: v.optionalNumber(body.temperature, 'temperature', 0, 1),
     topP: v.optionalNumber(body.top_p, 'top_p', 0, 1),
@@ -148,12 +152,20 @@ function parseTool(input: unknown, at: string): ToolDefinition[] {
   }];
 }
 
-function parseToolChoice(input: unknown): ToolChoice | undefined {
-  if (input === undefined || input === null) return undefined;
-  const choice = v.object(input, 'tool_choice');
+function parseToolChoice(choice: Record<string, unknown>): ToolChoice {
   if (choice.type === 'auto') return 'auto';
   if (choice.type === 'any') return 'required';
   if (choice.type === 'none') return 'none';
   if (choice.type === 'tool') return { name: v.nonEmptyString(choice.name, 'tool_choice.name') };
   throw badRequest('tool_choice.type: expected "auto", "any", "tool" or "none"', 'tool_choice.type');
+}
+
+/** `output_config.format`: Anthropic's structured output, always held to its schema (OpenAI's `strict`). */
+function parseOutputFormat(input: unknown): ResponseFormat | undefined {
+  if (input === undefined || input === null) return undefined;
+  const config = v.object(input, 'output_config');
+  if (config.format === undefined || config.format === null) return undefined;
+  const format = v.object(config.format, 'output_config.format');
+  if (format.type !== 'json_schema') throw badRequest('output_config.format.type: expected "json_schema"', 'output_config.format.type');
+  return { type: 'json_schema', schema: v.object(format.schema, 'output_config.format.schema'), strict: true };
 }

@@ -24,6 +24,7 @@ export function parseChatCompletionRequest(input: unknown): ChatRequest {
     toolChoice: parseToolChoice(body.tool_choice),
     parallelToolCalls: v.optionalBoolean(body.parallel_tool_calls, 'parallel_tool_calls'),
     responseFormat: parseResponseFormat(body.response_format),
+    reasoningEffort: v.optionalString(body.reasoning_effort, 'reasoning_effort'),
     maxTokens: v.optionalNumber(body.max_completion_tokens, 'max_completion_tokens', 1, 1e9, true) ?? v.optionalNumber(body.max_tokens, 'max_tokens', 1, 1e9, true),
     temperature: v.optionalNumber(body.temperature, 'temperature', 0, 2),
     topP: v.optionalNumber(body.top_p, 'top_p', 0, 1),

@@ -26,6 +26,7 @@ export function parseResponsesRequest(input: unknown): ChatRequest {
   v.optionalString(body.prompt_cache_key, 'prompt_cache_key');
   if (body.metadata !== undefined && body.metadata !== null) v.object(body.metadata, 'metadata');
   const text = body.text === undefined || body.text === null ? undefined : v.object(body.text, 'text');
+  const reasoning = body.reasoning === undefined || body.reasoning === null ? undefined : v.object(body.reasoning, 'reasoning');
 
   return {
     model,
@@ -34,6 +35,7 @@ export function parseResponsesRequest(input: unknown): ChatRequest {
     toolChoice: parseToolChoice(body.tool_choice, unmapped),
     parallelToolCalls: v.optionalBoolean(body.parallel_tool_calls, 'parallel_tool_calls'),
     responseFormat: text ? parseFormat(text.format) : undefined,
+    reasoningEffort: reasoning ? v.optionalString(reasoning.effort, 'reasoning.effort') : undefined,
     maxTokens: v.optionalNumber(body.max_output_tokens, 'max_output_tokens', 1, 1e9, true),
     temperature: v.optionalNumber(body.temperature, 'temperature', 0, 2),
     topP: v.optionalNumber(body.top_p, 'top_p', 0, 1),

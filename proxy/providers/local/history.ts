@@ -57,12 +57,9 @@ export function toChatHistory(messages: ChatMessage[]): ChatHistoryItem[] {
 }
 
 /** Tools → node-llama-cpp functions (no handlers: calls come back to the caller, as in the cloud APIs). */
-export function toFunctions(tools: ToolDefinition[] | undefined, only?: string): ChatModelFunctions | undefined {
+export function toFunctions(tools: ToolDefinition[] | undefined): ChatModelFunctions | undefined {
   if (!tools?.length) return undefined;
   const functions: Record<string, ChatModelFunctions[string]> = {};
-  for (const tool of tools) {
-    if (only && tool.name !== only) continue;
-    functions[tool.name] = { description: tool.description, params: tool.parameters as never };
-  }
+  for (const tool of tools) functions[tool.name] = { description: tool.description, params: tool.parameters as never };
   return functions;
 }

@@ -12,6 +12,7 @@ import type { ChatOptions, Provider, ProviderHealth } from '../provider.ts';
 import { answerConfidence } from './confidence.ts';
 import { ChunkQueue } from './chunk-queue.ts';
 import { toChatHistory, toFunctions } from './history.ts';
+import { grammarSchema } from './json-schema.ts';
 import { isRemoteModel, loadRuntime, resolveModelPath, type DownloadProgress, type LocalRuntime } from './runtime.ts';
 import { SequencePool } from './sequence-pool.ts';
 
@@ -130,8 +131,12 @@ export class LocalProvider implements Provider {
     const chat = new LlamaChat({ contextSequence: sequence, chatWrapper: runtime.chatWrapper, autoDisposeSequence: false });
     try {
       const history = toChatHistory(request.messages);
+      // Function calling here lets the model answer in text instead: a forced call cannot be kept.
+      if (request.tools?.length && (request.toolChoice === 'required' || typeof request.toolChoice === 'object')) {
+        throw new ProxyError('invalid_request', 'tool_choice: the local model cannot be forced to call a tool (use "auto", or a cloud model)', { param: 'tool_choice', code: 'unsupported_parameter' });
+      }
       const grammar = await this.grammarFor(runtime, request);
-      const functions = grammar || request.toolChoice === 'none' ? undefined : toFunctions(request.tools, typeof request.toolChoice === 'object' ? request.toolChoice.name : undefined);
+      const functions = grammar || request.toolChoice === 'none' ? undefined : toFunctions(request.tools);
       const inputTokens = chat.chatWrapper.generateContextState({ chatHistory: history, availableFunctions: functions }).contextText.tokenize(runtime.model.tokenizer).length;
       const room = runtime.contextSize - inputTokens;
       if (room <= 0) {
@@ -177,14 +182,20 @@ export class LocalProvider implements Provider {
     }
   }
 
+  /** The grammar that holds the answer to the caller's format; a format it cannot hold is a 400, never ignored. */
   private async grammarFor(runtime: LocalRuntime, request: ChatRequest): Promise<LlamaGrammar | undefined> {
     const format = request.responseFormat;
     if (!format || format.type === 'text') return undefined;
+    // node-llama-cpp applies either a grammar or function calling to one answer, never both.
+    if (request.tools?.length && request.toolChoice !== 'none') {
+      throw new ProxyError('invalid_request', 'response_format: the local model cannot combine a response format with tools', { param: 'response_format', code: 'unsupported_parameter' });
+    }
     if (format.type === 'json_object') return runtime.llama.getGrammarFor('json');
+    const schema = grammarSchema(format.schema);
     try {
-      return await runtime.llama.createGrammarForJsonSchema(format.schema as never);
+      return await runtime.llama.createGrammarForJsonSchema(schema as never);
     } catch (error) {
-      throw new ProxyError('invalid_request', `response_format.json_schema: the local model cannot follow this schema (${(error as Error).message})`, { param: 'response_format' });
+      throw new ProxyError('invalid_request', `response_format.json_schema.schema: the local model cannot follow this schema (${(error as Error).message})`, { param: 'response_format.json_schema.schema', code: 'unsupported_parameter' });
     }
   }
 }

@@ -3,6 +3,7 @@
  * the Anthropic endpoint) or that a lever changed.
  */
 import type { ChatMessage, ChatRequest, ContentPart } from '../../chat.ts';
+import { badRequest } from '../../errors.ts';
 
 function encodePart(part: ContentPart): Record<string, unknown> {
   if (part.type === 'text') return { type: 'text', text: part.text };
@@ -29,16 +30,23 @@ function encodeMessage(message: ChatMessage): Record<string, unknown> {
   }
 }
 
-/** The request body for `POST /chat/completions`. */
+/** Chat completions take at most this many stop sequences (Anthropic callers may send more). */
+const MAX_STOPS = 4;
+
+/** The request body for `POST /chat/completions`; a setting it cannot carry is a 400, never left out. */
 export function encodeChatCompletion(request: ChatRequest, model: string): Record<string, unknown> {
   const format = request.responseFormat;
+  if (request.stop && request.stop.length > MAX_STOPS) throw badRequest(`stop: OpenAI-compatible models take at most ${MAX_STOPS} stop sequences, not ${request.stop.length}`, 'stop');
+  // tool_choice and parallel_tool_calls without tools are refused upstream; without tools they mean nothing anyway.
+  const tools = request.tools?.length ? request.tools : undefined;
   return {
     model,
     messages: request.messages.map(encodeMessage),
-    ...(request.tools?.length ? { tools: request.tools.map((t) => ({ type: 'function', function: { name: t.name, description: t.description, parameters: t.parameters } })) } : {}),
-    ...(request.toolChoice ? { tool_choice: typeof request.toolChoice === 'string' ? request.toolChoice : { type: 'function', function: { name: request.toolChoice.name } } } : {}),
-    ...(request.parallelToolCalls !== undefined ? { parallel_tool_calls: request.parallelToolCalls } : {}),
+    ...(tools ? { tools: tools.map((t) => ({ type: 'function', function: { name: t.name, description: t.description, parameters: t.parameters } })) } : {}),
+    ...(tools && request.toolChoice ? { tool_choice: typeof request.toolChoice === 'string' ? request.toolChoice : { type: 'function', function: { name: request.toolChoice.name } } } : {}),
+    ...(tools && request.parallelToolCalls !== undefined ? { parallel_tool_calls: request.parallelToolCalls } : {}),
     ...(format ? { response_format: format.type === 'json_schema' ? { type: 'json_schema', json_schema: { name: format.name ?? 'response', schema: format.schema, strict: format.strict } } : format } : {}),
+    ...(request.reasoningEffort ? { reasoning_effort: request.reasoningEffort } : {}),
     ...(request.maxTokens !== undefined ? { max_completion_tokens: request.maxTokens } : {}),
     ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
     ...(request.topP !== undefined ? { top_p: request.topP } : {}),
