@@ -70,6 +70,43 @@ describe('answers', () => {
     assert.ok(['yes', 'no'].includes(JSON.parse(completion.choices[0]!.message.content!).answer));
   });
 
+  test('json_object mode: the JSON grammar makes the answer parse', async () => {
+    // Seeded: this seed's answer is an object with a key (greedy decoding rambles inside one string past max_tokens).
+    const completion = await tw.openai.chat.completions.create({ ...local('some json'), max_tokens: 300, temperature: 0.7, seed: 2, response_format: { type: 'json_object' } });
+    assert.equal(completion.choices[0]!.finish_reason, 'stop', 'the grammar closed the JSON within max_tokens');
+    const answer = JSON.parse(completion.choices[0]!.message.content!);
+    assert.ok(typeof answer === 'object' && Object.keys(answer).length > 0);
+  });
+
+  test('Messages output_config.format and a nullable (anyOf) field: the answer follows the schema', async () => {
+    const schema = { type: 'object', properties: { verdict: { enum: ['safe', 'unsafe'] }, note: { anyOf: [{ type: 'null' }, { type: 'boolean' }] } }, required: ['verdict', 'note'], additionalProperties: false };
+    const message = await tw.anthropic.messages.create({ model: 'local', max_tokens: 60, messages: [{ role: 'user', content: 'safe?' }], output_config: { format: { type: 'json_schema', schema } } });
+    const answer = JSON.parse((message.content[0] as { text: string }).text);
+    assert.deepEqual(Object.keys(answer), ['verdict', 'note']);
+    assert.ok(['safe', 'unsafe'].includes(answer.verdict));
+    assert.ok(answer.note === null || typeof answer.note === 'boolean');
+  });
+
+  test('a schema the grammar cannot enforce is a 400 naming each caller’s own field, never an unconstrained answer', async () => {
+    const schema = { type: 'object', properties: { code: { type: 'string', pattern: '^[A-Z]{3}$' } }, required: ['code'] };
+    const chat = (await tw.openai.chat.completions.create({ ...local('code?'), max_tokens: 20, response_format: { type: 'json_schema', json_schema: { name: 'c', schema } } }).catch((e: unknown) => e)) as { status: number; error: { param: string; message: string } };
+    assert.deepEqual([chat.status, chat.error.param], [400, 'response_format.json_schema.schema']);
+    assert.match(chat.error.message, /cannot enforce "pattern" on a "string" schema at \/properties\/code/);
+    const responses = (await tw.openai.responses.create({ model: 'local', input: 'code?', text: { format: { type: 'json_schema', name: 'c', schema } } }).catch((e: unknown) => e)) as { status: number; error: { param: string } };
+    assert.deepEqual([responses.status, responses.error.param], [400, 'text.format.schema']);
+    const messages = await tw.fetch('/v1/messages', { method: 'POST', body: JSON.stringify({ model: 'local', max_tokens: 20, messages: [{ role: 'user', content: 'code?' }], output_config: { format: { type: 'json_schema', schema } } }) });
+    assert.equal(messages.status, 400);
+    assert.match(((await messages.json()) as { error: { message: string } }).error.message, /^output_config\.format\.schema: the local model's grammar cannot enforce "pattern"/);
+  });
+
+  test('tool_choice required, or tools with a response format, are 400s: the local model could not keep them', async () => {
+    const tools = [{ type: 'function' as const, function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }];
+    const forced = (await tw.openai.chat.completions.create({ ...local('weather?'), max_tokens: 5, tools, tool_choice: 'required' }).catch((e: unknown) => e)) as { status: number; error: { param: string } };
+    assert.deepEqual([forced.status, forced.error.param], [400, 'tool_choice']);
+    const both = (await tw.openai.chat.completions.create({ ...local('weather?'), max_tokens: 5, tools, response_format: { type: 'json_object' } }).catch((e: unknown) => e)) as { status: number; error: { param: string } };
+    assert.deepEqual([both.status, both.error.param], [400, 'response_format']);
+  });
+
   test('the anthropic SDK gets local answers, streamed and not', async () => {
     // This SDK version's types omit `temperature`; the Messages API still takes it.
     const greedy = { temperature: 0 } as object;

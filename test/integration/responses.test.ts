@@ -192,6 +192,16 @@ describe('to other targets', () => {
     assert.deepEqual([error.param, error.code], ['input', 'context_length_exceeded']);
   });
 
+  test('routed to the local model, a constraint it cannot keep sends the request to the cloud, which keeps it', async () => {
+    const tool = { type: 'function' as const, name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } }, strict: false };
+    openai.behave({ kind: 'tool_call', name: 'get_weather', arguments: { city: 'Oslo' } });
+    const { data, response } = await tw.openai.responses.create({ model: 'auto', input: 'weather?', tools: [tool], tool_choice: 'required' }).withResponse();
+    assert.equal(response.headers.get('x-tokenwise-route'), 'cloud');
+    assert.match(response.headers.get('x-tokenwise-reason')!, /local failed: tool_choice: the local model cannot be forced/);
+    assert.equal(openai.requests.at(-1)!.body.tool_choice, 'required');
+    assert.equal(data.output[0]!.type, 'function_call');
+  });
+
   test('Anthropic gets function tools mapped, the others dropped (and logged), and the tool round trip as tool_use / tool_result', async () => {
     anthropic.behave({ kind: 'tool_call', name: 'shell', arguments: { command: ['ls'] } });
     const body = { ...codexBody('what next?'), model: 'claude-haiku-4-5' };

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseChatCompletionRequest } from '../../proxy/api/openai/chat-request.ts';
 import { parseMessagesRequest } from '../../proxy/api/anthropic/messages-request.ts';
+import { parseResponsesRequest } from '../../proxy/api/openai/responses-request.ts';
 import { canonicalJson, exactKey, isDeterministic, requestKeys } from '../../proxy/cache/key.ts';
 
 const openai = (body: Record<string, unknown>) => exactKey(parseChatCompletionRequest(JSON.parse(JSON.stringify(body))), 'openai', 'gpt-4o-mini');
@@ -54,4 +55,19 @@ test('the semantic context key covers everything but the final user message', ()
   assert.notEqual(keys({ ...base, temperature: 0, seed: 1 }).semantic!.contextKey, a.semantic!.contextKey);
   const withTool = keys({ ...base, messages: [{ role: 'assistant', content: null, tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: '{}' } }] }, { role: 'tool', tool_call_id: 'c', content: 'x' }, { role: 'user', content: 'hi' }] });
   assert.equal(withTool.semantic, undefined, 'never for requests carrying tool results');
+});
+
+test('the output format is part of the key in every API: a JSON answer never serves a plain-text request', () => {
+  const schema = { type: 'object', properties: { a: { type: 'string' } }, required: ['a'], additionalProperties: false };
+  const chat = [undefined, { type: 'json_object' }, { type: 'json_schema', json_schema: { name: 'a', schema } }].map((response_format) => openai({ ...base, response_format }));
+  assert.equal(new Set(chat).size, 3);
+  const messages = (extra: Record<string, unknown>) => exactKey(parseMessagesRequest({ model: 'claude-haiku-4-5', max_tokens: 100, temperature: 0, messages: [{ role: 'user', content: 'hi' }], ...extra }), 'anthropic', 'claude-haiku-4-5');
+  assert.notEqual(messages({}), messages({ output_config: { format: { type: 'json_schema', schema } } }));
+  const responses = (extra: Record<string, unknown>) => exactKey(parseResponsesRequest({ model: 'gpt-4o-mini', temperature: 0, input: 'hi', ...extra }), 'anthropic', 'claude-haiku-4-5');
+  assert.notEqual(responses({}), responses({ text: { format: { type: 'json_object' } } }));
+  assert.notEqual(responses({ text: { format: { type: 'json_object' } } }), responses({ text: { format: { type: 'json_schema', name: 'a', schema } } }));
+  // A request a lever rebuilt (no caller body) is keyed from its encoding, which carries the format too.
+  const { source: _a, ...plain } = parseChatCompletionRequest(base);
+  const { source: _b, ...json } = parseChatCompletionRequest({ ...base, response_format: { type: 'json_object' } });
+  assert.notEqual(exactKey(plain, 'openai', 'gpt-4o-mini'), exactKey(json, 'openai', 'gpt-4o-mini'));
 });

@@ -57,7 +57,7 @@ function convert(schema: unknown, at: string): Schema {
     return { enum: node.enum };
   }
   const types = Array.isArray(node.type) ? node.type : [node.type];
-  if (node.type === undefined) refuse(at, 'a schema without a type (any value)');
+  if (node.type === undefined) refuse(at, keys.length ? `"${keys[0]}"` : 'a schema without a type (any value)');
   if (types.length > 1) {
     only(node, keys, new Set(['type']), at);
     if (types.some((t) => !['string', 'number', 'integer', 'boolean', 'null'].includes(t as string))) refuse(at, `the type list ${JSON.stringify(node.type)}`);
