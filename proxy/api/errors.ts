@@ -59,11 +59,8 @@ export function errorBody(api: WireApi, error: ProxyError): Record<string, unkno
  * `response_format`); the other APIs' callers sent it under their own name. Keys are field-path prefixes.
  */
 const callerFields: Record<Exclude<WireApi, 'openai'>, Record<string, string>> = {
-  responses: { messages: 'input', response_format: 'text.format', 'response_format.json_schema': 'text.format', reasoning_effort: 'reasoning.effort', max_completion_tokens: 'max_output_tokens' },
-  anthropic: {
-    response_format: 'output_config.format', 'response_format.json_schema': 'output_config.format', stop: 'stop_sequences',
-    parallel_tool_calls: 'tool_choice.disable_parallel_tool_use', reasoning_effort: 'thinking', max_completion_tokens: 'max_tokens', user: 'metadata.user_id',
-  },
+  responses: { messages: 'input', response_format: 'text.format', 'response_format.json_schema': 'text.format', reasoning_effort: 'reasoning.effort' },
+  anthropic: { response_format: 'output_config.format', 'response_format.json_schema': 'output_config.format', stop: 'stop_sequences' },
 };
 
 function paramFor(api: WireApi, param: string | undefined): string | null {

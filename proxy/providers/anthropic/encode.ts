@@ -54,8 +54,11 @@ export function encodeMessages(request: ChatRequest, model: string): Record<stri
   };
 }
 
-/** Thinking budgets for OpenAI's reasoning efforts (`none` is Claude's default: no thinking). */
-const THINKING_BUDGET: Record<string, number> = { minimal: 1024, low: 2048, medium: 8192, high: 16384, xhigh: 32000, max: 64000 };
+/**
+ * Thinking budgets for OpenAI's reasoning efforts (`none` is Claude's default: no thinking). The largest plus the
+ * default answer room stays under 32,000 output tokens, the smallest limit of a current Claude model.
+ */
+const THINKING_BUDGET: Record<string, number> = { minimal: 1024, low: 2048, medium: 8192, high: 16384, xhigh: 24576, max: 27648 };
 /** Anthropic's smallest thinking budget. */
 const MIN_THINKING_BUDGET = 1024;
 
@@ -95,13 +98,13 @@ function encodeThinking(request: ChatRequest): { type: 'enabled'; budget_tokens:
   if (!effort || effort === 'none') return undefined;
   const budget = THINKING_BUDGET[effort];
   if (budget === undefined) throw badRequest(`reasoning_effort: no thinking budget for ${JSON.stringify(effort)} on Claude (expected none, ${Object.keys(THINKING_BUDGET).join(', ')})`, 'reasoning_effort');
-  if (request.temperature !== undefined && request.temperature !== 1) throw badRequest('temperature: Claude thinks only at temperature 1; leave it out with reasoning_effort', 'temperature');
+  if (request.temperature !== undefined && request.temperature !== 1) throw badRequest('temperature: Claude thinks only at temperature 1; leave it out when asking for reasoning', 'temperature');
   if (request.tools?.length && (request.toolChoice === 'required' || typeof request.toolChoice === 'object')) {
-    throw badRequest('tool_choice: Claude cannot be forced to call a tool while it thinks; use "auto" with reasoning_effort', 'tool_choice');
+    throw badRequest('tool_choice: Claude cannot be forced to call a tool while it thinks; use "auto" when asking for reasoning', 'tool_choice');
   }
   if (request.maxTokens === undefined) return { type: 'enabled', budget_tokens: budget };
   if (request.maxTokens <= MIN_THINKING_BUDGET) {
-    throw badRequest(`reasoning_effort: Claude's thinking needs at least ${MIN_THINKING_BUDGET} tokens, more than max_completion_tokens ${request.maxTokens} leaves`, 'reasoning_effort');
+    throw badRequest(`reasoning_effort: Claude's thinking needs at least ${MIN_THINKING_BUDGET} tokens, more than the output limit of ${request.maxTokens} leaves`, 'reasoning_effort');
   }
   // Both APIs count reasoning inside the output limit; the budget must leave room under it.
   return { type: 'enabled', budget_tokens: Math.min(budget, request.maxTokens - 1) };
