@@ -185,6 +185,13 @@ describe('to other targets', () => {
     assert.equal(seen.filter((e) => e.type === 'response.output_text.delta').map((e) => e.delta).join(''), data.output_text, 'same greedy answer both ways');
   });
 
+  test('text.format json_schema on the local model: the grammar holds the answer to it, and the reply echoes the format it applied', async () => {
+    const text = { format: { type: 'json_schema' as const, name: 'v', schema: { type: 'object', properties: { ok: { type: 'boolean' } }, required: ['ok'], additionalProperties: false } } };
+    const data = await tw.openai.responses.create({ model: 'local', input: 'ok?', max_output_tokens: 30, text });
+    assert.equal(typeof JSON.parse(data.output_text).ok, 'boolean');
+    assert.deepEqual(data.text, text);
+  });
+
   test('too long for the local model, untrimmed: a 400 naming input, the field a Responses caller sent', async () => {
     const response = await tw.fetch('/v1/responses', { method: 'POST', headers: { 'x-tokenwise-trim': 'off' }, body: JSON.stringify({ model: 'local', input: 'word '.repeat(3000), max_output_tokens: 8 }) });
     assert.equal(response.status, 400);
