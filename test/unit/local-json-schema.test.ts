@@ -25,6 +25,7 @@ test('a bare object means any object, not only {}; declared properties keep the 
   assert.equal(grammarSchema({ type: 'object' }).additionalProperties, true);
   assert.equal(grammarSchema({ type: 'object', properties: { a: { type: 'number' } } }).additionalProperties, false);
   assert.deepEqual(grammarSchema({ type: 'object', additionalProperties: { type: 'number' } }).additionalProperties, { type: 'number' });
+  assert.equal(grammarSchema({ type: 'object', additionalProperties: {} }).additionalProperties, true);
 });
 
 test('every constraint the grammar would silently drop is refused, naming where', () => {

@@ -50,7 +50,10 @@ function convert(schema: unknown, at: string): Schema {
     // The grammar accepts any one alternative: exactly anyOf; oneOf's "exactly one" holds for disjoint alternatives.
     return { oneOf: (node[union] as unknown[]).map((s, i) => convert(s, `${at}/${union}/${i}`)), ...defs };
   }
-  if ('const' in node) return only(node, keys, new Set(['const']), at), { const: node.const };
+  if ('const' in node) {
+    only(node, keys, new Set(['const']), at);
+    return { const: node.const };
+  }
   if ('enum' in node) {
     only(node, keys, new Set(['enum', 'type']), at);
     if (!Array.isArray(node.enum) || node.enum.some((v) => v !== null && typeof v === 'object')) refuse(at, 'an enum of objects or arrays');
@@ -70,7 +73,8 @@ function convert(schema: unknown, at: string): Schema {
   if (type === 'string' && node.format !== undefined && !FORMATS.has(node.format as string)) refuse(at, `the string format ${JSON.stringify(node.format)}`);
   if (type === 'object') {
     const properties = node.properties === undefined ? undefined : mapValues(node.properties, `${at}/properties`);
-    const extra = node.additionalProperties;
+    // `{}` as a schema is "any value": here that is what `true` says.
+    const extra = isEmptySchema(node.additionalProperties) ? true : node.additionalProperties;
     // JSON Schema allows any extra key unless told otherwise; the grammar allows none. Keep declared objects closed
     // (stricter, still valid), but a bare {type:"object"} means any object, not only {}.
     const additionalProperties = extra === undefined || extra === true ? properties === undefined || extra === true : extra === false ? false : convert(extra, `${at}/additionalProperties`);
@@ -96,4 +100,8 @@ function only(node: Schema, keys: string[], allowed: Set<string>, at: string): v
 function mapValues(value: unknown, at: string): Schema {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) refuse(at, 'a map that is not an object');
   return Object.fromEntries(Object.entries(value).map(([k, s]) => [k, convert(s, `${at}/${k}`)]));
+}
+
+function isEmptySchema(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 0;
 }
