@@ -132,11 +132,19 @@ describe('tools, stop, reasoning and user', () => {
     assert.deepEqual([forced.status, forced.param], [400, 'tool_choice']);
   });
 
-  test('Responses → Claude: reasoning.effort becomes thinking, parallel_tool_calls false becomes disable_parallel_tool_use', async () => {
-    await tw.openai.responses.create({ model: 'claude-haiku-4-5', input: 'think', reasoning: { effort: 'low' }, tools: [{ type: 'function', name: 'get_weather', parameters: weather, strict: false }], parallel_tool_calls: false });
+  test('Responses → Claude: reasoning.effort becomes thinking, parallel_tool_calls false becomes disable_parallel_tool_use; the next turn of the tool loop goes without thinking', async () => {
+    const tool = { type: 'function' as const, name: 'get_weather', parameters: weather, strict: false };
+    anthropic.behave({ kind: 'tool_call', name: 'get_weather', arguments: { city: 'Oslo' } });
+    const first = await tw.openai.responses.create({ model: 'claude-haiku-4-5', input: 'weather?', reasoning: { effort: 'low' }, tools: [tool], parallel_tool_calls: false });
     const sent = anthropic.requests.at(-1)!.body;
     assert.deepEqual(sent.thinking, { type: 'enabled', budget_tokens: 2048 });
     assert.deepEqual(sent.tool_choice, { type: 'auto', disable_parallel_tool_use: true });
+    // Claude would want its signed thinking back before the tool_use; a Responses caller never had it.
+    const call = first.output.find((item) => item.type === 'function_call')!;
+    anthropic.behave({ kind: 'echo' });
+    const second = await tw.openai.responses.create({ model: 'claude-haiku-4-5', reasoning: { effort: 'low' }, tools: [tool], input: ['weather?', call, { type: 'function_call_output', call_id: (call as { call_id: string }).call_id, output: '-3C' }].map((item) => (typeof item === 'string' ? { role: 'user' as const, content: item } : item)) as never });
+    assert.equal(second.status, 'completed');
+    assert.equal(anthropic.requests.at(-1)!.body.thinking, undefined);
   });
 
   test('Messages → OpenAI: a named tool with disable_parallel_tool_use, metadata.user_id and stop_sequences map; more than 4 stops is a 400 naming stop_sequences', async () => {

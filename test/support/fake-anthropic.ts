@@ -90,6 +90,11 @@ function settingsProblem(body: any): string | undefined {
     if (typeof body.max_tokens === "number" && thinking.budget_tokens >= body.max_tokens) return "`max_tokens` must be greater than `thinking.budget_tokens`.";
     if (body.temperature !== undefined && body.temperature !== 1) return "`temperature` may only be set to 1 when thinking is enabled.";
     if (body.tool_choice?.type === "any" || body.tool_choice?.type === "tool") return "Thinking may not be enabled when tool_choice forces tool use.";
+    const lastAssistant = body.messages.findLastIndex((m: any) => m.role === "assistant");
+    const blocks = body.messages[lastAssistant]?.content;
+    if (Array.isArray(blocks) && blocks.some((b: any) => b.type === "tool_use") && !["thinking", "redacted_thinking"].includes(blocks[0]?.type)) {
+      return `messages.${lastAssistant}.content.0.type: Expected \`thinking\` or \`redacted_thinking\`, but found \`${blocks[0]?.type}\`. When \`thinking\` is enabled, a final \`assistant\` message must start with a thinking block (preceeding the lastmost set of \`tool_use\` and \`tool_result\` blocks). We recommend you include thinking blocks from previous turns. To avoid this requirement, disable \`thinking\`. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking`;
+    }
   }
   return undefined;
 }

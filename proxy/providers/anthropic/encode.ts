@@ -96,6 +96,9 @@ function encodeSettings(request: ChatRequest): Record<string, unknown> {
 function encodeThinking(request: ChatRequest): { type: 'enabled'; budget_tokens: number } | undefined {
   const effort = request.reasoningEffort;
   if (!effort || effort === 'none') return undefined;
+  // Mid tool loop, Claude wants the signed thinking that preceded its tool calls back, which no other API's caller
+  // holds: that turn goes without thinking (the answer's form is the same), rather than fail.
+  if (request.messages.findLast((m) => m.role === 'assistant')?.toolCalls?.length) return undefined;
   const budget = THINKING_BUDGET[effort];
   if (budget === undefined) throw badRequest(`reasoning_effort: no thinking budget for ${JSON.stringify(effort)} on Claude (expected none, ${Object.keys(THINKING_BUDGET).join(', ')})`, 'reasoning_effort');
   if (request.temperature !== undefined && request.temperature !== 1) throw badRequest('temperature: Claude thinks only at temperature 1; leave it out when asking for reasoning', 'temperature');
