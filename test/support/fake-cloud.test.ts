@@ -122,6 +122,22 @@ describe("fake OpenAI via the openai SDK", () => {
     await until(() => fake.aborted === before + 1);
   });
 
+  test("structured output: the answer follows json_schema / JSON mode; settings OpenAI refuses are 400s", async () => {
+    fake.behave({ kind: "echo" });
+    const schema = { type: "object", properties: { a: { type: "string" }, n: { type: "integer" } }, required: ["a", "n"], additionalProperties: false };
+    const structured = await client.chat.completions.create({ model: "gpt-4o-mini", messages, response_format: { type: "json_schema", json_schema: { name: "s", schema, strict: true } } });
+    assert.deepEqual(JSON.parse(structured.choices[0].message.content!), { a: "echo: hello there", n: 1 });
+    const json = await client.chat.completions.create({ model: "gpt-4o-mini", messages, response_format: { type: "json_object" } });
+    assert.deepEqual(JSON.parse(json.choices[0].message.content!), { echo: "echo: hello there" });
+    const refused = (body: object) => client.chat.completions.create({ model: "gpt-4o-mini", messages, ...body }).catch((e) => e);
+    const loose = await refused({ response_format: { type: "json_schema", json_schema: { name: "s", schema: { type: "object", properties: { a: { type: "string" } } }, strict: true } } });
+    assert.ok(loose instanceof OpenAI.BadRequestError && /additionalProperties/.test(loose.message), String(loose));
+    const stops = await refused({ stop: ["a", "b", "c", "d", "e"] });
+    assert.ok(stops instanceof OpenAI.BadRequestError && stops.param === "stop");
+    const choice = await refused({ tool_choice: "required" });
+    assert.ok(choice instanceof OpenAI.BadRequestError && choice.param === "tool_choice");
+  });
+
   test("models list and missing auth", async () => {
     const models = await client.models.list();
     assert.ok(models.data.some((m) => m.id === "gpt-4o-mini"));
@@ -246,6 +262,20 @@ describe("fake Anthropic via the @anthropic-ai/sdk SDK", () => {
     const s = await client.messages.create({ ...base, stream: true });
     for await (const e of s) if (e.type === "content_block_delta") break; // break aborts the request
     await until(() => fake.aborted === before + 1);
+  });
+
+  test("structured output answers the schema's JSON; settings the API refuses are 400s in its words", async () => {
+    fake.behave({ kind: "echo" });
+    const schema = { type: "object", properties: { a: { type: "string" }, ok: { type: "boolean" } }, required: ["a", "ok"], additionalProperties: false };
+    const message = await client.messages.create({ ...base, output_config: { format: { type: "json_schema", schema } } });
+    assert.deepEqual(JSON.parse((message.content[0] as { text: string }).text), { a: "echo: hi claude", ok: true });
+    const refused = async (body: object) => ((await client.messages.create({ ...base, ...body } as any).catch((e) => e)).error as any).error.message as string;
+    assert.equal(await refused({ output_config: { format: { type: "json_object" } } }), "output_config.format.type: Input should be 'json_schema'");
+    assert.equal(await refused({ stop_sequences: ["\n"] }), "stop_sequences: each stop sequence must contain non-whitespace");
+    assert.match(await refused({ thinking: { type: "enabled", budget_tokens: 512 } }), /greater than or equal to 1024/);
+    assert.match(await refused({ max_tokens: 2048, thinking: { type: "enabled", budget_tokens: 1024 }, temperature: 0 }), /temperature/);
+    const toolTurn = [...base.messages, { role: "assistant", content: [{ type: "tool_use", id: "t1", name: "f", input: {} }] }, { role: "user", content: [{ type: "tool_result", tool_use_id: "t1", content: "x" }] }];
+    assert.match(await refused({ max_tokens: 2048, messages: toolTurn, thinking: { type: "enabled", budget_tokens: 1024 } }), /must start with a thinking block/);
   });
 
   test("count_tokens, required max_tokens, missing auth", async () => {
