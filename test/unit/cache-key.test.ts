@@ -61,6 +61,8 @@ test('the output format is part of the key in every API: a JSON answer never ser
   const schema = { type: 'object', properties: { a: { type: 'string' } }, required: ['a'], additionalProperties: false };
   const chat = [undefined, { type: 'json_object' }, { type: 'json_schema', json_schema: { name: 'a', schema } }].map((response_format) => openai({ ...base, response_format }));
   assert.equal(new Set(chat).size, 3);
+  const context = (extra: Record<string, unknown>) => requestKeys(parseChatCompletionRequest({ ...base, ...extra }), 'openai', 'gpt-4o-mini').semantic!.contextKey;
+  assert.notEqual(context({}), context({ response_format: { type: 'json_object' } }), 'nor a near-duplicate question asked without the format');
   const messages = (extra: Record<string, unknown>) => exactKey(parseMessagesRequest({ model: 'claude-haiku-4-5', max_tokens: 100, temperature: 0, messages: [{ role: 'user', content: 'hi' }], ...extra }), 'anthropic', 'claude-haiku-4-5');
   assert.notEqual(messages({}), messages({ output_config: { format: { type: 'json_schema', schema } } }));
   const responses = (extra: Record<string, unknown>) => exactKey(parseResponsesRequest({ model: 'gpt-4o-mini', temperature: 0, input: 'hi', ...extra }), 'anthropic', 'claude-haiku-4-5');
