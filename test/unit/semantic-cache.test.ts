@@ -41,7 +41,7 @@ test('an unrelated question misses, and the key-term guard refuses a near-identi
 test('the guard looks past a refused nearest neighbour to the next one', async () => {
   const cache = new SemanticCache({ embedder: new LexicalEmbedder(), threshold: 0.3 });
   await cache.add('ctx', 'How do I sort a list in Python 2?', 'py2');
-  await cache.add('ctx', 'How do I sort a list in Python 3 quickly?', 'py3');
+  await cache.add('ctx', 'How can I sort lists in Python 3?', 'py3');
   assert.equal((await cache.lookup('ctx', 'How do I sort a list in Python 3?'))?.entryKey, 'py3');
 });
 

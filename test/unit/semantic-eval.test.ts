@@ -55,10 +55,10 @@ test('runCacheEval reports one JSON object with the metrics at the threshold and
   assert.equal(result.precision, 1);
   assert.equal(result.recall, 1);
   assert.equal(result.false_hit_rate, 0);
-  assert.equal(result.guard_refused_not_same, 1);
+  assert.equal(result.guard_refused_not_same, 2, "the identifier swap and the unrelated pair");
   assert.equal(typeof result.best_threshold, 'number');
-  // At 0 every pair the guard lets through is served: the unrelated one becomes a false hit.
+  // At 0 every pair the guard lets through is served; the unrelated pair still is not: its words are not accounted for.
   const atZero = await runCacheEval({ data: [file], threshold: 0, write: () => {} });
   assert.equal(atZero.threshold, 0);
-  assert.deepEqual([atZero.hits, atZero.false_hits, atZero.precision], [2, 1, 0.5]);
+  assert.deepEqual([atZero.hits, atZero.false_hits, atZero.guard_refused_not_same], [1, 0, 2]);
 });

@@ -38,7 +38,7 @@ test('paraphrases that keep the same terms pass the guard', () => {
   const passed: [string, string][] = [
     ['How do I reverse a list in Python?', 'how can I reverse a Python list'],
     ['What does `num_rows` return?', 'What is returned by num_rows?'],
-    ['No, LOAD_HU does not exist in v2.10.0.', "LOAD_HU isn't in version 2.10.0."],
+    ['LOAD_HU does not exist in v2.10.0.', "LOAD_HU doesn't exist in version 2.10.0."],
     ['How do I convert JSON to YAML?', 'Convert JSON into YAML: how?'],
     ['What is the difference between a stock and a bond?', 'Difference between bonds and stocks?'],
     ['How many rows does this table have?', 'How many rows are in this table?'],

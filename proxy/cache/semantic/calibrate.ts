@@ -10,6 +10,7 @@
  */
 import path from 'node:path';
 import { loadPairs, lowestSafeThreshold, metricsAt, scorePairs, TARGET_PRECISION, type ScoredPair } from '../../eval/cache.ts';
+import { mulberry32 } from '../../eval/random.ts';
 import { LexicalEmbedder } from './embedder.ts';
 import { LEXICAL_THRESHOLD } from './thresholds.ts';
 
@@ -43,16 +44,6 @@ function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
   const groups = new Map<string, T[]>();
   for (const item of items) groups.set(key(item), [...(groups.get(key(item)) ?? []), item]);
   return groups;
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const embedder = new LexicalEmbedder();

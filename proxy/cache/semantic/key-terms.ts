@@ -4,6 +4,7 @@
  * "without", "JSON to YAML" vs "YAML to JSON". A false hit hands one user the answer to someone else's question,
  * so any such difference refuses the hit, whatever the similarity.
  */
+import { accounting, accountingConflict, digitsOf, type Accounting } from './accounting.ts';
 import { fold, isStopword, stem, words } from './words.ts';
 
 /** What the guard compares about one question. */
@@ -18,6 +19,8 @@ export interface QuestionTerms {
   asks: Set<string>;
   /** Words on each side of every "to"/"than"/"vs"…, to catch "A to B" asked as "B to A". */
   directions: { connector: string; left: Set<string>; right: Set<string> }[];
+  /** Its content words, for the rule that each question must account for every one of the other's. */
+  accounting: Accounting;
 }
 
 const NEGATION = /\b(?:not|no|never|none|nothing|nobody|nowhere|neither|nor|cannot|without)\b|n't\b/;
@@ -36,14 +39,14 @@ const OPPOSITES: [string, string][] = [
 ].map(([a, b]) => [stem(a), stem(b)]);
 
 /** "to" and "into" ask the same direction; the rest each order their two sides. */
-const CONNECTORS = new Map([['to', 'to'], ['into', 'to'], ['than', 'than'], ['vs', 'vs'], ['versus', 'vs'], ['from', 'from']]);
+const CONNECTORS = new Map([['to', 'to'], ['into', 'to'], ['than', 'than'], ['vs', 'vs'], ['versus', 'vs'], ['from', 'from'], ['over', 'over']]);
 
 /**
  * Who, when and where about the same thing are three different questions with three different answers. Counted
- * only where a clause opens with them, and "when"/"where" only before an auxiliary ("when is…", not "when I…"),
+ * only where a clause opens with them (or an indirect question: "can you tell me who…"), and "when"/"where" only before an auxiliary ("when is…", not "when I…"),
  * so relative clauses ("…, which is…", "…when reading a file") do not count.
  */
-const ASKS = /(?:^|[.!?;:\n]\s*)(?:(?:so|and|but|then|ok|okay|also)\s+)?(why|who|whom|whose|which|how\s+(?:many|much|long|old|often|far|big|large|fast)|(?:when|where)(?=\s+(?:is|are|was|were|do|does|did|can|could|should|would|will|has|have|had|am|must|might|may)\b))\b/g;
+const ASKS = /(?:^|[.!?;:\n]\s*|\b(?:tell me|know|wonder|wondering|asking)\s+)(?:(?:so|and|but|then|ok|okay|also)\s+)?(why|who|whom|whose|which|how\s+(?:many|much|long|old|often|far|big|large|fast)|(?:when|where)(?=\s+(?:is|are|was|were|do|does|did|can|could|should|would|will|has|have|had|am|must|might|may)\b))\b/g;
 
 const DIRECTION_WINDOW = 2;
 
@@ -54,7 +57,7 @@ const TOKEN = /[\p{L}\p{N}_]+(?:\.[\p{L}\p{N}_]+)*/gu;
 export function questionTerms(question: string): QuestionTerms {
   const folded = fold(question);
   // "v2.10.0" and "version 2.10.0" name the same release.
-  const all = words(folded).map((w) => w.replace(/^v(?=\d)/, ''));
+  const all = words(folded).map((w) => digitsOf(w.replace(/^v(?=\d)/, '')));
   const keyTerms = new Set<string>();
   const addTerm = (raw: string) => {
     const normalised = words(fold(raw))
@@ -71,6 +74,7 @@ export function questionTerms(question: string): QuestionTerms {
     negated: NEGATION.test(folded),
     asks: asks(folded),
     directions: directions(folded),
+    accounting: accounting(question),
   };
 }
 
@@ -92,15 +96,22 @@ export function keyTermConflict(a: QuestionTerms, b: QuestionTerms): string | un
   }
   const asked = [...a.asks].filter((w) => !b.asks.has(w)).concat([...b.asks].filter((w) => !a.asks.has(w)));
   if (asked.length) return `only one question asks "${asked[0]}"`;
-  for (const da of a.directions) {
-    for (const db of b.directions) {
+  // A relation both questions state the same way is not reversed by another occurrence of its connector.
+  const unmatched = (x: QuestionTerms, y: QuestionTerms) => x.directions.filter((d) => !y.directions.some((e) => sameDirection(d, e)));
+  for (const da of unmatched(a, b)) {
+    for (const db of unmatched(b, a)) {
       if (da.connector !== db.connector) continue;
       const forward = crossing(da.left, db.right, da.right, db.left);
       const backward = crossing(da.right, db.left, da.left, db.right);
       if (forward && backward) return `"${forward} ${da.connector} ${backward}" is reversed`;
     }
   }
-  return undefined;
+  return accountingConflict(a.accounting, b.accounting);
+}
+
+function sameDirection(x: QuestionTerms['directions'][number], y: QuestionTerms['directions'][number]): boolean {
+  const same = (p: Set<string>, q: Set<string>) => p.size === q.size && [...p].every((w) => q.has(w));
+  return x.connector === y.connector && same(x.left, y.left) && same(x.right, y.right);
 }
 
 function mentions(terms: QuestionTerms, term: string): boolean {
