@@ -57,6 +57,8 @@ export interface PipelineDeps {
   inFlight?: InFlight;
   /** Near-duplicate questions in an identical context, answered from the exact cache's entries. */
   semantic?: SemanticCache;
+  /** Clients (as the ledger names them) whose questions are never matched semantically, nor matched against. */
+  semanticOffFor?: string[];
   /** Which requests the cache and coalescing may serve. */
   cacheMode?: 'deterministic' | 'always';
   /** Retries and fallbacks; none when unset. */
@@ -126,17 +128,20 @@ export class Pipeline {
     let usage = this.deps.usage;
     const notes: RequestNotes = {};
     let source: AsyncIterator<ChatChunk> | undefined;
-    const semantic = this.deps.semantic ? keys?.semantic : undefined;
+    const semantic = this.deps.semantic && !this.deps.semanticOffFor?.includes(context.client) ? keys?.semantic : undefined;
     let hit = key && context.cache !== 'refresh' ? this.deps.cache?.get(key) : undefined;
     if (hit) {
       cache = 'exact';
       decision = { ...decision, reason: `exact cache hit (answered by ${hit.modelUsed})` };
     } else if (semantic && context.cache !== 'refresh') {
-      const near = await this.deps.semantic!.lookup(semantic.contextKey, semantic.question);
-      hit = near ? this.deps.cache?.get(near.entryKey) : undefined;
+      const near = await this.deps.semantic!.decide(semantic.contextKey, semantic.question);
+      const found = near && 'hit' in near ? near.hit : undefined;
+      hit = found ? this.deps.cache?.get(found.entryKey) : undefined;
       if (hit) {
         cache = 'semantic';
-        decision = { ...decision, reason: `semantic cache hit, similarity ${near!.similarity.toFixed(3)} (answered by ${hit.modelUsed})` };
+        decision = { ...decision, reason: `semantic cache hit, ${found!.reason} (answered by ${hit.modelUsed})` };
+      } else if (near && 'refused' in near) {
+        decision = { ...decision, reason: `${decision.reason}; semantic candidate refused (similarity ${near.refused.similarity.toFixed(3)}, ${near.refused.reason})` };
       }
     }
     if (hit) {

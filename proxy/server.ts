@@ -17,6 +17,7 @@ import { LexicalEmbedder } from './cache/semantic/embedder.ts';
 import { LocalEmbedder } from './cache/semantic/local-embedder.ts';
 import { SemanticCache } from './cache/semantic/semantic-cache.ts';
 import { DEFAULT_EMBEDDING_MODEL } from './cache/semantic/thresholds.ts';
+import { Verifier, type Judge } from './cache/semantic/verifier.ts';
 import { ExactCache } from './cache/store.ts';
 import { Pipeline } from './pipeline.ts';
 import { BudgetGuard } from './router/budget.ts';
@@ -93,7 +94,7 @@ function fitOptions(config: Config, local: LocalProvider | undefined): FitOption
  * The semantic cache: attached to the pipeline once its embedder is ready (a GGUF model may be downloaded first,
  * like the chat model) and refilled from the questions of the answers the data file holds.
  */
-async function startSemanticCache(config: Config, cache: ExactCache, pipeline: Pipeline, log: (line: string) => void): Promise<SemanticCache | undefined> {
+async function startSemanticCache(config: Config, cache: ExactCache, pipeline: Pipeline, local: LocalProvider | undefined, log: (line: string) => void): Promise<SemanticCache | undefined> {
   const { embedder: name, threshold, approximateFrom, maxEntries } = config.cache.semantic;
   const embedder =
     name === 'lexical'
@@ -101,7 +102,8 @@ async function startSemanticCache(config: Config, cache: ExactCache, pipeline: P
       : new LocalEmbedder(name === 'local' ? DEFAULT_EMBEDDING_MODEL : name, { threads: config.local.threads || undefined, resolve: (uri) => resolveModelPath({ ...config.local, model: uri }, () => {}) });
   try {
     if (embedder instanceof LocalEmbedder) await embedder.load();
-    const semantic = new SemanticCache({ embedder, approximateFrom, maxEntries, ...(threshold !== undefined ? { threshold } : {}) });
+    const verifier = semanticVerifier(config, local, embedder instanceof LocalEmbedder && threshold === undefined);
+    const semantic = new SemanticCache({ embedder, approximateFrom, maxEntries, ...(threshold !== undefined ? { threshold } : {}), ...(verifier ? { verifier } : {}) });
     for (const entry of cache.semanticEntries()) await semantic.add(entry.contextKey, entry.question, entry.key);
     pipeline.attachSemantic(semantic);
     return semantic;
@@ -109,6 +111,18 @@ async function startSemanticCache(config: Config, cache: ExactCache, pipeline: P
     log(`semantic cache off: cannot load the embedder ${name} (${(error as Error).message})`);
     return undefined;
   }
+}
+
+/**
+ * The semantic cache's verifier: the local model's yes/no judgement. Required (a candidate nobody can judge is a miss)
+ * when configured `on`, and for a GGUF embedder whose threshold nobody calibrated.
+ */
+function semanticVerifier(config: Config, local: LocalProvider | undefined, uncalibrated: boolean): Verifier | undefined {
+  const { verifier: mode, verifierThreshold, verifierTimeoutMs } = config.cache.semantic;
+  const required = mode === 'on' || uncalibrated;
+  if (!required && (mode === 'off' || !local)) return undefined;
+  const judge: Judge = local ? { ready: () => local.isReady(), judge: (stored, asked, signal) => local.judge(stored, asked, signal) } : { ready: () => false, judge: () => Promise.reject(new Error('no local model')) };
+  return new Verifier({ judge, threshold: verifierThreshold, timeoutMs: verifierTimeoutMs, required });
 }
 
 /** The routing policy; the classifier's weights ship with the proxy (bundled, ~0.7 MB) and load only when used. */
@@ -152,7 +166,7 @@ export async function startProxy(config: Config, options: ProxyOptions = {}): Pr
   const db = openDatabase(dataFile, log);
   const usage = new UsageRecorder({ config, db, localQueue: () => local?.stats ?? { active: 0, queued: 0 }, log });
   const cache = config.cache.exact.enabled ? new ExactCache(db, { maxBytes: config.cache.exact.maxBytes, ttlSeconds: config.cache.exact.ttlSeconds, flushIntervalMs: config.usage.flushIntervalMs }) : undefined;
-  const pipeline = new Pipeline({ catalog, usage, cache, inFlight: config.cache.coalesce ? new InFlight() : undefined, cacheMode: config.cache.exact.mode, fallback: { ...config.router, chain: config.router.fallback }, fit: fitOptions(config, local), budget: budgetGuard(config, usage), policy: await routePolicy(config, local), confidenceFloor: config.router.confidenceFloor, sessions: sessionBreaker(config, usage) });
+  const pipeline = new Pipeline({ catalog, usage, cache, inFlight: config.cache.coalesce ? new InFlight() : undefined, cacheMode: config.cache.exact.mode, semanticOffFor: config.cache.semantic.offForClients, fallback: { ...config.router, chain: config.router.fallback }, fit: fitOptions(config, local), budget: budgetGuard(config, usage), policy: await routePolicy(config, local), confidenceFloor: config.router.confidenceFloor, sessions: sessionBreaker(config, usage) });
   const app = createApp({
     config,
     token,
@@ -173,7 +187,7 @@ export async function startProxy(config: Config, options: ProxyOptions = {}): Pr
   });
   void local?.start();
   let semantic: SemanticCache | undefined;
-  if (cache && config.cache.semantic.enabled) void startSemanticCache(config, cache, pipeline, log).then((ready) => (semantic = ready));
+  if (cache && config.cache.semantic.enabled) void startSemanticCache(config, cache, pipeline, local, log).then((ready) => (semantic = ready));
 
   const server = http.createServer(app).listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {

@@ -37,7 +37,7 @@ export function controlRoutes({ usage, cache, semantic, totalsIntervalMs = 5_000
   const router = express.Router();
 
   router.get('/tokenwise/cache', (_req: IncomingMessage, res: ServerResponse) => {
-    sendJson(res, cache ? { enabled: true, ...cache.stats(), semanticEntries: semantic?.()?.size ?? 0 } : { enabled: false });
+    sendJson(res, cache ? { enabled: true, ...cache.stats(), semanticEntries: semantic?.()?.size ?? 0, semanticVerifier: semantic?.()?.verifier?.stats ?? null } : { enabled: false });
   });
 
   router.delete('/tokenwise/cache', (_req: IncomingMessage, res: ServerResponse) => {

@@ -102,6 +102,18 @@ export const configSchema = z.strictObject({
           approximateFrom: z.number().int().positive().default(5000),
           /** Questions remembered in all (least recently used go first). */
           maxEntries: z.number().int().positive().default(50_000),
+          /**
+           * Confirm a candidate hit with the local model's yes/no judgement before serving it: `auto` when the local
+           * model is loaded, `on` always (no loaded model: no semantic hits), `off` never. A GGUF embedder without a
+           * calibrated `threshold` always requires it.
+           */
+          verifier: z.enum(['auto', 'on', 'off']).default('auto'),
+          /** The yes-probability a verified hit needs. */
+          verifierThreshold: z.number().min(0).max(1).default(0.8),
+          /** A judgement slower than this is a miss. */
+          verifierTimeoutMs: z.number().int().positive().max(60_000).default(2000),
+          /** Clients, as the ledger names them, whose questions never get or give a semantic hit. */
+          offForClients: z.array(z.string().min(1)).default([]),
         })
         .prefault({}),
       /** Identical requests in flight share one upstream call (same eligibility as the exact cache). */

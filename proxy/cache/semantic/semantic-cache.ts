@@ -7,6 +7,7 @@ import type { Embedder } from './embedder.ts';
 import { keyTermConflict, questionTerms, type QuestionTerms } from './key-terms.ts';
 import { SketchIndex } from './sketch-index.ts';
 import { defaultThreshold } from './thresholds.ts';
+import type { Verifier } from './verifier.ts';
 
 export interface SemanticCacheOptions {
   embedder: Embedder;
@@ -20,13 +21,20 @@ export interface SemanticCacheOptions {
   approximateFrom?: number;
   /** Longer questions are not cached semantically: they are rarely paraphrased, and costly to embed. */
   maxQuestionChars?: number;
+  /** Confirms a candidate that passed the guard before it is served (the local model's yes/no judgement). */
+  verifier?: Verifier;
 }
 
 export interface SemanticHit {
   /** The exact-cache key whose answer serves this question. */
   entryKey: string;
   similarity: number;
+  /** Why it is served: the similarity, and the verifier's yes-probability when it judged. */
+  reason: string;
 }
+
+/** A hit, or the nearest candidate above the threshold and why it was refused; undefined when there was none. */
+export type SemanticDecision = { hit: SemanticHit } | { refused: { similarity: number; reason: string } } | undefined;
 
 interface Entry {
   key: string;
@@ -47,7 +55,7 @@ const RECENT_EMBEDDINGS = 64;
 
 /**
  * A hit needs an identical context (system prompt, tools, earlier turns, model tier, parameters: `contextKey`), a
- * similar final question, and no key-term conflict between the two questions.
+ * similar final question, no conflict between the two questions (the guard), and the verifier's yes when it has one.
  * @example
  * const cache = new SemanticCache({ embedder: new LexicalEmbedder() });
  * await cache.add(contextKey, 'How do I reverse a list in Python?', exactKey);
@@ -55,6 +63,7 @@ const RECENT_EMBEDDINGS = 64;
  */
 export class SemanticCache {
   readonly threshold: number;
+  readonly verifier?: Verifier;
   private readonly embedder: Embedder;
   private readonly maxEntries: number;
   private readonly maxEntriesPerContext: number;
@@ -72,6 +81,7 @@ export class SemanticCache {
     this.maxEntriesPerContext = options.maxEntriesPerContext ?? 20_000;
     this.approximateFrom = options.approximateFrom ?? 5000;
     this.maxQuestionChars = options.maxQuestionChars ?? 4000;
+    this.verifier = options.verifier;
   }
 
   get size(): number {
@@ -80,21 +90,40 @@ export class SemanticCache {
 
   /** The entry whose question asks the same as `question` under the same context, if one is safe to serve. */
   async lookup(contextKey: string, question: string): Promise<SemanticHit | undefined> {
+    const decision = await this.decide(contextKey, question);
+    return decision && 'hit' in decision ? decision.hit : undefined;
+  }
+
+  /**
+   * Finds the nearest candidates above the threshold and serves the first that the guard lets through and the
+   * verifier (if any) confirms. Only that one candidate is put to the verifier: one judgement per lookup at most.
+   */
+  async decide(contextKey: string, question: string): Promise<SemanticDecision> {
     if (!this.partitions.has(contextKey) || question.length > this.maxQuestionChars) return undefined;
     const vector = await this.embed(question);
     // Re-read after the await: the partition may have been evicted meanwhile.
     const partition = this.partitions.get(contextKey);
     if (!partition) return undefined;
     let asked: QuestionTerms | undefined;
+    let refused: { similarity: number; reason: string } | undefined;
     for (const hit of partition.index.search(vector, CANDIDATES)) {
       if (hit.score < this.threshold) break;
       const entry = partition.entries.get(hit.id)!;
+      const similarity = Math.min(1, hit.score);
       asked ??= questionTerms(question);
-      if (keyTermConflict(questionTerms(entry.question), asked)) continue;
+      const conflict = keyTermConflict(questionTerms(entry.question), asked);
+      if (conflict) {
+        refused ??= { similarity, reason: `guard: ${conflict}` };
+        continue;
+      }
+      const verdict = await this.verifier?.verify(entry.question, question);
+      if (verdict && !verdict.serve) return { refused: { similarity, reason: verdict.reason } };
+      // The entry may have been evicted while the verifier judged it.
+      if (partition.entries.get(entry.key) !== entry) return undefined;
       this.touch(entry, partition);
-      return { entryKey: entry.key, similarity: Math.min(1, hit.score) };
+      return { hit: { entryKey: entry.key, similarity, reason: `similarity ${similarity.toFixed(3)}${verdict ? `, ${verdict.reason}` : ''}` } };
     }
-    return undefined;
+    return refused ? { refused } : undefined;
   }
 
   /** Remembers that the exact-cache entry `entryKey` answers `question` under `contextKey`. */

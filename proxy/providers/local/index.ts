@@ -9,9 +9,11 @@ import type { ChatChunk, ChatRequest, FinishReason } from '../../chat.ts';
 import type { Config } from '../../config/schema.ts';
 import { ProxyError } from '../../errors.ts';
 import type { ChatOptions, Provider, ProviderHealth } from '../provider.ts';
+import type { Judgement } from '../../cache/semantic/verifier.ts';
 import { answerConfidence } from './confidence.ts';
 import { ChunkQueue } from './chunk-queue.ts';
 import { toChatHistory, toFunctions } from './history.ts';
+import { judgeSameRequest, YES_NO_GRAMMAR } from './judge.ts';
 import { grammarSchema } from './json-schema.ts';
 import { isRemoteModel, loadRuntime, resolveModelPath, type DownloadProgress, type LocalRuntime } from './runtime.ts';
 import { SequencePool } from './sequence-pool.ts';
@@ -32,6 +34,8 @@ export class LocalProvider implements Provider {
   private pool: SequencePool<LlamaContextSequence> | undefined;
   private ready: Promise<void> | undefined;
   private readonly closing = new AbortController();
+  /** The verifier's yes/no grammar, compiled once. */
+  private yesNo: Promise<LlamaGrammar> | undefined;
 
   constructor(private readonly config: Config['local'], private readonly events: LocalProviderEvents = {}) {}
 
@@ -79,6 +83,25 @@ export class LocalProvider implements Provider {
         throw new ProxyError('overloaded', `local answer confidence ${confidence.toFixed(3)} is below ${options.confidenceFloor}`, { code: 'low_confidence' });
       }
       yield* held;
+    } finally {
+      this.pool!.release(sequence);
+    }
+  }
+
+  /** True once the model is loaded and can answer (or judge). */
+  isReady(): boolean {
+    return this.state.state === 'ready' && this.runtime !== undefined;
+  }
+
+  /** The semantic cache's verifier: the yes-probability that one answer serves both requests, on a pooled sequence. */
+  async judge(stored: string, asked: string, signal: AbortSignal): Promise<Judgement> {
+    const runtime = await this.whenReady();
+    const sequence = await this.pool!.acquire(signal);
+    try {
+      this.yesNo ??= runtime.llama.createGrammar({ grammar: YES_NO_GRAMMAR });
+      const judgement = await judgeSameRequest(runtime.model, runtime.chatWrapper, await this.yesNo, sequence, stored, asked);
+      this.outputTokens += judgement.outputTokens;
+      return judgement;
     } finally {
       this.pool!.release(sequence);
     }
