@@ -185,22 +185,32 @@ test('a near-duplicate question in the same context is a semantic hit; a differe
   assert.equal(cloud.calls, calls + 3);
 });
 
-test('the semantic cache can run on a GGUF embedding model through node-llama-cpp', async () => {
+test('the semantic cache can run on a GGUF embedding model through node-llama-cpp; uncalibrated, it needs the verifier', async () => {
   const { ensureTinyModel } = await import('../support/tiny-model.ts');
   const embedder = await ensureTinyModel(undefined, { embedding: true });
-  const gguf = await startTestProxy({ env: { ...env(), TOKENWISE_THREADS: '1' }, config: { cache: { semantic: { embedder } } } });
-  try {
-    const stats = async () => (await (await gguf.fetch('/tokenwise/cache')).json()) as { semanticEntries: number };
-    await gguf.openai.chat.completions.create(ask('Tell me about gguf embeddings'));
-    for (let i = 0; i < 200 && (await stats()).semanticEntries === 0; i++) {
-      await new Promise((r) => setTimeout(r, 25));
-      if (i % 20 === 19) await gguf.openai.chat.completions.create(ask('Tell me about gguf embeddings'), { headers: { 'x-tokenwise-cache': 'refresh' } });
+  // With a calibrated threshold (what `eval cache --calibrate` prints) it serves hits on its own; without one, every
+  // candidate needs the local model's yes, and with no local model loaded that is a miss.
+  for (const threshold of [0.9, undefined]) {
+    const gguf = await startTestProxy({ env: { ...env(), TOKENWISE_THREADS: '1' }, config: { cache: { semantic: { embedder, ...(threshold !== undefined ? { threshold } : {}) } } } });
+    try {
+      const stats = async () => (await (await gguf.fetch('/tokenwise/cache')).json()) as { semanticEntries: number };
+      await gguf.openai.chat.completions.create(ask('Tell me about gguf embeddings'));
+      for (let i = 0; i < 200 && (await stats()).semanticEntries === 0; i++) {
+        await new Promise((r) => setTimeout(r, 25));
+        if (i % 20 === 19) await gguf.openai.chat.completions.create(ask('Tell me about gguf embeddings'), { headers: { 'x-tokenwise-cache': 'refresh' } });
+      }
+      const calls = cloud.calls;
+      const near = await gguf.openai.chat.completions.create(ask('Tell me about gguf embeddings ')).withResponse();
+      if (threshold !== undefined) {
+        assert.equal(near.response.headers.get('x-tokenwise-cache'), 'semantic');
+        assert.equal(cloud.calls, calls);
+      } else {
+        assert.equal(near.response.headers.get('x-tokenwise-cache'), 'miss');
+        assert.match(near.response.headers.get('x-tokenwise-reason')!, /semantic candidate refused \(similarity \d\.\d{3}, verifier required but the local model is not loaded\)/);
+        assert.equal(cloud.calls, calls + 1);
+      }
+    } finally {
+      await gguf.close();
     }
-    const calls = cloud.calls;
-    const near = await gguf.openai.chat.completions.create(ask('Tell me about gguf embeddings ')).withResponse();
-    assert.equal(near.response.headers.get('x-tokenwise-cache'), 'semantic');
-    assert.equal(cloud.calls, calls);
-  } finally {
-    await gguf.close();
   }
 });
