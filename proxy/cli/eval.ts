@@ -33,14 +33,25 @@ async function run({ lever, data, flags }: EvalArgs): Promise<string> {
     case 'cache': {
       const { runCacheEval } = await import('../eval/cache.ts');
       let out = '';
-      await runCacheEval({
+      const embedder = typeof flags.embedder === 'string' ? flags.embedder : 'lexical';
+      const result = await runCacheEval({
         data,
         json: Boolean(flags.json),
         write: (text) => (out += text),
-        ...(typeof flags.embedder === 'string' ? { embedder: flags.embedder } : {}),
+        embedder,
+        calibrate: Boolean(flags.calibrate),
         ...(typeof flags.threshold === 'string' ? { threshold: Number(flags.threshold) } : {}),
         ...(typeof flags.threads === 'string' ? { threads: Number(flags.threads) } : {}),
+        ...(typeof flags.verifier === 'string' ? { verifier: { model: flags.verifier, ...(typeof flags['verifier-threshold'] === 'string' ? { threshold: Number(flags['verifier-threshold']) } : {}) } } : {}),
       });
+      if (flags.save && result.calibrated_threshold !== undefined) {
+        const { saveThreshold } = await import('../eval/cache-calibrate.ts');
+        const { defaultConfigFile } = await import('../config/schema.ts');
+        const file = typeof flags.config === 'string' ? flags.config : defaultConfigFile();
+        saveThreshold(file, embedder, result.calibrated_threshold);
+        // On stderr, so --json output stays one JSON object.
+        process.stderr.write(`saved cache.semantic.threshold = ${result.calibrated_threshold} (embedder ${embedder}) to ${file}\n`);
+      }
       return out.endsWith('\n') ? out : `${out}\n`;
     }
     case 'router': {
@@ -59,6 +70,6 @@ async function run({ lever, data, flags }: EvalArgs): Promise<string> {
       return out.endsWith('\n') ? out : `${out}\n`;
     }
     default:
-      throw new CliError('usage: tokenwise eval context|cache|router --data FILE.jsonl [--json]  (context: [--sweep] [--budget N]; cache: [--embedder lexical|GGUF] [--threshold T]; router: [--folds N] [--weights shipped|FILE] [--cloud-share S] [--quality-floor Q])');
+      throw new CliError('usage: tokenwise eval context|cache|router --data FILE.jsonl [--json]  (context: [--sweep] [--budget N]; cache: [--embedder lexical|GGUF] [--threshold T] [--verifier GGUF [--verifier-threshold Y]] [--calibrate [--save [--config FILE]]]; router: [--folds N] [--weights shipped|FILE] [--cloud-share S] [--quality-floor Q])');
   }
 }

@@ -22,6 +22,7 @@ Usage:
                            what the answer cache holds; empty it
   tokenwise eval context --data FILE.jsonl [--json] [--sweep]
   tokenwise eval cache --data FILE.jsonl [--embedder lexical|GGUF] [--threshold T] [--json]
+                      [--verifier GGUF [--verifier-threshold Y]] [--calibrate [--save [--config FILE]]]
   tokenwise eval router --data FILE.jsonl [--folds 5] [--weights shipped|FILE] [--json]
                            measure a lever on evaluation data
   tokenwise lint-prompts <files, folders or globs> [--json] [--max-tokens N] [--model NAME] [--config FILE]

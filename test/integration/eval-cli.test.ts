@@ -46,6 +46,31 @@ test('eval cache scores pairs at the calibrated threshold and finds the safe one
   await assert.rejects(tokenwise('eval', 'cache', '--data', file, '--json'), (e: { stderr: string }) => /pairs\.jsonl:1: "source"/.test(e.stderr) && !/\n\s+at /.test(e.stderr));
 });
 
+test('eval cache --calibrate --save picks a GGUF embedder\'s threshold and writes it to the config; --verifier times the judge', async () => {
+  const { ensureTinyModel } = await import('../support/tiny-model.ts');
+  const embedder = await ensureTinyModel(undefined, { embedding: true });
+  const chat = await ensureTinyModel();
+  const file = path.join(dir, 'calibrate.jsonl');
+  const pairs = [
+    { id: '1', source: 't', a: 'How do I reset my password?', b: 'How can I reset my password?', same: true },
+    { id: '2', source: 't', a: 'How do I rename a branch?', b: 'how do I rename a branch', same: true },
+    { id: '3', source: 't', a: 'How do I read num_rows of a dataset?', b: 'How do I read num_columns of a dataset?', same: false },
+  ];
+  fs.writeFileSync(file, pairs.map((p) => JSON.stringify(p)).join('\n') + '\n');
+  const config = path.join(dir, 'calibrated', 'config.json');
+  const { stdout, stderr } = await tokenwise('eval', 'cache', '--data', file, '--embedder', embedder, '--threads', '1', '--calibrate', '--save', '--config', config, '--verifier', chat, '--verifier-threshold', '0', '--json');
+  const result = JSON.parse(stdout) as { calibrated_threshold: number; hits: number; verifier: { judged: number; failed: number; p50_ms: number; tokens_per_judgement: number } };
+  assert.ok(result.calibrated_threshold >= 0 && result.calibrated_threshold <= 1);
+  assert.deepEqual(JSON.parse(fs.readFileSync(config, 'utf8')), { cache: { semantic: { embedder, threshold: result.calibrated_threshold } } });
+  assert.match(stderr, /saved cache\.semantic\.threshold/);
+  // At a yes threshold of 0 every judged candidate is confirmed: the hits are exactly the judged pairs.
+  assert.equal(result.verifier.failed, 0);
+  assert.equal(result.verifier.judged, result.hits);
+  assert.ok(result.verifier.p50_ms > 0 && result.verifier.tokens_per_judgement > 20);
+  const { loadConfig } = await import('../../proxy/config/load.ts');
+  assert.equal(loadConfig({ env: { TOKENWISE_CONFIG: config } }).cache.semantic.threshold, result.calibrated_threshold);
+});
+
 test('eval router cross-validates on routing records and reports the RouteLLM metrics', async () => {
   const file = path.join(dir, 'routing.jsonl');
   const subjects = ['arithmetic', 'poetry', 'geometry', 'history'];

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { lowestSafeThreshold, metricsAt, PairFormatError, parsePairs, runCacheEval, type ScoredPair } from '../../proxy/eval/cache.ts';
+import { calibratedThreshold, lowestSafeThreshold, metricsAt, PairFormatError, parsePairs, runCacheEval, type ScoredPair } from '../../proxy/eval/cache.ts';
 
 const pair = (similarity: number, same: boolean, conflict?: string): ScoredPair => ({ id: String(Math.random()), source: 's', a: 'a', b: 'b', same, similarity, ...(conflict ? { conflict } : {}) });
 
@@ -61,4 +61,12 @@ test('runCacheEval reports one JSON object with the metrics at the threshold and
   const atZero = await runCacheEval({ data: [file], threshold: 0, write: () => {} });
   assert.equal(atZero.threshold, 0);
   assert.deepEqual([atZero.hits, atZero.false_hits, atZero.guard_refused_not_same], [1, 0, 2]);
+});
+
+test('calibratedThreshold is the lowest threshold at which every set keeps its precision and false-hit cap', () => {
+  const pair = (similarity: number, same: boolean) => ({ id: String(Math.random()), source: 's', a: 'a', b: 'b', same, similarity });
+  const loose = [pair(0.95, true), pair(0.9, true), pair(0.5, false), ...Array.from({ length: 300 }, () => pair(0.3, false))];
+  const strict = [pair(0.92, true), pair(0.8, false), ...Array.from({ length: 300 }, () => pair(0.2, false))];
+  assert.equal(calibratedThreshold([loose]), 0.501);
+  assert.equal(calibratedThreshold([loose, strict]), 0.801, 'the strictest set decides');
 });
