@@ -113,7 +113,8 @@ export class SemanticCache {
       asked ??= questionTerms(question);
       const conflict = keyTermConflict(questionTerms(entry.question), asked);
       if (conflict) {
-        refused ??= { similarity, reason: `guard: ${conflict}` };
+        // The terms themselves stay out of headers and the ledger: a question may quote a secret.
+        refused ??= { similarity, reason: `guard: ${conflict.replace(/"[^"]*"/g, 'a term')}` };
         continue;
       }
       const verdict = await this.verifier?.verify(entry.question, question);

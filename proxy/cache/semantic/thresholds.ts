@@ -8,7 +8,9 @@ import type { Embedder } from './embedder.ts';
 /**
  * For `LexicalEmbedder` at its default 256 dimensions: chosen by 5-fold cross-validation on the dev pair sets
  * (`npx tsx proxy/cache/semantic/calibrate.ts` prints the table), as the lowest threshold keeping precision ≥ 0.99
- * on every source of the training folds.
+ * on every source of the training folds — before the guard required every content word to be accounted for. With
+ * that guard the rule finds 0 (the guard alone keeps precision at 1 on the dev sets), so this is now a floor that
+ * keeps unrelated candidates from reaching the guard at all, and costs under 0.2 points of recall.
  */
 export const LEXICAL_THRESHOLD = 0.63;
 
@@ -22,7 +24,8 @@ export const DEFAULT_EMBEDDING_MODEL = 'hf:CompendiumLabs/bge-small-en-v1.5-gguf
 /**
  * For `DEFAULT_EMBEDDING_MODEL`. Not calibrated here: this workplace cannot download the model. bge-small's cosines
  * sit high (unrelated questions often score 0.6–0.75, paraphrases 0.85–0.97), so this is set conservatively
- * above that band; `tokenwise eval cache --embedder <gguf> --json` prints `best_threshold` to replace it.
+ * above that band, and until `cache.semantic.threshold` is set (`tokenwise eval cache --embedder <gguf> --calibrate
+ * --save`) every candidate also needs the local model's yes.
  */
 export const LOCAL_THRESHOLD = 0.9;
 
