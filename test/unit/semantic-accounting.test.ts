@@ -26,6 +26,9 @@ test('repeated words, numbers in another order, extra negations and dropped comp
   assert.equal(conflict('Which ones are and are not desired?', 'Which ones are not and are not desired?'), 'one question is negated');
   assert.match(conflict('20 minutes of math and 20 hours of history', '20 minutes of math and 20 minutes of history')!, /used \d and \d times/);
   assert.equal(conflict('Are p and q integers bigger than zero?', 'Are p and q zero bigger integers?'), 'only one question compares');
+  assert.equal(conflict('What was the population of Lyon?', 'What is the population of Lyon?'), 'the tenses differ');
+  assert.equal(conflict('What is my name?', 'What is your name?'), 'the owners differ');
+  assert.equal(conflict('How do you reset your password?', 'How do I reset the password?'), undefined, 'a generic "you" is not an owner');
 });
 
 test('rewordings that account for every word pass: frame, case, inflection, contraction, compounds, number words, synonyms', () => {

@@ -54,7 +54,14 @@ export interface Accounting {
   negations: number;
   /** How many comparisons ("bigger than zero" is not "zero bigger"). */
   comparisons: number;
+  /** "What was…" and "what will…" ask about other times than "what is…". */
+  tenses: string;
+  /** Whose: "my name" and "your name" are different answers, though "how do you…" and "how do I…" are not. */
+  owners: string;
 }
+
+const TENSES = new Map([['was', 'past'], ['were', 'past'], ['did', 'past'], ['had', 'past'], ['will', 'future'], ['shall', 'future']]);
+const OWNERS = new Map([['my', 'my'], ['mine', 'my'], ['your', 'your'], ['yours', 'your'], ['our', 'our'], ['ours', 'our']]);
 
 const NEGATIONS = /\b(?:not|no|never|none|nothing|nobody|nowhere|neither|nor|without)\b/g;
 
@@ -78,7 +85,13 @@ export function accounting(question: string): Accounting {
     numbers: all.map(termOf).filter((term): term is string => term !== undefined && /\d/.test(term)),
     negations: folded.match(NEGATIONS)?.length ?? 0,
     comparisons: all.filter((word) => word === 'than').length,
+    tenses: markers(all, TENSES),
+    owners: markers(all, OWNERS),
   };
+}
+
+function markers(all: string[], kinds: Map<string, string>): string {
+  return [...new Set(all.flatMap((word) => kinds.get(word) ?? []))].sort().join(' ');
 }
 
 /** "two" and "2" are the same number. */
@@ -103,6 +116,8 @@ export function accountingConflict(a: Accounting, b: Accounting): string | undef
   if (a.negations !== b.negations) return 'one question is negated';
   if (a.numbers.join(' ') !== b.numbers.join(' ')) return 'the numbers differ';
   if (a.comparisons !== b.comparisons) return 'only one question compares';
+  if (a.tenses !== b.tenses) return 'the tenses differ';
+  if (a.owners && b.owners && a.owners !== b.owners) return 'the owners differ';
   for (const [x, y] of [[a, b], [b, a]] as const) {
     for (const [term, count] of x.terms) {
       const other = y.terms.get(term);
