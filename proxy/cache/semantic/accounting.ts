@@ -13,7 +13,7 @@ import { fold, isStopword, stem, words } from './words.ts';
  * swapping the words never changes the answer, in any question.
  */
 const SYNONYMS: string[][] = [
-  ['make', 'build'], ['remove', 'delete'], ['fix', 'repair'], ['big', 'large'], ['fast', 'quick'], ['use', 'utilize', 'utilise'],
+  ['make', 'build'], ['remove', 'delete'], ['fix', 'repair'], ['big', 'large'], ['use', 'utilize', 'utilise'],
   ['choose', 'select', 'pick'], ['find', 'locate'], ['picture', 'photo', 'image'], ['car', 'automobile'], ['begin', 'start'],
   ['display', 'show'], ['purchase', 'buy'], ['price', 'cost'], ['pc', 'computer'],
 ];
