@@ -68,6 +68,13 @@ function copyPackage(pkg: Pkg, stage: string): void {
   });
 }
 
+/** Copies the proxy's runtime modules (this platform's CPU build only) under `stage`/dist/node_modules. */
+export function stageRuntime(stage: string): Pkg[] {
+  const closure = runtimeClosure(RUNTIME_MODULES);
+  for (const pkg of closure) copyPackage(pkg, stage);
+  return closure;
+}
+
 function main(): void {
   const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { name: string; version: string };
   const outFlag = process.argv.indexOf('--out');
@@ -81,9 +88,7 @@ function main(): void {
     for (const dir of ['dist/extension', 'dist/proxy', 'dist/webview', 'extension/media']) {
       fs.cpSync(path.join(root, dir), path.join(stage, dir), { recursive: true, filter: (source) => !source.endsWith('.map') });
     }
-    const closure = runtimeClosure(RUNTIME_MODULES);
-    for (const pkg of closure) copyPackage(pkg, stage);
-    console.log(`staged ${closure.length} runtime packages for ${target}`);
+    console.log(`staged ${stageRuntime(stage).length} runtime packages for ${target}`);
     const vsce = path.join(root, 'node_modules', '@vscode', 'vsce', 'vsce');
     const result = spawnSync(process.execPath, [vsce, 'package', '--no-dependencies', '--target', target, '--out', out], { cwd: stage, stdio: 'inherit' });
     if (result.status !== 0) throw new Error(`vsce package failed (${result.status ?? result.signal})`);
