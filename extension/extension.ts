@@ -68,6 +68,7 @@ export function activate(context: vscode.ExtensionContext): void {
     },
     stop: () => running.stop(),
     start: () => running.start(),
+    attached: () => running.current.connection?.attached === true,
     log,
   };
 

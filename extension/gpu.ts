@@ -20,6 +20,8 @@ export interface GpuDeps {
   health: () => Promise<ProxyHealth | undefined>;
   stop: () => Promise<void>;
   start: () => Promise<void>;
+  /** The proxy on the port was started outside this window (so a restart here cannot change its backends). */
+  attached: () => boolean;
   log: (line: string) => void;
 }
 
@@ -87,6 +89,7 @@ export async function enableGpu(deps: GpuDeps): Promise<void> {
         },
       });
       progress.report({ message: 'restarting the proxy on the new backend…' });
+      if (deps.attached()) return;
       await deps.stop();
       await deps.start();
     });
@@ -95,7 +98,12 @@ export async function enableGpu(deps: GpuDeps): Promise<void> {
     void vscode.window.showErrorMessage(`Tokenwise: GPU acceleration was not enabled — ${(error as Error).message}. The local model keeps running on the CPU build.`);
     return;
   }
-  deps.log(`installed ${picked.packages.join(', ')} into ${backendsDir(storage, version)}`);
+  const dir = backendsDir(storage, version);
+  deps.log(`installed ${picked.packages.join(', ')} into ${dir}`);
+  if (deps.attached()) {
+    void vscode.window.showInformationMessage(`Tokenwise: the ${picked.backend} build is installed in ${dir}. The proxy on this port was started outside this window: restart it with TOKENWISE_LLAMA_BACKENDS_DIR=${dir} to use it.`);
+    return;
+  }
   void vscode.window.showInformationMessage(await afterRestart(deps, picked.backend));
 }
 

@@ -43,6 +43,7 @@ export function packInstalled(dir: string): FakeNpmPackage {
   return { name, version, file };
 }
 
+/** Serves `packages` on an ephemeral loopback port until `close()`. */
 export async function startFakeNpmRegistry(packages: FakeNpmPackage[]): Promise<FakeNpmRegistry> {
   const integrity = new Map(packages.map((p) => [p.file, `sha512-${createHash('sha512').update(fs.readFileSync(p.file)).digest('base64')}`]));
   const registry: FakeNpmRegistry = { url: '', requests: [], tamper: false, close: async () => {} };
