@@ -16,6 +16,7 @@ import type { ProxyHealth } from '../../shared/protocol.ts';
 import { installBackend, installedBackends } from '../../extension/gpu-install.ts';
 import { stageRuntime } from '../../extension/vsix.ts';
 import { packInstalled, startFakeNpmRegistry, type FakeNpmRegistry } from '../support/fake-npm-registry.ts';
+import { startTestProxy } from '../support/proxy.ts';
 import { ensureTinyModel } from '../support/tiny-model.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -121,5 +122,17 @@ test('detect → download → verify → unpack → restart → doctor reports t
     assert.ok(report.speed.promptTokensPerSecond > 0 && report.speed.generatedTokens > 0 && report.speed.generationTokensPerSecond > 0);
   } finally {
     await stop(after.child);
+  }
+});
+
+test('GET /tokenwise/doctor needs the token, and says plainly when the local model is off', async () => {
+  const tw = await startTestProxy();
+  try {
+    assert.equal((await fetch(`${tw.url}/tokenwise/doctor`)).status, 401);
+    const response = await tw.fetch('/tokenwise/doctor');
+    assert.equal(response.status, 503);
+    assert.match(((await response.json()) as { error: { message: string } }).error.message, /local model is off/);
+  } finally {
+    await tw.close();
   }
 });
