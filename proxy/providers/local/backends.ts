@@ -65,7 +65,10 @@ export function nvidiaGpus(timeoutMs = 3_000): Promise<GpuDevice[]> {
   });
 }
 
-/** The backends usable now and those a download would enable, with the cards found. */
+/**
+ * The backends usable now and those a download would enable, with the cards found. "Present" is node-llama-cpp's
+ * rule for `gpu: "auto"`: CUDA needs the NVIDIA driver and the CUDA runtime libraries, Vulkan its loader library.
+ */
 export async function detectBackends(): Promise<BackendReport> {
   const { getLlamaGpuTypes } = await import('node-llama-cpp');
   const present = (await getLlamaGpuTypes('supported')).filter((gpu): gpu is GpuBackend => gpu !== false);
@@ -81,5 +84,6 @@ export async function detectBackends(): Promise<BackendReport> {
     else downloadable.push({ backend, packages });
   }
   usable.push('cpu');
-  return { usable, downloadable, gpus: present.includes('cuda') ? await nvidiaGpus() : [], locations };
+  // An NVIDIA card with the driver but no CUDA runtime is served by Vulkan: ask nvidia-smi whenever any GPU is there.
+  return { usable, downloadable, gpus: present.length ? await nvidiaGpus() : [], locations };
 }
