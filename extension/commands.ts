@@ -1,11 +1,13 @@
 /**
  * @module The command palette: start / stop / restart the proxy, copy the endpoint and token, set a cloud key,
- * choose the local model, clear the cache, export usage, open settings, the panel and the log.
+ * choose the local model, clear the cache, export usage, open settings, the panel and the log, enable or remove GPU
+ * acceleration.
  */
 import * as vscode from 'vscode';
 import { connectSnippets } from '../shared/snippets.ts';
 import { CLOUD_KEYS } from './cloud-keys.ts';
 import { exportUsage } from './export-usage.ts';
+import { enableGpu, removeGpu, type GpuDeps } from './gpu.ts';
 import { COMMANDS, PANEL_VIEW_ID } from './ids.ts';
 import { chooseLocalModel } from './local-model.ts';
 import { togglePromptHints } from './prompt-hints.ts';
@@ -24,6 +26,7 @@ export interface CommandDeps {
   launch: () => Promise<Launch>;
   /** Settings or secrets changed: restart the proxy if its launch differs. */
   relaunch: () => Promise<void>;
+  gpu: GpuDeps;
 }
 
 export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
@@ -95,6 +98,8 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     [COMMANDS.openPanel]: () => vscode.commands.executeCommand(`${PANEL_VIEW_ID}.focus`),
     [COMMANDS.showLog]: () => output.show(true),
     [COMMANDS.togglePromptHints]: () => togglePromptHints(),
+    [COMMANDS.enableGpu]: () => enableGpu(deps.gpu),
+    [COMMANDS.removeGpu]: () => removeGpu(deps.gpu),
   };
   return Object.entries(handlers).map(([id, run]) =>
     vscode.commands.registerCommand(id, async () => {

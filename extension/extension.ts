@@ -7,9 +7,11 @@ import { isDeepStrictEqual } from 'node:util';
 import * as vscode from 'vscode';
 import { cloudKeyEnv } from './cloud-keys.ts';
 import { registerCommands } from './commands.ts';
+import { backendEnv, offerGpu, type GpuDeps } from './gpu.ts';
 import { COMMANDS, PANEL_VIEW_ID } from './ids.ts';
 import { UsagePanel } from './panel.ts';
 import { PromptHints } from './prompt-hints.ts';
+import { probeHealth } from './proxy-client.ts';
 import { parseSettings, proxyLaunch, sameLaunch, type Launch, type Settings } from './settings.ts';
 import { StatusBar } from './status-bar.ts';
 import { ProxySupervisor } from './supervisor.ts';
@@ -24,7 +26,11 @@ export function activate(context: vscode.ExtensionContext): void {
   const defaults = (context.extension.packageJSON as { contributes: { configuration: { properties: Record<string, { default?: unknown }> } } }).contributes.configuration.properties;
   let settings = readSettings(output, defaults);
   let lastLaunch: Launch | undefined;
-  const launch = async () => proxyLaunch(settings, await cloudKeyEnv(context.secrets));
+  // Downloaded GPU backends ride in the environment, so a launch with them differs from one without.
+  const launch = async () => {
+    const base = proxyLaunch(settings, await cloudKeyEnv(context.secrets));
+    return { ...base, env: { ...base.env, ...backendEnv(context) } };
+  };
   const hostScript = context.asAbsolutePath('dist/extension/proxy-host.cjs');
 
   const statusBar = new StatusBar();
@@ -40,7 +46,10 @@ export function activate(context: vscode.ExtensionContext): void {
     launch: async () => (lastLaunch = await launch()),
     port: () => settings.port,
     log,
-    onState: (state, connection) => feed.setProxy(state, connection),
+    onState: (state, connection) => {
+      feed.setProxy(state, connection);
+      if (state.kind === 'running' && !connection?.attached) void offerGpu(gpu, state.local?.backends);
+    },
     onFailure: (message, gaveUp) => void notifyFailure(message, gaveUp),
     onSpawn: (forkMs) => {
       // What start-up pays is the thread time (activation + the fork call); the rest of the wall time the extension
@@ -50,6 +59,18 @@ export function activate(context: vscode.ExtensionContext): void {
     },
   });
   const running = supervisor;
+  const gpu: GpuDeps = {
+    context,
+    health: async () => {
+      const url = running.current.connection?.url;
+      const health = url ? await probeHealth(url) : undefined;
+      return health === 'other' ? undefined : health;
+    },
+    stop: () => running.stop(),
+    start: () => running.start(),
+    attached: () => running.current.connection?.attached === true,
+    log,
+  };
 
   /** Restarts the proxy when what it would be started with changed; anything else applies without one. */
   let relaunching = Promise.resolve();
@@ -75,7 +96,7 @@ export function activate(context: vscode.ExtensionContext): void {
     { dispose: () => feed.dispose() },
     vscode.window.registerWebviewViewProvider(PANEL_VIEW_ID, panel),
     new PromptHints(context.asAbsolutePath('dist/extension/prompt-analysis.cjs'), log),
-    ...registerCommands({ context, supervisor, feed, output, hostScript, launch, relaunch }),
+    ...registerCommands({ context, supervisor, feed, output, hostScript, launch, relaunch, gpu }),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (!event.affectsConfiguration('tokenwise')) return;
       settings = readSettings(output, defaults);

@@ -14,6 +14,8 @@ export const COMMANDS = {
   openPanel: 'tokenwise.openPanel',
   showLog: 'tokenwise.showLog',
   togglePromptHints: 'tokenwise.togglePromptHints',
+  enableGpu: 'tokenwise.enableGpu',
+  removeGpu: 'tokenwise.removeGpu',
 } as const;
 
 export const VIEW_CONTAINER_ID = 'tokenwise';

@@ -176,6 +176,7 @@ export async function startProxy(config: Config, options: ProxyOptions = {}): Pr
     usage,
     cache,
     semantic: () => semantic,
+    ...(local ? { doctor: (signal: AbortSignal) => local.diagnose(signal) } : {}),
     health: () => ({
       status: 'ok',
       service: 'tokenwise',

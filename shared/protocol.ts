@@ -5,6 +5,7 @@
  * here (`parsePanelMessage`) because a webview is untrusted input.
  */
 import type { ProviderHealth } from '../proxy/providers/provider.ts';
+import type { BackendReport } from './llama-backends.ts';
 import type { RequestEvent } from '../proxy/usage/live.ts';
 import type { GroupBy, UsageSummary, UsageTotals } from '../proxy/usage/summary.ts';
 
@@ -16,7 +17,8 @@ export interface ProxyHealth {
   service: 'tokenwise';
   version: string;
   pid: number;
-  local: ProviderHealth & { model?: string };
+  /** `backends`: which llama.cpp backends work here and which a download would enable (see shared/llama-backends.ts). */
+  local: ProviderHealth & { model?: string; backends?: BackendReport };
   providers: Record<string, string>;
 }
 

@@ -24,7 +24,7 @@ import { errorBody, toProxyError, type WireApi } from './errors.ts';
 import type { SemanticCache } from '../cache/semantic/semantic-cache.ts';
 import type { ExactCache } from '../cache/store.ts';
 import type { UsageRecorder } from '../usage/index.ts';
-import { controlRoutes } from './control.ts';
+import { controlRoutes, type ControlOptions } from './control.ts';
 import { checkOrigin, checkToken } from './guard.ts';
 import { modelList } from './models.ts';
 import { parseChatCompletionRequest } from './openai/chat-request.ts';
@@ -44,6 +44,8 @@ export interface AppDeps {
   cache?: ExactCache;
   /** The semantic cache, once it is ready. */
   semantic?: () => SemanticCache | undefined;
+  /** GET /tokenwise/doctor: the local model's backend and measured speed. */
+  doctor?: ControlOptions['doctor'];
   log?: (line: string) => void;
 }
 
@@ -93,8 +95,8 @@ export function createApp(deps: AppDeps): RequestListener {
   app.get('/tokenwise/health', (_req: IncomingMessage, res: ServerResponse) => {
     sendJson(res, deps.health());
   });
-  app.use(['/tokenwise/usage', '/tokenwise/events', '/tokenwise/cache'], requireToken);
-  if (deps.usage) app.use(controlRoutes({ usage: deps.usage, cache: deps.cache, semantic: deps.semantic }));
+  app.use(['/tokenwise/usage', '/tokenwise/events', '/tokenwise/cache', '/tokenwise/doctor'], requireToken);
+  if (deps.usage) app.use(controlRoutes({ usage: deps.usage, cache: deps.cache, semantic: deps.semantic, doctor: deps.doctor }));
 
   app.use((req: IncomingMessage) => {
     throw new ProxyError('not_found', `no route for ${req.method} ${pathOf(req)}`, { code: 'unknown_route' });

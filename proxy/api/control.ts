@@ -1,10 +1,12 @@
 /**
  * @module Control endpoints: usage totals (GET /tokenwise/usage), the live feed (GET /tokenwise/events, SSE with
- * Last-Event-ID replay), Prometheus metrics (GET /metrics), and the cache (GET / DELETE /tokenwise/cache).
+ * Last-Event-ID replay), Prometheus metrics (GET /metrics), the cache (GET / DELETE /tokenwise/cache), and the local
+ * model's diagnosis (GET /tokenwise/doctor: backend, fit and measured speed).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Router } from 'express';
-import { badRequest } from '../errors.ts';
+import type { DoctorReport } from '../../shared/llama-backends.ts';
+import { badRequest, ProxyError } from '../errors.ts';
 import type { SemanticCache } from '../cache/semantic/semantic-cache.ts';
 import type { ExactCache } from '../cache/store.ts';
 import type { UsageRecorder } from '../usage/index.ts';
@@ -18,6 +20,8 @@ export interface ControlOptions {
   semantic?: () => SemanticCache | undefined;
   /** How often the live feed sends today's totals. */
   totalsIntervalMs?: number;
+  /** Measures the loaded local model; absent when the local tier is off. */
+  doctor?: (signal: AbortSignal) => Promise<DoctorReport>;
 }
 
 function startOfToday(now = new Date()): number {
@@ -33,8 +37,15 @@ function timeParam(value: unknown, name: string, fallback: number): number {
   }
 }
 
-export function controlRoutes({ usage, cache, semantic, totalsIntervalMs = 5_000 }: ControlOptions): Router {
+export function controlRoutes({ usage, cache, semantic, doctor, totalsIntervalMs = 5_000 }: ControlOptions): Router {
   const router = express.Router();
+
+  router.get('/tokenwise/doctor', async (_req: IncomingMessage, res: ServerResponse) => {
+    if (!doctor) throw new ProxyError('overloaded', 'the local model is off (local.model = "off")', { code: 'local_model_unavailable' });
+    const measuring = new AbortController();
+    res.on('close', () => measuring.abort());
+    sendJson(res, await doctor(measuring.signal));
+  });
 
   router.get('/tokenwise/cache', (_req: IncomingMessage, res: ServerResponse) => {
     sendJson(res, cache ? { enabled: true, ...cache.stats(), semanticEntries: semantic?.()?.size ?? 0, semanticVerifier: semantic?.()?.verifier?.stats ?? null } : { enabled: false });

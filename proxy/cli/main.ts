@@ -1,11 +1,12 @@
 /**
- * @module The `tokenwise` command line: `serve` runs the proxy; `token` prints the local token.
+ * @module The `tokenwise` command line: `serve` runs the proxy; `doctor` diagnoses the local model; `token` prints the local token.
  */
 import { ConfigError, loadConfig } from '../config/load.ts';
 import { resolveToken } from '../config/token.ts';
 import { startProxy, VERSION } from '../server.ts';
 import { CliError, parseArgs, type ParsedArgs } from './args.ts';
 import { cacheCommand } from './cache.ts';
+import { diagnose, formatDoctor } from './doctor.ts';
 import { evalCommand } from './eval.ts';
 import { createProgressBar } from './progress.ts';
 import { usageCommand } from './usage.ts';
@@ -28,6 +29,9 @@ Usage:
   tokenwise lint-prompts <files, folders or globs> [--json] [--max-tokens N] [--model NAME] [--config FILE]
                            tokens and $/call of every prompt in the code, with findings;
                            exits 1 when a prompt is over the token budget
+  tokenwise doctor [--json]
+                           the local model's backend (CPU, CUDA, Vulkan, Metal), device, VRAM, layers on the
+                           GPU, context size, and measured prompt and generation tokens/s
   tokenwise token          print the local token callers must send
   tokenwise --version
 
@@ -111,6 +115,12 @@ async function main(argv: string[]): Promise<void> {
       const { output, exitCode } = await lintPromptsCommand(args.positionals, { json: args.flags.json === true, maxTokens, model: str(args.flags.model) ?? config.defaultCloudModel, pricing });
       process.stdout.write(output);
       process.exitCode = exitCode;
+      return;
+    }
+    case 'doctor': {
+      const config = loadConfig({ flags: pick(args.flags, ['config', 'port', 'host', 'data-dir', 'token', 'local-model', 'models-dir', 'threads', 'gpu', 'parallel', 'context-size']) });
+      const diagnosis = await diagnose(config);
+      process.stdout.write(args.flags.json ? `${JSON.stringify(diagnosis.report, null, 2)}\n` : formatDoctor(diagnosis));
       return;
     }
     case 'token': {

@@ -30,6 +30,7 @@ const envMap: [string, string, 'string' | 'number'][] = [
   ['TOKENWISE_GPU', 'local.gpu', 'string'],
   ['TOKENWISE_PARALLEL', 'local.parallel', 'number'],
   ['TOKENWISE_CONTEXT_SIZE', 'local.contextSize', 'number'],
+  ['TOKENWISE_LLAMA_BACKENDS_DIR', 'local.backendsDir', 'string'],
   ['TOKENWISE_DEFAULT_CLOUD_MODEL', 'defaultCloudModel', 'string'],
   ['OPENAI_BASE_URL', 'providers.openai.baseUrl', 'string'],
   ['ANTHROPIC_BASE_URL', 'providers.anthropic.baseUrl', 'string'],

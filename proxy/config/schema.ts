@@ -73,6 +73,11 @@ export const configSchema = z.strictObject({
       queueSize: z.number().int().min(0).default(32),
       /** Name the local model is reported under. */
       name: z.string().min(1).default('local'),
+      /**
+       * A folder whose `node_modules/@node-llama-cpp/*` holds extra prebuilt llama.cpp backends (CUDA, Vulkan) not
+       * installed beside node-llama-cpp: the extension downloads them there ("Enable GPU acceleration").
+       */
+      backendsDir: z.string().min(1).optional(),
     })
     .prefault({}),
   providers: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'provider names are lowercase words'), cloudProvider).prefault({}),

@@ -3,7 +3,8 @@
  * headless Chromium. The extension starts the proxy (the generated local model, a loopback OpenAI-compatible
  * cloud); the openai SDK sends requests through it; the status bar and the panel must show them live. Then the
  * proxy is killed and must come back. A prompt in a source file gets its inline cost hint and a warning whose quick
- * fix rewrites it. Leaves screenshots (test/artifacts/panel.png, panel-empty.png, vscode.png, prompt-hint.png) and
+ * fix rewrites it. "Enable GPU acceleration" installs the Vulkan build from a loopback npm registry (a stand-in
+ * driver makes the machine look like it has a card) and "Remove GPU acceleration" takes it away. Leaves screenshots (test/artifacts/panel.png, panel-empty.png, vscode.png, prompt-hint.png) and
  * the measured start-up and panel delays (test/artifacts/e2e.json) behind.
  */
 import assert from 'node:assert/strict';
@@ -19,7 +20,9 @@ import { createPromptAnalyzer } from '../../proxy/prompts/index.ts';
 import { installedPythonWasm } from '../../proxy/prompts/wasm.ts';
 import { statusSummary, usd } from '../../shared/format.ts';
 import { isProxyHealth, type ProxyHealth, type UsageSummary } from '../../shared/protocol.ts';
+import type { DoctorReport } from '../../shared/llama-backends.ts';
 import { startFakeHuggingFace } from '../support/fake-hf.ts';
+import { packInstalled, startFakeNpmRegistry } from '../support/fake-npm-registry.ts';
 import { startFakeOpenAI } from '../support/fake-openai.ts';
 import { ensureTinyModel } from '../support/tiny-model.ts';
 import { startCodeServer, freePort, type CodeServer } from './support/code-server.ts';
@@ -96,6 +99,13 @@ test('the packaged extension runs the proxy and shows usage live in a real VS Co
   const fake = await startFakeOpenAI();
   // A loopback Hugging Face for "Choose or download local model"; slow enough that the download shows progress.
   const hub = await startFakeHuggingFace({ files: { 'tokenwise/tiny/tiny-Q4_K_M.gguf': fs.readFileSync(tinyModel) }, manifests: { 'tokenwise/tiny:Q4_K_M': 'tiny-Q4_K_M.gguf' }, chunks: 10, chunkDelayMs: 200 });
+  // A loopback npm registry with the real Vulkan build, and a stand-in Vulkan loader (node-llama-cpp's detection looks
+  // for the library file) so the proxy reports that build as downloadable.
+  const vulkan = '@node-llama-cpp/linux-x64-vulkan';
+  const npm = await startFakeNpmRegistry([packInstalled(path.join(repo, 'node_modules', vulkan))]);
+  const fakeDriver = path.join(root, 'driver');
+  fs.mkdirSync(fakeDriver, { recursive: true });
+  fs.writeFileSync(path.join(fakeDriver, 'libvulkan.so.1'), '');
   const proxyPort = await freePort();
   const dataDir = path.join(root, 'proxy-data');
   const configFile = path.join(root, 'tokenwise.json');
@@ -122,7 +132,7 @@ test('the packaged extension runs the proxy and shows usage live in a real VS Co
         'extensions.autoUpdate': false,
         'update.mode': 'none',
       },
-      env: { HF_ENDPOINT: hub.url, HF_TOKEN_PATH: path.join(root, 'no-hf-token') },
+      env: { HF_ENDPOINT: hub.url, HF_TOKEN_PATH: path.join(root, 'no-hf-token'), npm_config_registry: npm.url, npm_config_userconfig: path.join(root, 'no-npmrc'), LD_LIBRARY_PATH: fakeDriver },
     });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -140,6 +150,13 @@ test('the packaged extension runs the proxy and shows usage live in a real VS Co
       await waitFor('the status bar to show today’s spend', () => status.innerText({ timeout: 1000 }), (text) => /today · saved/.test(text), 90_000);
       const h = await waitFor('the local model to load', () => health(proxyPort), (h) => h?.local.state === 'ready', 60_000);
       lastPid = h!.pid;
+    });
+
+    await t.test('a GPU whose build is missing is offered once', async () => {
+      const offer = page.locator('.notification-toast', { hasText: 'has a GPU the local model could use' });
+      await offer.waitFor({ timeout: 30_000 });
+      assert.deepEqual((await health(proxyPort))!.local.backends!.downloadable, [{ backend: 'vulkan', packages: [vulkan] }]);
+      await offer.locator('.monaco-button', { hasText: 'Not now' }).click();
     });
 
     await t.test('a cloud key set from the palette reaches the proxy through SecretStorage', async () => {
@@ -316,6 +333,31 @@ test('the packaged extension runs the proxy and shows usage live in a real VS Co
       assert.ok(fs.existsSync(path.join(root, 'models', 'hf_tokenwise_tiny_tiny.Q4_K_M.gguf')));
     });
 
+    await t.test('Enable GPU acceleration installs the verified build from the npm registry and restarts the proxy on it', async () => {
+      await runCommand(page, 'Tokenwise: Enable GPU acceleration', []);
+      // The stand-in driver cannot run Vulkan: llama.cpp falls back to the CPU build, and the notification says so.
+      await page.locator('.notification-toast', { hasText: 'the vulkan build is installed' }).waitFor({ timeout: 90_000 });
+      assert.ok(npm.requests.includes(`/${vulkan.replace('/', '%2f')}`) && npm.requests.some((r) => r.endsWith('.tgz')), npm.requests.join(', '));
+      const h = await waitFor('the restarted proxy', () => health(proxyPort), (h) => h !== undefined && h.pid !== lastPid && h.local.state === 'ready', 60_000);
+      lastPid = h!.pid;
+      const storage = path.join(vscode!.userDataDir, 'User', 'globalStorage', 'tokenwise.tokenwise', 'llama-backends');
+      assert.deepEqual([h!.local.backends!.usable, h!.local.backends!.downloadable], [['vulkan', 'cpu'], []]);
+      assert.ok(h!.local.backends!.locations[vulkan]!.startsWith(storage), `found in the global storage: ${h!.local.backends!.locations[vulkan]}`);
+      // The doctor of the installed extension's own proxy CLI, asking the running proxy.
+      const cli = path.join(vscode!.extensionsDir, fs.readdirSync(vscode!.extensionsDir).find((d) => d.startsWith('tokenwise.'))!, 'dist', 'proxy', 'cli.js');
+      const doctor = spawnSync(process.execPath, [cli, 'doctor', '--json', '--port', String(proxyPort), '--data-dir', dataDir], { encoding: 'utf8', timeout: 60_000 });
+      const report = JSON.parse(doctor.stdout) as DoctorReport;
+      assert.equal(report.backends.locations[vulkan], h!.local.backends!.locations[vulkan]);
+      assert.ok(report.speed.generationTokensPerSecond > 0);
+
+      await runCommand(page, 'Tokenwise: Remove GPU acceleration', []);
+      await page.locator('.notification-toast', { hasText: `removed ${vulkan}` }).waitFor({ timeout: 60_000 });
+      const back = await waitFor('the proxy on the CPU build', () => health(proxyPort), (h) => h !== undefined && h.pid !== lastPid && h.local.state === 'ready' && h.local.backends !== undefined, 60_000);
+      lastPid = back!.pid;
+      assert.deepEqual(back!.local.backends!.downloadable, [{ backend: 'vulkan', packages: [vulkan] }]);
+      assert.ok(!fs.existsSync(storage));
+    });
+
     const log = await waitFor('the extension log', async () => findLog(vscode!.userDataDir), (text) => /proxy spawned/.test(text ?? ''), 10_000);
     assert.ok(!log!.includes(token) && !log!.includes(CLOUD_KEY), 'neither the token nor the cloud key is logged');
     assert.deepEqual(refused, [], 'nothing in the page broke its Content Security Policy');
@@ -338,6 +380,7 @@ test('the packaged extension runs the proxy and shows usage live in a real VS Co
     if (lastPid) await waitFor('the proxy to stop', async () => processAlive(lastPid!), (alive) => !alive, 10_000).catch(() => process.kill(lastPid!, 'SIGKILL'));
     await fake.close();
     await hub.close();
+    await npm.close();
   }
 });
 

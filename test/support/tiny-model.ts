@@ -9,11 +9,20 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 export interface TinyModelOptions {
   /** Adds `llama.pooling_type = mean` so `model.createEmbeddingContext()` works. */
   embedding?: boolean;
+  /** A bigger model (e.g. ~1 GB for bench/gpu-check.sh); the defaults give the tiny test model, byte for byte. */
+  shape?: Partial<ModelShape>;
+}
+
+export interface ModelShape {
+  embd: number;
+  heads: number;
+  ff: number;
+  layers: number;
+  ctx: number;
 }
 
 const N_EMBD = 64;
 const N_HEAD = 4;
-const N_HEAD_KV = 4;
 const N_FF = 128;
 const N_LAYER = 2;
 const N_CTX = 256;
@@ -66,7 +75,11 @@ function makeRng(seed: number) {
 
 type Tensor = { name: string; dims: number[]; data: Float32Array };
 
-function buildTensors(nVocab: number, eogIds: number[], byteIds: number[]): Tensor[] {
+const TINY: ModelShape = { embd: N_EMBD, heads: N_HEAD, ff: N_FF, layers: N_LAYER, ctx: N_CTX };
+
+function buildTensors(nVocab: number, eogIds: number[], byteIds: number[], shape: ModelShape): Tensor[] {
+  const { embd: N_EMBD, heads: N_HEAD, ff: N_FF, layers: N_LAYER } = shape;
+  const N_HEAD_KV = N_HEAD;
   const rng = makeRng(0x7e57);
   const rand = (dims: number[], std: number) => {
     const data = new Float32Array(dims.reduce((a, b) => a * b, 1));
@@ -137,6 +150,9 @@ type Kv = [string, "u32" | "f32" | "str", number | string] | [string, "arr", "st
 
 /** Builds the complete GGUF file in memory (deterministic). */
 export function buildTinyModel(opts: TinyModelOptions = {}): Buffer {
+  const shape = { ...TINY, ...opts.shape };
+  const { embd: N_EMBD, heads: N_HEAD, ff: N_FF, layers: N_LAYER, ctx: N_CTX } = shape;
+  const N_HEAD_KV = N_HEAD;
   const vocab = buildVocab();
   const id = (t: string) => vocab.tokens.indexOf(t);
   const kvs: Kv[] = [
@@ -164,7 +180,7 @@ export function buildTinyModel(opts: TinyModelOptions = {}): Buffer {
     ["tokenizer.chat_template", "str", CHATML_TEMPLATE],
   ];
   const byteIds = vocab.types.flatMap((t, i) => (t === BYTE ? [i] : []));
-  const tensors = buildTensors(vocab.tokens.length, [id("</s>"), id("<|im_end|>")], byteIds);
+  const tensors = buildTensors(vocab.tokens.length, [id("</s>"), id("<|im_end|>")], byteIds, shape);
 
   const w = new Writer();
   w.bytes(Buffer.from("GGUF", "ascii"));
@@ -225,14 +241,15 @@ export async function ensureTinyModel(dir = join(REPO_ROOT, "test/.models"), opt
   return path;
 }
 
-// CLI: npx tsx test/support/tiny-model.ts OUT.gguf [--embedding]
+// CLI: npx tsx test/support/tiny-model.ts OUT.gguf [--embedding] [--embd N --heads N --ff N --layers N --ctx N]
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   const args = process.argv.slice(2);
-  const out = args.find((a) => !a.startsWith("--"));
+  const out = args.find((a, i) => !a.startsWith("--") && !args[i - 1]?.match(/^--(embd|heads|ff|layers|ctx)$/));
   if (!out) {
-    console.error("usage: tsx test/support/tiny-model.ts OUT.gguf [--embedding]");
+    console.error("usage: tsx test/support/tiny-model.ts OUT.gguf [--embedding] [--embd N --heads N --ff N --layers N --ctx N]");
     process.exit(2);
   }
-  await writeTinyModel(out, { embedding: args.includes("--embedding") });
+  const shape = Object.fromEntries((["embd", "heads", "ff", "layers", "ctx"] as const).flatMap((k) => (args.includes(`--${k}`) ? [[k, Number(args[args.indexOf(`--${k}`) + 1])]] : [])));
+  await writeTinyModel(out, { embedding: args.includes("--embedding"), shape });
   console.log(`wrote ${out} (${statSync(out).size} bytes)`);
 }

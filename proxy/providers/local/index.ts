@@ -5,18 +5,21 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { LlamaContextSequence, LlamaGrammar, Token } from 'node-llama-cpp';
+import type { BackendReport, DoctorReport } from '../../../shared/llama-backends.ts';
 import type { ChatChunk, ChatRequest, FinishReason } from '../../chat.ts';
 import type { Config } from '../../config/schema.ts';
 import { ProxyError } from '../../errors.ts';
 import type { ChatOptions, Provider, ProviderHealth } from '../provider.ts';
 import type { Judgement } from '../../cache/semantic/verifier.ts';
+import { detectBackends, resolveBackendsFrom } from './backends.ts';
 import { answerConfidence } from './confidence.ts';
 import { ChunkQueue } from './chunk-queue.ts';
 import { toChatHistory, toFunctions } from './history.ts';
 import { judgeSameRequest, YES_NO_GRAMMAR } from './judge.ts';
 import { grammarSchema } from './json-schema.ts';
-import { isRemoteModel, loadRuntime, resolveModelPath, type DownloadProgress, type LocalRuntime } from './runtime.ts';
+import { activeBackend, isRemoteModel, loadRuntime, resolveModelPath, type DownloadProgress, type LocalRuntime } from './runtime.ts';
 import { SequencePool } from './sequence-pool.ts';
+import { measureSpeed } from './speed.ts';
 
 /** Small models wander at the APIs' default temperature of 1. */
 const DEFAULT_TEMPERATURE = 0.7;
@@ -24,6 +27,7 @@ const DEFAULT_TEMPERATURE = 0.7;
 export interface LocalProviderEvents {
   onDownloadProgress?: (progress: DownloadProgress) => void;
   onStateChange?: (health: ProviderHealth) => void;
+  log?: (line: string) => void;
 }
 
 export class LocalProvider implements Provider {
@@ -36,6 +40,8 @@ export class LocalProvider implements Provider {
   private readonly closing = new AbortController();
   /** The verifier's yes/no grammar, compiled once. */
   private yesNo: Promise<LlamaGrammar> | undefined;
+  /** Backends usable now and downloadable, with what the loaded model runs on; undefined until detected. */
+  private backends: BackendReport | undefined;
 
   constructor(private readonly config: Config['local'], private readonly events: LocalProviderEvents = {}) {}
 
@@ -45,8 +51,26 @@ export class LocalProvider implements Provider {
     return this.ready;
   }
 
-  health(): ProviderHealth & { model?: string; active?: number; queued?: number } {
-    return { ...this.state, ...(this.runtime ? { model: this.runtime.modelName } : {}), ...(this.pool ? { active: this.pool.stats.active, queued: this.pool.stats.queued } : {}) };
+  health(): ProviderHealth & { model?: string; active?: number; queued?: number; backends?: BackendReport } {
+    return {
+      ...this.state,
+      ...(this.runtime ? { model: this.runtime.modelName } : {}),
+      ...(this.pool ? { active: this.pool.stats.active, queued: this.pool.stats.queued } : {}),
+      ...(this.backends ? { backends: this.backends } : {}),
+    };
+  }
+
+  /** `tokenwise doctor`: the backend report and the loaded model's prompt and generation speed, on a free sequence. */
+  async diagnose(signal: AbortSignal): Promise<DoctorReport> {
+    const runtime = await this.whenReady();
+    const sequence = await this.pool!.acquire(signal);
+    try {
+      const speed = await measureSpeed(runtime, sequence);
+      const detected = this.backends ?? (await detectBackends());
+      return { model: runtime.modelName, modelPath: runtime.modelPath, backends: { ...detected, active: await activeBackend(runtime) }, speed };
+    } finally {
+      this.pool!.release(sequence);
+    }
   }
 
   /** Tokens generated since start, for all requests (an aborted request stops adding to it). */
@@ -116,6 +140,12 @@ export class LocalProvider implements Provider {
   }
 
   private async load(): Promise<void> {
+    if (this.config.backendsDir) resolveBackendsFrom(this.config.backendsDir);
+    // Cheap (file checks, nvidia-smi bounded at 3 s) and independent of the model: runs while the model loads.
+    const detecting = detectBackends().then(
+      (report) => void (this.backends = { ...report, ...this.backends }),
+      (error: Error) => this.events.log?.(`could not detect llama.cpp backends: ${error.message}`),
+    );
     try {
       // Looking up a remote model can take minutes offline (the downloader retries): requests must not wait on it.
       if (isRemoteModel(this.config.model)) this.setState({ state: 'downloading', progress: 0, detail: `looking up ${this.config.model}` });
@@ -127,6 +157,8 @@ export class LocalProvider implements Provider {
       this.runtime = await loadRuntime(this.config, modelPath);
       const sequences = Array.from({ length: this.config.parallel }, () => this.runtime!.context.getSequence());
       this.pool = new SequencePool(sequences, this.config.queueSize);
+      await detecting;
+      this.backends = { ...(this.backends ?? { usable: ['cpu'], downloadable: [], gpus: [], locations: {} }), active: await activeBackend(this.runtime) };
       this.setState({ state: 'ready' });
     } catch (error) {
       this.setState({ state: 'unavailable', detail: (error as Error).message });

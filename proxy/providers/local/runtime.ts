@@ -4,7 +4,9 @@
  */
 import path from 'node:path';
 import type { ChatWrapper, Llama, LlamaContext, LlamaModel } from 'node-llama-cpp';
+import type { ActiveBackend } from '../../../shared/llama-backends.ts';
 import type { Config } from '../../config/schema.ts';
+import { resolveBackendsFrom } from './backends.ts';
 
 export interface LocalRuntime {
   llama: Llama;
@@ -19,8 +21,10 @@ export interface LocalRuntime {
   modelPath: string;
 }
 
-/** Tokens per sequence when the config does not say. */
+/** Tokens per sequence when the config does not say (at most; less when the card cannot hold it). */
 export const DEFAULT_CONTEXT_SIZE = 8192;
+/** The least context per sequence worth running with when fitting to a small card. */
+const MIN_CONTEXT_SIZE = 2048;
 
 export interface DownloadProgress {
   downloadedBytes: number;
@@ -55,8 +59,13 @@ export async function resolveModelPath(local: Config['local'], onProgress: (p: D
   }
 }
 
-/** Starts llama.cpp and loads the model with `parallel` sequences of `contextSize` tokens each. */
+/**
+ * Starts llama.cpp and loads the model with `parallel` sequences. On a GPU, node-llama-cpp's own fitting chooses the
+ * layers held in VRAM from the free VRAM, leaving room for the context; without an explicit `contextSize` it also
+ * picks the largest context per sequence (up to 8192 or the model's training context) that fits.
+ */
 export async function loadRuntime(local: Config['local'], modelPath: string): Promise<LocalRuntime> {
+  if (local.backendsDir) resolveBackendsFrom(local.backendsDir);
   const { getLlama, LlamaLogLevel, resolveChatWrapper } = await import('node-llama-cpp');
   const llama = await getLlama({
     gpu: local.gpu === 'cpu' ? false : local.gpu,
@@ -65,9 +74,23 @@ export async function loadRuntime(local: Config['local'], modelPath: string): Pr
     logLevel: LlamaLogLevel.error,
     ...(local.threads > 0 ? { maxThreads: local.threads } : {}),
   });
-  const model = await llama.loadModel({ modelPath });
-  // An explicit size is taken as given; the default never exceeds what the model was trained on.
-  const contextSize = local.contextSize ?? Math.min(DEFAULT_CONTEXT_SIZE, model.trainContextSize);
-  const context = await model.createContext({ contextSize, sequences: local.parallel });
-  return { llama, model, context, chatWrapper: resolveChatWrapper(model), contextSize, modelName: path.basename(modelPath).replace(/\.gguf$/i, ''), modelPath };
+  const model = await llama.loadModel({ modelPath, gpuLayers: local.contextSize ? { fitContext: { contextSize: local.contextSize * local.parallel } } : 'auto' });
+  const most = Math.min(DEFAULT_CONTEXT_SIZE, model.trainContextSize);
+  const context = await model.createContext({ contextSize: local.contextSize ?? { min: Math.min(MIN_CONTEXT_SIZE, most), max: most }, sequences: local.parallel });
+  return { llama, model, context, chatWrapper: resolveChatWrapper(model), contextSize: context.contextSize, modelName: path.basename(modelPath).replace(/\.gguf$/i, ''), modelPath };
+}
+
+/** What the loaded model runs on: backend, devices, VRAM, layers offloaded and context per sequence. */
+export async function activeBackend(runtime: LocalRuntime): Promise<ActiveBackend> {
+  const { llama, model, context } = runtime;
+  const [vram, devices] = await Promise.all([llama.getVramState(), llama.getGpuDeviceNames()]);
+  return {
+    backend: llama.gpu === false ? 'cpu' : llama.gpu,
+    devices,
+    vram: { totalBytes: vram.total, freeBytes: vram.free },
+    gpuLayers: model.gpuLayers,
+    totalLayers: model.fileInsights.totalLayers,
+    contextSize: runtime.contextSize,
+    sequences: context.totalSequences,
+  };
 }

@@ -12,6 +12,7 @@ export interface CodeServer {
   url: string;
   workspace: string;
   userDataDir: string;
+  extensionsDir: string;
   /** Everything code-server printed (for failure messages). */
   output: () => string;
   stop(): void;
@@ -87,5 +88,5 @@ export async function startCodeServer({ root, vsix, settings, env: extraEnv = {}
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  return { url, workspace, userDataDir, output: () => output, stop };
+  return { url, workspace, userDataDir, extensionsDir, output: () => output, stop };
 }
