@@ -33,6 +33,7 @@ import type { Provider } from './providers/provider.ts';
 import type { CloudEntry, ModelCatalog } from './router/select.ts';
 import { closeDatabase, openDatabase } from './storage/database.ts';
 import { UsageRecorder } from './usage/index.ts';
+import { SessionRecorder } from './record/recorder.ts';
 
 export const VERSION = '0.1.0';
 
@@ -172,12 +173,15 @@ export async function startProxy(config: Config, options: ProxyOptions = {}): Pr
   const usage = new UsageRecorder({ config, db, localQueue: () => local?.stats ?? { active: 0, queued: 0 }, log });
   const cache = config.cache.exact.enabled ? new ExactCache(db, { maxBytes: config.cache.exact.maxBytes, ttlSeconds: config.cache.exact.ttlSeconds, flushIntervalMs: config.usage.flushIntervalMs }) : undefined;
   const pipeline = new Pipeline({ catalog, usage, cache, inFlight: config.cache.coalesce ? new InFlight() : undefined, cacheMode: config.cache.exact.mode, semanticOffFor: config.cache.semantic.offForClients, fallback: { ...config.router, chain: config.router.fallback }, fit: fitOptions(config, local), budget: budgetGuard(config, usage), policy: await routePolicy(config, local), confidenceFloor: config.router.confidenceFloor, sessions: sessionBreaker(config, usage) });
+  const secrets = [token, ...Object.values(config.providers).flatMap((entry) => apiKeyOf(entry, env) ?? [])];
+  const recorder = new SessionRecorder({ dir: config.record.dir, fallbackDir: path.join(config.dataDir, 'recordings'), secrets, log });
   const app = createApp({
     config,
     token,
     pipeline,
     catalog,
     log,
+    recorder,
     usage,
     cache,
     semantic: () => semantic,

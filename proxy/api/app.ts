@@ -25,6 +25,7 @@ import type { SemanticCache } from '../cache/semantic/semantic-cache.ts';
 import type { ExactCache } from '../cache/store.ts';
 import type { UsageRecorder } from '../usage/index.ts';
 import { controlRoutes } from './control.ts';
+import type { SessionRecorder } from '../record/recorder.ts';
 import { checkOrigin, checkToken } from './guard.ts';
 import { modelList } from './models.ts';
 import { parseChatCompletionRequest } from './openai/chat-request.ts';
@@ -45,6 +46,8 @@ export interface AppDeps {
   /** The semantic cache, once it is ready. */
   semantic?: () => SemanticCache | undefined;
   log?: (line: string) => void;
+  /** Records sessions for replay (config `record.dir`, header `x-tokenwise-record`). */
+  recorder?: SessionRecorder;
 }
 
 function apiOf(req: IncomingMessage): WireApi {
@@ -75,13 +78,13 @@ export function createApp(deps: AppDeps): RequestListener {
   // The API first: a model call passes no other route on its way in.
   app.use('/v1', requireToken);
   post('/v1/chat/completions', async (req, res) => {
-    await serveChat('openai', parseChatCompletionRequest(req.body), req, res, { pipeline: deps.pipeline, log });
+    await serveChat('openai', parseChatCompletionRequest(req.body), req, res, { pipeline: deps.pipeline, log, recorder: deps.recorder });
   });
   post('/v1/messages', async (req, res) => {
-    await serveChat('anthropic', parseMessagesRequest(req.body, req.headers), req, res, { pipeline: deps.pipeline, log });
+    await serveChat('anthropic', parseMessagesRequest(req.body, req.headers), req, res, { pipeline: deps.pipeline, log, recorder: deps.recorder });
   });
   post('/v1/responses', async (req, res) => {
-    await serveChat('responses', parseResponsesRequest(req.body), req, res, { pipeline: deps.pipeline, log });
+    await serveChat('responses', parseResponsesRequest(req.body), req, res, { pipeline: deps.pipeline, log, recorder: deps.recorder });
   });
   post('/v1/messages/count_tokens', async (req, res) => {
     await serveCountTokens(req, res, deps.catalog);
