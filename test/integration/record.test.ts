@@ -27,7 +27,7 @@ after(async () => {
 });
 
 const system = `You are a coding agent working in a TypeScript repository. ${'Keep changes small and run the tests after each edit. '.repeat(150)}`;
-const tools = [{ name: 'bash', description: 'Run a shell command', input_schema: { type: 'object', properties: { command: { type: 'string' } }, required: ['command'] } }];
+const tools = [{ name: 'bash', description: 'Run a shell command', input_schema: { type: 'object' as const, properties: { command: { type: 'string' } }, required: ['command'] } }];
 
 /** One agent task: the model asks for a command, the "agent" runs it and sends the output back. */
 async function agentTask(task: string) {
