@@ -174,7 +174,8 @@ export async function startProxy(config: Config, options: ProxyOptions = {}): Pr
   const cache = config.cache.exact.enabled ? new ExactCache(db, { maxBytes: config.cache.exact.maxBytes, ttlSeconds: config.cache.exact.ttlSeconds, flushIntervalMs: config.usage.flushIntervalMs }) : undefined;
   const pipeline = new Pipeline({ catalog, usage, cache, inFlight: config.cache.coalesce ? new InFlight() : undefined, cacheMode: config.cache.exact.mode, semanticOffFor: config.cache.semantic.offForClients, fallback: { ...config.router, chain: config.router.fallback }, fit: fitOptions(config, local), budget: budgetGuard(config, usage), policy: await routePolicy(config, local), confidenceFloor: config.router.confidenceFloor, sessions: sessionBreaker(config, usage) });
   const secrets = [token, ...Object.values(config.providers).flatMap((entry) => apiKeyOf(entry, env) ?? [])];
-  const recorder = new SessionRecorder({ dir: config.record.dir, fallbackDir: path.join(config.dataDir, 'recordings'), secrets, log });
+  const recordings = config.record.dir ?? path.join(config.dataDir, 'recordings');
+  const recorder = new SessionRecorder({ dir: config.record.dir, fallbackDir: recordings, secrets, log });
   const app = createApp({
     config,
     token,
@@ -182,6 +183,8 @@ export async function startProxy(config: Config, options: ProxyOptions = {}): Pr
     catalog,
     log,
     recorder,
+    // Loaded on first use: the replay code is not needed to serve requests.
+    whatIf: async (since) => (await import('./record/what-if.ts')).whatIf(config, recordings, since),
     usage,
     cache,
     semantic: () => semantic,

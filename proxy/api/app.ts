@@ -26,6 +26,7 @@ import type { ExactCache } from '../cache/store.ts';
 import type { UsageRecorder } from '../usage/index.ts';
 import { controlRoutes } from './control.ts';
 import type { SessionRecorder } from '../record/recorder.ts';
+import type { WhatIf } from '../record/what-if.ts';
 import { checkOrigin, checkToken } from './guard.ts';
 import { modelList } from './models.ts';
 import { parseChatCompletionRequest } from './openai/chat-request.ts';
@@ -48,6 +49,8 @@ export interface AppDeps {
   log?: (line: string) => void;
   /** Records sessions for replay (config `record.dir`, header `x-tokenwise-record`). */
   recorder?: SessionRecorder;
+  /** What a switched-off lever would have saved on the recordings since a time. */
+  whatIf?: (since: number) => Promise<WhatIf>;
 }
 
 function apiOf(req: IncomingMessage): WireApi {
@@ -96,8 +99,8 @@ export function createApp(deps: AppDeps): RequestListener {
   app.get('/tokenwise/health', (_req: IncomingMessage, res: ServerResponse) => {
     sendJson(res, deps.health());
   });
-  app.use(['/tokenwise/usage', '/tokenwise/events', '/tokenwise/cache'], requireToken);
-  if (deps.usage) app.use(controlRoutes({ usage: deps.usage, cache: deps.cache, semantic: deps.semantic }));
+  app.use(['/tokenwise/usage', '/tokenwise/events', '/tokenwise/cache', '/tokenwise/whatif'], requireToken);
+  if (deps.usage) app.use(controlRoutes({ usage: deps.usage, cache: deps.cache, semantic: deps.semantic, whatIf: deps.whatIf }));
 
   app.use((req: IncomingMessage) => {
     throw new ProxyError('not_found', `no route for ${req.method} ${pathOf(req)}`, { code: 'unknown_route' });

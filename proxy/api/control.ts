@@ -1,10 +1,11 @@
 /**
  * @module Control endpoints: usage totals (GET /tokenwise/usage), the live feed (GET /tokenwise/events, SSE with
- * Last-Event-ID replay), Prometheus metrics (GET /metrics), and the cache (GET / DELETE /tokenwise/cache).
+ * Last-Event-ID replay), what a switched-off lever would have saved on the recordings (GET /tokenwise/whatif), Prometheus metrics (GET /metrics), and the cache (GET / DELETE /tokenwise/cache).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Router } from 'express';
-import { badRequest } from '../errors.ts';
+import { badRequest, ProxyError } from '../errors.ts';
+import type { WhatIf } from '../record/what-if.ts';
 import type { SemanticCache } from '../cache/semantic/semantic-cache.ts';
 import type { ExactCache } from '../cache/store.ts';
 import type { UsageRecorder } from '../usage/index.ts';
@@ -18,7 +19,11 @@ export interface ControlOptions {
   semantic?: () => SemanticCache | undefined;
   /** How often the live feed sends today's totals. */
   totalsIntervalMs?: number;
+  /** Replays the recordings since a time with each switched-off lever on (GET /tokenwise/whatif). */
+  whatIf?: (since: number) => Promise<WhatIf>;
 }
+
+const WEEK_MS = 7 * 86_400_000;
 
 function startOfToday(now = new Date()): number {
   return new Date(now.getFullYear(), now.getMonth(), now.getDate()).getTime();
@@ -33,8 +38,13 @@ function timeParam(value: unknown, name: string, fallback: number): number {
   }
 }
 
-export function controlRoutes({ usage, cache, semantic, totalsIntervalMs = 5_000 }: ControlOptions): Router {
+export function controlRoutes({ usage, cache, semantic, totalsIntervalMs = 5_000, whatIf }: ControlOptions): Router {
   const router = express.Router();
+
+  router.get('/tokenwise/whatif', async (req: IncomingMessage, res: ServerResponse) => {
+    if (!whatIf) throw new ProxyError('not_found', 'what-if needs recordings: set record.dir in the Tokenwise config', { code: 'no_recordings' });
+    sendJson(res, await whatIf(timeParam(queryOf(req).get('since') ?? undefined, 'since', Date.now() - WEEK_MS)));
+  });
 
   router.get('/tokenwise/cache', (_req: IncomingMessage, res: ServerResponse) => {
     sendJson(res, cache ? { enabled: true, ...cache.stats(), semanticEntries: semantic?.()?.size ?? 0, semanticVerifier: semantic?.()?.verifier?.stats ?? null } : { enabled: false });

@@ -95,3 +95,21 @@ test('without record.dir only requests that ask are recorded, into the data dire
     await plain.close();
   }
 });
+
+test('GET /tokenwise/whatif: a switched-off lever replayed on the week’s recordings, and each conversation’s running cost', async () => {
+  const off = await startTestProxy({ config: { record: { dir }, cache: { promptCaching: false } }, env: { ANTHROPIC_BASE_URL: anthropic.url, ANTHROPIC_API_KEY: 'k-0123456789' } });
+  try {
+    const response = await off.fetch('/tokenwise/whatif');
+    assert.equal(response.status, 200, await response.clone().text());
+    const report = (await response.json()) as { sessions: number; turns: number; costUsd: number; levers: { lever: string; setting: string; savedUsd: number }[]; conversations: { id: string; costUsd: number }[] };
+    assert.deepEqual([report.sessions, report.turns], [2, 4]);
+    assert.deepEqual(report.levers.map((l) => [l.lever, l.setting]), [['promptCache', 'cache.promptCaching']], 'only the lever that is off');
+    assert.ok(report.levers[0]!.savedUsd > 0, 'breakpoints would have saved on these agent turns');
+    assert.equal(report.conversations.length, 2);
+    assert.ok(Math.abs(report.conversations.reduce((sum, c) => sum + c.costUsd, 0) - report.costUsd) < 1e-5);
+    assert.equal((await off.fetch('/tokenwise/whatif?since=' + (Date.now() + 60_000)).then((r) => r.json()) as { turns: number }).turns, 0, 'nothing recorded after now');
+    assert.equal((await fetch(`${off.url}/tokenwise/whatif`)).status, 401, 'the token is required');
+  } finally {
+    await off.close();
+  }
+});

@@ -10,11 +10,11 @@ import type { Config } from '../../config/schema.ts';
 import { LEVERS, type Lever } from '../../usage/record.ts';
 import type { Rejection } from '../context-records.ts';
 import { replayTurns, type TurnOutcome } from './runner.ts';
-import { loadSessions } from './sessions.ts';
+import { loadSessions, type ReplaySession } from './sessions.ts';
 
 export interface ReplayOptions {
   data: string[];
-  /** The premium model: what the baseline pays, what `auto` escalates to, and what traces and chats ask for. */
+  /** The premium model: what the baseline pays, and what traces and chats ask for. */
   model: string;
   config: Config;
 }
@@ -82,6 +82,11 @@ function totalsOf(outcomes: TurnOutcome[], sessions: number): ReplayTotals {
 /** Replays the sessions in `data` under `config` and reports per session and in total. */
 export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
   const { sessions, rejected } = loadSessions(options.data, options.model);
+  return replayReport(sessions, rejected, options);
+}
+
+/** Replays sessions already loaded (a window of recordings, say) and reports on them. */
+export async function replayReport(sessions: ReplaySession[], rejected: Rejection[], options: Omit<ReplayOptions, 'data'>): Promise<ReplayReport> {
   const outcomes = await replayTurns({ premiumModel: options.model, config: options.config, sessions });
   const bySession = new Map<string, TurnOutcome[]>();
   for (const o of outcomes) bySession.set(o.session, [...(bySession.get(o.session) ?? []), o]);

@@ -50,7 +50,7 @@ export interface TurnOutcome {
 }
 
 export interface ReplayRun {
-  /** The model baselines are billed on, and `auto` escalates to. */
+  /** The model baselines are billed on. */
   premiumModel: string;
   config: Config;
   sessions: ReplaySession[];
@@ -98,7 +98,7 @@ export async function replayTurns(run: ReplayRun): Promise<TurnOutcome[]> {
   const clock = () => script.now;
   const local = config.local.model === 'off' ? undefined : new SimulatedLocal(script, config.local.contextSize ?? 8192);
   await local?.start();
-  const catalog: ModelCatalog = { local, cloud: simulatedClouds(config, script), defaultCloudModel: premiumModel };
+  const catalog: ModelCatalog = { local, cloud: simulatedClouds(config, script), defaultCloudModel: config.defaultCloudModel };
   const pricing = new Pricing({ overrides: config.usage.priceOverrides, localCostPerHour: config.usage.localCostPerHour });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tokenwise-replay-'));
   const db = openDatabase(path.join(dir, 'replay.db'));
