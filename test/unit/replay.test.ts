@@ -67,3 +67,15 @@ test('a local tier the router may use: answered turns cost nothing and count as 
   assert.equal(totals.actual_usd, 0);
   assert.equal(totals.saved_by_lever_usd.routing, totals.baseline_usd);
 });
+
+test('the cache-hit check compares everything that can change an answer; a semantic hit may differ only in its last message', async () => {
+  const { contextOf } = await import('../../proxy/eval/replay/quality.ts');
+  const user = (text: string) => ({ role: 'user' as const, content: [{ type: 'text' as const, text }] });
+  const base = { model: 'm', stream: false, messages: [user('context'), user('question one')], temperature: 0 };
+  assert.equal(contextOf({ ...base, stream: true, model: 'other' }), contextOf(base), 'delivery fields do not count');
+  assert.notEqual(contextOf({ ...base, tools: [{ name: 't', parameters: {} }] }), contextOf(base));
+  assert.notEqual(contextOf({ ...base, temperature: 1 }), contextOf(base));
+  assert.notEqual(contextOf({ ...base, messages: [user('context'), user('question two')] }), contextOf(base));
+  assert.equal(contextOf({ ...base, messages: [user('context'), user('question two')] }, true), contextOf(base, true));
+  assert.notEqual(contextOf({ ...base, messages: [user('other context'), user('question one')] }, true), contextOf(base, true));
+});

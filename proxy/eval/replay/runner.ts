@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { collect, type ChatChunk, type ChatRequest } from '../../chat.ts';
-import { requestKeys, isDeterministic } from '../../cache/key.ts';
+import { requestKeys } from '../../cache/key.ts';
 import { InFlight } from '../../cache/coalesce.ts';
 import { LexicalEmbedder } from '../../cache/semantic/embedder.ts';
 import { SemanticCache } from '../../cache/semantic/semantic-cache.ts';
@@ -181,7 +181,8 @@ function account(a: Accounting): TurnOutcome {
   const keys = requestKeys(turn.request, result.decision.provider.name, result.decision.model);
   if (record.cache === 'exact') outcome.differingContextHit = contextOf(a.filled.get(keys.exact) ?? turn.request) !== contextOf(turn.request) || !a.filled.has(keys.exact);
   if (record.cache === 'semantic') outcome.differingContextHit = !(a.filledNear.get(keys.semantic?.contextKey ?? '') ?? []).some((r) => contextOf(r, true) === contextOf(turn.request, true));
-  if (record.cache === 'miss' && isDeterministic(turn.request)) {
+  // Every answered request is remembered, whichever the cache mode lets the pipeline store.
+  if (record.cache === 'miss') {
     a.filled.set(keys.exact, turn.request);
     if (keys.semantic) a.filledNear.set(keys.semantic.contextKey, [...(a.filledNear.get(keys.semantic.contextKey) ?? []), turn.request]);
   }
