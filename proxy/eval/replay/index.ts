@@ -112,5 +112,8 @@ export function replayTable(report: ReplayReport): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
   const levers = LEVERS.map((l) => `${l} ${usd(report.totals.saved_by_lever_usd[l])}`).join(', ');
-  return [`replay on ${report.model} prices`, line(header), ...rows.map(line), '', `saved by lever: ${levers}`, report.totals.refused ? `refused by budget or session limits: ${report.totals.refused} turns` : '', report.rejected.length ? `rejected lines: ${report.rejected.length}` : ''].filter((l, i, all) => l || i < all.length - 1).join('\n');
+  const notes = [`saved by lever: ${levers}`];
+  if (report.totals.refused) notes.push(`refused by budget or session limits: ${report.totals.refused} turns`);
+  if (report.rejected.length) notes.push(`rejected lines: ${report.rejected.length} (first: ${report.rejected[0]!.file}:${report.rejected[0]!.line} ${report.rejected[0]!.reason})`);
+  return [`replay on ${report.model} prices`, line(header), ...rows.map(line), '', ...notes].join('\n');
 }
