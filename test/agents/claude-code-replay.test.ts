@@ -29,9 +29,9 @@ after(async () => {
 
 test('Claude Code recorded live and replayed: the same cost as the ledger within 1%, each conversation in its own file', async () => {
   const env = { ANTHROPIC_BASE_URL: setup.tw.url, ANTHROPIC_API_KEY: TEST_TOKEN, CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', DISABLE_AUTOUPDATER: '1', DISABLE_TELEMETRY: '1' };
-  const first = await setup.run(agentBin('claude'), ['-p', 'What is 2+2?', '--model', 'claude-sonnet-4-5'], { home: home.home, env });
+  const first = await setup.run(agentBin('claude'), ['-p', 'What is 2+2?', '--model', 'claude-sonnet-4-6'], { home: home.home, env });
   assert.equal(first.code, 0, first.stderr);
-  const second = await setup.run(agentBin('claude'), ['-p', `${RUN_TOOL}: print the answer with the shell.`, '--model', 'claude-sonnet-4-5', '--allowedTools', 'Bash(echo:*)'], { home: home.home, env });
+  const second = await setup.run(agentBin('claude'), ['-p', `${RUN_TOOL}: print the answer with the shell.`, '--model', 'claude-sonnet-4-6', '--allowedTools', 'Bash(echo:*)'], { home: home.home, env });
   assert.equal(second.code, 0, second.stderr);
   assert.ok(second.stdout.includes(AFTER_TOOL), second.stdout);
 
@@ -41,7 +41,7 @@ test('Claude Code recorded live and replayed: the same cost as the ledger within
   assert.equal(fs.readdirSync(recordings).length, 2, 'one file per Claude Code session');
   assert.ok(!text.includes(TEST_TOKEN), 'the token Claude Code sent as its API key is not in the recording');
 
-  const report = await runReplay({ data: [recordings], model: 'claude-sonnet-4-5', config: setup.tw.config });
+  const report = await runReplay({ data: [recordings], model: 'claude-sonnet-4-6', config: setup.tw.config });
   console.log(`# ${report.totals.turns} turns: live ledger $${live.toFixed(6)}, replay $${report.totals.actual_usd.toFixed(6)}, baseline $${report.totals.baseline_usd.toFixed(6)}`);
   assert.equal(report.totals.turns, ledger.length, 'every answered request was recorded and replayed');
   assert.deepEqual(report.rejected, []);
