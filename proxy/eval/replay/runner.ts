@@ -114,6 +114,7 @@ export async function replayTurns(run: ReplayRun): Promise<TurnOutcome[]> {
     semantic,
     inFlight: coalesce ? new InFlight() : undefined,
     cacheMode: exact.mode,
+    semanticOffFor: semanticConfig.offForClients,
     fit: fitOptions(config, local),
     policy: await routePolicy(config, local),
     ...(dailyUsd !== undefined || monthlyUsd !== undefined ? { budget: { guard: new BudgetGuard({ dailyUsd, monthlyUsd }, { todayUsd: 0, monthUsd: 0 }, () => new Date(clock())), pricing, whenOver } } : {}),
