@@ -10,6 +10,8 @@ import { emptySnapshot, hourWindowStart, startOfDay, withRequest, withSummaries 
 /** Wait after an event before re-reading the ledger, so a burst of requests costs one refresh. */
 const REFRESH_DELAY_MS = 150;
 const RECONNECT_DELAY_MS = 2_000;
+/** The what-if replays a week of recordings several times over: read it at most this often. */
+const WHAT_IF_INTERVAL_MS = 5 * 60_000;
 
 export interface Connection {
   url: string;
@@ -25,6 +27,7 @@ export class UsageFeed {
   private refreshing = false;
   private dirty = false;
   private lastRefreshMinute = 0;
+  private whatIfAt = 0;
 
   constructor(
     private readonly onChange: (snapshot: PanelSnapshot) => void,
@@ -107,6 +110,19 @@ export class UsageFeed {
     }
   }
 
+  /** Reads the what-if in the background: it takes seconds, and the counters must not wait for it. */
+  private readWhatIf(client: ProxyClient, now: number): void {
+    this.whatIfAt = now;
+    client.whatIf().then(
+      (whatIf) => {
+        if (client !== this.client) return;
+        this.snapshot = { ...this.snapshot, whatIf };
+        this.onChange(this.snapshot);
+      },
+      (error: Error) => this.log(`cannot read the what-if: ${error.message}`),
+    );
+  }
+
   private async refresh(): Promise<void> {
     const client = this.client;
     if (!client) return;
@@ -132,6 +148,7 @@ export class UsageFeed {
         this.snapshot = withSummaries(this.snapshot, { byModel, byClient, byMinute, byDay }, now);
         this.lastRefreshMinute = Math.floor(now / 60_000);
         this.onChange(this.snapshot);
+        if (now - this.whatIfAt >= WHAT_IF_INTERVAL_MS) this.readWhatIf(client, now);
       }
     } catch (error) {
       if (client === this.client) this.log(`cannot read usage: ${(error as Error).message}`);

@@ -29,9 +29,11 @@ import { AnthropicProvider } from './providers/anthropic/index.ts';
 import { LocalProvider, type LocalProviderEvents } from './providers/local/index.ts';
 import { resolveModelPath } from './providers/local/runtime.ts';
 import { OpenAIProvider } from './providers/openai/index.ts';
+import type { Provider } from './providers/provider.ts';
 import type { CloudEntry, ModelCatalog } from './router/select.ts';
 import { closeDatabase, openDatabase } from './storage/database.ts';
 import { UsageRecorder } from './usage/index.ts';
+import { SessionRecorder } from './record/recorder.ts';
 
 export const VERSION = '0.1.0';
 
@@ -71,13 +73,17 @@ export function cloudCatalog(config: Config, env: NodeJS.ProcessEnv): Map<string
   return cloud;
 }
 
+/** The local tier as trimming sees it: a provider (for summaries) with its window and tokenizer once loaded. */
+export type LocalTier = Provider & { readonly window: { contextSize: number; countTokens: (text: string) => number } | undefined };
+
 /** Context trimming as configured, with the local model's own window and tokenizer once it is loaded. */
-function fitOptions(config: Config, local: LocalProvider | undefined): FitOptions | undefined {
+export function fitOptions(config: Config, local: LocalTier | undefined): FitOptions | undefined {
   const { context } = config;
   if (!context.enabled) return undefined;
   return {
     minCloudSaving: context.minCloudSaving,
     local: () => local?.window,
+    cachesPrefix: (decision) => decision.provider.kind === 'openai' || (decision.provider.kind === 'anthropic' && config.cache.promptCaching),
     overrides: {
       budgets: { ...DEFAULT_TRIM_OPTIONS.budgets, ...(context.maxInputTokens ? { maxInputTokens: context.maxInputTokens } : {}) },
       normalize: { enabled: context.normalize },
@@ -126,7 +132,7 @@ function semanticVerifier(config: Config, local: LocalProvider | undefined, unca
 }
 
 /** The routing policy; the classifier's weights ship with the proxy (bundled, ~0.7 MB) and load only when used. */
-async function routePolicy(config: Config, local: LocalProvider | undefined): Promise<RoutePolicy> {
+export async function routePolicy(config: Config, local: Provider | undefined): Promise<RoutePolicy> {
   const { classifier: enabled, qualityFloor, cloudShare, allowDowngrade, rules, clientModels, sideCalls } = config.router;
   const agents = { clientModels, sideCallsLocal: sideCalls === 'local' };
   if (!enabled || !local) return { rules, allowDowngrade, ...agents };
@@ -167,12 +173,18 @@ export async function startProxy(config: Config, options: ProxyOptions = {}): Pr
   const usage = new UsageRecorder({ config, db, localQueue: () => local?.stats ?? { active: 0, queued: 0 }, log });
   const cache = config.cache.exact.enabled ? new ExactCache(db, { maxBytes: config.cache.exact.maxBytes, ttlSeconds: config.cache.exact.ttlSeconds, flushIntervalMs: config.usage.flushIntervalMs }) : undefined;
   const pipeline = new Pipeline({ catalog, usage, cache, inFlight: config.cache.coalesce ? new InFlight() : undefined, cacheMode: config.cache.exact.mode, semanticOffFor: config.cache.semantic.offForClients, fallback: { ...config.router, chain: config.router.fallback }, fit: fitOptions(config, local), budget: budgetGuard(config, usage), policy: await routePolicy(config, local), confidenceFloor: config.router.confidenceFloor, sessions: sessionBreaker(config, usage) });
+  const secrets = [token, ...Object.values(config.providers).flatMap((entry) => apiKeyOf(entry, env) ?? [])];
+  const recordings = config.record.dir ?? path.join(config.dataDir, 'recordings');
+  const recorder = new SessionRecorder({ dir: config.record.dir, fallbackDir: recordings, secrets, log });
   const app = createApp({
     config,
     token,
     pipeline,
     catalog,
     log,
+    recorder,
+    // Loaded on first use: the replay code is not needed to serve requests.
+    whatIf: async (since) => (await import('./record/what-if.ts')).whatIf(config, recordings, since),
     usage,
     cache,
     semantic: () => semantic,

@@ -6,10 +6,11 @@
  */
 import type { ProviderHealth } from '../proxy/providers/provider.ts';
 import type { BackendReport } from './llama-backends.ts';
+import type { WhatIf } from '../proxy/record/what-if.ts';
 import type { RequestEvent } from '../proxy/usage/live.ts';
 import type { GroupBy, UsageSummary, UsageTotals } from '../proxy/usage/summary.ts';
 
-export type { GroupBy, RequestEvent, UsageSummary, UsageTotals };
+export type { GroupBy, RequestEvent, UsageSummary, UsageTotals, WhatIf };
 
 /** The body of GET /tokenwise/health. */
 export interface ProxyHealth {
@@ -63,6 +64,8 @@ export interface PanelSnapshot {
   recent: RequestEvent[];
   /** Id of the newest request event the snapshot includes (0: none). */
   lastEventId: number;
+  /** The last 7 days of recorded sessions replayed: switched-off levers' savings, each conversation's cost. */
+  whatIf?: WhatIf;
 }
 
 /** What the panel can ask to have copied; the token never travels to the webview, the extension fills it in. */

@@ -25,7 +25,7 @@ export function render(snapshot: PanelSnapshot, ui: PanelUi): HTMLElement[] {
     statusLine(snapshot, ui),
     ...(empty
       ? [h('p', { class: 'empty' }, 'No requests yet today. Connect a tool below, and every request it sends shows up here as it finishes.'), connectSection(snapshot, ui, true)]
-      : [counters(snapshot), chartSection(snapshot, ui), table('By model', snapshot.byModel, 'model'), table('By tool', snapshot.byClient, 'client'), recentList(snapshot.recent), connectSection(snapshot, ui, false)]),
+      : [counters(snapshot), chartSection(snapshot, ui), table('By model', snapshot.byModel, 'model'), table('By tool', snapshot.byClient, 'client'), ...whatIfSection(snapshot), recentList(snapshot.recent), connectSection(snapshot, ui, false)]),
   ];
 }
 
@@ -116,6 +116,28 @@ function table(title: string, groups: UsageGroup[], kind: string): HTMLElement {
         )
       : h('p', { class: 'muted' }, 'Nothing yet today.'),
   );
+}
+
+/** Conversations listed with their running cost. */
+const CONVERSATIONS_SHOWN = 5;
+
+/** What each switched-off lever would have saved on the week's recordings, and the costliest conversations. */
+function whatIfSection({ whatIf }: PanelSnapshot): HTMLElement[] {
+  if (!whatIf?.turns) return [];
+  return [h(
+    'section',
+    { class: 'whatif', 'data-section': 'whatif' },
+    h('h2', {}, 'What if (7 days, recorded)'),
+    whatIf.levers.length
+      ? h('ul', {}, ...whatIf.levers.map((l) => h('li', { 'data-lever': l.lever, title: `set ${l.setting} to turn it on` }, `${l.lever} on: ${l.savedUsd >= 0 ? '−' : '+'}${usd(Math.abs(l.savedUsd))}`)))
+      : h('p', { class: 'muted' }, 'Every lever is on.'),
+    h(
+      'table',
+      {},
+      h('thead', {}, h('tr', {}, h('th', {}, 'Conversation'), h('th', { class: 'num' }, 'Turns'), h('th', { class: 'num' }, 'Cost'))),
+      h('tbody', {}, ...whatIf.conversations.slice(0, CONVERSATIONS_SHOWN).map((c) => h('tr', {}, h('td', { title: c.id }, c.id), h('td', { class: 'num' }, c.turns), h('td', { class: 'num' }, usd(c.costUsd))))),
+    ),
+  )];
 }
 
 function recentList(recent: RequestEvent[]): HTMLElement {

@@ -25,6 +25,8 @@ import type { SemanticCache } from '../cache/semantic/semantic-cache.ts';
 import type { ExactCache } from '../cache/store.ts';
 import type { UsageRecorder } from '../usage/index.ts';
 import { controlRoutes, type ControlOptions } from './control.ts';
+import type { SessionRecorder } from '../record/recorder.ts';
+import type { WhatIf } from '../record/what-if.ts';
 import { checkOrigin, checkToken } from './guard.ts';
 import { modelList } from './models.ts';
 import { parseChatCompletionRequest } from './openai/chat-request.ts';
@@ -47,6 +49,10 @@ export interface AppDeps {
   /** GET /tokenwise/doctor: the local model's backend and measured speed. */
   doctor?: ControlOptions['doctor'];
   log?: (line: string) => void;
+  /** Records sessions for replay (config `record.dir`, header `x-tokenwise-record`). */
+  recorder?: SessionRecorder;
+  /** What a switched-off lever would have saved on the recordings since a time. */
+  whatIf?: (since: number) => Promise<WhatIf>;
 }
 
 function apiOf(req: IncomingMessage): WireApi {
@@ -77,13 +83,13 @@ export function createApp(deps: AppDeps): RequestListener {
   // The API first: a model call passes no other route on its way in.
   app.use('/v1', requireToken);
   post('/v1/chat/completions', async (req, res) => {
-    await serveChat('openai', parseChatCompletionRequest(req.body), req, res, { pipeline: deps.pipeline, log });
+    await serveChat('openai', parseChatCompletionRequest(req.body), req, res, { pipeline: deps.pipeline, log, recorder: deps.recorder });
   });
   post('/v1/messages', async (req, res) => {
-    await serveChat('anthropic', parseMessagesRequest(req.body, req.headers), req, res, { pipeline: deps.pipeline, log });
+    await serveChat('anthropic', parseMessagesRequest(req.body, req.headers), req, res, { pipeline: deps.pipeline, log, recorder: deps.recorder });
   });
   post('/v1/responses', async (req, res) => {
-    await serveChat('responses', parseResponsesRequest(req.body), req, res, { pipeline: deps.pipeline, log });
+    await serveChat('responses', parseResponsesRequest(req.body), req, res, { pipeline: deps.pipeline, log, recorder: deps.recorder });
   });
   post('/v1/messages/count_tokens', async (req, res) => {
     await serveCountTokens(req, res, deps.catalog);
@@ -95,8 +101,8 @@ export function createApp(deps: AppDeps): RequestListener {
   app.get('/tokenwise/health', (_req: IncomingMessage, res: ServerResponse) => {
     sendJson(res, deps.health());
   });
-  app.use(['/tokenwise/usage', '/tokenwise/events', '/tokenwise/cache', '/tokenwise/doctor'], requireToken);
-  if (deps.usage) app.use(controlRoutes({ usage: deps.usage, cache: deps.cache, semantic: deps.semantic, doctor: deps.doctor }));
+  app.use(['/tokenwise/usage', '/tokenwise/events', '/tokenwise/cache', '/tokenwise/doctor', '/tokenwise/whatif'], requireToken);
+  if (deps.usage) app.use(controlRoutes({ usage: deps.usage, cache: deps.cache, semantic: deps.semantic, doctor: deps.doctor, whatIf: deps.whatIf }));
 
   app.use((req: IncomingMessage) => {
     throw new ProxyError('not_found', `no route for ${req.method} ${pathOf(req)}`, { code: 'unknown_route' });

@@ -1,12 +1,14 @@
 /**
  * @module Control endpoints: usage totals (GET /tokenwise/usage), the live feed (GET /tokenwise/events, SSE with
- * Last-Event-ID replay), Prometheus metrics (GET /metrics), the cache (GET / DELETE /tokenwise/cache), and the local
- * model's diagnosis (GET /tokenwise/doctor: backend, fit and measured speed).
+ * Last-Event-ID replay), Prometheus metrics (GET /metrics), the cache (GET / DELETE /tokenwise/cache), the local
+ * model's diagnosis (GET /tokenwise/doctor: backend, fit and measured speed), and what a switched-off lever would
+ * have saved on the recordings (GET /tokenwise/whatif).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Router } from 'express';
 import type { DoctorReport } from '../../shared/llama-backends.ts';
 import { badRequest, ProxyError } from '../errors.ts';
+import type { WhatIf } from '../record/what-if.ts';
 import type { SemanticCache } from '../cache/semantic/semantic-cache.ts';
 import type { ExactCache } from '../cache/store.ts';
 import type { UsageRecorder } from '../usage/index.ts';
@@ -22,7 +24,11 @@ export interface ControlOptions {
   totalsIntervalMs?: number;
   /** Measures the loaded local model; absent when the local tier is off. */
   doctor?: (signal: AbortSignal) => Promise<DoctorReport>;
+  /** Replays the recordings since a time with each switched-off lever on (GET /tokenwise/whatif). */
+  whatIf?: (since: number) => Promise<WhatIf>;
 }
+
+const WEEK_MS = 7 * 86_400_000;
 
 function startOfToday(now = new Date()): number {
   return new Date(now.getFullYear(), now.getMonth(), now.getDate()).getTime();
@@ -37,8 +43,13 @@ function timeParam(value: unknown, name: string, fallback: number): number {
   }
 }
 
-export function controlRoutes({ usage, cache, semantic, doctor, totalsIntervalMs = 5_000 }: ControlOptions): Router {
+export function controlRoutes({ usage, cache, semantic, doctor, whatIf, totalsIntervalMs = 5_000 }: ControlOptions): Router {
   const router = express.Router();
+
+  router.get('/tokenwise/whatif', async (req: IncomingMessage, res: ServerResponse) => {
+    if (!whatIf) throw new ProxyError('not_found', 'what-if needs recordings: set record.dir in the Tokenwise config', { code: 'no_recordings' });
+    sendJson(res, await whatIf(timeParam(queryOf(req).get('since') ?? undefined, 'since', Date.now() - WEEK_MS)));
+  });
 
   router.get('/tokenwise/doctor', async (_req: IncomingMessage, res: ServerResponse) => {
     if (!doctor) throw new ProxyError('overloaded', 'the local model is off (local.model = "off")', { code: 'local_model_unavailable' });

@@ -13,10 +13,13 @@ import { responseJson, ResponseStream } from './openai/responses-response.ts';
 import { sendJson, sendJsonText, type ApiRequest } from './reply.ts';
 import { startEventStream } from './sse.ts';
 import { clientName } from '../usage/client.ts';
+import type { SessionRecorder, Take } from '../record/recorder.ts';
 
 export interface ServeChatDeps {
   pipeline: Pipeline;
   log: (line: string) => void;
+  /** Records sessions for replay, when configured or asked for. */
+  recorder?: SessionRecorder;
 }
 
 export async function serveChat(api: WireApi, request: ChatRequest, req: ApiRequest, res: ServerResponse, deps: ServeChatDeps): Promise<void> {
@@ -26,7 +29,9 @@ export async function serveChat(api: WireApi, request: ChatRequest, req: ApiRequ
     if (!res.writableFinished) controller.abort();
   });
 
-  const result = await deps.pipeline.run(request, { signal: controller.signal, client: clientName(req.headers), api, arrived, cache: cacheDirective(req.headers['x-tokenwise-cache']), trim: req.headers['x-tokenwise-trim'] === 'off' ? 'off' : 'default', route: routeOverride(req.headers['x-tokenwise-route']) });
+  const client = clientName(req.headers);
+  const take = deps.recorder?.begin({ api, request, headers: req.headers, client });
+  const result = await deps.pipeline.run(request, { signal: controller.signal, client, api, arrived, cache: cacheDirective(req.headers['x-tokenwise-cache']), trim: req.headers['x-tokenwise-trim'] === 'off' ? 'off' : 'default', route: routeOverride(req.headers['x-tokenwise-route']) });
   res.setHeader('x-tokenwise-route', result.decision.target);
   res.setHeader('x-tokenwise-reason', headerSafe(result.decision.reason));
   res.setHeader('x-tokenwise-cache', result.cache);
@@ -35,13 +40,13 @@ export async function serveChat(api: WireApi, request: ChatRequest, req: ApiRequ
 
   if (!request.stream) {
     if (api === 'openai') {
-      const answer = await collect(replay(result));
+      const answer = await collect(replay(result, take));
       res.setHeader('x-tokenwise-overhead-ms', result.overheadMs().toFixed(2));
       if (answer.wire?.api === 'openai') sendJsonText(res, answer.wire.text);
       else sendJson(res, chatCompletionJson(answer));
       return;
     }
-    const json = api === 'responses' ? await responseJson(replay(result), request.source!.body) : messageJson(await collect(replay(result)));
+    const json = api === 'responses' ? await responseJson(replay(result, take), request.source!.body) : messageJson(await collect(replay(result, take)));
     res.setHeader('x-tokenwise-overhead-ms', result.overheadMs().toFixed(2));
     sendJson(res, json);
     return;
@@ -51,7 +56,7 @@ export async function serveChat(api: WireApi, request: ChatRequest, req: ApiRequ
   startEventStream(res);
   const writer = api === 'responses' ? new ResponseStream(res, request.source!.body) : api === 'openai' ? new ChatCompletionStream(res, request.streamUsage ?? false) : new MessageStream(res);
   try {
-    for await (const chunk of replay(result)) {
+    for await (const chunk of replay(result, take)) {
       if (controller.signal.aborted) break;
       writer.write(chunk);
     }
@@ -84,10 +89,16 @@ function routeOverride(header: string | string[] | undefined): 'local' | 'cloud'
   throw badRequest(`x-tokenwise-route: expected "local" or "cloud", got "${String(header)}"`, 'x-tokenwise-route');
 }
 
-async function* replay(result: PipelineResult): AsyncGenerator<ChatChunk> {
-  yield result.first;
+async function* replay(result: PipelineResult, take: Take | undefined): AsyncGenerator<ChatChunk> {
+  // Recorded as the chunks pass: a caller that stops reading at `done` (collect) still gets its line written.
+  const pass = (chunk: ChatChunk) => {
+    take?.observe(chunk);
+    if (chunk.type === 'done') take?.finish({ route: result.decision.target, model: result.decision.model, cache: result.cache });
+    return chunk;
+  };
+  yield pass(result.first);
   try {
-    for (let next = await result.rest.next(); !next.done; next = await result.rest.next()) yield next.value;
+    for (let next = await result.rest.next(); !next.done; next = await result.rest.next()) yield pass(next.value);
   } finally {
     await result.rest.return?.();
   }

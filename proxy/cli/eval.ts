@@ -69,7 +69,15 @@ async function run({ lever, data, flags }: EvalArgs): Promise<string> {
       });
       return out.endsWith('\n') ? out : `${out}\n`;
     }
+    case 'replay': {
+      const { runReplay, replayTable } = await import('../eval/replay/index.ts');
+      const { loadConfig } = await import('../config/load.ts');
+      // The defaults (or the file given): never the machine's own config, so the figure is reproducible.
+      const config = loadConfig({ env: {}, flags: typeof flags.config === 'string' ? { config: flags.config } : {}, explicitFileOnly: true });
+      const report = await runReplay({ data, model: typeof flags.model === 'string' ? flags.model : 'claude-sonnet-4-5', config });
+      return flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${replayTable(report)}\n`;
+    }
     default:
-      throw new CliError('usage: tokenwise eval context|cache|router --data FILE.jsonl [--json]  (context: [--sweep] [--budget N]; cache: [--embedder lexical|GGUF] [--threshold T] [--verifier GGUF [--verifier-threshold Y]] [--calibrate [--save [--config FILE]]]; router: [--folds N] [--weights shipped|FILE] [--cloud-share S] [--quality-floor Q])');
+      throw new CliError('usage: tokenwise eval context|cache|router|replay --data FILE.jsonl [--json]  (context: [--sweep] [--budget N]; cache: [--embedder lexical|GGUF] [--threshold T] [--verifier GGUF [--verifier-threshold Y]] [--calibrate [--save [--config FILE]]]; router: [--folds N] [--weights shipped|FILE] [--cloud-share S] [--quality-floor Q]; replay: [--model claude-sonnet-4-5|gpt-4.1|…] [--config FILE])');
   }
 }

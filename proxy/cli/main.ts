@@ -26,6 +26,8 @@ Usage:
                       [--verifier GGUF [--verifier-threshold Y]] [--calibrate [--save [--config FILE]]]
   tokenwise eval router --data FILE.jsonl [--folds 5] [--weights shipped|FILE] [--json]
                            measure a lever on evaluation data
+  tokenwise eval replay --data FILE.jsonl|DIR [--model claude-sonnet-4-5|gpt-4.1|…] [--config FILE] [--json]
+                           replay recorded sessions through the whole proxy: baseline vs actual $, by lever
   tokenwise lint-prompts <files, folders or globs> [--json] [--max-tokens N] [--model NAME] [--config FILE]
                            tokens and $/call of every prompt in the code, with findings;
                            exits 1 when a prompt is over the token budget

@@ -57,13 +57,15 @@ export interface LoadOptions {
   env?: NodeJS.ProcessEnv;
   /** Already-split CLI flags, e.g. `{ port: '9000' }`; `config` names the file. */
   flags?: Record<string, string | boolean>;
+  /** Read no config file unless `flags.config` names one (evaluations measure the defaults, not this machine's file). */
+  explicitFileOnly?: boolean;
 }
 
 /** Loads, merges and validates the configuration. Throws `ConfigError` listing every problem. */
-export function loadConfig({ env = process.env, flags = {} }: LoadOptions = {}): Config {
+export function loadConfig({ env = process.env, flags = {}, explicitFileOnly = false }: LoadOptions = {}): Config {
   const problems: string[] = [];
   const fileName = typeof flags.config === 'string' ? flags.config : env.TOKENWISE_CONFIG;
-  const file = readConfigFile(fileName ?? defaultConfigFile(env), fileName !== undefined, problems);
+  const file = explicitFileOnly && fileName === undefined ? {} : readConfigFile(fileName ?? defaultConfigFile(env), fileName !== undefined, problems);
 
   const fromEnv: Record<string, unknown> = {};
   for (const [name, at, type] of envMap) {

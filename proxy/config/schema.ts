@@ -228,6 +228,15 @@ export const configSchema = z.strictObject({
       retentionDays: z.number().int().min(0).default(90),
     })
     .prefault({}),
+  record: z
+    .strictObject({
+      /**
+       * Record every request (secrets redacted) as JSONL, one file per agent conversation, for `tokenwise eval replay`;
+       * unset: only requests sent with `x-tokenwise-record: on`, into `<dataDir>/recordings`.
+       */
+      dir: z.string().min(1).optional(),
+    })
+    .prefault({}),
   upstream: z
     .strictObject({
       /** Time allowed for an upstream to start answering. */

@@ -87,6 +87,22 @@ test('eval router cross-validates on routing records and reports the RouteLLM me
   assert.ok(result.apgr! > 0.5, `learns which subjects need the strong model (APGR ${result.apgr})`);
 });
 
+test('eval replay: a trace replayed through the pipeline, on Claude and on OpenAI prices, as JSON and as a table', async () => {
+  const messages = [{ role: 'system', content: `You are an autonomous programmer. ${'Read the code before you change it. '.repeat(300)}` }, { role: 'user', content: 'The build fails.' }];
+  for (let i = 0; i < 3; i++) messages.push({ role: 'assistant', content: `Step ${i}\n\`\`\`\nmake step${i}\n\`\`\`` }, { role: 'tool', content: `step ${i} output\n${'compiled ok\n'.repeat(200)}` });
+  messages.push({ role: 'assistant', content: 'The build passes now.' });
+  const file = path.join(dir, 'traces.jsonl');
+  fs.writeFileSync(file, `${JSON.stringify({ id: 't1', source: 'test', messages })}\n`);
+  const claude = JSON.parse((await tokenwise('eval', 'replay', '--data', file, '--model', 'claude-sonnet-4-5', '--json')).stdout) as { model: string; totals: Record<string, number> };
+  assert.equal(claude.model, 'claude-sonnet-4-5');
+  assert.equal(claude.totals.turns, 4);
+  assert.ok(claude.totals.cost_cut! > 0.3, `breakpoints cut the cost (${claude.totals.cost_cut})`);
+  assert.equal(claude.totals.invalid_requests, 0);
+  const table = (await tokenwise('eval', 'replay', '--data', file, '--model', 'gpt-4.1')).stdout;
+  assert.match(table, /replay on gpt-4\.1 prices/);
+  assert.match(table, /TOTAL \(1 sessions\)/);
+});
+
 test('a bad record or a missing file is a clear error', async () => {
   await assert.rejects(tokenwise('eval', 'context', '--data', path.join(dir, 'missing.jsonl'), '--json'), (e: { stderr: string; code: number }) => e.code === 1 && /cannot read .*missing\.jsonl/.test(e.stderr));
   await assert.rejects(tokenwise('eval', 'nonsense', '--data', 'x'), (e: { stderr: string }) => /usage: tokenwise eval/.test(e.stderr));

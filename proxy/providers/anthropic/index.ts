@@ -40,6 +40,12 @@ export function usageFromAnthropic(u: AnthropicUsage | undefined): Usage {
   };
 }
 
+/** The Messages body sent for a request: the caller's own when it spoke this API, with breakpoints added where they pay. */
+export function anthropicBody(request: ChatRequest, model: string, promptCaching: boolean): Record<string, unknown> {
+  const sent = request.source?.api === 'anthropic' ? { ...request.source.body, model, stream: request.stream } : encodeMessages(request, model);
+  return promptCaching ? addCacheBreakpoints(sent) : sent;
+}
+
 const isThinking = (type: unknown) => type === 'thinking' || type === 'redacted_thinking';
 
 export class AnthropicProvider extends CloudProvider<AnthropicProviderOptions> {
@@ -47,8 +53,7 @@ export class AnthropicProvider extends CloudProvider<AnthropicProviderOptions> {
 
   async *chat(request: ChatRequest, model: string, signal: AbortSignal): AsyncGenerator<ChatChunk> {
     const passthrough = request.source?.api === 'anthropic' ? request.source : undefined;
-    const sent = passthrough ? { ...passthrough.body, model, stream: request.stream } : encodeMessages(request, model);
-    const body = this.options.promptCaching ? addCacheBreakpoints(sent) : sent;
+    const body = anthropicBody(request, model, this.options.promptCaching);
     const response = await this.post('/v1/messages', body, signal, { 'x-api-key': this.options.apiKey! }, { 'anthropic-version': ANTHROPIC_VERSION, ...passthrough?.headers });
     // Signed thinking blocks go back to an Anthropic caller, which must resend them with its tool results.
     const relayThinking = passthrough !== undefined;
