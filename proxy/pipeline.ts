@@ -5,13 +5,13 @@
  */
 import type { ChatChunk, ChatRequest } from './chat.ts';
 import { AnswerRecorder, replayAnswer } from './cache/answer.ts';
-import type { InFlight } from './cache/coalesce.ts';
+import type { CallSharing } from './cache/coalesce.ts';
 import { isDeterministic, requestKeys } from './cache/key.ts';
 import type { SemanticCache } from './cache/semantic/semantic-cache.ts';
 import { fitRequest, type FitOptions } from './context/fit.ts';
-import type { ExactCache } from './cache/store.ts';
+import type { AnswerStore } from './cache/store.ts';
 import { ProxyError } from './errors.ts';
-import { isRefusal, worstCaseCost, type BudgetGuard, type Reservation } from './router/budget.ts';
+import { isRefusal, worstCaseCost, type Budget, type Reservation } from './router/budget.ts';
 import { fallbackPlan, retryDelayMs, worthFallingBack, type FallbackOptions } from './router/fallback.ts';
 import type { Pricing } from './usage/pricing.ts';
 import { routeRequest, type RouteOverride, type RoutePolicy } from './router/policy.ts';
@@ -53,8 +53,8 @@ export interface PipelineResult {
 export interface PipelineDeps {
   catalog: ModelCatalog;
   usage?: UsageSink;
-  cache?: ExactCache;
-  inFlight?: InFlight;
+  cache?: AnswerStore;
+  inFlight?: CallSharing;
   /** Near-duplicate questions in an identical context, answered from the exact cache's entries. */
   semantic?: SemanticCache;
   /** Clients (as the ledger names them) whose questions are never matched semantically, nor matched against. */
@@ -70,7 +70,7 @@ export interface PipelineDeps {
   /** The confidence gate: a routed local answer whose mean token probability is lower goes to the cloud instead. */
   confidenceFloor?: number;
   /** Dollar limits for cloud calls; none when unset. */
-  budget?: { guard: BudgetGuard; pricing: Pricing; whenOver: 'local' | 'reject' };
+  budget?: { guard: Budget; pricing: Pricing; whenOver: 'local' | 'reject' };
   /** Per-session request, dollar and tool-loop limits; none when unset. */
   sessions?: { breaker: SessionBreaker; pricing: Pricing };
 }
@@ -129,14 +129,14 @@ export class Pipeline {
     const notes: RequestNotes = {};
     let source: AsyncIterator<ChatChunk> | undefined;
     const semantic = this.deps.semantic && !this.deps.semanticOffFor?.includes(context.client) ? keys?.semantic : undefined;
-    let hit = key && context.cache !== 'refresh' ? this.deps.cache?.get(key) : undefined;
+    let hit = key && context.cache !== 'refresh' ? await this.deps.cache?.get(key) : undefined;
     if (hit) {
       cache = 'exact';
       decision = { ...decision, reason: `exact cache hit (answered by ${hit.modelUsed})` };
     } else if (semantic && context.cache !== 'refresh') {
       const near = await this.deps.semantic!.decide(semantic.contextKey, semantic.question);
       const found = near && 'hit' in near ? near.hit : undefined;
-      hit = found ? this.deps.cache?.get(found.entryKey) : undefined;
+      hit = found ? await this.deps.cache?.get(found.entryKey) : undefined;
       if (hit) {
         cache = 'semantic';
         decision = { ...decision, reason: `semantic cache hit, ${found!.reason} (answered by ${hit.modelUsed})` };
@@ -151,11 +151,11 @@ export class Pipeline {
     } else {
       const session = this.refuseForSession(() => this.deps.sessions?.breaker.admit(request, context.client), request, context, decision);
       if (session) usage = chargingSession(usage, session, this.deps.sessions!.pricing);
-      const reservation = this.reserveBudget(request, decision);
+      const reservation = await this.reserveBudget(request, decision);
       if (reservation) usage = settling(usage, reservation, this.deps.budget!.pricing);
       const start = (signal: AbortSignal) => this.answer(request, decision, key, signal, notes, context.trim !== 'off', semantic);
       if (key && this.deps.inFlight) {
-        const shared = this.deps.inFlight.join(key, context.signal, start);
+        const shared = await this.deps.inFlight.join(key, context.signal, start);
         source = shared.chunks;
         if (shared.joined) cache = 'coalesced';
       } else {
@@ -180,10 +180,10 @@ export class Pipeline {
    * Reserves the worst-case cost of a cloud call. Over budget, the request goes to the local model or is refused,
    * as configured.
    */
-  private reserveBudget(request: ChatRequest, decision: RouteDecision): Reservation | undefined {
+  private async reserveBudget(request: ChatRequest, decision: RouteDecision): Promise<Reservation | undefined> {
     const budget = this.deps.budget;
     if (!budget || decision.target !== 'cloud') return undefined;
-    const reservation = budget.guard.reserve(worstCaseCost(request, decision.model, decision.provider.kind, budget.pricing));
+    const reservation = await budget.guard.reserve(worstCaseCost(request, decision.model, decision.provider.kind, budget.pricing));
     if (!isRefusal(reservation)) return reservation;
     const why = `the ${reservation.limit} budget of $${reservation.limitUsd.toFixed(2)} is spent ($${reservation.spentUsd.toFixed(4)} used or reserved)`;
     const local = this.deps.catalog.local;

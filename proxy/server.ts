@@ -34,6 +34,7 @@ import type { CloudEntry, ModelCatalog } from './router/select.ts';
 import { closeDatabase, openDatabase } from './storage/database.ts';
 import { UsageRecorder } from './usage/index.ts';
 import { SessionRecorder } from './record/recorder.ts';
+import type { Team } from './team/index.ts';
 
 export const VERSION = '0.1.0';
 
@@ -172,7 +173,11 @@ export async function startProxy(config: Config, options: ProxyOptions = {}): Pr
   const db = openDatabase(dataFile, log);
   const usage = new UsageRecorder({ config, db, localQueue: () => local?.stats ?? { active: 0, queued: 0 }, log });
   const cache = config.cache.exact.enabled ? new ExactCache(db, { maxBytes: config.cache.exact.maxBytes, ttlSeconds: config.cache.exact.ttlSeconds, flushIntervalMs: config.usage.flushIntervalMs }) : undefined;
-  const pipeline = new Pipeline({ catalog, usage, cache, inFlight: config.cache.coalesce ? new InFlight() : undefined, cacheMode: config.cache.exact.mode, semanticOffFor: config.cache.semantic.offForClients, fallback: { ...config.router, chain: config.router.fallback }, fit: fitOptions(config, local), budget: budgetGuard(config, usage), policy: await routePolicy(config, local), confidenceFloor: config.router.confidenceFloor, sessions: sessionBreaker(config, usage) });
+  const inFlight = config.cache.coalesce ? new InFlight() : undefined;
+  const budget = budgetGuard(config, usage);
+  // Team mode loads the Redis client only when configured.
+  const team: Team | undefined = config.redis.url ? (await import('./team/index.ts')).createTeam(config, token, { cache, inFlight, guard: budget?.guard, usage }, log) : undefined;
+  const pipeline = new Pipeline({ catalog, usage, cache: team?.cache ?? cache, inFlight: team?.inFlight ?? inFlight, cacheMode: config.cache.exact.mode, semanticOffFor: config.cache.semantic.offForClients, fallback: { ...config.router, chain: config.router.fallback }, fit: fitOptions(config, local), budget: budget && team?.budget ? { ...budget, guard: team.budget } : budget, policy: await routePolicy(config, local), confidenceFloor: config.router.confidenceFloor, sessions: sessionBreaker(config, usage) });
   const secrets = [token, ...Object.values(config.providers).flatMap((entry) => apiKeyOf(entry, env) ?? [])];
   const recordings = config.record.dir ?? path.join(config.dataDir, 'recordings');
   const recorder = new SessionRecorder({ dir: config.record.dir, fallbackDir: recordings, secrets, log });
@@ -187,6 +192,7 @@ export async function startProxy(config: Config, options: ProxyOptions = {}): Pr
     whatIf: async (since) => (await import('./record/what-if.ts')).whatIf(config, recordings, since),
     usage,
     cache,
+    team: team?.usage,
     semantic: () => semantic,
     ...(local ? { doctor: (signal: AbortSignal) => local.diagnose(signal) } : {}),
     health: () => ({
@@ -196,6 +202,7 @@ export async function startProxy(config: Config, options: ProxyOptions = {}): Pr
       pid: process.pid,
       local: local ? local.health() : { state: 'disabled' },
       providers: Object.fromEntries([...catalog.cloud].map(([name, entry]) => [name, entry.configured ? 'configured' : 'no key'])),
+      ...(team ? { redis: team.redis.state } : {}),
     }),
   });
   void local?.start();
@@ -224,6 +231,7 @@ export async function startProxy(config: Config, options: ProxyOptions = {}): Pr
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      await team?.close();
       usage.close();
       cache?.close();
       closeDatabase(db, dataFile);

@@ -27,6 +27,7 @@ import type { UsageRecorder } from '../usage/index.ts';
 import { controlRoutes, type ControlOptions } from './control.ts';
 import type { SessionRecorder } from '../record/recorder.ts';
 import type { WhatIf } from '../record/what-if.ts';
+import type { TeamUsage } from '../team/usage-totals.ts';
 import { checkOrigin, checkToken } from './guard.ts';
 import { modelList } from './models.ts';
 import { parseChatCompletionRequest } from './openai/chat-request.ts';
@@ -44,6 +45,8 @@ export interface AppDeps {
   health: () => Record<string, unknown>;
   usage?: UsageRecorder;
   cache?: ExactCache;
+  /** Team usage totals (team mode only): GET /tokenwise/usage?scope=team. */
+  team?: TeamUsage;
   /** The semantic cache, once it is ready. */
   semantic?: () => SemanticCache | undefined;
   /** GET /tokenwise/doctor: the local model's backend and measured speed. */
@@ -102,7 +105,7 @@ export function createApp(deps: AppDeps): RequestListener {
     sendJson(res, deps.health());
   });
   app.use(['/tokenwise/usage', '/tokenwise/events', '/tokenwise/cache', '/tokenwise/doctor', '/tokenwise/whatif'], requireToken);
-  if (deps.usage) app.use(controlRoutes({ usage: deps.usage, cache: deps.cache, semantic: deps.semantic, doctor: deps.doctor, whatIf: deps.whatIf }));
+  if (deps.usage) app.use(controlRoutes({ usage: deps.usage, cache: deps.cache, team: deps.team, semantic: deps.semantic, doctor: deps.doctor, whatIf: deps.whatIf }));
 
   app.use((req: IncomingMessage) => {
     throw new ProxyError('not_found', `no route for ${req.method} ${pathOf(req)}`, { code: 'unknown_route' });

@@ -12,6 +12,7 @@ import type { WhatIf } from '../record/what-if.ts';
 import type { SemanticCache } from '../cache/semantic/semantic-cache.ts';
 import type { ExactCache } from '../cache/store.ts';
 import type { UsageRecorder } from '../usage/index.ts';
+import type { TeamUsage } from '../team/usage-totals.ts';
 import { GROUP_BYS, parseTime, type GroupBy } from '../usage/summary.ts';
 import { queryOf, sendJson } from './reply.ts';
 import { startEventStream, writeEvent } from './sse.ts';
@@ -19,6 +20,8 @@ import { startEventStream, writeEvent } from './sse.ts';
 export interface ControlOptions {
   usage: UsageRecorder;
   cache?: ExactCache;
+  /** Team usage totals, in team mode. */
+  team?: TeamUsage;
   semantic?: () => SemanticCache | undefined;
   /** How often the live feed sends today's totals. */
   totalsIntervalMs?: number;
@@ -43,7 +46,17 @@ function timeParam(value: unknown, name: string, fallback: number): number {
   }
 }
 
-export function controlRoutes({ usage, cache, semantic, doctor, whatIf, totalsIntervalMs = 5_000 }: ControlOptions): Router {
+/** Totals of every proxy on the team's Redis, per user; `since`/`until` select whole UTC days. */
+async function teamTotals(team: TeamUsage | undefined, query: URLSearchParams) {
+  if (!team) throw badRequest('scope=team needs team mode: set redis.url (or TOKENWISE_REDIS_URL)', 'scope');
+  const since = query.get('since') ? timeParam(query.get('since'), 'since', 0) : undefined;
+  const until = timeParam(query.get('until') ?? undefined, 'until', Date.now());
+  const totals = await team.totals(since, until);
+  if (!totals) throw new ProxyError('overloaded', 'team totals unavailable: Redis does not answer (this proxy\'s own totals: scope=proxy)', { code: 'redis_unavailable', retryAfterSeconds: 1 });
+  return { scope: 'team', since: since ?? null, until, ...totals };
+}
+
+export function controlRoutes({ usage, cache, team, semantic, doctor, whatIf, totalsIntervalMs = 5_000 }: ControlOptions): Router {
   const router = express.Router();
 
   router.get('/tokenwise/whatif', async (req: IncomingMessage, res: ServerResponse) => {
@@ -67,8 +80,11 @@ export function controlRoutes({ usage, cache, semantic, doctor, whatIf, totalsIn
     sendJson(res, { cleared: cache?.clear() ?? 0 });
   });
 
-  router.get('/tokenwise/usage', (req: IncomingMessage, res: ServerResponse) => {
+  router.get('/tokenwise/usage', async (req: IncomingMessage, res: ServerResponse) => {
     const query = queryOf(req);
+    const scope = query.get('scope') ?? 'proxy';
+    if (scope === 'team') return sendJson(res, await teamTotals(team, query));
+    if (scope !== 'proxy') throw badRequest('scope: expected proxy (this proxy\'s ledger) or team (every proxy on the Redis)', 'scope');
     const since = timeParam(query.get('since') ?? undefined, 'since', 0);
     const until = timeParam(query.get('until') ?? undefined, 'until', Date.now() + 1);
     const groupBy = query.get('groupBy') ?? undefined;

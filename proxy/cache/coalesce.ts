@@ -5,7 +5,18 @@
  */
 import type { ChatChunk } from '../chat.ts';
 
-type Start = (signal: AbortSignal) => AsyncIterator<ChatChunk>;
+export type Start = (signal: AbortSignal) => AsyncIterator<ChatChunk>;
+
+/** A caller's place in a shared call: its chunk iterator, and whether it joined a call already in flight. */
+export interface Joined {
+  chunks: AsyncIterator<ChatChunk>;
+  joined: boolean;
+}
+
+/** What the pipeline coalesces through: this proxy's InFlight, or in team mode the one that asks Redis first. */
+export interface CallSharing {
+  join(key: string, signal: AbortSignal, start: Start): Joined | Promise<Joined>;
+}
 
 class SharedCall {
   readonly chunks: ChatChunk[] = [];
@@ -70,14 +81,14 @@ class SharedCall {
   }
 }
 
-export class InFlight {
+export class InFlight implements CallSharing {
   private readonly calls = new Map<string, SharedCall>();
 
   /**
    * Joins the call in flight for `key`, or starts one with `start`.
    * @returns the caller's chunk iterator, and whether it joined an existing call
    */
-  join(key: string, signal: AbortSignal, start: Start): { chunks: AsyncIterator<ChatChunk>; joined: boolean } {
+  join(key: string, signal: AbortSignal, start: Start): Joined {
     const existing = this.calls.get(key);
     if (existing) return { chunks: existing.subscribe(signal), joined: true };
     const call: SharedCall = new SharedCall(start, () => {
@@ -85,6 +96,11 @@ export class InFlight {
     });
     this.calls.set(key, call);
     return { chunks: call.subscribe(signal), joined: false };
+  }
+
+  /** Whether a call for `key` is in flight here. */
+  has(key: string): boolean {
+    return this.calls.has(key);
   }
 
   get size(): number {

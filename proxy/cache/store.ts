@@ -13,13 +13,22 @@ export interface SemanticKey {
   question: string;
 }
 
+/**
+ * What the pipeline reads and writes answers through: this proxy's own ExactCache, or in team mode the shared store
+ * in front of it (whose reads may wait on Redis, hence the promise).
+ */
+export interface AnswerStore {
+  get(key: string): CachedAnswer | undefined | Promise<CachedAnswer | undefined>;
+  set(key: string, answer: CachedAnswer, semantic?: SemanticKey): void;
+}
+
 export interface ExactCacheOptions {
   maxBytes: number;
   ttlSeconds: number;
   flushIntervalMs: number;
 }
 
-export class ExactCache {
+export class ExactCache implements AnswerStore {
   private readonly memory: LRUCache<string, CachedAnswer>;
   private pendingWrites = new Map<string, { answer: CachedAnswer; semantic?: SemanticKey }>();
   private readonly timer: NodeJS.Timeout;

@@ -34,6 +34,8 @@ const envMap: [string, string, 'string' | 'number'][] = [
   ['TOKENWISE_DEFAULT_CLOUD_MODEL', 'defaultCloudModel', 'string'],
   ['OPENAI_BASE_URL', 'providers.openai.baseUrl', 'string'],
   ['ANTHROPIC_BASE_URL', 'providers.anthropic.baseUrl', 'string'],
+  ['TOKENWISE_REDIS_URL', 'redis.url', 'string'],
+  ['TOKENWISE_REDIS_PASSWORD', 'redis.password', 'string'],
 ];
 
 /** CLI flags → config paths (`--port 9000`, `--local-model=off`). */

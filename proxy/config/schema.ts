@@ -49,6 +49,8 @@ export const configSchema = z.strictObject({
   dataDir: z.string().min(1).default(() => defaultDataDir()),
   /** The local token every /v1 call must carry; generated on first run when unset. */
   token: z.string().min(8, 'must be at least 8 characters').optional(),
+  /** Whose token this is: the user's identity in team mode (cache scope, usage totals); unset: a hash of the token. */
+  tokenOwner: z.string().min(1).max(100).optional(),
   /** Largest request body accepted; larger gets 413. */
   maxBodyBytes: z.number().int().positive().default(32 * 1024 * 1024),
   /** Extra Host header names accepted besides loopback names (only useful with a non-loopback `host`). */
@@ -123,6 +125,8 @@ export const configSchema = z.strictObject({
         .prefault({}),
       /** Identical requests in flight share one upstream call (same eligibility as the exact cache). */
       coalesce: z.boolean().default(true),
+      /** Team mode: `user` shares answers only between proxies of the same token owner; `team` shares them with everyone on the Redis. */
+      scope: z.enum(['user', 'team']).default('user'),
       /** Anthropic: add cache_control breakpoints to long stable prefixes when the client placed none. */
       promptCaching: z.boolean().default(true),
     })
@@ -235,6 +239,21 @@ export const configSchema = z.strictObject({
        * unset: only requests sent with `x-tokenwise-record: on`, into `<dataDir>/recordings`.
        */
       dir: z.string().min(1).optional(),
+    })
+    .prefault({}),
+  /** Team mode: several proxies share the exact cache, coalescing, budgets and usage totals through one Redis. */
+  redis: z
+    .strictObject({
+      /** `redis://[user:password@]host:port[/db]` or `rediss://…` (TLS); unset: every proxy keeps its own state. */
+      url: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
+      /** TLS even for a `redis://` URL. */
+      tls: z.boolean().default(false),
+      username: z.string().min(1).optional(),
+      password: z.string().min(1).optional(),
+      /** Prefix of every key and channel: teams sharing one Redis each use their own. */
+      keyPrefix: z.string().default('tokenwise:'),
+      /** Longest a request ever waits on Redis; past it the proxy answers from local state. */
+      timeoutMs: z.number().int().min(1).max(10_000).default(50),
     })
     .prefault({}),
   upstream: z

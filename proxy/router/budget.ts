@@ -31,10 +31,15 @@ export interface Reservation {
 
 export type BudgetRefusal = { limit: 'daily' | 'monthly'; limitUsd: number; spentUsd: number };
 
-const dayOf = (d: Date) => `${d.getFullYear()}-${d.getMonth()}-${d.getDate()}`;
-const monthOf = (d: Date) => `${d.getFullYear()}-${d.getMonth()}`;
+/** What the pipeline reserves through: this proxy's BudgetGuard, or in team mode the one shared in Redis. */
+export interface Budget {
+  reserve(estimateUsd: number): Reservation | BudgetRefusal | Promise<Reservation | BudgetRefusal>;
+}
 
-export class BudgetGuard {
+export const dayOf = (d: Date) => `${d.getFullYear()}-${d.getMonth()}-${d.getDate()}`;
+export const monthOf = (d: Date) => `${d.getFullYear()}-${d.getMonth()}`;
+
+export class BudgetGuard implements Budget {
   private day: string;
   private month: string;
   private dayUsd: number;
