@@ -36,6 +36,9 @@ export interface TestRedis {
   password: string;
   /** `redis://:password@127.0.0.1:port` */
   url: string;
+  /** SIGSTOP / SIGCONT: the server hangs (connections stay open, nothing answers), then goes on. */
+  pause(): void;
+  resume(): void;
   /** SIGKILL: the server dies as in a crash. */
   kill(): Promise<void>;
   /** Starts it again on the same port with the same password (empty: no persistence). */
@@ -91,6 +94,8 @@ export async function startRedis(options: { port?: number; password?: string } =
     port,
     password,
     url: `redis://:${password}@127.0.0.1:${port}`,
+    pause: () => void child?.kill('SIGSTOP'),
+    resume: () => void child?.kill('SIGCONT'),
     kill: () => end('SIGKILL'),
     restart: launch,
     stop: () => end('SIGTERM'),
