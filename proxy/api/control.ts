@@ -83,7 +83,10 @@ export function controlRoutes({ usage, cache, team, semantic, doctor, whatIf, to
   router.get('/tokenwise/usage', async (req: IncomingMessage, res: ServerResponse) => {
     const query = queryOf(req);
     const scope = query.get('scope') ?? 'proxy';
-    if (scope === 'team') return sendJson(res, await teamTotals(team, query));
+    if (scope === 'team') {
+      usage.flush(); // this proxy's latest requests reach the team counters first
+      return sendJson(res, await teamTotals(team, query));
+    }
     if (scope !== 'proxy') throw badRequest('scope: expected proxy (this proxy\'s ledger) or team (every proxy on the Redis)', 'scope');
     const since = timeParam(query.get('since') ?? undefined, 'since', 0);
     const until = timeParam(query.get('until') ?? undefined, 'until', Date.now() + 1);
