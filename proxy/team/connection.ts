@@ -16,6 +16,12 @@ export type TeamClient = ReturnType<typeof createClient>;
 const PROBE_MS = 500;
 /** Commands waiting on the socket at once; past it new ones fail at once instead of piling up behind a stall. */
 const MAX_QUEUE = 2_000;
+/**
+ * Timeouts in a row that open the circuit. One late reply is that request's fallback, not an outage: on a busy
+ * machine a single reply can miss 50 ms while Redis is fine. A hung Redis costs the next requests at most this many
+ * timeouts in all before every request skips it.
+ */
+const LATE_REPLIES_TO_OPEN = 3;
 
 export class TeamRedis extends EventEmitter {
   /** This proxy's id in locks (a leader's lock value). */
@@ -25,6 +31,8 @@ export class TeamRedis extends EventEmitter {
   readonly subscriber: TeamClient;
   readonly timeoutMs: number;
   private healthy = false;
+  /** Commands in a row that missed the timeout. */
+  private lateReplies = 0;
   private warned = false;
   private probe: NodeJS.Timeout | undefined;
   private closed = false;
@@ -72,13 +80,16 @@ export class TeamRedis extends EventEmitter {
   async run<T>(operation: (client: TeamClient) => Promise<T>): Promise<T | undefined> {
     if (!this.healthy || !this.client.isReady) return undefined;
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<typeof TIMED_OUT>((resolve) => (timer = setTimeout(resolve, this.timeoutMs, TIMED_OUT)));
+    // When the timer fires, a reply read in the same turn of the event loop still wins (setImmediate runs after
+    // the sockets are read): the bound is on waiting for Redis, not on this process being busy.
+    const timeout = new Promise<typeof TIMED_OUT>((resolve) => (timer = setTimeout(() => setImmediate(resolve, TIMED_OUT), this.timeoutMs)));
     try {
       const result = await Promise.race([operation(this.client), timeout]);
       if (result === TIMED_OUT) {
-        this.down(new Error(`no answer within ${this.timeoutMs} ms`));
+        if (++this.lateReplies >= LATE_REPLIES_TO_OPEN) this.down(new Error(`no answer within ${this.timeoutMs} ms, ${LATE_REPLIES_TO_OPEN} times in a row`));
         return undefined;
       }
+      this.lateReplies = 0;
       return result;
     } catch (error) {
       // A script or command error is a bug or a full Redis, not an outage of the connection.
@@ -99,6 +110,7 @@ export class TeamRedis extends EventEmitter {
   private up(): void {
     if (this.healthy || this.closed) return;
     this.healthy = true;
+    this.lateReplies = 0;
     clearTimeout(this.probe);
     this.probe = undefined;
     if (this.warned) this.log('redis: reachable again, team sharing resumed');
