@@ -15,7 +15,7 @@ import { isRefusal, worstCaseCost, type Budget, type Reservation } from './route
 import { fallbackPlan, retryDelayMs, worthFallingBack, type FallbackOptions } from './router/fallback.ts';
 import type { Pricing } from './usage/pricing.ts';
 import { routeRequest, type RouteOverride, type RoutePolicy } from './router/policy.ts';
-import type { SessionBreaker } from './router/session.ts';
+import type { SessionGate } from './router/session.ts';
 import { selectRoute, type ModelCatalog, type RouteDecision } from './router/select.ts';
 import { RequestTrace, type CacheStatus, type RequestNotes, type UsageSink } from './trace.ts';
 import { countUsage, isMissingUsage } from './usage/estimate.ts';
@@ -72,7 +72,7 @@ export interface PipelineDeps {
   /** Dollar limits for cloud calls; none when unset. */
   budget?: { guard: Budget; pricing: Pricing; whenOver: 'local' | 'reject' };
   /** Per-session request, dollar and tool-loop limits; none when unset. */
-  sessions?: { breaker: SessionBreaker; pricing: Pricing };
+  sessions?: { breaker: SessionGate; pricing: Pricing };
 }
 
 
@@ -146,10 +146,10 @@ export class Pipeline {
     }
     if (hit) {
       // A cached answer costs nothing, so it is not counted; a tool loop is still one (admit checks it on a miss).
-      this.refuseForSession(() => this.deps.sessions?.breaker.checkLoop(request), request, context, decision);
+      await this.refuseForSession(() => this.deps.sessions?.breaker.checkLoop(request), request, context, decision);
       source = replayAnswer(hit);
     } else {
-      const session = this.refuseForSession(() => this.deps.sessions?.breaker.admit(request, context.client), request, context, decision);
+      const session = await this.refuseForSession(() => this.deps.sessions?.breaker.admit(request, context.client), request, context, decision);
       if (session) usage = chargingSession(usage, session, this.deps.sessions!.pricing);
       const reservation = await this.reserveBudget(request, decision);
       if (reservation) usage = settling(usage, reservation, this.deps.budget!.pricing);
@@ -167,9 +167,9 @@ export class Pipeline {
   }
 
   /** Runs a session check; a refusal is recorded in the ledger, so the user sees it. */
-  private refuseForSession<T>(check: () => T, request: ChatRequest, context: PipelineContext, decision: RouteDecision): T {
+  private async refuseForSession<T>(check: () => T | Promise<T>, request: ChatRequest, context: PipelineContext, decision: RouteDecision): Promise<T> {
     try {
-      return check();
+      return await check();
     } catch (error) {
       new RequestTrace(request, decision, context, 'miss', this.deps.usage).fail(error, false);
       throw error;

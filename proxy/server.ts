@@ -175,9 +175,10 @@ export async function startProxy(config: Config, options: ProxyOptions = {}): Pr
   const cache = config.cache.exact.enabled ? new ExactCache(db, { maxBytes: config.cache.exact.maxBytes, ttlSeconds: config.cache.exact.ttlSeconds, flushIntervalMs: config.usage.flushIntervalMs }) : undefined;
   const inFlight = config.cache.coalesce ? new InFlight() : undefined;
   const budget = budgetGuard(config, usage);
+  const sessions = sessionBreaker(config, usage);
   // Team mode loads the Redis client only when configured.
-  const team: Team | undefined = config.redis.url ? (await import('./team/index.ts')).createTeam(config, token, { cache, inFlight, guard: budget?.guard, usage }, log) : undefined;
-  const pipeline = new Pipeline({ catalog, usage, cache: team?.cache ?? cache, inFlight: team?.inFlight ?? inFlight, cacheMode: config.cache.exact.mode, semanticOffFor: config.cache.semantic.offForClients, fallback: { ...config.router, chain: config.router.fallback }, fit: fitOptions(config, local), budget: budget && team?.budget ? { ...budget, guard: team.budget } : budget, policy: await routePolicy(config, local), confidenceFloor: config.router.confidenceFloor, sessions: sessionBreaker(config, usage) });
+  const team: Team | undefined = config.redis.url ? (await import('./team/index.ts')).createTeam(config, token, { cache, inFlight, guard: budget?.guard, breaker: sessions?.breaker, usage }, log) : undefined;
+  const pipeline = new Pipeline({ catalog, usage, cache: team?.cache ?? cache, inFlight: team?.inFlight ?? inFlight, cacheMode: config.cache.exact.mode, semanticOffFor: config.cache.semantic.offForClients, fallback: { ...config.router, chain: config.router.fallback }, fit: fitOptions(config, local), budget: budget && team?.budget ? { ...budget, guard: team.budget } : budget, policy: await routePolicy(config, local), confidenceFloor: config.router.confidenceFloor, sessions: sessions && team?.sessions ? { ...sessions, breaker: team.sessions } : sessions });
   const secrets = [token, ...Object.values(config.providers).flatMap((entry) => apiKeyOf(entry, env) ?? [])];
   const recordings = config.record.dir ?? path.join(config.dataDir, 'recordings');
   const recorder = new SessionRecorder({ dir: config.record.dir, fallbackDir: recordings, secrets, log });

@@ -56,7 +56,29 @@ export function trailingRepeats(request: ChatRequest): number {
   return repeats;
 }
 
-export class SessionBreaker {
+/** What a session admitted to a provider is charged through. */
+export interface SessionSpend {
+  spent(usd: number): void;
+}
+
+/** What the pipeline checks sessions through: this proxy's SessionBreaker, or in team mode the one shared in Redis. */
+export interface SessionGate {
+  checkLoop(request: ChatRequest): void;
+  admit(request: ChatRequest, client: string): SessionSpend | Promise<SessionSpend>;
+}
+
+/** The 429 for a session that spent its `maxUsd`. */
+export function overSpent(client: string, spentUsd: number, limits: SessionLimits): ProxyError {
+  return refuse(`this ${client} session has spent $${spentUsd.toFixed(2)} (session.maxUsd is $${limits.maxUsd})`);
+}
+
+/** The 429 for a session that sent `maxRequests` within the window; it may go on once the oldest leaves it. */
+export function overRequests(client: string, count: number, oldestArrival: number, now: number, limits: SessionLimits): ProxyError {
+  const retryAfterSeconds = Math.max(1, Math.ceil((oldestArrival - (now - limits.windowSeconds * 1000)) / 1000));
+  return refuse(`this ${client} session sent ${count} requests in ${limits.windowSeconds} s (session.maxRequests is ${limits.maxRequests})`, retryAfterSeconds);
+}
+
+export class SessionBreaker implements SessionGate {
   private readonly sessions = new Map<string, SessionState>();
 
   constructor(
@@ -77,7 +99,7 @@ export class SessionBreaker {
    * Counts a request that will reach a provider against its session, or throws a 429 naming the limit it crossed.
    * Answers from the cache cost nothing and are not counted: an eval loop resending one prompt must not trip it.
    */
-  admit(request: ChatRequest, client: string): { spent(usd: number): void } {
+  admit(request: ChatRequest, client: string): SessionSpend {
     this.checkLoop(request);
     const key = `${client}\n${sessionId(request)}`;
     const now = this.now();
@@ -87,13 +109,8 @@ export class SessionBreaker {
     state.lastSeen = now;
     const windowStart = now - this.limits.windowSeconds * 1000;
     while (state.arrivals.length && state.arrivals[0]! <= windowStart) state.arrivals.shift();
-    if (state.spentUsd >= this.limits.maxUsd) {
-      throw refuse(`this ${client} session has spent $${state.spentUsd.toFixed(2)} (session.maxUsd is $${this.limits.maxUsd})`);
-    }
-    if (state.arrivals.length >= this.limits.maxRequests) {
-      const retryAfterSeconds = Math.max(1, Math.ceil((state.arrivals[0]! - windowStart) / 1000));
-      throw refuse(`this ${client} session sent ${state.arrivals.length} requests in ${this.limits.windowSeconds} s (session.maxRequests is ${this.limits.maxRequests})`, retryAfterSeconds);
-    }
+    if (state.spentUsd >= this.limits.maxUsd) throw overSpent(client, state.spentUsd, this.limits);
+    if (state.arrivals.length >= this.limits.maxRequests) throw overRequests(client, state.arrivals.length, state.arrivals[0]!, now, this.limits);
     state.arrivals.push(now);
     this.evict();
     return {

@@ -5,18 +5,20 @@
  *
  * @example
  * const team = createTeam(config, token, { cache, inFlight, budget, usage }, log);
- * const pipeline = new Pipeline({ ...deps, cache: team.cache, inFlight: team.inFlight, budget: team.budget });
+ * const pipeline = new Pipeline({ ...deps, cache: team.cache, inFlight: team.inFlight, budget: { ...budget, guard: team.budget } });
  */
 import { createHash } from 'node:crypto';
 import type { InFlight } from '../cache/coalesce.ts';
 import type { ExactCache } from '../cache/store.ts';
 import type { Config } from '../config/schema.ts';
 import type { BudgetGuard } from '../router/budget.ts';
+import type { SessionBreaker } from '../router/session.ts';
 import type { UsageRecorder } from '../usage/index.ts';
 import { TeamRedis } from './connection.ts';
 import { SharedAnswerStore } from './shared-cache.ts';
 import { SharedBudget } from './shared-budget.ts';
 import { SharedInFlight } from './shared-flight.ts';
+import { SharedSessions } from './shared-sessions.ts';
 import { TeamUsage } from './usage-totals.ts';
 
 export interface Team {
@@ -27,6 +29,7 @@ export interface Team {
   cache?: SharedAnswerStore;
   inFlight?: SharedInFlight;
   budget?: SharedBudget;
+  sessions?: SharedSessions;
   usage: TeamUsage;
   close(): Promise<void>;
 }
@@ -36,8 +39,8 @@ export function teamUser(config: Pick<Config, 'tokenOwner'>, token: string): str
   return config.tokenOwner ?? `token-${createHash('sha256').update(token).digest('hex').slice(0, 12)}`;
 }
 
-/** Connects (in the background) and wraps this proxy's own cache, in-flight calls and budget guard. */
-export function createTeam(config: Config, token: string, local: { cache?: ExactCache; inFlight?: InFlight; guard?: BudgetGuard; usage: UsageRecorder }, log: (line: string) => void): Team {
+/** Connects (in the background) and wraps this proxy's own cache, in-flight calls, budget guard and session breaker. */
+export function createTeam(config: Config, token: string, local: { cache?: ExactCache; inFlight?: InFlight; guard?: BudgetGuard; breaker?: SessionBreaker; usage: UsageRecorder }, log: (line: string) => void): Team {
   const redis = new TeamRedis(config.redis, log);
   const prefix = config.redis.keyPrefix;
   const user = teamUser(config, token);
@@ -51,6 +54,7 @@ export function createTeam(config: Config, token: string, local: { cache?: Exact
     cache: local.cache ? new SharedAnswerStore(local.cache, redis, `${prefix}answer:${scope}:`, config.cache.exact.ttlSeconds) : undefined,
     inFlight: local.inFlight ? new SharedInFlight(local.inFlight, redis, `${prefix}flight:${scope}:`) : undefined,
     budget: local.guard ? new SharedBudget({ dailyUsd: config.budget.dailyUsd, monthlyUsd: config.budget.monthlyUsd }, local.guard, redis, `${prefix}budget:`) : undefined,
+    sessions: local.breaker ? new SharedSessions(config.budget.session, local.breaker, redis, `${prefix}session:`) : undefined,
     usage,
     async close() {
       unsubscribe();

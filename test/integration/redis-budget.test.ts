@@ -53,3 +53,20 @@ test('a team budget for 10 calls: 100 concurrent requests over 3 proxies, at mos
   assert.ok(spent <= dailyUsd, `spent $${spent} of $${dailyUsd}`);
   assert.ok(spent >= perCall * answered * 0.999, 'the ledgers booked what the cloud billed');
 });
+
+test('the session breaker counts one conversation across proxies: its 5th request on either proxy is refused', async () => {
+  cloud.behave({ kind: 'echo' });
+  const config = { budget: { session: { maxRequests: 4, windowSeconds: 600 } } };
+  const pair = [await startTeamProxy({ redisUrl: redis.url, cloudUrl: cloud.url, owner: 'dana', config }), await startTeamProxy({ redisUrl: redis.url, cloudUrl: cloud.url, owner: 'dana', config })];
+  proxies.push(...pair);
+  const turn = (session: string, i: number) => ({ model: 'gpt-4o-mini', temperature: 0, prompt_cache_key: session, messages: [{ role: 'user' as const, content: `Step ${i} of the migration plan for ${session}?` }] });
+  const send = async (proxy: TestProxy, body: object) => {
+    const response = await proxy.fetch('/v1/chat/completions', { method: 'POST', body: JSON.stringify(body) });
+    return { status: response.status, code: ((await response.json()) as { error?: { code?: string } }).error?.code };
+  };
+  for (let i = 0; i < 4; i++) assert.equal((await send(pair[i % 2]!, turn('conversation-a', i))).status, 200);
+  // Each proxy has seen only two of them: on its own it would let the 5th through.
+  assert.deepEqual(await send(pair[0]!, turn('conversation-a', 4)), { status: 429, code: 'session_limit' });
+  assert.deepEqual(await send(pair[1]!, turn('conversation-a', 5)), { status: 429, code: 'session_limit' });
+  assert.equal((await send(pair[1]!, turn('conversation-b', 0))).status, 200, 'another conversation is not affected');
+});
