@@ -15,6 +15,8 @@ interface Job {
   /** …keep sending for this long. */
   durationMs?: number;
   measurePid?: number;
+  /** Request n sends `body` with every `{n}` replaced by n % variants: that many distinct requests, in turn. */
+  variants?: number;
 }
 
 const TICK_MS = 1000 / 100; // USER_HZ, 100 on Linux
@@ -33,11 +35,13 @@ function rssKb(pid: number): number {
 async function run(job: Job) {
   const target = new URL(job.url);
   const agent = new http.Agent({ keepAlive: true, maxSockets: job.concurrency });
-  const payload = Buffer.from(job.body);
-  const headers = { 'content-type': 'application/json', 'content-length': payload.length, ...job.headers };
+  const fixed = Buffer.from(job.body);
+  const bodyOf = (n: number) => (job.variants ? Buffer.from(job.body.replaceAll('{n}', String(n % job.variants))) : fixed);
 
   // Resolves with [total, first byte of the body] in ms.
-  const once = (): Promise<[number, number]> => {
+  const once = (n: number): Promise<[number, number]> => {
+    const payload = bodyOf(n);
+    const headers = { 'content-type': 'application/json', 'content-length': payload.length, ...job.headers };
     const started = performance.now();
     return new Promise((resolve, reject) => {
       const request = http.request(target, { method: 'POST', agent, headers }, (response) => {
@@ -63,9 +67,9 @@ async function run(job: Job) {
   await Promise.all(
     Array.from({ length: job.concurrency }, async () => {
       while (more()) {
-        sent++;
+        const n = sent++;
         try {
-          const [total, firstByte] = await once();
+          const [total, firstByte] = await once(n);
           latenciesMs.push(total);
           firstByteMs.push(firstByte);
         } catch (error) {

@@ -14,6 +14,8 @@ export interface LoadJob {
   durationMs?: number;
   /** A process whose CPU time over the job and RSS after it are reported (read from /proc). */
   measurePid?: number;
+  /** Request n sends `body` with every `{n}` replaced by n % variants: that many distinct requests, in turn. */
+  variants?: number;
 }
 
 export interface LoadResult {

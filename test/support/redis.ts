@@ -89,6 +89,8 @@ export async function startRedis(options: { port?: number; password?: string } =
     await exited;
   }
 
+  // A test or bench process that ends without stopping it (a failure, a timeout) takes its redis-server along.
+  process.once('exit', () => child?.kill('SIGKILL'));
   await launch();
   return {
     port,
