@@ -4,9 +4,10 @@
  * leader's complete answer (stored beside the lock, announced on a pub/sub channel) and replays it. Callers on the
  * same proxy share through the local InFlight as before, so each proxy has at most one leader or follower per key.
  *
- * Followers on other proxies get the answer once it is whole, not chunk by chunk: a follower that has sent nothing
- * can always fall back to its own call — when the leader fails, dies (its lock expires unrenewed), or Redis goes
- * away — so a leader's trouble never fails another proxy's request.
+ * Followers on other proxies get the answer once it is whole, not chunk by chunk, and decide whether they are
+ * followers only then: a follower has sent nothing when the leader fails, dies (its lock expires unrenewed) or Redis
+ * goes away, so it makes its own call as a plain miss — a leader's trouble never fails another proxy's request, and
+ * the ledger and the budget see every upstream call.
  */
 import type { ChatChunk } from '../chat.ts';
 import type { CallSharing, InFlight, Joined, Start } from '../cache/coalesce.ts';
@@ -28,10 +29,11 @@ redis.call('PUBLISH', KEYS[1], 'done') return 1`;
 /** A failed leader lets go at once: followers make their own calls. */
 const ABANDON = `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end redis.call('PUBLISH', KEYS[1], 'failed') return 1`;
 
-type Role = 'leader' | 'follower' | 'local';
+/** How this proxy takes part: it leads, it got the leader's answer, or it answers on its own (Redis silent, leader gone). */
+type Claim = { role: 'leader' } | { role: 'answered'; chunks: ChatChunk[] } | { role: 'local' };
 
 export class SharedInFlight implements CallSharing {
-  private readonly claims = new Map<string, Promise<Role>>();
+  private readonly claims = new Map<string, Promise<Claim>>();
   /** Followers waiting on a lock's channel, woken by its notifications. */
   private readonly waiters = new Map<string, Set<() => void>>();
 
@@ -53,18 +55,25 @@ export class SharedInFlight implements CallSharing {
       this.claims.set(key, claim);
       void claim.finally(() => this.claims.delete(key));
     }
-    return claim.then((role) => {
-      const lock = this.prefix + key;
-      const run: Start = role === 'leader' ? (s) => this.lead(lock, s, start) : role === 'follower' ? (s) => this.follow(lock, s, start) : start;
-      const shared = this.local.join(key, signal, run);
-      return { chunks: shared.chunks, joined: shared.joined || role === 'follower' };
+    return claim.then((claimed): Joined => {
+      // Another proxy's answer: every caller here replays it. Released by a failed or dead leader (or with Redis
+      // silent), the callers here share one call of their own: a plain miss, booked and charged as one.
+      if (claimed.role === 'answered') return { chunks: replay(claimed.chunks), joined: true };
+      return this.local.join(key, signal, claimed.role === 'leader' ? (s) => this.lead(this.prefix + key, s, start) : start);
     });
   }
 
-  /** Leader when the lock is free, follower when another proxy holds it, local when Redis does not answer. */
-  private async claim(key: string): Promise<Role> {
-    const taken = await this.redis.run((client) => client.set(this.prefix + key, this.redis.instance, { condition: 'NX', expiration: { type: 'PX', value: LOCK_MS } }));
-    return taken === undefined ? 'local' : taken === 'OK' ? 'leader' : 'follower';
+  /**
+   * Leader when the lock is free; when another proxy holds it, waits for its answer (given whole, once stored);
+   * local when Redis does not answer or the leader fails or dies.
+   */
+  private async claim(key: string): Promise<Claim> {
+    const lock = this.prefix + key;
+    const taken = await this.redis.run((client) => client.set(lock, this.redis.instance, { condition: 'NX', expiration: { type: 'PX', value: LOCK_MS } }));
+    if (taken === undefined) return { role: 'local' };
+    if (taken === 'OK') return { role: 'leader' };
+    const chunks = await this.leaderAnswer(lock);
+    return chunks ? { role: 'answered', chunks } : { role: 'local' };
   }
 
   private async *lead(lock: string, signal: AbortSignal, start: Start): AsyncGenerator<ChatChunk> {
@@ -85,19 +94,8 @@ export class SharedInFlight implements CallSharing {
     }
   }
 
-  private async *follow(lock: string, signal: AbortSignal, start: Start): AsyncGenerator<ChatChunk> {
-    const chunks = await this.leaderAnswer(lock, signal);
-    if (chunks) {
-      yield* chunks;
-      return;
-    }
-    if (signal.aborted) throw signal.reason;
-    const own = start(signal);
-    for (let step = await own.next(); !step.done; step = await own.next()) yield step.value;
-  }
-
-  /** The leader's complete answer, or undefined once it is clear none will come (failed, dead, Redis gone, caller left). */
-  private leaderAnswer(lock: string, signal: AbortSignal): Promise<ChatChunk[] | undefined> {
+  /** The leader's complete answer, or undefined once it is clear none will come (failed, dead, or Redis gone). */
+  private leaderAnswer(lock: string): Promise<ChatChunk[] | undefined> {
     return new Promise((resolve) => {
       let settled = false;
       const waiters = this.waiters.get(lock) ?? new Set();
@@ -116,14 +114,12 @@ export class SharedInFlight implements CallSharing {
         settled = true;
         clearInterval(timer);
         waiters.delete(check);
-        signal.removeEventListener('abort', onDown);
         redis.off('down', onDown);
         resolve(chunks);
       }
       const redis = this.redis;
       waiters.add(check);
       redis.on('down', onDown);
-      signal.addEventListener('abort', onDown, { once: true });
       void check();
     }).finally(() => {
       if (!this.waiters.get(lock)?.size) this.waiters.delete(lock);
@@ -133,4 +129,9 @@ export class SharedInFlight implements CallSharing {
   private wake(channel: string): void {
     for (const check of this.waiters.get(channel) ?? []) void check();
   }
+}
+
+/** One caller's replay of a finished answer. */
+async function* replay(chunks: ChatChunk[]): AsyncGenerator<ChatChunk> {
+  yield* chunks;
 }

@@ -76,5 +76,6 @@ test('a leader that died (its lock left to expire) releases the follower into it
   const released = await answer(b, 'the leader died', true);
   assert.equal(released.text, 'echo: the leader died');
   assert.equal(cloud.calls, calls + 1, 'the follower made its own call');
+  assert.equal(released.cache, 'miss', 'booked (and charged) as the upstream call it is');
   assert.ok(Date.now() - started >= 1000, 'it waited for the dead leader\'s lock to expire first');
 });
