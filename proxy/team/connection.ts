@@ -101,10 +101,19 @@ export class TeamRedis extends EventEmitter {
     }
   }
 
+  /** Closes both connections; a hung Redis gets a second to answer what is pending, then the sockets are cut. */
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.probe);
-    await Promise.all([this.client, this.subscriber].map((connection) => (connection.isOpen ? connection.close().catch(() => connection.destroy()) : undefined)));
+    await Promise.all(
+      [this.client, this.subscriber].map(async (connection) => {
+        if (!connection.isOpen) return;
+        let timer: NodeJS.Timeout | undefined;
+        const closed = await Promise.race([connection.close().then(() => true, () => false), new Promise<boolean>((resolve) => (timer = setTimeout(resolve, 1_000, false)))]);
+        clearTimeout(timer);
+        if (!closed && connection.isOpen) connection.destroy();
+      }),
+    );
   }
 
   private up(): void {
