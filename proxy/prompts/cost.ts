@@ -6,6 +6,7 @@
  */
 import { countingRule, loadEncodingCounter, type CountText } from '../context/tokens.ts';
 import { Pricing, type PriceOverride } from '../usage/pricing.ts';
+import { minCacheableTokens } from './provider-facts.ts';
 import type { FoundPrompt, PromptCost } from './types.ts';
 
 export interface CostOptions {
@@ -30,9 +31,6 @@ export const DEFAULT_COST_OPTIONS: CostOptions = {
   localOutputTokensPerSecond: 30,
   priceOverrides: {},
 };
-
-/** OpenAI and Anthropic both cache prompt prefixes from 1,024 tokens on. */
-export const MIN_CACHEABLE_TOKENS = 1024;
 
 /** genai-prices' provider for a call: the SDK's own, else guessed from the model name (else genai-prices matches). */
 function providerOf(prompt: FoundPrompt, model: string): string {
@@ -104,6 +102,7 @@ export class PromptPricer {
     const inputTokens = staticTokens + dynamicTokens;
     const expectedOutputTokens = Math.min(prompt.maxOutputTokens ?? Infinity, this.options.expectedOutputTokens);
     const provider = providerOf(prompt, model);
+    const minCacheable = minCacheableTokens(model);
     const price = (cached: number) => this.pricing.cost(model, provider, { inputTokens, outputTokens: expectedOutputTokens, ...(cached ? { cachedInputTokens: cached } : {}) });
     const o = this.options;
     const localMs = (inputTokens / o.localPromptTokensPerSecond + expectedOutputTokens / o.localOutputTokensPerSecond) * 1000;
@@ -114,10 +113,12 @@ export class PromptPricer {
       dynamicTokens,
       inputTokens,
       estimated: dynamicTokens > 0 || !counter.exact,
+      sizeUnknown: raw === 0,
       expectedOutputTokens,
       cacheablePrefixTokens: prefix,
       costPerCall: price(0),
-      cachedCostPerCall: price(prefix >= MIN_CACHEABLE_TOKENS ? prefix : 0),
+      minCacheableTokens: minCacheable,
+      cachedCostPerCall: price(prefix >= minCacheable ? prefix : 0),
       localCostPerCall: this.pricing.cost('local', 'local', { inputTokens, outputTokens: expectedOutputTokens }, localMs) ?? 0,
     };
   }

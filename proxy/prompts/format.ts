@@ -17,12 +17,14 @@ const count = (n: number) => n.toLocaleString('en');
 
 /** The inline hint. */
 export function hintText(cost: PromptCost): string {
+  if (cost.sizeUnknown) return `size unknown: built at run time (${cost.model})`;
   return `${cost.estimated ? '≈' : ''}${count(cost.inputTokens)} tok · ${dollars(cost.costPerCall)}/call (${cost.model})`;
 }
 
 /** The breakdown, one fact a line: input vs expected output, the cached-prefix price, per 1,000 calls, local tier. */
 export function breakdownLines(cost: PromptCost): string[] {
   const lines = [
+    ...(cost.sizeUnknown ? ['size unknown: no text of this prompt is written here, so the figures below are guesses'] : []),
     `input: ${cost.estimated ? '≈' : ''}${count(cost.inputTokens)} tokens (${count(cost.staticTokens)} written here${cost.dynamicTokens ? `, ≈${count(cost.dynamicTokens)} estimated for run-time values` : ''})`,
     `expected output: ${count(cost.expectedOutputTokens)} tokens`,
     `per call: ${dollars(cost.costPerCall)} on ${cost.model}${cost.modelFromCall ? '' : ' (the default model: the call names none)'}`,
@@ -30,7 +32,7 @@ export function breakdownLines(cost: PromptCost): string[] {
   if (cost.cachedCostPerCall !== null && cost.cachedCostPerCall !== cost.costPerCall) {
     lines.push(`with the ${count(cost.cacheablePrefixTokens)}-token prefix cached: ${dollars(cost.cachedCostPerCall)}`);
   } else {
-    lines.push(`cacheable prefix: ${count(cost.cacheablePrefixTokens)} tokens (providers cache from 1,024)`);
+    lines.push(`cacheable prefix: ${count(cost.cacheablePrefixTokens)} tokens (${cost.model} is cached from ${count(cost.minCacheableTokens)})`);
   }
   lines.push(`per 1,000 calls: ${cost.costPerCall === null ? '$?' : `$${(cost.costPerCall * 1000).toFixed(2)}`}`);
   lines.push(`on the local tier: ${dollars(cost.localCostPerCall)}/call`);

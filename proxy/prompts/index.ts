@@ -14,6 +14,7 @@ import { DEFAULT_COST_OPTIONS, messageTexts, PromptPricer, type CostOptions } fr
 import { findPromptFilePrompt, isPromptFile } from './prompt-files.ts';
 import { findPythonPrompts, isPythonFile, loadPythonParser, type PythonWasm } from './python.ts';
 import { duplicateSystemPrompts, promptFindings, type RuleOptions } from './rules.ts';
+import { ignoreDirectives, isIgnored, lineIndex, narrowed } from './suppress.ts';
 import { findScriptPrompts, isScriptFile } from './typescript.ts';
 import type { FoundPrompt, PromptReport } from './types.ts';
 
@@ -66,8 +67,12 @@ export function createPromptAnalyzer(deps: AnalyzerDeps): PromptAnalyzer {
         const priced = { ...prompt, resolvedText: messageTexts(prompt).join('\n'), cost: pricer.cost(prompt, counter) };
         reports.push({ ...priced, findings: promptFindings(priced, source, (text) => counter.text(text), options) });
       }
-      const lineOf = (offset: number) => source.slice(0, offset).split('\n').length;
-      for (const [report, finding] of duplicateSystemPrompts(reports, (r) => `line ${lineOf(r.start)}`)) report.findings.push(finding);
+      const lineOf = lineIndex(source);
+      for (const [report, finding] of duplicateSystemPrompts(reports, (r) => `line ${lineOf(r.start) + 1}`)) report.findings.push(finding);
+      const ignores = ignoreDirectives(source);
+      for (const report of reports) {
+        report.findings = report.findings.map((f) => narrowed(f, source)).filter((f) => !isIgnored(ignores, f.rule, [lineOf(f.start), lineOf(report.start)]));
+      }
       return reports;
     },
   };

@@ -3,12 +3,18 @@
  * diagnostic's code. Token figures come from the prompt's own counter, so a fix's saving is measured, not guessed.
  */
 import type { CountText } from '../context/tokens.ts';
+import { minCacheableTokens } from './provider-facts.ts';
 import type { Finding, Fix, LiteralSpan, PromptCost, PromptReport, TextEdit } from './types.ts';
 
 /** Static text after the first run-time value worth flagging: below this, the lost cache prefix is noise. */
 const MIN_STATIC_AFTER_DYNAMIC = 64;
-/** Whitespace padding worth flagging, in tokens. */
-const MIN_PADDING_TOKENS = 4;
+/**
+ * Whitespace padding worth flagging: at least this many tokens and this share of the literal. Indentation costs
+ * about one token per line, so 8 tokens is eight padded lines; below 5% of the text the saving is smaller than the
+ * uncertainty of the estimate itself (run-time values are guessed at ~20 tokens each), and the dedent is churn.
+ */
+const MIN_PADDING_TOKENS = 8;
+const MIN_PADDING_SHARE = 0.05;
 /** A line this long, repeated within one prompt, is a repeated block. */
 const MIN_REPEATED_LINE = 60;
 /** A system prompt this long written at two call sites is a duplicate worth sharing. */
@@ -38,6 +44,8 @@ function overBudget(prompt: Prompt, { maxTokens }: RuleOptions): Finding | undef
 function dynamicBeforeStatic(prompt: Prompt, source: string, count: CountText): Finding | undefined {
   const after = staticAfterFirstDynamic(prompt);
   if (after === undefined) return undefined;
+  // Even with every fixed token first, a prefix under the provider's minimum is never cached.
+  if (prompt.cost.staticTokens < minCacheableTokens(prompt.cost.model)) return undefined;
   const lost = count(after);
   if (lost < MIN_STATIC_AFTER_DYNAMIC) return undefined;
   const literal = prompt.literals.find((l) => l.holes.length && l.verbatim && startsWithHole(l, source));
@@ -108,14 +116,17 @@ function padding(prompt: Prompt, source: string, count: CountText): Finding[] {
     const content = source.slice(literal.contentStart, literal.contentEnd);
     if (!content.includes('\n')) continue;
     const tight = tighten(literal, source);
-    const saved = count(content) - count(tight);
-    if (saved < MIN_PADDING_TOKENS) continue;
+    const before = count(content);
+    const saved = before - count(tight);
+    if (saved < MIN_PADDING_TOKENS || saved < before * MIN_PADDING_SHARE) continue;
+    // The squiggle goes on the first padded line: that is where the problem shows.
+    const padded = sourceLines(literal, source).find((l, i) => i > 0 && /^[ \t]+\S/.test(l.text));
     findings.push({
       rule: 'template-padding',
       severity: 'warning',
       message: `${saved.toLocaleString('en')} tokens of indentation and blank lines inside the prompt text: the model is billed for them`,
-      start: literal.contentStart,
-      end: literal.contentEnd,
+      start: padded?.start ?? literal.contentStart,
+      end: padded?.end ?? literal.contentEnd,
       fix: { title: 'Dedent the prompt text and collapse blank lines', edits: [{ start: literal.contentStart, end: literal.contentEnd, newText: tight }] },
     });
   }

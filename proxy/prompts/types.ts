@@ -103,12 +103,17 @@ export interface PromptCost {
   inputTokens: number;
   /** True when some of the input is estimated (run-time values): shown as ≈. */
   estimated: boolean;
+  /** True when no text of the prompt is written in the file (e.g. a messages array built elsewhere): any token
+   * figure would be a guess, so the hint says "size unknown". */
+  sizeUnknown: boolean;
   expectedOutputTokens: number;
   /** Tokens before the first run-time value: what a provider's prompt cache can reuse. */
   cacheablePrefixTokens: number;
   /** Dollars per call, or null for a model without a known price. */
   costPerCall: number | null;
-  /** Dollars per call when the cacheable prefix is read from the provider's cache (from 1,024 tokens). */
+  /** The shortest prefix the model's provider caches (provider-facts.ts). */
+  minCacheableTokens: number;
+  /** Dollars per call when the cacheable prefix is read from the provider's cache (from minCacheableTokens). */
   cachedCostPerCall: number | null;
   /** Dollars per call on the local tier. */
   localCostPerCall: number;

@@ -112,7 +112,7 @@ describe('quick fixes', () => {
         }
       }
     }
-    assert.equal(fixes, 6);
+    assert.equal(fixes, 4);
   });
 });
 
@@ -125,7 +125,7 @@ describe('rules', () => {
   });
 
   test('dynamic content first: the reorder moves the run-time line after the fixed text', async () => {
-    const source = 'const r = await client.chat.completions.create({ model: "gpt-4o", messages: [{ role: "system", content: `Today: ${today}\n' + 'Follow the house style guide for every answer you write, and cite the section you used. '.repeat(6) + '` }] });\n';
+    const source = 'const r = await client.chat.completions.create({ model: "gpt-4o", messages: [{ role: "system", content: `Today: ${today}\n' + 'Follow the house style guide for every answer you write, and cite the section you used. '.repeat(70) + '` }] });\n';
     const [report] = await analyzer.analyze('a.ts', source);
     const finding = report!.findings.find((f) => f.rule === 'dynamic-before-static')!;
     const fixed = apply(source, finding.fix!);
