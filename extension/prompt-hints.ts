@@ -3,12 +3,14 @@
  * editors, `≈1,240 tok · $0.0031/call (gpt-4o)`, a hover with the breakdown, and warnings (rule name as the code)
  * with quick fixes. Analysis runs debounced per document, only for visible editors, cached by content hash; a
  * result for a document that changed meanwhile is dropped. The analysis runs in a worker thread started on first use.
+ * The hint is coloured by its cost per call; on a line too long to see its end it moves to a CodeLens above.
  */
 import { createHash } from 'node:crypto';
 import * as vscode from 'vscode';
 import { breakdownLines, hintText } from '../proxy/prompts/format.ts';
 import type { PromptReport } from '../proxy/prompts/index.ts';
-import { parsePromptHintSettings, type PromptHintSettings } from './prompt-hint-settings.ts';
+import { parsePromptHintSettings, type HintSeverity, type PromptHintSettings } from './prompt-hint-settings.ts';
+import { costLevel, placement, severityOf, type CostLevel } from './prompt-hint-style.ts';
 import { PromptAnalysisWorker } from './prompt-worker.ts';
 
 const DEBOUNCE_MS = 300;
@@ -19,12 +21,20 @@ const SCHEMES = ['file', 'vscode-remote', 'untitled'];
 /** Untitled documents have no file name: their language says which finder reads them. */
 const LANGUAGE_FILES: Record<string, string> = { typescript: 'untitled.ts', typescriptreact: 'untitled.tsx', javascript: 'untitled.js', javascriptreact: 'untitled.jsx', python: 'untitled.py' };
 
-export class PromptHints implements vscode.Disposable, vscode.CodeActionProvider {
+/** Each cost level's colour: contributed in package.json (`contributes.colors`), so themes can change them. */
+const LEVEL_COLORS: Record<CostLevel, string> = { low: 'tokenwise.promptHint.lowCost', medium: 'tokenwise.promptHint.mediumCost', high: 'tokenwise.promptHint.highCost', unknown: 'editorCodeLens.foreground' };
+const SEVERITIES: Record<Exclude<HintSeverity, 'off'>, vscode.DiagnosticSeverity> = { error: vscode.DiagnosticSeverity.Error, warning: vscode.DiagnosticSeverity.Warning, info: vscode.DiagnosticSeverity.Information };
+
+export class PromptHints implements vscode.Disposable, vscode.CodeActionProvider, vscode.CodeLensProvider {
   static readonly providedCodeActionKinds = [vscode.CodeActionKind.QuickFix];
-  private readonly decoration = vscode.window.createTextEditorDecorationType({
-    after: { color: new vscode.ThemeColor('editorCodeLens.foreground'), fontStyle: 'italic', margin: '0 0 0 2em' },
-    rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
-  });
+  private readonly decorations = Object.fromEntries(
+    Object.entries(LEVEL_COLORS).map(([level, color]) => [
+      level,
+      vscode.window.createTextEditorDecorationType({ after: { color: new vscode.ThemeColor(color), fontStyle: 'italic', margin: '0 0 0 2em' }, rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed }),
+    ]),
+  ) as Record<CostLevel, vscode.TextEditorDecorationType>;
+  private readonly lensesChanged = new vscode.EventEmitter<void>();
+  readonly onDidChangeCodeLenses = this.lensesChanged.event;
   private readonly diagnostics = vscode.languages.createDiagnosticCollection('tokenwise-prompts');
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly cache = new Map<string, PromptReport[]>();
@@ -41,7 +51,8 @@ export class PromptHints implements vscode.Disposable, vscode.CodeActionProvider
     this.worker = new PromptAnalysisWorker(analysisBundle, log);
     this.disposables.push(
       this.worker,
-      this.decoration,
+      ...Object.values(this.decorations),
+      this.lensesChanged,
       this.diagnostics,
       vscode.window.onDidChangeVisibleTextEditors(() => this.scheduleVisible()),
       vscode.workspace.onDidChangeTextDocument((event) => this.isVisible(event.document) && this.schedule(event.document)),
@@ -56,6 +67,7 @@ export class PromptHints implements vscode.Disposable, vscode.CodeActionProvider
         this.scheduleVisible();
       }),
       vscode.languages.registerCodeActionsProvider(SCHEMES.map((scheme) => ({ scheme })), this, { providedCodeActionKinds: PromptHints.providedCodeActionKinds }),
+      vscode.languages.registerCodeLensProvider(SCHEMES.map((scheme) => ({ scheme })), this),
     );
     this.scheduleVisible();
   }
@@ -99,28 +111,41 @@ export class PromptHints implements vscode.Disposable, vscode.CodeActionProvider
     // The document changed while this ran: its own, newer analysis is on the way.
     if (document.version !== version || document.isClosed || !this.settings.enabled) return;
     this.reports.set(document.uri.toString(), { version, reports });
-    this.diagnostics.set(document.uri, reports.flatMap((report) => report.findings.map((finding) => diagnosticOf(document, finding))));
+    this.diagnostics.set(document.uri, reports.flatMap((report) => report.findings.flatMap((finding) => diagnosticOf(document, finding, severityOf(finding, this.settings)))));
     for (const editor of vscode.window.visibleTextEditors) if (editor.document === document) this.render(editor);
+    this.lensesChanged.fire();
+  }
+
+  /** The prompts whose hint shows: on, over the minimum size, under the cursor when asked. */
+  private shown(document: vscode.TextDocument, cursor?: number): { report: PromptReport; line: vscode.TextLine; above: boolean }[] {
+    const entry = this.reports.get(document.uri.toString());
+    if (!entry || !this.settings.enabled || entry.version !== document.version) return [];
+    return entry.reports.flatMap((report) => {
+      if (report.cost.inputTokens < this.settings.minTokens && !report.cost.sizeUnknown) return [];
+      const start = document.positionAt(report.start);
+      const end = document.positionAt(report.end);
+      if (cursor !== undefined && this.settings.activeLineOnly && (cursor < start.line || cursor > end.line)) return [];
+      const line = document.lineAt(start.line);
+      return [{ report, line, above: placement(line.text.length, this.settings.position) === 'above' }];
+    });
+  }
+
+  provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
+    const cursor = vscode.window.activeTextEditor?.document === document ? vscode.window.activeTextEditor.selection.active.line : undefined;
+    return this.shown(document, cursor)
+      .filter(({ above }) => above)
+      .map(({ report, line }) => new vscode.CodeLens(line.range, { title: hintText(report.cost), tooltip: breakdownLines(report.cost).join('\n'), command: '' }));
   }
 
   private render(editor: vscode.TextEditor): void {
-    const entry = this.reports.get(editor.document.uri.toString());
-    if (!entry || !this.settings.enabled) {
-      editor.setDecorations(this.decoration, []);
-      return;
+    const levels: Record<CostLevel, vscode.DecorationOptions[]> = { low: [], medium: [], high: [], unknown: [] };
+    for (const { report, line, above } of this.shown(editor.document, editor.selection.active.line)) {
+      if (above) continue;
+      const end = line.range.end;
+      levels[costLevel(report.cost, this.settings)].push({ range: new vscode.Range(end, end), hoverMessage: hover(report), renderOptions: { after: { contentText: hintText(report.cost) } } });
     }
-    const { document } = editor;
-    const cursor = editor.selection.active.line;
-    const options: vscode.DecorationOptions[] = [];
-    for (const report of entry.reports) {
-      if (report.cost.inputTokens < this.settings.minTokens) continue;
-      const start = document.positionAt(report.start);
-      const end = document.positionAt(report.end);
-      if (this.settings.activeLineOnly && (cursor < start.line || cursor > end.line)) continue;
-      const line = document.lineAt(start.line).range;
-      options.push({ range: new vscode.Range(line.end, line.end), hoverMessage: hover(report), renderOptions: { after: { contentText: hintText(report.cost) } } });
-    }
-    editor.setDecorations(this.decoration, options);
+    for (const [level, options] of Object.entries(levels)) editor.setDecorations(this.decorations[level as CostLevel], options);
+    if (this.settings.activeLineOnly) this.lensesChanged.fire();
   }
 
   provideCodeActions(document: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {
@@ -152,7 +177,8 @@ export class PromptHints implements vscode.Disposable, vscode.CodeActionProvider
 
   private clearAll(): void {
     this.diagnostics.clear();
-    for (const editor of vscode.window.visibleTextEditors) editor.setDecorations(this.decoration, []);
+    for (const editor of vscode.window.visibleTextEditors) for (const decoration of Object.values(this.decorations)) editor.setDecorations(decoration, []);
+    this.lensesChanged.fire();
   }
 
   dispose(): void {
@@ -180,11 +206,12 @@ function fileNameOf(document: vscode.TextDocument): string | undefined {
 
 const rangeOf = (document: vscode.TextDocument, span: { start: number; end: number }) => new vscode.Range(document.positionAt(span.start), document.positionAt(span.end));
 
-function diagnosticOf(document: vscode.TextDocument, finding: PromptReport['findings'][number]): vscode.Diagnostic {
-  const diagnostic = new vscode.Diagnostic(rangeOf(document, finding), finding.message, vscode.DiagnosticSeverity.Warning);
+function diagnosticOf(document: vscode.TextDocument, finding: PromptReport['findings'][number], severity: HintSeverity): vscode.Diagnostic[] {
+  if (severity === 'off') return [];
+  const diagnostic = new vscode.Diagnostic(rangeOf(document, finding), finding.message, SEVERITIES[severity]);
   diagnostic.code = finding.rule;
   diagnostic.source = DIAGNOSTIC_SOURCE;
-  return diagnostic;
+  return [diagnostic];
 }
 
 function hover(report: PromptReport): vscode.MarkdownString {
