@@ -5,6 +5,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import * as vscode from 'vscode';
+import { registerAgentCommands } from './agent-commands.ts';
 import { cloudKeyEnv } from './cloud-keys.ts';
 import { registerCommands } from './commands.ts';
 import { backendEnv, offerGpu, type GpuDeps } from './gpu.ts';
@@ -97,6 +98,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.window.registerWebviewViewProvider(PANEL_VIEW_ID, panel),
     new PromptHints(context.asAbsolutePath('dist/extension/prompt-analysis.cjs'), log),
     ...registerCommands({ context, supervisor, feed, output, hostScript, launch, relaunch, gpu }),
+    ...registerAgentCommands(supervisor, output),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (!event.affectsConfiguration('tokenwise')) return;
       settings = readSettings(output, defaults);

@@ -22,3 +22,13 @@ export const VIEW_CONTAINER_ID = 'tokenwise';
 export const PANEL_VIEW_ID = 'tokenwise.usage';
 /** Shows up in the DOM as `tokenwise.tokenwise.status` (publisher.name.id). */
 export const STATUS_ITEM_ID = 'status';
+
+/** "Connect a tool": one command per coding agent, and the undo (extension/agent-commands.ts). */
+export const AGENT_COMMANDS = {
+  'claude-code': 'tokenwise.connectClaudeCode',
+  codex: 'tokenwise.connectCodex',
+  continue: 'tokenwise.connectContinue',
+  'qwen-code': 'tokenwise.connectQwenCode',
+  opencode: 'tokenwise.connectOpencode',
+  undo: 'tokenwise.undoConnectTool',
+} as const;
