@@ -104,7 +104,7 @@ async function packageTarget(target: string, out: string): Promise<void> {
   const stage = fs.mkdtempSync(path.join(os.tmpdir(), 'tokenwise-vsix-'));
   try {
     for (const file of ['package.json', 'README.md', 'LICENSE', '.vscodeignore']) fs.copyFileSync(path.join(root, file), path.join(stage, file));
-    for (const dir of ['dist/extension', 'dist/proxy', 'dist/webview', 'extension/media']) {
+    for (const dir of ['dist/extension', 'dist/proxy', 'dist/webview', 'extension/media', 'schemas']) {
       fs.cpSync(path.join(root, dir), path.join(stage, dir), { recursive: true, filter: (source) => !source.endsWith('.map') });
     }
     const closure = stageRuntime(stage, target);
