@@ -7,6 +7,7 @@ import { isDeepStrictEqual } from 'node:util';
 import * as vscode from 'vscode';
 import { registerAgentCommands } from './agent-commands.ts';
 import { cloudKeyEnv } from './cloud-keys.ts';
+import { registerFirstRequest } from './first-request.ts';
 import { registerCommands } from './commands.ts';
 import { backendEnv, offerGpu, type GpuDeps } from './gpu.ts';
 import { COMMANDS, PANEL_VIEW_ID } from './ids.ts';
@@ -99,6 +100,7 @@ export function activate(context: vscode.ExtensionContext): void {
     new PromptHints(context.asAbsolutePath('dist/extension/prompt-analysis.cjs'), log),
     ...registerCommands({ context, supervisor, feed, output, hostScript, launch, relaunch, gpu }),
     ...registerAgentCommands(supervisor, output),
+    registerFirstRequest(supervisor, output),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (!event.affectsConfiguration('tokenwise')) return;
       settings = readSettings(output, defaults);

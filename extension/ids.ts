@@ -32,3 +32,7 @@ export const AGENT_COMMANDS = {
   opencode: 'tokenwise.connectOpencode',
   undo: 'tokenwise.undoConnectTool',
 } as const;
+
+/** The walkthrough's own command (extension/first-request.ts). */
+export const WALKTHROUGH_COMMANDS = { sendTestRequest: 'tokenwise.sendTestRequest' } as const;
+export const WALKTHROUGH_ID = 'tokenwise.firstRequest';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { test } from 'node:test';
-import { AGENT_COMMANDS, COMMANDS, PANEL_VIEW_ID, VIEW_CONTAINER_ID } from '../../extension/ids.ts';
+import { AGENT_COMMANDS, COMMANDS, WALKTHROUGH_COMMANDS, PANEL_VIEW_ID, VIEW_CONTAINER_ID } from '../../extension/ids.ts';
 import { COPY_TARGETS, isProxyHealth, PANEL_ACTIONS, parsePanelMessage } from '../../shared/protocol.ts';
 import { connectSnippets } from '../../shared/snippets.ts';
 
@@ -38,7 +38,7 @@ test('a health answer counts as Tokenwise only with service "tokenwise"', () => 
 
 test('package.json contributes exactly the ids the extension registers', () => {
   const contributed = manifest.contributes.commands.map((c: { command: string }) => c.command).sort();
-  assert.deepEqual(contributed, [...Object.values(COMMANDS), ...Object.values(AGENT_COMMANDS)].sort());
+  assert.deepEqual(contributed, [...Object.values(COMMANDS), ...Object.values(AGENT_COMMANDS), ...Object.values(WALKTHROUGH_COMMANDS)].sort());
   assert.equal(manifest.contributes.viewsContainers.activitybar[0].id, VIEW_CONTAINER_ID);
   assert.equal(manifest.contributes.views[VIEW_CONTAINER_ID][0].id, PANEL_VIEW_ID);
   assert.equal(manifest.contributes.views[VIEW_CONTAINER_ID][0].type, 'webview');
