@@ -17,6 +17,7 @@ type Parse<T> = (value: unknown) => T | undefined;
 
 const integer = (min: number, max = Number.MAX_SAFE_INTEGER): Parse<number> => (v) => (Number.isInteger(v) && (v as number) >= min && (v as number) <= max ? (v as number) : undefined);
 const text: Parse<string> = (v) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
+const dollars: Parse<number> = (v) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : undefined);
 const bool: Parse<boolean> = (v) => (typeof v === 'boolean' ? v : undefined);
 const oneOf = <T extends string>(...values: T[]): Parse<T> => (v) => (values.includes(v as T) ? (v as T) : undefined);
 const httpUrl: Parse<string> = (v) => {
@@ -55,6 +56,8 @@ const proxySettings = {
   defaultCloudModel: { setting: 'defaultCloudModel', parse: text, env: 'TOKENWISE_DEFAULT_CLOUD_MODEL' },
   openaiBaseUrl: { setting: 'openai.baseUrl', parse: httpUrl, env: 'OPENAI_BASE_URL' },
   anthropicBaseUrl: { setting: 'anthropic.baseUrl', parse: httpUrl, env: 'ANTHROPIC_BASE_URL' },
+  budgetDailyUsd: { setting: 'budget.dailyUsd', parse: dollars, env: 'TOKENWISE_BUDGET_DAILY_USD' },
+  budgetMonthlyUsd: { setting: 'budget.monthlyUsd', parse: dollars, env: 'TOKENWISE_BUDGET_MONTHLY_USD' },
 } satisfies Record<string, { setting: string; parse: Parse<unknown>; env?: string; flag?: string }>;
 
 type ProxySettingKey = keyof typeof proxySettings;

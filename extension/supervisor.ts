@@ -168,7 +168,7 @@ export class ProxySupervisor {
     const health = await waitForHealth(url, () => run !== this.run || child.exitCode !== null);
     if (!health || run !== this.run) return;
     this.connection = { url, token, pid: child.pid ?? health.pid, attached: false };
-    this.setState({ kind: 'running', url, pid: this.connection.pid, attached: false, local: health.local });
+    this.setState({ kind: 'running', url, pid: this.connection.pid, attached: false, local: health.local, budget: health.budget });
     this.stableTimer = setTimeout(() => (this.streak = 0), STABLE_MS);
     this.pollHealth(run);
   }
@@ -184,7 +184,7 @@ export class ProxySupervisor {
     if (run !== this.run) return;
     this.options.log(`attached to the Tokenwise proxy already running on ${url} (pid ${health.pid}); it was not started by this window`);
     this.connection = { url, token, pid: health.pid, attached: true };
-    this.setState({ kind: 'running', url, pid: health.pid, attached: true, local: health.local });
+    this.setState({ kind: 'running', url, pid: health.pid, attached: true, local: health.local, budget: health.budget });
     this.pollHealth(run);
   }
 
@@ -197,7 +197,7 @@ export class ProxySupervisor {
       if (run !== this.run) return;
       if (health && health !== 'other') {
         if (JSON.stringify(health.local) !== JSON.stringify(this.state.kind === 'running' ? this.state.local : undefined)) {
-          this.setState({ kind: 'running', url: connection.url, pid: health.pid, attached: connection.attached, local: health.local });
+          this.setState({ kind: 'running', url: connection.url, pid: health.pid, attached: connection.attached, local: health.local, budget: health.budget });
         }
       } else if (connection.attached) {
         this.options.log(`the proxy this window attached to (pid ${connection.pid}) went away; starting one`);

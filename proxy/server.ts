@@ -204,6 +204,8 @@ export async function startProxy(config: Config, options: ProxyOptions = {}): Pr
       local: local ? local.health() : { state: 'disabled' },
       providers: Object.fromEntries([...catalog.cloud].map(([name, entry]) => [name, entry.configured ? 'configured' : 'no key'])),
       ...(team ? { redis: team.redis.state } : {}),
+      // The limits the panel draws its budget gauge against (the guard itself stays in the pipeline).
+      budget: { dailyUsd: config.budget.dailyUsd ?? null, monthlyUsd: config.budget.monthlyUsd ?? null },
     }),
   });
   void local?.start();

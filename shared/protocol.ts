@@ -21,6 +21,8 @@ export interface ProxyHealth {
   /** `backends`: which llama.cpp backends work here and which a download would enable (see shared/llama-backends.ts). */
   local: ProviderHealth & { model?: string; backends?: BackendReport };
   providers: Record<string, string>;
+  /** The budget's dollar limits (null: none set); absent from proxies older than the budget gauge. */
+  budget?: { dailyUsd: number | null; monthlyUsd: number | null };
 }
 
 /** True when a health answer comes from a Tokenwise proxy (and not some other server on the port). */
@@ -33,7 +35,7 @@ export function isProxyHealth(body: unknown): body is ProxyHealth {
 export type ProxyState =
   | { kind: 'stopped' }
   | { kind: 'starting' }
-  | { kind: 'running'; url: string; pid: number; attached: boolean; local?: ProxyHealth['local'] }
+  | { kind: 'running'; url: string; pid: number; attached: boolean; local?: ProxyHealth['local']; budget?: ProxyHealth['budget'] }
   | { kind: 'restarting'; attempt: number; reason: string }
   | { kind: 'failed'; reason: string };
 

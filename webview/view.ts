@@ -4,6 +4,7 @@
  */
 import { clock, duration, percent, savedShare, tokens, usd } from '../shared/format.ts';
 import type { CopyTarget, PanelAction, PanelSnapshot, RequestEvent, UsageGroup } from '../shared/protocol.ts';
+import { budgetGauge } from './budget.ts';
 import { spendChart } from './chart.ts';
 import { connectSection } from './connect.ts';
 import { h } from './dom.ts';
@@ -67,7 +68,8 @@ function metric(name: string, label: string, value: string, note?: string): HTML
   return h('div', { class: 'metric', 'data-metric': name }, h('div', { class: 'label' }, label), h('div', { class: 'value' }, value), note ? h('div', { class: 'note' }, note) : null);
 }
 
-function counters({ today }: PanelSnapshot): HTMLElement {
+function counters(snapshot: PanelSnapshot): HTMLElement {
+  const { today } = snapshot;
   const levers = Object.entries(today.savedByLever).filter(([, v]) => v > 0);
   return h(
     'section',
@@ -83,6 +85,7 @@ function counters({ today }: PanelSnapshot): HTMLElement {
       metric('cache', 'Cache hit rate', percent(today.cacheHitRate)),
       metric('local', 'Local share', percent(today.localShare)),
     ),
+    budgetGauge(snapshot),
     levers.length ? h('p', { class: 'levers muted' }, `Saved by ${levers.map(([lever, v]) => `${lever} ${usd(v)}`).join(' · ')}`) : null,
   );
 }

@@ -32,6 +32,8 @@ const envMap: [string, string, 'string' | 'number'][] = [
   ['TOKENWISE_CONTEXT_SIZE', 'local.contextSize', 'number'],
   ['TOKENWISE_LLAMA_BACKENDS_DIR', 'local.backendsDir', 'string'],
   ['TOKENWISE_DEFAULT_CLOUD_MODEL', 'defaultCloudModel', 'string'],
+  ['TOKENWISE_BUDGET_DAILY_USD', 'budget.dailyUsd', 'number'],
+  ['TOKENWISE_BUDGET_MONTHLY_USD', 'budget.monthlyUsd', 'number'],
   ['OPENAI_BASE_URL', 'providers.openai.baseUrl', 'string'],
   ['ANTHROPIC_BASE_URL', 'providers.anthropic.baseUrl', 'string'],
   ['TOKENWISE_REDIS_URL', 'redis.url', 'string'],
