@@ -36,7 +36,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const hostScript = context.asAbsolutePath('dist/extension/proxy-host.cjs');
 
   const statusBar = new StatusBar();
-  const panel = new UsagePanel({ extensionUri: context.extensionUri, snapshot: () => feed.current, token: () => feed.token, log });
+  const panel = new UsagePanel({ extensionUri: context.extensionUri, snapshot: () => feed.current, token: () => feed.token, setTableRange: (range) => feed.setTableRange(range), log });
   const feed = new UsageFeed((snapshot) => {
     statusBar.show(snapshot, settings.statusBar);
     panel.update(snapshot);

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import { parsePanelMessage, type CopyTarget, type PanelSnapshot, type ToPanel } from '../shared/protocol.ts';
+import { parsePanelMessage, type CopyTarget, type PanelSnapshot, type TableRange, type ToPanel } from '../shared/protocol.ts';
 import { connectSnippets } from '../shared/snippets.ts';
 import { COMMANDS } from './ids.ts';
 
@@ -13,6 +13,8 @@ export interface PanelDeps {
   extensionUri: vscode.Uri;
   snapshot: () => PanelSnapshot;
   token: () => string | undefined;
+  /** The panel picked the days its tables cover. */
+  setTableRange: (range: TableRange) => void;
   log: (line: string) => void;
 }
 
@@ -69,6 +71,9 @@ export class UsagePanel implements vscode.WebviewViewProvider, vscode.Disposable
       }
       case 'run':
         await vscode.commands.executeCommand(COMMANDS[message.action]);
+        return;
+      case 'tableRange':
+        this.deps.setTableRange(message.range);
         return;
       default:
         message satisfies never;

@@ -5,6 +5,7 @@
 import type { PanelSnapshot, ProxyState, RequestEvent } from '../shared/protocol.ts';
 import { ProxyClient } from './proxy-client.ts';
 import { sseParser } from './sse.ts';
+import { TABLE_RANGE_DAYS, type TableRange } from '../shared/protocol.ts';
 import { emptySnapshot, hourWindowStart, startOfDay, withRequest, withSummaries } from './usage-snapshot.ts';
 
 /** Wait after an event before re-reading the ledger, so a burst of requests costs one refresh. */
@@ -59,6 +60,13 @@ export class UsageFeed {
     this.refreshTimer = setTimeout(() => void this.refresh(), delayMs);
   }
 
+  /** The panel picked the days its per-model and per-tool tables cover. */
+  setTableRange(tableRange: TableRange): void {
+    if (tableRange === this.snapshot.tableRange) return;
+    this.snapshot = { ...this.snapshot, tableRange };
+    this.refreshSoon(0);
+  }
+
   dispose(): void {
     this.unfollow();
   }
@@ -66,7 +74,7 @@ export class UsageFeed {
   private follow(connection: Connection): void {
     this.unfollow();
     // Another data directory (a new token) has its own ledger and ids: start over.
-    if (this.followedToken !== undefined && this.followedToken !== connection.token) this.snapshot = { ...emptySnapshot(this.snapshot.proxy), endpoint: this.snapshot.endpoint };
+    if (this.followedToken !== undefined && this.followedToken !== connection.token) this.snapshot = { ...emptySnapshot(this.snapshot.proxy), endpoint: this.snapshot.endpoint, tableRange: this.snapshot.tableRange };
     this.followedToken = connection.token;
     this.client = new ProxyClient(connection.url, connection.token);
     this.stream = new AbortController();
@@ -135,17 +143,20 @@ export class UsageFeed {
       const now = Date.now();
       const seen = this.snapshot.lastEventId;
       const today = startOfDay(now);
-      const [byModel, byClient, byMinute, byDay] = await Promise.all([
-        client.usage(today, 'model'),
-        client.usage(today, 'client'),
+      const range = this.snapshot.tableRange;
+      const tablesSince = startOfDay(now, TABLE_RANGE_DAYS[range]);
+      const [byModel, byClient, byMinute, byDay, todayTotals] = await Promise.all([
+        client.usage(tablesSince, 'model'),
+        client.usage(tablesSince, 'client'),
         client.usage(hourWindowStart(now), 'minute'),
         client.usage(startOfDay(now, 6), 'day'),
+        range === 'today' ? undefined : client.usage(today),
       ]);
       // A request that arrived meanwhile may be missing from these numbers: read again rather than step back.
       if (client !== this.client) return;
-      if (this.snapshot.lastEventId !== seen) this.dirty = true;
+      if (this.snapshot.lastEventId !== seen || this.snapshot.tableRange !== range) this.dirty = true;
       else {
-        this.snapshot = withSummaries(this.snapshot, { byModel, byClient, byMinute, byDay }, now);
+        this.snapshot = withSummaries(this.snapshot, { byModel, byClient, byMinute, byDay, ...(todayTotals ? { today: todayTotals } : {}) }, now);
         this.lastRefreshMinute = Math.floor(now / 60_000);
         this.onChange(this.snapshot);
         if (now - this.whatIfAt >= WHAT_IF_INTERVAL_MS) this.readWhatIf(client, now);

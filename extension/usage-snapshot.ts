@@ -9,7 +9,7 @@ import { emptyTotals, type PanelSnapshot, type ProxyState, type RequestEvent, ty
 export const RECENT_LIMIT = 50;
 
 export function emptySnapshot(proxy: ProxyState = { kind: 'stopped' }): PanelSnapshot {
-  return { proxy, today: emptyTotals(), byModel: [], byClient: [], lastHour: [], lastWeek: [], recent: [], lastEventId: 0 };
+  return { proxy, today: emptyTotals(), byModel: [], byClient: [], lastHour: [], lastWeek: [], tableRange: 'today', recent: [], lastEventId: 0 };
 }
 
 const pad = (n: number) => String(n).padStart(2, '0');
@@ -38,10 +38,12 @@ export function hourWindowStart(now: number): number {
 
 /** The summaries a snapshot is built from. */
 export interface Summaries {
-  /** Today, grouped by model (its totals are today's). */
+  /** Since the table range's first day, grouped by model (for `today`, its totals are today's). */
   byModel: UsageSummary;
-  /** Today, grouped by client. */
+  /** Since the table range's first day, grouped by client. */
   byClient: UsageSummary;
+  /** Today's totals, when the tables cover more than today. */
+  today?: UsageSummary;
   /** Since `hourWindowStart`, grouped by minute. */
   byMinute: UsageSummary;
   /** The last 7 days, grouped by day. */
@@ -72,7 +74,7 @@ const byCostThenRequests = (a: UsageGroup, b: UsageGroup) => b.costUsd - a.costU
 export function withSummaries(snapshot: PanelSnapshot, s: Summaries, now: number): PanelSnapshot {
   return {
     ...snapshot,
-    today: s.byModel.totals,
+    today: (s.today ?? s.byModel).totals,
     byModel: [...(s.byModel.groups ?? [])].sort(byCostThenRequests),
     byClient: [...(s.byClient.groups ?? [])].sort(byCostThenRequests),
     lastHour: series(lastHourKeys(now), s.byMinute.groups),

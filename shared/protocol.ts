@@ -62,6 +62,8 @@ export interface PanelSnapshot {
   lastHour: SpendPoint[];
   /** The last 7 days, oldest first, one point per day. */
   lastWeek: SpendPoint[];
+  /** Which days the per-model and per-tool tables cover. */
+  tableRange: TableRange;
   /** Newest first. */
   recent: RequestEvent[];
   /** Id of the newest request event the snapshot includes (0: none). */
@@ -74,6 +76,12 @@ export interface PanelSnapshot {
 export const COPY_TARGETS = ['openaiBaseUrl', 'anthropicBaseUrl', 'token', 'snippet:openai', 'snippet:claude-code', 'snippet:continue', 'snippet:cline', 'snippet:aider'] as const;
 export type CopyTarget = (typeof COPY_TARGETS)[number];
 
+/** The per-model and per-tool tables' date range: today, or the last 7 or 30 days including today. */
+export const TABLE_RANGES = ['today', '7d', '30d'] as const;
+export type TableRange = (typeof TABLE_RANGES)[number];
+/** Days before today each range starts. */
+export const TABLE_RANGE_DAYS: Record<TableRange, number> = { today: 0, '7d': 6, '30d': 29 };
+
 /** Commands the panel's buttons run. */
 export const PANEL_ACTIONS = ['startProxy', 'restartProxy', 'showLog', 'openSettings', 'exportUsage', 'setApiKey', 'chooseLocalModel'] as const;
 export type PanelAction = (typeof PANEL_ACTIONS)[number];
@@ -82,11 +90,11 @@ export type PanelAction = (typeof PANEL_ACTIONS)[number];
 export type ToPanel = { type: 'snapshot'; snapshot: PanelSnapshot } | { type: 'copied'; target: CopyTarget };
 
 /** Panel → extension. */
-export type FromPanel = { type: 'ready' } | { type: 'copy'; target: CopyTarget } | { type: 'run'; action: PanelAction };
+export type FromPanel = { type: 'ready' } | { type: 'copy'; target: CopyTarget } | { type: 'run'; action: PanelAction } | { type: 'tableRange'; range: TableRange };
 
 /** Checks a message from the webview; anything malformed is undefined. */
 export function parsePanelMessage(raw: unknown): FromPanel | undefined {
-  const m = raw as { type?: unknown; target?: unknown; action?: unknown } | null;
+  const m = raw as { type?: unknown; target?: unknown; action?: unknown; range?: unknown } | null;
   if (typeof m !== 'object' || m === null) return undefined;
   switch (m.type) {
     case 'ready':
@@ -95,6 +103,8 @@ export function parsePanelMessage(raw: unknown): FromPanel | undefined {
       return COPY_TARGETS.includes(m.target as CopyTarget) ? { type: 'copy', target: m.target as CopyTarget } : undefined;
     case 'run':
       return PANEL_ACTIONS.includes(m.action as PanelAction) ? { type: 'run', action: m.action as PanelAction } : undefined;
+    case 'tableRange':
+      return TABLE_RANGES.includes(m.range as TableRange) ? { type: 'tableRange', range: m.range as TableRange } : undefined;
     default:
       return undefined;
   }

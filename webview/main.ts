@@ -30,6 +30,7 @@ const ui: PanelUi = {
   copy: (target) => vscode.postMessage({ type: 'copy', target }),
   run: (action) => vscode.postMessage({ type: 'run', action }),
   setRange: (range) => update({ range }),
+  setTableRange: (range) => vscode.postMessage({ type: 'tableRange', range }),
   selectSnippet: (snippet) => update({ snippet }),
 };
 

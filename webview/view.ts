@@ -3,7 +3,7 @@
  * tables, the live list of recent requests, and how to connect a tool (open when nothing has been sent yet).
  */
 import { clock, duration, percent, savedShare, tokens, usd } from '../shared/format.ts';
-import type { CopyTarget, PanelAction, PanelSnapshot, RequestEvent, UsageGroup } from '../shared/protocol.ts';
+import { TABLE_RANGES, type CopyTarget, type PanelAction, type PanelSnapshot, type RequestEvent, type TableRange, type UsageGroup } from '../shared/protocol.ts';
 import { budgetGauge } from './budget.ts';
 import { spendChart } from './chart.ts';
 import { connectSection } from './connect.ts';
@@ -17,6 +17,7 @@ export interface PanelUi {
   copy(target: CopyTarget): void;
   run(action: PanelAction): void;
   setRange(range: 'hour' | 'week'): void;
+  setTableRange(range: TableRange): void;
   selectSnippet(target: CopyTarget): void;
 }
 
@@ -26,7 +27,7 @@ export function render(snapshot: PanelSnapshot, ui: PanelUi): HTMLElement[] {
     statusLine(snapshot, ui),
     ...(empty
       ? [h('p', { class: 'empty' }, 'No requests yet today. Connect a tool below, and every request it sends shows up here as it finishes.'), connectSection(snapshot, ui, true)]
-      : [counters(snapshot), chartSection(snapshot, ui), table('By model', snapshot.byModel, 'model'), table('By tool', snapshot.byClient, 'client'), ...whatIfSection(snapshot), recentList(snapshot.recent), connectSection(snapshot, ui, false)]),
+      : [counters(snapshot), chartSection(snapshot, ui), tableRangeTabs(snapshot, ui), table('By model', snapshot.byModel, 'model', snapshot.tableRange), table('By tool', snapshot.byClient, 'client', snapshot.tableRange), ...whatIfSection(snapshot), recentList(snapshot.recent), connectSection(snapshot, ui, false)]),
   ];
 }
 
@@ -105,7 +106,19 @@ function chartSection(snapshot: PanelSnapshot, ui: PanelUi): HTMLElement {
   );
 }
 
-function table(title: string, groups: UsageGroup[], kind: string): HTMLElement {
+const RANGE_LABELS: Record<TableRange, string> = { today: 'Today', '7d': '7 days', '30d': '30 days' };
+
+/** The date range of the per-model and per-tool tables. */
+function tableRangeTabs(snapshot: PanelSnapshot, ui: PanelUi): HTMLElement {
+  const tab = (range: TableRange) => {
+    const b = h('button', { class: snapshot.tableRange === range ? 'tab selected' : 'tab', 'aria-pressed': String(snapshot.tableRange === range), 'data-table-range': range }, RANGE_LABELS[range]);
+    b.addEventListener('click', () => ui.setTableRange(range));
+    return b;
+  };
+  return h('div', { class: 'tabs table-range' }, ...TABLE_RANGES.map(tab));
+}
+
+function table(title: string, groups: UsageGroup[], kind: string, range: TableRange): HTMLElement {
   return h(
     'section',
     { class: 'groups', 'data-table': kind },
@@ -117,7 +130,7 @@ function table(title: string, groups: UsageGroup[], kind: string): HTMLElement {
           h('thead', {}, h('tr', {}, h('th', {}, kind === 'model' ? 'Model' : 'Tool'), h('th', { class: 'num' }, 'Req'), h('th', { class: 'num' }, 'Spent'), h('th', { class: 'num' }, 'Saved'))),
           h('tbody', {}, ...groups.map((g) => h('tr', {}, h('td', { title: g.key }, g.key), h('td', { class: 'num' }, g.requests), h('td', { class: 'num' }, usd(g.costUsd)), h('td', { class: 'num' }, usd(g.savedUsd))))),
         )
-      : h('p', { class: 'muted' }, 'Nothing yet today.'),
+      : h('p', { class: 'muted' }, range === 'today' ? 'Nothing yet today.' : `Nothing in the last ${RANGE_LABELS[range]}.`),
   );
 }
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { sseParser } from '../../extension/sse.ts';
 import { dayKey, emptySnapshot, lastHourKeys, lastWeekKeys, minuteKey, RECENT_LIMIT, series, withRequest, withSummaries } from '../../extension/usage-snapshot.ts';
-import { emptyTotals, type RequestEvent, type UsageSummary } from '../../shared/protocol.ts';
+import { emptyTotals, parsePanelMessage, type RequestEvent, type UsageSummary } from '../../shared/protocol.ts';
 
 const now = new Date(2025, 0, 31, 14, 5, 30).getTime();
 const event = (id: number, over: Partial<RequestEvent> = {}): RequestEvent => ({
@@ -72,3 +72,14 @@ function summaries(totals: Partial<UsageSummary['totals']> = {}) {
   const summary = (groups: UsageSummary['groups'] = []): UsageSummary => ({ since: 0, until: now, totals: { ...emptyTotals(), ...totals }, groups });
   return { byModel: summary(), byClient: summary(), byMinute: summary(), byDay: summary() };
 }
+
+test('tables over 7 or 30 days: the tables are the range’s groups while today’s counters stay today’s', () => {
+  const summary = (requests: number, groups: string[]): UsageSummary => ({ since: 0, until: now, totals: { ...emptyTotals(), requests }, groups: groups.map((key) => ({ ...emptyTotals(), key, requests: 1 })) });
+  const week = withSummaries({ ...emptySnapshot(), tableRange: '7d' }, { byModel: summary(9, ['gpt-4o', 'qwen']), byClient: summary(9, ['aider']), byMinute: summary(0, []), byDay: summary(0, []), today: summary(2, []) }, now);
+  assert.equal(week.today.requests, 2);
+  assert.deepEqual(week.byModel.map((g) => g.key), ['gpt-4o', 'qwen']);
+  assert.equal(week.tableRange, '7d');
+  assert.equal(withSummaries(emptySnapshot(), { byModel: summary(9, []), byClient: summary(9, []), byMinute: summary(0, []), byDay: summary(0, []) }, now).today.requests, 9, 'for today the model summary’s totals are today’s');
+  assert.deepEqual(parsePanelMessage({ type: 'tableRange', range: '30d' }), { type: 'tableRange', range: '30d' });
+  assert.equal(parsePanelMessage({ type: 'tableRange', range: '1y' }), undefined);
+});
