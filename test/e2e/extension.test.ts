@@ -2,9 +2,12 @@
  * End to end in a real VS Code: the packaged .vsix installed into code-server 4.100.3 (VS Code 1.100.3), driven by
  * headless Chromium. The extension starts the proxy (the generated local model, a loopback OpenAI-compatible
  * cloud); the openai SDK sends requests through it; the status bar and the panel must show them live. Then the
- * proxy is killed and must come back. A prompt in a source file gets its inline cost hint and a warning whose quick
- * fix rewrites it. "Enable GPU acceleration" installs the Vulkan build from a loopback npm registry (a stand-in
- * driver makes the machine look like it has a card) and "Remove GPU acceleration" takes it away. Leaves screenshots (test/artifacts/panel.png, panel-empty.png, vscode.png, prompt-hint.png) and
+ * proxy is killed and must come back. A prompt in a source file gets its inline cost hint (coloured by cost) and a
+ * warning whose quick fix rewrites it; long one-line calls get theirs in a CodeLens, `tokenwise-ignore` and the
+ * severity setting silence findings. The panel draws the daily budget set in the settings and switches its tables'
+ * date range; the walkthrough's test request answers; Connect Claude Code writes its settings and undo removes them.
+ * "Enable GPU acceleration" installs the Vulkan build from a loopback npm registry (a stand-in driver makes the
+ * machine look like it has a card) and "Remove GPU acceleration" takes it away. Leaves screenshots (test/artifacts/panel.png, panel-empty.png, vscode.png, prompt-hint.png) and
  * the measured start-up and panel delays (test/artifacts/e2e.json) behind.
  */
 import assert from 'node:assert/strict';
@@ -15,6 +18,8 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import OpenAI from 'openai';
 import { chromium, type Browser, type FrameLocator, type Page } from 'playwright-core';
+import { parsePromptHintSettings } from '../../extension/prompt-hint-settings.ts';
+import { costLevel } from '../../extension/prompt-hint-style.ts';
 import { hintText } from '../../proxy/prompts/format.ts';
 import { createPromptAnalyzer } from '../../proxy/prompts/index.ts';
 import { installedPythonWasm } from '../../proxy/prompts/wasm.ts';
@@ -31,6 +36,9 @@ import { CHROMIUM, ensureE2eTools } from './support/install.ts';
 const repo = path.resolve(import.meta.dirname, '..', '..');
 const artifacts = path.join(repo, 'test', 'artifacts');
 const CLOUD_KEY = 'sk-e2e-cloud-key';
+const manifest = JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'utf8'));
+/** `#cca700` as the browser's computed style writes it: `rgb(204, 167, 0)`. */
+const rgb = (hex: string) => `rgb(${[1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)).join(', ')})`;
 
 let root: string;
 let vsix: string;
@@ -125,6 +133,7 @@ test('the packaged extension runs the proxy and shows usage live in a real VS Co
         'tokenwise.modelsDir': path.join(root, 'models'),
         'tokenwise.threads': 1,
         'tokenwise.openai.baseUrl': `${fake.url}/v1`,
+        'tokenwise.budget.dailyUsd': 100,
         'workbench.startupEditor': 'none',
         'workbench.tips.enabled': false,
         'telemetry.telemetryLevel': 'off',
@@ -233,6 +242,12 @@ test('the packaged extension runs the proxy and shows usage live in a real VS Co
       assert.equal(await week.count(), 7);
       assert.match(await week.last().locator('title').textContent() ?? '', new RegExp(`spent ${usd(totals.costUsd).replace('$', '\\$')}, .* ${totals.requests} requests`));
       await panel.locator('.tab', { hasText: 'Last hour' }).click();
+      // The daily budget set in the settings reaches the proxy, which reports it; the panel draws it.
+      await waitFor('the budget gauge', () => panel.locator('[data-budget="daily"]').innerText(), (text) => text.includes(`Daily budget: ${usd(totals.costUsd)} of ${usd(100)}`));
+      // The tables' date range: 7 days holds today's models too.
+      await panel.locator('[data-table-range="7d"]').click();
+      await waitFor('the 7-day tables', async () => [await panel.locator('[data-table-range="7d"]').getAttribute('aria-pressed'), (await panel.locator('[data-table="model"] tbody td:first-child').allInnerTexts()).sort().join()], (v) => v.join('|') === 'true|gpt-4o,gpt-4o-mini,tiny');
+      await panel.locator('[data-table-range="today"]').click();
     });
 
     await t.test('commands: export usage as CSV, clear the answer cache', async () => {
@@ -309,6 +324,42 @@ test('the packaged extension runs the proxy and shows usage live in a real VS Co
       assert.ok(after!.cost.inputTokens < report!.cost.inputTokens);
       await waitFor('the hint to show the fixed prompt', hints, (text) => text.includes(hintText(after!.cost)), 20_000);
       await page.locator('.part.editor').screenshot({ path: path.join(artifacts, 'prompt-hint.png') });
+      // Coloured by cost per call, with the theme's colour for its band (the default dark theme).
+      const colours = Object.fromEntries((manifest.contributes.colors as { id: string; defaults: { dark: string } }[]).map((c) => [c.id.replace('tokenwise.promptHint.', '').replace('Cost', ''), c.defaults.dark]));
+      const expectedColour = rgb(colours[costLevel(after!.cost, parsePromptHintSettings(() => undefined))]!);
+      const colour = await lines.locator('span[class*="ced-"]').evaluateAll((spans, text) => spans.map((span) => getComputedStyle(span, '::after')).find((style) => style.content.includes(text))?.color, hintText(after!.cost));
+      assert.equal(colour, expectedColour);
+    });
+
+    await t.test('long one-line calls get their hint in a CodeLens above; tokenwise-ignore and the severity setting silence findings', async () => {
+      const file = path.join(vscode!.workspace, 'one-liners.ts');
+      const call = (name: string) => `export const ${name} = (order: object) => openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: \`Check this order before it ships: \${JSON.stringify(order, null, 2)}\` }] });`;
+      const source = ['import OpenAI from "openai";', 'const openai = new OpenAI();', '// tokenwise-ignore', call('checked'), call('unchecked'), ''].join('\n');
+      fs.writeFileSync(file, source);
+      const reports = await createPromptAnalyzer({ pythonWasm: installedPythonWasm() }).analyze(file, source);
+      assert.deepEqual(reports.map((r) => r.findings.map((f) => f.rule)), [[], ['large-json-interpolation']]);
+      await page.keyboard.press('Control+P');
+      await page.locator('.quick-input-widget input').fill('one-liners.ts');
+      await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'one-liners.ts' }).first().waitFor();
+      await page.keyboard.press('Enter');
+      const lenses = () => page.locator('.editor-instance .codelens-decoration').allInnerTexts();
+      await waitFor('a CodeLens with the hint above each long call', lenses, (texts) => texts.filter((t) => t.includes(hintText(reports[0]!.cost))).length === 2, 30_000);
+      const problems = page.locator('.markers-panel .monaco-list-row', { hasText: 'large-json-interpolation' });
+      await waitFor('one large-json problem (the ignored call has none)', () => problems.count(), (n) => n === 1, 20_000);
+      const settingsFile = path.join(vscode!.userDataDir, 'User', 'settings.json');
+      fs.writeFileSync(settingsFile, JSON.stringify({ ...JSON.parse(fs.readFileSync(settingsFile, 'utf8')), 'tokenwise.promptHints.severity': { 'large-json-interpolation': 'off' } }, null, 2));
+      await waitFor('the problem to go with its rule set to off', () => problems.count(), (n) => n === 0, 20_000);
+    });
+
+    await t.test('the walkthrough’s test request answers; Connect Claude Code writes its settings and undo takes them back', async () => {
+      await runCommand(page, 'Tokenwise: Send a test request', []);
+      await page.locator('.notification-toast', { hasText: 'Tokenwise answered (' }).waitFor({ timeout: 60_000 });
+      const claude = path.join(root, 'home', '.claude', 'settings.json');
+      await runCommand(page, 'Tokenwise: Connect Claude Code', []);
+      const written = await waitFor('Claude Code’s settings', async () => (fs.existsSync(claude) ? JSON.parse(fs.readFileSync(claude, 'utf8')) : undefined), (v) => v !== undefined, 20_000);
+      assert.deepEqual(written.env, { ANTHROPIC_BASE_URL: `http://127.0.0.1:${proxyPort}`, ANTHROPIC_AUTH_TOKEN: token });
+      await runCommand(page, 'Tokenwise: Undo connect a tool', [{ shows: 'Claude Code', answer: 'Claude Code' }]);
+      await waitFor('the settings file to be gone again', async () => fs.existsSync(claude), (exists) => !exists, 20_000);
     });
 
     await t.test('screenshot of the panel', async () => {
