@@ -216,7 +216,10 @@ export class Pipeline {
     for (const [index, candidate] of plan.entries()) {
       for (let attempt = 0; ; attempt++) {
         try {
+          const fitStarted = performance.now();
           const fitted = trim && this.deps.fit ? await fitRequest(request, candidate, this.deps.fit) : undefined;
+          // Trimming runs inside the wait for the provider's first chunk, but it is the proxy's own time.
+          notes.busyMs = (notes.busyMs ?? 0) + performance.now() - fitStarted;
           sent = fitted?.request ?? request;
           // The confidence gate applies where the router chose the local model, never where the caller did.
           const gate = candidate.target === 'local' && request.model !== 'local' && this.deps.confidenceFloor !== undefined ? { confidenceFloor: this.deps.confidenceFloor } : undefined;
@@ -300,6 +303,6 @@ export class Pipeline {
     };
     const first = await rest.next();
     if (first.done) throw new Error(`provider ${decision.provider.name} returned an empty stream`);
-    return { decision, cache, first: first.value, rest, overheadMs: () => Math.max(0, performance.now() - context.arrived - trace.waited) };
+    return { decision, cache, first: first.value, rest, overheadMs: () => Math.max(0, performance.now() - context.arrived - trace.providerMs) };
   }
 }

@@ -14,6 +14,8 @@ export type CacheStatus = FinishedRequest['cache'];
 /** What the pipeline learns about a request while answering it. */
 export interface RequestNotes {
   trim?: { tokensBefore: number; tokensAfter: number; report: StrategyReport[] };
+  /** Milliseconds of the proxy's own work (trimming, counting) done while the trace was waiting for chunks. */
+  busyMs?: number;
 }
 
 export interface UsageSink {
@@ -32,6 +34,11 @@ export class RequestTrace {
   private firstChunkMs: number | undefined;
   private recorded = false;
   private modelUsed: string;
+
+  /** Time spent waiting on the provider alone: the wait minus the proxy's own work inside it. */
+  get providerMs(): number {
+    return Math.max(0, this.waited - (this.notes.busyMs ?? 0));
+  }
 
   constructor(
     private readonly request: ChatRequest,
@@ -106,8 +113,8 @@ export class RequestTrace {
       trim: trim?.report,
       latencyMs,
       firstChunkMs: this.firstChunkMs,
-      overheadMs: Math.max(0, latencyMs - this.waited),
-      generationMs: route === 'local' && this.cache === 'miss' ? this.waited : 0,
+      overheadMs: Math.max(0, latencyMs - this.providerMs),
+      generationMs: route === 'local' && this.cache === 'miss' ? this.providerMs : 0,
     });
   }
 }
