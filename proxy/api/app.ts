@@ -122,6 +122,8 @@ export function createApp(deps: AppDeps): RequestListener {
       res.end();
       return;
     }
+    // A caller without the token gets its answer and loses the connection: it must not keep trickling a body in.
+    if (failure.status === 401 && !req.complete) res.setHeader('connection', 'close');
     if (failure.options.retryAfterSeconds !== undefined) res.setHeader('retry-after', String(Math.ceil(failure.options.retryAfterSeconds)));
     // The OpenAI and Anthropic SDKs (and the agents built on them) honour this: retrying a tool loop only loops.
     if (failure.options.final) res.setHeader('x-should-retry', 'false');
