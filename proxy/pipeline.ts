@@ -151,7 +151,7 @@ export class Pipeline {
     } else {
       const session = await this.refuseForSession(() => this.deps.sessions?.breaker.admit(request, context.client), request, context, decision);
       if (session) usage = chargingSession(usage, session, this.deps.sessions!.pricing);
-      const reservation = await this.reserveBudget(request, decision);
+      const reservation = await this.refuseForSession(() => this.reserveBudget(request, decision), request, context, decision);
       if (reservation) usage = settling(usage, reservation, this.deps.budget!.pricing);
       const start = (signal: AbortSignal) => this.answer(request, decision, key, signal, notes, context.trim !== 'off', semantic);
       if (key && this.deps.inFlight) {
@@ -166,7 +166,7 @@ export class Pipeline {
     return this.follow(request, context, decision, cache, source, answered, notes, usage);
   }
 
-  /** Runs a session check; a refusal is recorded in the ledger, so the user sees it. */
+  /** Runs a session or budget check; a refusal is recorded in the ledger, so the user sees it. */
   private async refuseForSession<T>(check: () => T | Promise<T>, request: ChatRequest, context: PipelineContext, decision: RouteDecision): Promise<T> {
     try {
       return await check();
