@@ -2,7 +2,6 @@
 // an unknown-price model is not free under a budget, and a refusal is itself a record.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ask, call, startChaos, type Chaos } from './support.ts';
 
 let chaos: Chaos;
@@ -16,10 +15,7 @@ after(async () => {
   await chaos.close();
 });
 
-async function settled(records: number) {
-  for (let i = 0; i < 200 && chaos.ledger().length < records; i++) await sleep(20);
-  return chaos.ledger();
-}
+const settled = (records: number) => chaos.settledLedger(records);
 
 test('a stream the upstream cut is recorded with the tokens it streamed, estimated, and their cost', async () => {
   chaos.openai.behave({ kind: 'die_mid_stream', afterChunks: 6 });

@@ -2,6 +2,7 @@
  * The chaos suite's harness: both loopback clouds, a proxy in front of them with short timeouts and no retries (so
  * each fault reaches the caller as itself), and readers for what the caller saw and what the ledger kept.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { startFakeAnthropic } from '../../support/fake-anthropic.ts';
 import { startFakeOpenAI } from '../../support/fake-openai.ts';
 import { startTestProxy, TEST_TOKEN } from '../../support/proxy.ts';
@@ -23,6 +24,15 @@ export async function startChaos(config: Record<string, unknown> = {}) {
     ledger(): LedgerRow[] {
       tw.proxy.usage.flush();
       return tw.proxy.usage.ledger.db.all('SELECT * FROM requests ORDER BY id') as LedgerRow[];
+    },
+    /**
+     * The ledger once it holds `count` records, or after 10 s (a cut answer's tokens are counted before its record
+     * is written), and a short while longer so that a duplicate record would show.
+     */
+    async settledLedger(count: number): Promise<LedgerRow[]> {
+      for (let waited = 0; waited < 10_000 && this.ledger().length < count; waited += 20) await sleep(20);
+      await sleep(50);
+      return this.ledger();
     },
     async close() {
       await tw.close();

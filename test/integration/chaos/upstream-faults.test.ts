@@ -27,7 +27,7 @@ async function inject(api: (typeof apis)[number], fault: Parameters<Chaos['opena
   const before = chaos.ledger().length;
   cloud.behave(fault);
   const seen = await call(chaos, api, content, stream);
-  const rows = chaos.ledger().slice(before);
+  const rows = (await chaos.settledLedger(before + 1)).slice(before);
   assert.equal(rows.length, 1, `one ledger record for one request (${JSON.stringify(rows)})`);
   assert.equal(rows[0]!.status, status, `ledger status (${rows[0]!.error})`);
   cloud.behave({ kind: 'echo' });
