@@ -151,7 +151,7 @@ export class Pipeline {
     } else {
       const session = await this.refuseForSession(() => this.deps.sessions?.breaker.admit(request, context.client), request, context, decision);
       if (session) usage = chargingSession(usage, session, this.deps.sessions!.pricing);
-      const reservation = await this.reserveBudget(request, decision);
+      const reservation = await this.refuseForSession(() => this.reserveBudget(request, decision), request, context, decision);
       if (reservation) usage = settling(usage, reservation, this.deps.budget!.pricing);
       const start = (signal: AbortSignal) => this.answer(request, decision, key, signal, notes, context.trim !== 'off', semantic);
       if (key && this.deps.inFlight) {
@@ -166,7 +166,7 @@ export class Pipeline {
     return this.follow(request, context, decision, cache, source, answered, notes, usage);
   }
 
-  /** Runs a session check; a refusal is recorded in the ledger, so the user sees it. */
+  /** Runs a session or budget check; a refusal is recorded in the ledger, so the user sees it. */
   private async refuseForSession<T>(check: () => T | Promise<T>, request: ChatRequest, context: PipelineContext, decision: RouteDecision): Promise<T> {
     try {
       return await check();
@@ -216,7 +216,10 @@ export class Pipeline {
     for (const [index, candidate] of plan.entries()) {
       for (let attempt = 0; ; attempt++) {
         try {
+          const fitStarted = performance.now();
           const fitted = trim && this.deps.fit ? await fitRequest(request, candidate, this.deps.fit) : undefined;
+          // Trimming runs inside the wait for the provider's first chunk, but it is the proxy's own time.
+          notes.busyMs = (notes.busyMs ?? 0) + performance.now() - fitStarted;
           sent = fitted?.request ?? request;
           // The confidence gate applies where the router chose the local model, never where the caller did.
           const gate = candidate.target === 'local' && request.model !== 'local' && this.deps.confidenceFloor !== undefined ? { confidenceFloor: this.deps.confidenceFloor } : undefined;
@@ -300,6 +303,6 @@ export class Pipeline {
     };
     const first = await rest.next();
     if (first.done) throw new Error(`provider ${decision.provider.name} returned an empty stream`);
-    return { decision, cache, first: first.value, rest, overheadMs: () => Math.max(0, performance.now() - context.arrived - trace.waited) };
+    return { decision, cache, first: first.value, rest, overheadMs: () => Math.max(0, performance.now() - context.arrived - trace.providerMs) };
   }
 }

@@ -6,6 +6,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createApp } from './api/app.ts';
+import { limitConnections, serverTimeouts } from './api/connections.ts';
 import { apiKeyOf, ConfigError } from './config/load.ts';
 import type { Config } from './config/schema.ts';
 import { resolveToken } from './config/token.ts';
@@ -212,13 +213,12 @@ export async function startProxy(config: Config, options: ProxyOptions = {}): Pr
   let semantic: SemanticCache | undefined;
   if (cache && config.cache.semantic.enabled) void startSemanticCache(config, cache, pipeline, local, log).then((ready) => (semantic = ready));
 
-  const server = http.createServer(app).listen(config.port, config.host);
+  const server = http.createServer(serverTimeouts(config.connections), app).listen(config.port, config.host);
+  limitConnections(server, config.connections);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);
   });
-  // Long generations and long-lived event streams must not be cut by Node's default request timeout.
-  server.requestTimeout = 0;
   server.keepAliveTimeout = 65_000;
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;

@@ -8,12 +8,15 @@ import type { ProviderKind } from './providers/provider.ts';
 import type { RouteDecision } from './router/select.ts';
 import type { StrategyReport } from './context/strategy.ts';
 import type { FinishedRequest } from './usage/record.ts';
+import { countUsage } from './usage/estimate.ts';
 
 export type CacheStatus = FinishedRequest['cache'];
 
 /** What the pipeline learns about a request while answering it. */
 export interface RequestNotes {
   trim?: { tokensBefore: number; tokensAfter: number; report: StrategyReport[] };
+  /** Milliseconds of the proxy's own work (trimming, counting) done while the trace was waiting for chunks. */
+  busyMs?: number;
 }
 
 export interface UsageSink {
@@ -32,6 +35,14 @@ export class RequestTrace {
   private firstChunkMs: number | undefined;
   private recorded = false;
   private modelUsed: string;
+  /** What the caller was sent so far: a cut answer is billed by the upstream for it, so the ledger counts it. */
+  private readonly output: string[] = [];
+  private started = false;
+
+  /** Time spent waiting on the provider alone: the wait minus the proxy's own work inside it. */
+  get providerMs(): number {
+    return Math.max(0, this.waited - (this.notes.busyMs ?? 0));
+  }
 
   constructor(
     private readonly request: ChatRequest,
@@ -48,15 +59,22 @@ export class RequestTrace {
   }
 
   observe(chunk: ChatChunk): ChatChunk {
+    this.started = true;
     switch (chunk.type) {
       case 'start':
         this.modelUsed = chunk.model;
         return chunk;
       case 'text':
+        this.firstChunkMs ??= performance.now() - this.context.arrived;
+        this.output.push(chunk.text);
+        return chunk;
       case 'tool_call':
         this.firstChunkMs ??= performance.now() - this.context.arrived;
+        this.output.push(chunk.name);
         return chunk;
       case 'tool_arguments':
+        this.output.push(chunk.arguments);
+        return chunk;
       case 'item':
         return chunk;
       case 'done':
@@ -71,15 +89,31 @@ export class RequestTrace {
   fail(error: unknown, callerLeft: boolean): void {
     if (callerLeft) return this.left();
     const status = error instanceof ProxyError ? error.status : 500;
-    this.finish(status, { inputTokens: 0, outputTokens: 0 }, false, error instanceof ProxyError ? error.message : 'internal error');
+    this.end(status, error instanceof ProxyError ? error.message : 'internal error');
   }
 
   left(): void {
-    this.finish(499, { inputTokens: 0, outputTokens: 0 }, false, 'the caller closed the connection');
+    this.end(499, 'the caller closed the connection');
   }
 
-  private finish(status: number, usage: Usage, tokensEstimated: boolean, error?: string): void {
+  /**
+   * Records a request that ended without its usage. Once an answer began, the provider bills the prompt and what it
+   * streamed: those are estimated with the model's tokenizer, so the ledger and the budget count them. A cached
+   * or shared answer cost this caller nothing.
+   */
+  private end(status: number, error: string): void {
     if (this.recorded || !this.usage) return;
+    if (!this.started || this.cache !== 'miss') return this.finish(status, { inputTokens: 0, outputTokens: 0 }, false, error);
+    this.recorded = true;
+    // The provider counted the trimmed prompt: its size is known already.
+    void countUsage(this.request, this.output.join(''), this.modelUsed).then(
+      (usage) => this.finish(status, this.notes.trim ? { ...usage, inputTokens: this.notes.trim.tokensAfter } : usage, true, error, true),
+      () => this.finish(status, { inputTokens: 0, outputTokens: 0 }, false, error, true),
+    );
+  }
+
+  private finish(status: number, usage: Usage, tokensEstimated: boolean, error?: string, claimed = false): void {
+    if ((this.recorded && !claimed) || !this.usage) return;
     this.recorded = true;
     const latencyMs = performance.now() - this.context.arrived;
     const route = this.answered?.route ?? this.decision.target;
@@ -106,8 +140,8 @@ export class RequestTrace {
       trim: trim?.report,
       latencyMs,
       firstChunkMs: this.firstChunkMs,
-      overheadMs: Math.max(0, latencyMs - this.waited),
-      generationMs: route === 'local' && this.cache === 'miss' ? this.waited : 0,
+      overheadMs: Math.max(0, latencyMs - this.providerMs),
+      generationMs: route === 'local' && this.cache === 'miss' ? this.providerMs : 0,
     });
   }
 }

@@ -28,7 +28,7 @@ import { controlRoutes, type ControlOptions } from './control.ts';
 import type { SessionRecorder } from '../record/recorder.ts';
 import type { WhatIf } from '../record/what-if.ts';
 import type { TeamUsage } from '../team/usage-totals.ts';
-import { checkOrigin, checkToken } from './guard.ts';
+import { checkOrigin, checkToken, corsHeaders } from './guard.ts';
 import { modelList } from './models.ts';
 import { parseChatCompletionRequest } from './openai/chat-request.ts';
 import { parseResponsesRequest } from './openai/responses-request.ts';
@@ -69,9 +69,13 @@ export function createApp(deps: AppDeps): RequestListener {
   const guard = { token: deps.token, allowedHosts: deps.config.allowedHosts, allowedOrigins: deps.config.allowedOrigins };
   const app = express.Router();
 
-  app.use(function checkCaller(req: IncomingMessage, _res: ServerResponse, next: NextFunction) {
+  app.use(function checkCaller(req: IncomingMessage, res: ServerResponse, next: NextFunction) {
     checkOrigin(req.headers, guard);
-    next();
+    const preflight = req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined;
+    for (const [name, value] of Object.entries(corsHeaders(req.headers, guard, preflight))) res.setHeader(name, value);
+    if (!preflight) return next();
+    res.statusCode = 204;
+    res.end();
   });
 
   // Spending money (/v1) and reading usage need the token; health and metrics are for supervisors and scrapers.
@@ -118,6 +122,8 @@ export function createApp(deps: AppDeps): RequestListener {
       res.end();
       return;
     }
+    // A caller without the token gets its answer and loses the connection: it must not keep trickling a body in.
+    if (failure.status === 401 && !req.complete) res.setHeader('connection', 'close');
     if (failure.options.retryAfterSeconds !== undefined) res.setHeader('retry-after', String(Math.ceil(failure.options.retryAfterSeconds)));
     // The OpenAI and Anthropic SDKs (and the agents built on them) honour this: retrying a tool loop only loops.
     if (failure.options.final) res.setHeader('x-should-retry', 'false');

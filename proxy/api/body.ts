@@ -5,6 +5,7 @@
  * machinery (type matching, raw-body, iconv, on-finished) was ~6 % of the proxy's CPU per request in
  * `bench/profile-overhead.ts`, this is a fraction of that.
  */
+import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import zlib from 'node:zlib';
@@ -17,6 +18,34 @@ const inflaters: Record<string, () => zlib.Gunzip | zlib.Inflate | zlib.BrotliDe
   deflate: () => zlib.createInflate(),
   br: () => zlib.createBrotliDecompress(),
 };
+
+/**
+ * Arrays and objects nested deeper than this are refused: the routes, the cache key and the translators walk the
+ * body recursively, and a 10,000-deep `[[[…]]]` would overflow the stack there (a 500). Real tool schemas nest a
+ * dozen levels.
+ */
+export const MAX_JSON_DEPTH = 128;
+
+/** Whether JSON text nests arrays and objects deeper than `limit` (strings skipped, so brackets in text are free). */
+export function nestsDeeperThan(text: string, limit: number): boolean {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      // Jump to the closing quote: one not preceded by an odd number of backslashes.
+      for (;;) {
+        i = text.indexOf('"', i + 1);
+        if (i < 0) return false;
+        let slashes = 0;
+        while (text.charCodeAt(i - 1 - slashes) === 0x5c) slashes++;
+        if (slashes % 2 === 0) break;
+      }
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > limit) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
 
 /** Middleware: sets `req.body`, or passes a ProxyError in the caller's terms. */
 export function jsonBody(limit: number) {
@@ -55,7 +84,11 @@ export function jsonBody(limit: number) {
     });
     source.on('end', () => {
       if (settled) return;
-      const text = (parts.length === 1 ? parts[0]! : Buffer.concat(parts)).toString('utf8');
+      const bytes = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+      // Decoding would replace bad bytes with U+FFFD silently: the caller would be billed for text they did not send.
+      if (!isUtf8(bytes)) return finish(new ProxyError('invalid_request', 'request body is not valid UTF-8'));
+      const text = bytes.toString('utf8');
+      if (nestsDeeperThan(text, MAX_JSON_DEPTH)) return finish(new ProxyError('invalid_request', `request body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels`));
       try {
         (req as ApiRequest).body = text.trim() === '' ? {} : JSON.parse(text);
       } catch (error) {

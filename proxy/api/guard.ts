@@ -6,6 +6,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { ProxyError } from '../errors.ts';
+import { printable } from '../printable.ts';
 
 const loopbackNames = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 
@@ -27,12 +28,29 @@ export function checkOrigin(headers: IncomingHttpHeaders, options: GuardOptions)
   if (!host) throw new ProxyError('permission', 'missing Host header');
   const name = hostName(host);
   if (!loopbackNames.has(name) && !name.endsWith('.localhost') && !options.allowedHosts.includes(name)) {
-    throw new ProxyError('permission', `Host "${name}" is not allowed: the proxy answers loopback names only (add it to allowedHosts to change that)`);
+    throw new ProxyError('permission', `Host "${printable(name)}" is not allowed: the proxy answers loopback names only (add it to allowedHosts to change that)`);
   }
   const origin = headers.origin;
-  if (origin && origin !== 'null' && !options.allowedOrigins.includes(origin) && !isLoopbackOrigin(origin) && !origin.startsWith('vscode-webview://')) {
-    throw new ProxyError('permission', `browser requests from ${origin} are not allowed (add it to allowedOrigins to change that)`);
+  // `null` is what sandboxed iframes, file:// pages and some redirects send: a page we cannot name is not trusted.
+  if (origin !== undefined && !options.allowedOrigins.includes(origin) && !isLoopbackOrigin(origin) && !origin.startsWith('vscode-webview://')) {
+    throw new ProxyError('permission', `browser requests from ${printable(origin)} are not allowed (add it to allowedOrigins to change that)`);
   }
+}
+
+/** Headers a browser page may send to the proxy when its origin is in allowedOrigins. */
+const CORS_REQUEST_HEADERS = 'authorization, content-type, x-api-key, anthropic-version, anthropic-beta, x-tokenwise-cache, x-tokenwise-route, x-tokenwise-trim';
+
+/**
+ * CORS headers for a page in `allowedOrigins` (none for anyone else, loopback pages included: they may call, as
+ * before, but only a listed origin may read the answer from a browser). A preflight needs no token: browsers never
+ * send credentials on it.
+ */
+export function corsHeaders(headers: IncomingHttpHeaders, options: GuardOptions, preflight: boolean): Record<string, string> {
+  const origin = headers.origin;
+  if (origin === undefined || !options.allowedOrigins.includes(origin)) return {};
+  const allowed: Record<string, string> = { 'access-control-allow-origin': origin, vary: 'Origin', 'access-control-expose-headers': 'x-tokenwise-route, x-tokenwise-reason, x-tokenwise-cache, x-tokenwise-cost-usd, x-tokenwise-saved-usd, x-tokenwise-overhead-ms, retry-after' };
+  if (!preflight) return allowed;
+  return { ...allowed, 'access-control-allow-methods': 'GET, POST, DELETE, OPTIONS', 'access-control-allow-headers': CORS_REQUEST_HEADERS, 'access-control-max-age': '600' };
 }
 
 function isLoopbackOrigin(origin: string): boolean {

@@ -77,10 +77,14 @@ function cacheDirective(header: string | string[] | undefined): CacheDirective {
   throw badRequest(`x-tokenwise-cache: expected "off" or "refresh", got "${String(header)}"`, 'x-tokenwise-cache');
 }
 
+/** Longest reason sent as a header: reasons can quote a caller's model name, which may be any length. */
+const MAX_REASON_CHARS = 512;
+
 /** HTTP header values are Latin-1: spell out the few symbols reasons use, and drop anything else. */
 function headerSafe(text: string): string {
-  if (!/[^\x20-\x7e]/.test(text)) return text;
-  return text.replaceAll('≥', '>=').replaceAll('≤', '<=').replaceAll('→', '->').replace(/[^\x20-\x7e]/g, '?');
+  const capped = text.length > MAX_REASON_CHARS ? `${text.slice(0, MAX_REASON_CHARS)}...` : text;
+  if (!/[^\x20-\x7e]/.test(capped)) return capped;
+  return capped.replaceAll('≥', '>=').replaceAll('≤', '<=').replaceAll('→', '->').replace(/[^\x20-\x7e]/g, '?');
 }
 
 function routeOverride(header: string | string[] | undefined): 'local' | 'cloud' | undefined {

@@ -256,6 +256,17 @@ export const configSchema = z.strictObject({
       timeoutMs: z.number().int().min(1).max(10_000).default(50),
     })
     .prefault({}),
+  /** Callers' connections: slow, stalled or idle clients must not hold the proxy's sockets. */
+  connections: z
+    .strictObject({
+      /** Time a caller has to send its request headers. */
+      headersTimeoutMs: z.number().int().positive().default(20_000),
+      /** Time a caller has to send its whole request, body included (answers may take as long as they need). */
+      requestTimeoutMs: z.number().int().positive().default(60_000),
+      /** Open connections at once; idle keep-alive ones are closed first when it is near. */
+      max: z.number().int().min(16).default(512),
+    })
+    .prefault({}),
   upstream: z
     .strictObject({
       /** Time allowed for an upstream to start answering. */

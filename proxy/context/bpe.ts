@@ -19,25 +19,63 @@ function rankTable(ranks: TiktokenBPE): Map<string, number> {
   return table;
 }
 
-/** Tokens of one pre-tokenized piece (bytes as latin1): the lowest-ranked adjacent pair merges first. */
-function mergeCount(bytes: string, table: Map<string, number>): number {
+/**
+ * Bytes of one piece merged at a time. Pre-tokenizer pieces are unbounded (64 KB of letters is one piece), and BPE
+ * merging is quadratic in a piece's length, so a long piece is counted in chunks of this size: linear in the text,
+ * and at most one token per chunk boundary off the exact count. Ordinary words are far shorter.
+ */
+const MAX_CHUNK_BYTES = 128;
+/** Chunks of long pieces remembered per counter (a long run of one letter repeats the same chunk). */
+const CHUNK_MEMO_LIMIT = 4096;
+
+// Scratch space for mergeChunk: counting is synchronous, so one set serves every call.
+const starts = new Int32Array(MAX_CHUNK_BYTES + 1);
+const pairRanks = new Float64Array(MAX_CHUNK_BYTES + 1);
+
+/**
+ * Tokens of one chunk (bytes as latin1): the lowest-ranked adjacent pair merges first, as tiktoken does. Each
+ * pair's rank is kept and only the two pairs next to a merge are looked up again, so a merge costs one scan.
+ */
+function mergeChunk(bytes: string, table: Map<string, number>): number {
   if (table.has(bytes)) return 1;
-  const starts = Array.from({ length: bytes.length + 1 }, (_, i) => i);
-  while (starts.length > 2) {
+  let bounds = bytes.length + 1;
+  const rankAt = (i: number) => (i + 2 < bounds ? (table.get(bytes.slice(starts[i], starts[i + 2])) ?? Infinity) : Infinity);
+  for (let i = 0; i < bounds; i++) starts[i] = i;
+  for (let i = 0; i < bounds; i++) pairRanks[i] = rankAt(i);
+  while (bounds > 2) {
     let best = -1;
     let bestRank = Infinity;
-    for (let i = 0; i < starts.length - 2; i++) {
-      const rank = table.get(bytes.slice(starts[i], starts[i + 2]));
-      if (rank !== undefined && rank < bestRank) {
-        bestRank = rank;
+    for (let i = 0; i < bounds - 2; i++) {
+      if (pairRanks[i]! < bestRank) {
+        bestRank = pairRanks[i]!;
         best = i;
       }
     }
     if (best < 0) break;
-    starts.splice(best + 1, 1);
+    starts.copyWithin(best + 1, best + 2, bounds);
+    pairRanks.copyWithin(best + 1, best + 2, bounds);
+    bounds--;
+    pairRanks[best] = rankAt(best);
+    if (best > 0) pairRanks[best - 1] = rankAt(best - 1);
   }
+  // Every single byte is a token of a byte-level encoding, so each part left is one token.
+  return bounds - 1;
+}
+
+/** Tokens of one pre-tokenized piece (bytes as latin1), chunked when it is long. */
+function mergeCount(bytes: string, table: Map<string, number>, chunks: Map<string, number>): number {
+  if (bytes.length <= MAX_CHUNK_BYTES) return mergeChunk(bytes, table);
   let count = 0;
-  for (let i = 0; i < starts.length - 1; i++) if (table.has(bytes.slice(starts[i], starts[i + 1]))) count++;
+  for (let at = 0; at < bytes.length; at += MAX_CHUNK_BYTES) {
+    const chunk = bytes.slice(at, at + MAX_CHUNK_BYTES);
+    let tokens = chunks.get(chunk);
+    if (tokens === undefined) {
+      tokens = mergeChunk(chunk, table);
+      if (chunks.size >= CHUNK_MEMO_LIMIT) chunks.clear();
+      chunks.set(chunk, tokens);
+    }
+    count += tokens;
+  }
   return count;
 }
 
@@ -48,9 +86,10 @@ function mergeCount(bytes: string, table: Map<string, number>): number {
 export function bpeCounter(ranks: TiktokenBPE): (text: string) => number {
   const table = rankTable(ranks);
   const pieces = new RegExp(ranks.pat_str, 'gu');
+  const chunks = new Map<string, number>();
   return function countBpe(text: string): number {
     let tokens = 0;
-    for (const match of text.matchAll(pieces)) tokens += mergeCount(Buffer.from(match[0], 'utf8').toString('latin1'), table);
+    for (const match of text.matchAll(pieces)) tokens += mergeCount(Buffer.from(match[0], 'utf8').toString('latin1'), table, chunks);
     return tokens;
   };
 }

@@ -60,6 +60,8 @@ const PER_TOOL_CALL = 4;
 const IMAGE_TOKENS = 765;
 /** Distinct pre-tokenized pieces remembered per encoding; past that the memo starts over. */
 const PIECE_MEMO_LIMIT = 200_000;
+/** Characters the memo may hold in all: one unbroken 30 MB piece must not stay in memory for good. */
+const PIECE_MEMO_CHARS = 64 * 1024 * 1024;
 
 /** Counts text, messages and whole requests for one model. */
 export class TokenCounter {
@@ -128,6 +130,7 @@ async function loadEncoding(encoding: EncodingName): Promise<CountText> {
   const countBpe = bpeCounter(ranks);
   const pieces = new RegExp(ranks.pat_str, 'gu');
   const memo = new Map<string, number>();
+  let memoChars = 0;
   return function countTokens(text: string): number {
     let tokens = 0;
     for (const match of text.matchAll(pieces)) {
@@ -135,8 +138,12 @@ async function loadEncoding(encoding: EncodingName): Promise<CountText> {
       let count = memo.get(piece);
       if (count === undefined) {
         count = countBpe(piece);
-        if (memo.size >= PIECE_MEMO_LIMIT) memo.clear();
+        if (memo.size >= PIECE_MEMO_LIMIT || memoChars + piece.length > PIECE_MEMO_CHARS) {
+          memo.clear();
+          memoChars = 0;
+        }
         memo.set(piece, count);
+        memoChars += piece.length;
       }
       tokens += count;
     }

@@ -46,6 +46,7 @@ export abstract class CloudProvider<Options extends CloudProviderOptions = Cloud
       body,
       signal,
       timeoutMs: this.options.timeoutMs,
+      idleTimeoutMs: this.options.idleTimeoutMs,
     });
   }
 }

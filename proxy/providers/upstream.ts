@@ -16,6 +16,8 @@ export interface UpstreamCall {
   body: unknown;
   signal: AbortSignal;
   timeoutMs: number;
+  /** Longest silence allowed once the answer began (streams set their own, the same, limit). */
+  idleTimeoutMs: number;
 }
 
 /** POSTs JSON; resolves once the status line arrives; throws ProxyError for non-2xx (body read for its message). */
@@ -58,6 +60,8 @@ function send(call: UpstreamCall, payload: Buffer, mayRetry: boolean): Promise<I
     const deadline = setTimeout(() => request.destroy(new ProxyError('timeout', `${call.provider} did not answer within ${call.timeoutMs} ms`)), call.timeoutMs);
     request.on('response', (response) => {
       clearTimeout(deadline);
+      // Headers then silence must not hold the caller for good: a JSON body has the same idle limit as a stream.
+      response.setTimeout(call.idleTimeoutMs, () => response.destroy(new ProxyError('timeout', `${call.provider} went quiet for ${call.idleTimeoutMs} ms mid-response`)));
       const status = response.statusCode ?? 0;
       if (status >= 200 && status < 300) return resolve(response);
       readText(response).then((text) => reject(upstreamError(call.provider, status, response.headers, text)), reject);
@@ -100,6 +104,7 @@ export async function readJsonText(provider: string, response: IncomingMessage):
   try {
     text = await readText(response);
   } catch (error) {
+    if (error instanceof ProxyError) throw error;
     throw new ProxyError('upstream', `${provider} closed the connection mid-response (${(error as Error).message})`);
   }
   try {

@@ -11,12 +11,21 @@ import type { Pricing, Provider } from '../usage/pricing.ts';
 const DEFAULT_OUTPUT_RESERVE = 4096;
 
 /**
+ * Dollars per million tokens assumed for a model whose price is unknown: the dearest mainstream tier (Claude Opus,
+ * $15 in / $75 out). Reserving nothing let every call to such a model pass a spent budget; refusing them outright
+ * would break private deployments. Their cost stays unknown in the ledger, so the reservation is what the budget
+ * keeps: `usage.priceOverrides` (0 for a free local server) gives them their real price.
+ */
+const UNKNOWN_PRICE = { inputMtok: 15, outputMtok: 75 };
+
+/**
  * The most a call can cost: the prompt at ~3 characters a token (code and JSON run denser than prose's 4) and every
- * output token it may produce. An unknown price reserves nothing (the ledger flags such models).
+ * output token it may produce, at the model's price or, unknown, at UNKNOWN_PRICE.
  */
 export function worstCaseCost(request: ChatRequest, model: string, kind: Provider, pricing: Pricing): number {
   const promptTokens = Math.ceil(JSON.stringify(request.messages).length / 3) + (request.tools ? Math.ceil(JSON.stringify(request.tools).length / 3) : 0);
-  return pricing.cost(model, kind, { inputTokens: promptTokens, outputTokens: request.maxTokens ?? DEFAULT_OUTPUT_RESERVE }) ?? 0;
+  const outputTokens = request.maxTokens ?? DEFAULT_OUTPUT_RESERVE;
+  return pricing.cost(model, kind, { inputTokens: promptTokens, outputTokens }) ?? (promptTokens * UNKNOWN_PRICE.inputMtok + outputTokens * UNKNOWN_PRICE.outputMtok) / 1e6;
 }
 
 export interface BudgetLimits {

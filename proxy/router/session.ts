@@ -17,7 +17,7 @@ export interface SessionLimits {
   /** Requests allowed in one session within `windowSeconds`. */
   maxRequests: number;
   windowSeconds: number;
-  /** Dollars one session may spend on cloud calls. */
+  /** Dollars one session may spend on cloud calls within `windowSeconds`. */
   maxUsd: number;
   /** Identical tool calls (same tool, same arguments) in a row at the end of the conversation. */
   maxRepeatedToolCalls: number;
@@ -26,7 +26,8 @@ export interface SessionLimits {
 interface SessionState {
   /** Arrival times (ms) of the requests inside the window, oldest first. */
   arrivals: number[];
-  spentUsd: number;
+  /** What its answers cost and when they ended, oldest first (inside the window). */
+  spends: { at: number; usd: number }[];
   lastSeen: number;
 }
 
@@ -68,8 +69,8 @@ export interface SessionGate {
 }
 
 /** The 429 for a session that spent its `maxUsd`. */
-export function overSpent(client: string, spentUsd: number, limits: SessionLimits): ProxyError {
-  return refuse(`this ${client} session has spent $${spentUsd.toFixed(2)} (session.maxUsd is $${limits.maxUsd})`);
+export function overSpent(client: string, spentUsd: number, limits: SessionLimits, retryAfterSeconds?: number): ProxyError {
+  return refuse(`this ${client} session has spent $${spentUsd.toFixed(2)} in ${limits.windowSeconds} s (session.maxUsd is $${limits.maxUsd})`, retryAfterSeconds);
 }
 
 /** The 429 for a session that sent `maxRequests` within the window; it may go on once the oldest leaves it. */
@@ -103,19 +104,23 @@ export class SessionBreaker implements SessionGate {
     this.checkLoop(request);
     const key = `${client}\n${sessionId(request)}`;
     const now = this.now();
-    const state = this.sessions.get(key) ?? { arrivals: [], spentUsd: 0, lastSeen: now };
+    const state = this.sessions.get(key) ?? { arrivals: [], spends: [], lastSeen: now };
     this.sessions.delete(key);
     this.sessions.set(key, state);
     state.lastSeen = now;
     const windowStart = now - this.limits.windowSeconds * 1000;
     while (state.arrivals.length && state.arrivals[0]! <= windowStart) state.arrivals.shift();
-    if (state.spentUsd >= this.limits.maxUsd) throw overSpent(client, state.spentUsd, this.limits);
+    // Spend is windowed too: the fallback session id (the first user message) is shared by unrelated requests that
+    // happen to open the same way, and they must not stay refused for good.
+    while (state.spends.length && state.spends[0]!.at <= windowStart) state.spends.shift();
+    const spentUsd = state.spends.reduce((sum, spend) => sum + spend.usd, 0);
+    if (spentUsd >= this.limits.maxUsd) throw overSpent(client, spentUsd, this.limits, Math.max(1, Math.ceil((state.spends[0]!.at - windowStart) / 1000)));
     if (state.arrivals.length >= this.limits.maxRequests) throw overRequests(client, state.arrivals.length, state.arrivals[0]!, now, this.limits);
     state.arrivals.push(now);
     this.evict();
     return {
       spent: (usd) => {
-        state.spentUsd += usd;
+        if (usd > 0) state.spends.push({ at: this.now(), usd });
       },
     };
   }

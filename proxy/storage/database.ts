@@ -15,9 +15,11 @@ export type { Database };
 
 /** Opens (creating if needed) the data file for writing, recovering from a previous crash. */
 export function openDatabase(file: string, log?: (line: string) => void): Database {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   claim(file, log);
   const db = new (sqlite().Database)(file);
+  // The file holds cached answers and what every request cost: the user's alone, like the token.
+  fs.chmodSync(file, 0o600);
   // Rollback journal + full sync: a commit is on disk before the next one starts, even across kill -9.
   db.exec('PRAGMA journal_mode = DELETE; PRAGMA synchronous = FULL;');
   migrate(db);

@@ -36,7 +36,8 @@ export class UsageRecorder {
     const { usage } = options.config;
     this.ledger = new Ledger(options.db, { retentionDays: usage.retentionDays, log: options.log });
     this.pricing = new Pricing({ overrides: usage.priceOverrides, localCostPerHour: usage.localCostPerHour }, options.log);
-    this.metrics = new UsageMetrics(options.localQueue);
+    const { providers, defaultCloudModel, local } = options.config;
+    this.metrics = new UsageMetrics(options.localQueue, new Set([defaultCloudModel, local.name, 'local', ...Object.values(providers).flatMap((p) => p.models)]));
     this.timer = setInterval(() => this.flushInSlices(), usage.flushIntervalMs);
     this.timer.unref();
   }

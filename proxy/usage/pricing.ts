@@ -5,6 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import type { Usage } from '../chat.ts';
+import { printable } from '../printable.ts';
 
 type GenaiPrices = typeof import('@pydantic/genai-prices');
 let genaiPrices: GenaiPrices | undefined;
@@ -49,6 +50,9 @@ interface FlatPrice {
 /** genai-prices' own lookup costs ~40 µs; a model's flat prices are looked up once an hour instead. */
 const PRICE_TABLE_TTL_MS = 3_600_000;
 
+/** Model names whose price lookups (and unknown-price warnings) are remembered. */
+const MAX_REMEMBERED_MODELS = 1000;
+
 export class Pricing {
   private readonly warned = new Set<string>();
   private readonly tables = new Map<string, { price: FlatPrice | 'tiered' | 'unknown'; at: number }>();
@@ -86,14 +90,16 @@ export class Pricing {
     if (cached && Date.now() - cached.at < PRICE_TABLE_TTL_MS) return cached.price;
     const probe = calcPrice({ input_tokens: 1, output_tokens: 1 }, model, providerIds[providerKind] ? { providerId: providerIds[providerKind] } : undefined);
     const price = probe ? flatPriceOf(probe.model_price) : 'unknown';
+    // Callers choose model names: a flood of made-up ones must not grow the table for good.
+    if (this.tables.size >= MAX_REMEMBERED_MODELS) this.tables.clear();
     this.tables.set(key, { price, at: Date.now() });
     return price;
   }
 
   private unknown(model: string): null {
-    if (!this.warned.has(model)) {
+    if (!this.warned.has(model) && this.warned.size < MAX_REMEMBERED_MODELS) {
       this.warned.add(model);
-      this.warn(`no price known for model "${model}": its cost is recorded as unknown (add usage.priceOverrides.${model} to price it)`);
+      this.warn(`no price known for model "${printable(model)}": its cost is recorded as unknown (add usage.priceOverrides.${printable(model)} to price it)`);
     }
     return null;
   }

@@ -4,6 +4,7 @@
 import {
   type Behaviour, type Ctx, type FakeCloud, SseWriter,
   applyLimits, approxTokens, chunk, contentText, lastUserText, randomId, sendJson, sleep, startFakeServer,
+  serveRaw,
 } from "./sse.ts";
 import { instanceOf } from "./fake-json.ts";
 
@@ -17,7 +18,7 @@ export interface AnthropicUsageOverride {
   ephemeral_1h_input_tokens?: number;
 }
 export type AnthropicBehaviour = Behaviour<AnthropicUsageOverride>;
-type Answering = Exclude<AnthropicBehaviour, { kind: "error" | "hang" | "die_mid_stream" }>;
+type Answering = Exclude<AnthropicBehaviour, { kind: "error" | "hang" | "die_mid_stream" | "raw" }>;
 
 export interface FakeAnthropicOptions {
   /** Usage overrides applied to every answer (a behaviour's `usage` wins). */
@@ -105,6 +106,8 @@ async function messages(ctx: Ctx<AnthropicBehaviour>, opts: FakeAnthropicOptions
   const body = ctx.rec.body;
   const b = ctx.behaviour();
   switch (b.kind) {
+    case "raw":
+      return serveRaw(ctx, b);
     case "hang":
       return; // never answer; the abort counter notices when the client gives up
     case "error":

@@ -3,10 +3,11 @@
 // (include: ["reasoning.encrypted_content"]), and a function_call item for the tool_call behaviour.
 import {
   type Ctx, SseWriter, applyLimits, approxTokens, chunk, randomId, sendJson, sleep,
+  serveRaw,
 } from "./sse.ts";
 import type { FakeOpenAIOptions, OpenAIBehaviour } from "./fake-openai.ts";
 
-type Answering = Exclude<OpenAIBehaviour, { kind: "error" | "hang" | "die_mid_stream" }>;
+type Answering = Exclude<OpenAIBehaviour, { kind: "error" | "hang" | "die_mid_stream" | "raw" }>;
 type Item = Record<string, any>;
 
 /** The fixed opaque blob the fake returns as a reasoning item's encrypted_content. */
@@ -35,6 +36,8 @@ export async function responses(ctx: Ctx<OpenAIBehaviour>, opts: FakeOpenAIOptio
   if (body.input === undefined) return apiError(ctx, 400, { code: "missing_required_parameter", param: "input", message: "Missing required parameter: 'input'." });
   const b = ctx.behaviour();
   switch (b.kind) {
+    case "raw":
+      return serveRaw(ctx, b);
     case "hang":
       return;
     case "error":

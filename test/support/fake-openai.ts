@@ -4,6 +4,7 @@
 import {
   type Behaviour, type Ctx, type FakeCloud, SseWriter,
   applyLimits, approxTokens, chunk, contentText, lastUserText, randomId, sendJson, sleep, startFakeServer,
+  serveRaw,
 } from "./sse.ts";
 import { responses } from "./fake-openai-responses.ts";
 import { instanceOf, jsonModeText, strictSchemaProblem } from "./fake-json.ts";
@@ -74,6 +75,8 @@ async function chatCompletions(ctx: Ctx<OpenAIBehaviour>, opts: FakeOpenAIOption
 
   const b = ctx.behaviour();
   switch (b.kind) {
+    case "raw":
+      return serveRaw(ctx, b);
     case "hang":
       return; // never answer; the abort counter notices when the client gives up
     case "error":
@@ -118,7 +121,7 @@ function settingsProblem(body: any): { code: string | null; param: string; messa
 }
 
 /** The text the "model" answers, held to the request's response_format like a real model. */
-function answerText(body: any, b: Exclude<OpenAIBehaviour, { kind: "error" | "hang" | "die_mid_stream" }>): string {
+function answerText(body: any, b: Exclude<OpenAIBehaviour, { kind: "error" | "hang" | "die_mid_stream" | "raw" }>): string {
   if (b.kind !== "echo") return b.text ?? "";
   const echo = `echo: ${lastUserText(body.messages)}`;
   const format = body.response_format;
@@ -127,7 +130,7 @@ function answerText(body: any, b: Exclude<OpenAIBehaviour, { kind: "error" | "ha
 }
 
 /** Work out what the "model" says: content, tool calls, finish reason and usage. */
-function answer(body: any, b: Exclude<OpenAIBehaviour, { kind: "error" | "hang" | "die_mid_stream" }>, opts: FakeOpenAIOptions) {
+function answer(body: any, b: Exclude<OpenAIBehaviour, { kind: "error" | "hang" | "die_mid_stream" | "raw" }>, opts: FakeOpenAIOptions) {
   const full = answerText(body, b);
   const stops: string[] = body.stop == null ? [] : [body.stop].flat();
   const maxTokens = body.max_completion_tokens ?? body.max_tokens ?? undefined;
@@ -162,7 +165,7 @@ function envelope(body: any, id: string, object: string) {
 }
 
 /** Stream in OpenAI's chunk sequence; `dieAfter` cuts the socket after that many frames. */
-async function stream(ctx: Ctx<OpenAIBehaviour>, opts: FakeOpenAIOptions, b: Exclude<OpenAIBehaviour, { kind: "error" | "hang" | "die_mid_stream" }>, dieAfter?: number): Promise<void> {
+async function stream(ctx: Ctx<OpenAIBehaviour>, opts: FakeOpenAIOptions, b: Exclude<OpenAIBehaviour, { kind: "error" | "hang" | "die_mid_stream" | "raw" }>, dieAfter?: number): Promise<void> {
   const body = ctx.rec.body;
   const a: Answer = answer(body, b, opts);
   const includeUsage = body.stream_options?.include_usage === true;

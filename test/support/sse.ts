@@ -31,7 +31,35 @@ export type Behaviour<U = Record<string, number>> =
   // `code` is only used by the OpenAI fake (error.code).
   | { kind: "error"; status: number; type?: string; message?: string; code?: string | null; retryAfter?: number }
   | { kind: "die_mid_stream"; afterChunks: number }
-  | { kind: "hang" };
+  | { kind: "hang" }
+  | RawFault;
+
+/**
+ * A fault the real cloud might send, as raw bytes: `body` after the status line and headers, then `then`: end the
+ * response (default), stall with the socket open, or repeat a frame every few ms until the client leaves.
+ */
+export interface RawFault {
+  kind: "raw";
+  status?: number;
+  contentType?: string;
+  body: string;
+  then?: "end" | "stall" | { repeat: string; everyMs: number };
+}
+
+/** Serves a RawFault (garbage SSE, a body that is not JSON, headers then silence, a stream that never ends). */
+export async function serveRaw(ctx: Ctx<unknown>, fault: RawFault): Promise<void> {
+  const { res } = ctx;
+  res.writeHead(fault.status ?? 200, { "content-type": fault.contentType ?? "application/json" });
+  res.flushHeaders();
+  if (fault.body) res.write(fault.body);
+  const then = fault.then ?? "end";
+  if (then === "end") return void res.end();
+  if (then === "stall") return;
+  while (!res.destroyed) {
+    await sleep(then.everyMs);
+    if (!res.destroyed) res.write(then.repeat);
+  }
+}
 
 export type BehaviourSource<B> = B | ((req: RecordedRequest) => B);
 

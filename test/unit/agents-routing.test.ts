@@ -64,6 +64,19 @@ test('the breaker limits requests per window and dollars per session, per client
   assert.throws(() => breaker.admit(ask('s', 'task A'), 'qwen-code'), (e: unknown) => e instanceof ProxyError && /spent \$1\.50/.test(e.message));
 });
 
+test('session spend is windowed: an unrelated request opening with the same message is admitted once the window passed', () => {
+  let now = 0;
+  const breaker = new SessionBreaker({ maxRequests: 100, windowSeconds: 60, maxUsd: 1, maxRepeatedToolCalls: 20 }, () => now);
+  breaker.admit(ask('s', 'hello'), 'continue').spent(0.6);
+  now = 30_000;
+  breaker.admit(ask('s', 'hello'), 'continue').spent(0.6);
+  assert.throws(() => breaker.admit(ask('s', 'hello'), 'continue'), (e: unknown) => e instanceof ProxyError && /spent \$1\.20 in 60 s/.test(e.message) && e.options.retryAfterSeconds === 30);
+  now = 60_001;
+  breaker.admit(ask('s', 'hello'), 'continue');
+  now = 90_001;
+  breaker.admit(ask('s', 'hello'), 'continue');
+});
+
 test('the agents are named from their real User-Agent strings', () => {
   assert.equal(clientName({ 'user-agent': 'claude-cli/2.1.332 (external, sdk-cli)' }), 'claude-code');
   assert.equal(clientName({ 'user-agent': 'codex_exec/0.171.0 (Debian 12; x86_64) xterm' }), 'codex');

@@ -54,3 +54,20 @@ test('the local tier uses the injected tokenizer; Claude counts are scaled up', 
   const text = 'The quick brown fox jumps over the lazy dog. '.repeat(20);
   assert.equal(claude.text(text), Math.ceil(gpt.text(text) * 1.2));
 });
+
+// The probe's 64 KB of "a" took 137 s and 32 KB of DNA letters 22 s: merging was quadratic in a piece's length.
+// Linear counting does both in milliseconds; 10 s leaves room for a busy machine, and the quadratic code fails it.
+test('long unbroken letter runs count in linear time, within a token per 128 bytes of the exact count', async () => {
+  const o200k = await loadEncodingCounter('o200k_base');
+  let seed = 7;
+  const letter = () => 'acgt'[((seed = (seed * 1103515245 + 12345) % 2 ** 31) >> 16) % 4];
+  const started = performance.now();
+  assert.equal(o200k('a'.repeat(64 * 1024)), (64 * 1024) / 8, 'a run of one letter: 8 per token');
+  const dna = Array.from({ length: 32 * 1024 }, letter).join('');
+  const tokens = o200k(dna);
+  assert.ok(tokens > dna.length / 4 && tokens < dna.length, `${tokens} tokens for 32 KB of DNA letters`);
+  assert.ok(performance.now() - started < 10_000, `counting took ${(performance.now() - started).toFixed(0)} ms`);
+  // A run up to 128 bytes is counted exactly (js-tiktoken `encode(text, [], []).length` gives 60 and 95 for these).
+  assert.equal(o200k('acgt'.repeat(30)), 60);
+  assert.equal(o200k('acgtacgatcgatcgggatcgatttacgatcgagctagcatcgactacgactacgtagctacgatcgatcgtacgatcgatgctacgatcgatcgatcgatcgactagctacgatcgatcgatcgatgcatgcatcgatcgatcgatcgtagctagtcagtcgatgctagtcgatgcatgcatgcatcgatgcatcg'), 95);
+});
