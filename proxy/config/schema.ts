@@ -44,6 +44,8 @@ const cloudProvider = z.strictObject({
 });
 
 export const configSchema = z.strictObject({
+  /** The JSON Schema an editor validates the file against (`schemas/config.schema.json`); the proxy ignores it. */
+  $schema: z.string().optional(),
   host: z.string().min(1).default('127.0.0.1'),
   port: port.default(8787),
   dataDir: z.string().min(1).default(() => defaultDataDir()),

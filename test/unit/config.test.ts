@@ -34,6 +34,11 @@ describe('loadConfig', () => {
     assert.equal(loaded.defaultCloudModel, 'from-file');
   });
 
+  test('a config file naming its JSON Schema (as editors write it) loads', () => {
+    const config = file('with-schema.json', { $schema: './schemas/config.schema.json', port: 1234 });
+    assert.equal(loadConfig({ env: { ...base, TOKENWISE_CONFIG: config } }).port, 1234);
+  });
+
   test('the default config file is read from XDG_CONFIG_HOME', () => {
     fs.mkdirSync(path.join(dir, 'tokenwise'), { recursive: true });
     fs.writeFileSync(path.join(dir, 'tokenwise', 'config.json'), JSON.stringify({ port: 4321 }));
