@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { auditBucket, bucketKey, calibrationGroup } from '../../proxy/audit/buckets.ts';
+import { Calibration, DEFAULT_MIN_SAMPLES } from '../../proxy/audit/calibration.ts';
+import { AuditSpendCap } from '../../proxy/audit/spend-cap.ts';
+import { seededRandom, wilson } from '../../proxy/audit/stats.ts';
+import type { CalibrationPoint } from '../../proxy/router/classifier.ts';
+import { readSignals } from '../../proxy/router/signals.ts';
+
+// A classifier's table: gains spread 0..1; sending the top k% to the cloud keeps 0.8 + 0.2·k of the quality.
+const table: CalibrationPoint[] = Array.from({ length: 101 }, (_, i) => {
+  const cloudShare = i / 100;
+  return { cloudShare, threshold: i === 0 || i === 100 ? null : 1 - cloudShare, quality: 0.8 + 0.2 * cloudShare };
+});
+
+test('with no audits the classifier table stands for known prompts; code, proofs and tools stay in the cloud', () => {
+  const calibration = new Calibration(table, { floor: 0.95 });
+  const prior = calibration.point('prior');
+  // Quality 0.95 needs 75% of prompts in the cloud: the prompts below gain 0.25 go local.
+  assert.ok(Math.abs(prior.threshold - 0.25) < 1e-9, `threshold ${prior.threshold}`);
+  assert.ok(calibration.allowsLocal('prior', 0.1));
+  assert.ok(!calibration.allowsLocal('prior', 0.3));
+  for (const group of ['code', 'proof', 'tools'] as const) {
+    assert.equal(calibration.point(group).threshold, -Infinity);
+    assert.ok(!calibration.allowsLocal(group, -5));
+  }
+});
+
+test('audits showing a weaker local model than the classifier expects move the threshold toward the cloud', () => {
+  const calibration = new Calibration(table, { floor: 0.95 });
+  const random = seededRandom(3);
+  let moved = 0;
+  // The classifier expects a loss of `gain`; this local model loses 0.4 more on every prompt.
+  for (let i = 0; i < 200; i++) {
+    const gain = random() * 0.5;
+    const local = random() < 1 - gain - 0.4 ? 1 : 0;
+    if (calibration.add({ gain, group: 'prior', localScore: local, cloudScore: 1 })) moved++;
+  }
+  const point = calibration.point('prior');
+  assert.ok(moved >= 1);
+  assert.ok(point.threshold < 0.2, `threshold ${point.threshold}`);
+  assert.ok(point.qualityLow >= 0.95);
+  assert.equal(point.samples, 200);
+});
+
+test('audits that agree with the classifier leave the threshold where its table puts it', () => {
+  const calibration = new Calibration(table, { floor: 0.95 });
+  const random = seededRandom(5);
+  for (let i = 0; i < 300; i++) {
+    const gain = random() * 0.5;
+    calibration.add({ gain, group: 'prior', localScore: random() < 1 - gain ? 1 : 0, cloudScore: 1 });
+  }
+  assert.ok(Math.abs(calibration.point('prior').threshold - 0.25) < 1e-9);
+});
+
+test('a group without prior goes local only after enough audits of its own hold the floor', () => {
+  const calibration = new Calibration(table, { floor: 0.95 });
+  for (let i = 0; i < DEFAULT_MIN_SAMPLES - 1; i++) calibration.add({ gain: 0.1, group: 'code', localScore: 1, cloudScore: 1 });
+  assert.equal(calibration.point('code').threshold, -Infinity);
+  for (let i = 0; i < 40; i++) calibration.add({ gain: 0.1, group: 'code', localScore: 1, cloudScore: 1 });
+  assert.ok(calibration.allowsLocal('code', 0.1));
+  // The same volume of audits where the local model is usually worse keeps the group in the cloud.
+  const worse = new Calibration(table, { floor: 0.95 });
+  for (let i = 0; i < 70; i++) worse.add({ gain: 0.1, group: 'tools', localScore: i % 3 ? 1 : 0, cloudScore: 1 });
+  assert.ok(!worse.allowsLocal('tools', 0.1));
+  // Nor does a lower gain than any audit saw: no evidence speaks for it.
+  assert.ok(!worse.allowsLocal('tools', 0.01));
+});
+
+test('buckets: the issue\'s proof-and-tested-Python prompt is a code prompt; a plain question is not', () => {
+  const ask = (text: string) => {
+    const request = { model: 'auto', messages: [{ role: 'user' as const, content: [{ type: 'text' as const, text }] }], stream: false };
+    return auditBucket(readSignals(request), text);
+  };
+  const proof = ask('prove that the sum of two odd numbers is even and write tested Python for it');
+  assert.equal(proof.topic, 'code');
+  assert.equal(calibrationGroup(proof), 'code');
+  assert.equal(calibrationGroup(ask('Prove that the square root of 2 is irrational.')), 'proof');
+  const plain = ask('What is the capital of France?');
+  assert.equal(calibrationGroup(plain), 'prior');
+  assert.equal(bucketKey(plain), 'general/short/no-tools/single');
+});
+
+test('Wilson interval: bounds a rate, narrows with trials, and is [0, 1] with none', () => {
+  assert.deepEqual(wilson(0, 0), { low: 0, high: 1 });
+  const few = wilson(9, 10), many = wilson(900, 1000);
+  assert.ok(few.low < 0.9 && few.high > 0.9);
+  assert.ok(many.high - many.low < few.high - few.low);
+  assert.ok(wilson(10, 10).high === 1 && wilson(10, 10).low > 0.8);
+});
+
+test('spend cap: 100 concurrent reservations never pass the daily cap; settling frees the unused part; a new day starts at 0', async () => {
+  let now = new Date(2026, 0, 1, 12);
+  const cap = new AuditSpendCap(0.05, 0.01, () => now);
+  const granted = await Promise.all(Array.from({ length: 100 }, async () => cap.reserve(0.001)));
+  assert.equal(granted.filter(Boolean).length, 40);
+  assert.ok(cap.spentToday() <= 0.05 + 1e-12);
+  for (const r of granted) r?.settle(0.0005);
+  assert.ok(Math.abs(cap.spentToday() - 0.03) < 1e-9);
+  assert.ok(cap.reserve(0.02), 'room freed by settling is usable again');
+  assert.equal(cap.reserve(0.001), undefined);
+  assert.ok(cap.reserve(0), 'a free audit is always allowed');
+  now = new Date(2026, 0, 2, 0, 1);
+  assert.equal(cap.spentToday(), 0);
+  assert.ok(cap.reserve(0.04));
+});
