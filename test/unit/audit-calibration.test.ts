@@ -104,3 +104,26 @@ test('spend cap: 100 concurrent reservations never pass the daily cap; settling 
   assert.equal(cap.spentToday(), 0);
   assert.ok(cap.reserve(0.04));
 });
+
+test('structured answers compare exactly: letters, numbers, JSON, JavaScript; prose needs the judge', async () => {
+  const { compareStructured } = await import('../../proxy/audit/answers.ts');
+  const { judgeExactly, readVerdict, judgeRequest, RUBRIC_VERSION } = await import('../../proxy/audit/judge.ts');
+  assert.deepEqual(compareStructured('B', 'The answer is B.'), { kind: 'choice', same: true });
+  assert.deepEqual(compareStructured('(C) because…', 'Answer: D'), { kind: 'choice', same: false });
+  assert.deepEqual(compareStructured('She pays 1,200 dollars in all. #### 1200', 'The total is = 1200.0'), { kind: 'number', same: true });
+  assert.deepEqual(compareStructured('{"b": 1, "a": [2]}', '```json\n{"a":[2],"b":1}\n```'), { kind: 'json', same: true });
+  assert.deepEqual(compareStructured('```js\nconst x = 1;\n```', '```js\nconst  x = 1;\n```'), { kind: 'code', same: true });
+  assert.equal(compareStructured('```js\nconst = ;\n```', '```js\nconst x = 1;\n```'), undefined, 'code that does not parse is not structured');
+  assert.equal(compareStructured('Paris is the capital, known for art.', 'It is Paris.'), undefined);
+  assert.deepEqual(judgeExactly('42', '41'), { method: 'exact/number', verdict: 'loss', localScore: 0, cloudScore: 1 });
+  // The judge's letter maps back through the drawn order; anything but a first-word verdict is none.
+  assert.equal(readVerdict('A', true)!.verdict, 'win');
+  assert.equal(readVerdict('A', false)!.verdict, 'loss');
+  assert.equal(readVerdict('tie.', false)!.verdict, 'tie');
+  assert.equal(readVerdict('Answer A is better', true), undefined);
+  const request = { model: 'auto', stream: false, messages: [{ role: 'user' as const, content: [{ type: 'text' as const, text: 'Why is the sky blue?' }] }] };
+  const asked = judgeRequest(request, 'local says', 'cloud says', false, 'gpt-4o-mini');
+  const text = asked.messages[1]!.content[0]!.type === 'text' ? asked.messages[1]!.content[0]!.text : '';
+  assert.ok(text.indexOf('cloud says') < text.indexOf('local says'));
+  assert.equal(RUBRIC_VERSION, 'pairwise/1');
+});
