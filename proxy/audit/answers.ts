@@ -12,7 +12,7 @@ export interface StructuredAnswer {
 
 const FENCE = /^```([\w+-]*)\s*\n([\s\S]*?)\n```\s*$/;
 // A bare letter, "(C)", "C." or "C)" at the start, or "answer is C": never a sentence that starts with "A ".
-const CHOICE = /^\s*\(([A-J])\)|^\s*([A-J])(?:[.):]|\s*$)|\b(?:answer|option|choice)(?: is)?\s*[:：]?\s*\(?([A-J])\)?(?![\w])/;
+const CHOICE = /^\s*\(([A-J])\)|^\s*([A-J])(?:[.):]|\s*$)|\b(?:[Aa]nswer|[Oo]ption|[Cc]hoice)(?: is)?\s*[:：]?\s*\(?([A-J])\)?(?![\w])/;
 const NUMBER = /-?\d[\d,]*(?:\.\d+)?/g;
 const FINAL_NUMBER = /(?:####|answer(?: is)?\s*[:：]?|=)\s*\$?\s*(-?\d[\d,]*(?:\.\d+)?)/gi;
 /** A longer answer is prose that happens to contain numbers, not a numeric answer. */

@@ -127,3 +127,24 @@ test('structured answers compare exactly: letters, numbers, JSON, JavaScript; pr
   assert.ok(text.indexOf('cloud says') < text.indexOf('local says'));
   assert.equal(RUBRIC_VERSION, 'pairwise/1');
 });
+
+test('auto with no audit data: the issue\'s proof-and-Python prompt goes to the cloud; a plain easy one stays local', async () => {
+  const { loadDifficultyClassifier } = await import('../../proxy/router/classifier.ts');
+  const { routeRequest } = await import('../../proxy/router/policy.ts');
+  const { calibratedVerdict } = await import('../../proxy/audit/route.ts');
+  const classifier = loadDifficultyClassifier();
+  const calibration = new Calibration(classifier.weights.calibration, { floor: 0.95 });
+  const provider = (name: string, kind: 'local' | 'openai') => ({ name, kind, chat: () => { throw new Error('not called'); }, health: () => ({ state: 'ready' as const }), models: () => (kind === 'openai' ? ['gpt-4o-mini'] : []) });
+  const catalog = { local: provider('local', 'local'), cloud: new Map([['openai', { provider: provider('openai', 'openai'), configured: true }]]), defaultCloudModel: 'gpt-4o-mini' };
+  const ask = (text: string) => ({ model: 'auto', stream: false, messages: [{ role: 'user' as const, content: [{ type: 'text' as const, text }] }] });
+  const plain = { rules: [], classifier, allowDowngrade: false };
+  const audited = { ...plain, calibrate: (request: Parameters<typeof calibratedVerdict>[1], verdict: Parameters<typeof calibratedVerdict>[2]) => calibratedVerdict(calibration, request, verdict) };
+  const proof = ask('prove that the sum of two odd numbers is even and write tested Python for it');
+  assert.equal(routeRequest(proof, catalog, plain, undefined).target, 'local', 'the classifier alone sends it local (the issue)');
+  const decision = routeRequest(proof, catalog, audited, undefined);
+  assert.equal(decision.target, 'cloud');
+  assert.match(decision.reason, /^audit: code prompt, no audits yet: cloud until audits show/);
+  const easy = routeRequest(ask('Solve: a train leaves at 3pm going 60 mph; when does it arrive 150 miles away?'), catalog, audited, undefined);
+  assert.equal(easy.target, 'local');
+  assert.match(easy.reason, /^audit: gain -0\.0\d+ < 0\.132 \(near gsm8k; no audits yet/);
+});
