@@ -104,7 +104,8 @@ export async function runAuditEval(options: AuditEvalOptions): Promise<Record<st
       audited,
       local_share: round(steps.filter((s) => s.local).length / steps.length),
       quality: round(realized(steps)),
-      quality_after_2000: round(realized(steps.slice(SETTLED_AFTER))),
+      // null (NaN) when the set is shorter than that.
+      quality_after_2000: steps.length > SETTLED_AFTER ? round(realized(steps.slice(SETTLED_AFTER))) : NaN,
       floor_held_after: heldAfter(steps, floor - HELD_MARGIN),
       cost_saved: round(1 - spent / allCloud),
       cost_saved_net: round(1 - (spent + auditUsd) / allCloud),
@@ -140,11 +141,11 @@ function realized(steps: readonly Step[]): number {
 
 /**
  * The first checkpoint (every 100 requests) from which realized quality over every later stretch of at least
- * `SETTLED_AFTER` requests stays at or above `target`; -1 when it never does.
+ * `SETTLED_AFTER` requests (or the whole set, when shorter) stays at or above `target`; -1 when it never does.
  */
 function heldAfter(steps: readonly Step[], target: number): number {
   let held = -1;
-  for (let at = steps.length - SETTLED_AFTER; at >= 0; at -= CHECK_EVERY) {
+  for (let at = steps.length - Math.min(SETTLED_AFTER, steps.length); at >= 0; at -= CHECK_EVERY) {
     const start = Math.max(0, at - (at % CHECK_EVERY));
     if (realized(steps.slice(start)) < target) break;
     held = start;
