@@ -20,7 +20,8 @@ test('offline audit: one JSON line per seed; a faithful local model keeps its sa
   let printed = '';
   const faithful = await runAuditEval({ data: [file], seeds: [1, 2], sample: 0.1, json: true, write: (text) => (printed += text) });
   assert.equal(printed.trim().split('\n').length, 2);
-  assert.deepEqual(JSON.parse(printed.split('\n')[0]!), faithful[0]);
+  assert.deepEqual(JSON.parse(printed.split('\n')[0]!), JSON.parse(JSON.stringify(faithful[0])));
+  assert.ok(Number.isNaN(faithful[0]!.quality_after_2000), 'a set shorter than 2,000 requests has no figure after 2,000');
   for (const report of faithful) {
     assert.equal(report.records, 600);
     assert.ok(report.audited! > 30 && report.audited! < 90, `audited ${report.audited}`);
