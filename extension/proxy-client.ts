@@ -3,7 +3,7 @@
  * a timeout so a wedged proxy never hangs the UI.
  */
 import http from 'node:http';
-import { isProxyHealth, type GroupBy, type ProxyHealth, type UsageSummary, type WhatIf } from '../shared/protocol.ts';
+import { isProxyHealth, type GroupBy, type ProxyHealth, type UsageSummary, type WhatIf, type AuditReport } from '../shared/protocol.ts';
 
 /**
  * What answers on a port: a Tokenwise proxy, another program, or nothing. Plain `node:http`, because the first
@@ -45,6 +45,11 @@ export class ProxyClient {
   /** What each switched-off lever would have saved on the last 7 days of recordings. */
   whatIf(): Promise<WhatIf> {
     return this.json<WhatIf>('GET', '/tokenwise/whatif');
+  }
+
+  /** What the quality audit found for the local model in use. */
+  audit(): Promise<AuditReport> {
+    return this.json<AuditReport>('GET', '/tokenwise/audit');
   }
 
   clearCache(): Promise<{ cleared: number }> {

@@ -16,6 +16,7 @@ export const DEFAULT_MODEL = 'hf:bartowski/Qwen2.5-1.5B-Instruct-GGUF:Q4_K_M';
 type Parse<T> = (value: unknown) => T | undefined;
 
 const integer = (min: number, max = Number.MAX_SAFE_INTEGER): Parse<number> => (v) => (Number.isInteger(v) && (v as number) >= min && (v as number) <= max ? (v as number) : undefined);
+const between = (min: number, max: number): Parse<number> => (v) => (typeof v === 'number' && v >= min && v <= max ? v : undefined);
 const text: Parse<string> = (v) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
 const dollars: Parse<number> = (v) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : undefined);
 const bool: Parse<boolean> = (v) => (typeof v === 'boolean' ? v : undefined);
@@ -54,6 +55,8 @@ const proxySettings = {
   contextSize: { setting: 'contextSize', parse: integer(64), env: 'TOKENWISE_CONTEXT_SIZE' },
   queueSize: { setting: 'queueSize', parse: integer(0), flag: 'queue-size' },
   defaultCloudModel: { setting: 'defaultCloudModel', parse: text, env: 'TOKENWISE_DEFAULT_CLOUD_MODEL' },
+  auditShare: { setting: 'audit.share', parse: between(0, 1), env: 'TOKENWISE_AUDIT_SHARE' },
+  auditMaxUsdPerDay: { setting: 'audit.maxUsdPerDay', parse: between(0, 1e6), env: 'TOKENWISE_AUDIT_MAX_USD_PER_DAY' },
   openaiBaseUrl: { setting: 'openai.baseUrl', parse: httpUrl, env: 'OPENAI_BASE_URL' },
   anthropicBaseUrl: { setting: 'anthropic.baseUrl', parse: httpUrl, env: 'ANTHROPIC_BASE_URL' },
   budgetDailyUsd: { setting: 'budget.dailyUsd', parse: dollars, env: 'TOKENWISE_BUDGET_DAILY_USD' },

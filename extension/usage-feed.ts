@@ -121,6 +121,15 @@ export class UsageFeed {
   /** Reads the what-if in the background: it takes seconds, and the counters must not wait for it. */
   private readWhatIf(client: ProxyClient, now: number): void {
     this.whatIfAt = now;
+    // The audit's report changes as slowly (a few audits an hour): read on the same clock.
+    client.audit().then(
+      (audit) => {
+        if (client !== this.client) return;
+        this.snapshot = { ...this.snapshot, audit };
+        this.onChange(this.snapshot);
+      },
+      (error: Error) => this.log(`cannot read the quality audit: ${error.message}`),
+    );
     client.whatIf().then(
       (whatIf) => {
         if (client !== this.client) return;

@@ -73,6 +73,8 @@ export interface PipelineDeps {
   budget?: { guard: Budget; pricing: Pricing; whenOver: 'local' | 'reject' };
   /** Per-session request, dollar and tool-loop limits; none when unset. */
   sessions?: { breaker: SessionGate; pricing: Pricing };
+  /** The quality audit: told of every complete answer, it samples some and judges them in the background. */
+  audit?: { afterAnswer(request: ChatRequest, decision: RouteDecision, answer: string): void };
 }
 
 
@@ -256,6 +258,8 @@ export class Pipeline {
         // The caller then gets the answer rebuilt with that count, not the upstream's usage-less text.
         else if (chunk.type === 'done' && isMissingUsage(chunk.usage)) chunk = { ...chunk, usage: await countUsage(sent, output.join(''), decision.model), usageEstimated: true, wire: undefined };
         recorder?.observe(chunk);
+        // The answer is complete: the audit draws now and, if drawn, starts once the caller has it.
+        if (chunk.type === 'done') this.deps.audit?.afterAnswer(request, decision, output.join(''));
         yield chunk;
       }
       complete = true;

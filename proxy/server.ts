@@ -36,6 +36,8 @@ import { closeDatabase, openDatabase } from './storage/database.ts';
 import { UsageRecorder } from './usage/index.ts';
 import { SessionRecorder } from './record/recorder.ts';
 import type { Team } from './team/index.ts';
+import { followLocalModel, startAudit } from './audit/start.ts';
+import type { QualityAudit } from './audit/index.ts';
 
 export const VERSION = '0.1.0';
 
@@ -53,6 +55,8 @@ export interface RunningProxy {
   catalog: ModelCatalog;
   usage: UsageRecorder;
   cache?: ExactCache;
+  /** The quality audit, when the router's classifier is on. */
+  audit?: QualityAudit;
   close(): Promise<void>;
 }
 
@@ -168,7 +172,13 @@ export async function startProxy(config: Config, options: ProxyOptions = {}): Pr
     for (const name of Object.keys(rule.when)) if (!known.includes(name)) throw new ConfigError(`invalid configuration:\n  router.rules: unknown signal "${name}" (known: ${known.join(', ')})`);
   }
   const token = resolveToken(config.token, config.dataDir);
-  const local = config.local.model === 'off' ? undefined : new LocalProvider(config.local, options);
+  let audit: QualityAudit | undefined;
+  // The audit keys its calibration by the model file, which is known once the model loads.
+  const onStateChange: LocalProviderEvents['onStateChange'] = (health) => {
+    if (health.state === 'ready' && audit) void followLocalModel(audit, local!, log);
+    options.onStateChange?.(health);
+  };
+  const local = config.local.model === 'off' ? undefined : new LocalProvider(config.local, { ...options, onStateChange });
   const catalog: ModelCatalog = { local, cloud: cloudCatalog(config, env), defaultCloudModel: config.defaultCloudModel };
   const dataFile = path.join(config.dataDir, 'tokenwise.db');
   const db = openDatabase(dataFile, log);
@@ -179,7 +189,9 @@ export async function startProxy(config: Config, options: ProxyOptions = {}): Pr
   const sessions = sessionBreaker(config, usage);
   // Team mode loads the Redis client only when configured.
   const team: Team | undefined = config.redis.url ? (await import('./team/index.ts')).createTeam(config, token, { cache, inFlight, guard: budget?.guard, breaker: sessions?.breaker, usage }, log) : undefined;
-  const pipeline = new Pipeline({ catalog, usage, cache: team?.cache ?? cache, inFlight: team?.inFlight ?? inFlight, cacheMode: config.cache.exact.mode, semanticOffFor: config.cache.semantic.offForClients, fallback: { ...config.router, chain: config.router.fallback }, fit: fitOptions(config, local), budget: budget && team?.budget ? { ...budget, guard: team.budget } : budget, policy: await routePolicy(config, local), confidenceFloor: config.router.confidenceFloor, sessions: sessions && team?.sessions ? { ...sessions, breaker: team.sessions } : sessions });
+  const policy = await routePolicy(config, local);
+  audit = startAudit(config, { db, catalog, policy, pricing: usage.pricing, log });
+  const pipeline = new Pipeline({ catalog, usage, cache: team?.cache ?? cache, inFlight: team?.inFlight ?? inFlight, cacheMode: config.cache.exact.mode, semanticOffFor: config.cache.semantic.offForClients, fallback: { ...config.router, chain: config.router.fallback }, fit: fitOptions(config, local), budget: budget && team?.budget ? { ...budget, guard: team.budget } : budget, policy, confidenceFloor: config.router.confidenceFloor, sessions: sessions && team?.sessions ? { ...sessions, breaker: team.sessions } : sessions, audit });
   const secrets = [token, ...Object.values(config.providers).flatMap((entry) => apiKeyOf(entry, env) ?? [])];
   const recordings = config.record.dir ?? path.join(config.dataDir, 'recordings');
   const recorder = new SessionRecorder({ dir: config.record.dir, fallbackDir: recordings, secrets, log });
@@ -195,6 +207,7 @@ export async function startProxy(config: Config, options: ProxyOptions = {}): Pr
     usage,
     cache,
     team: team?.usage,
+    audit,
     semantic: () => semantic,
     ...(local ? { doctor: (signal: AbortSignal) => local.diagnose(signal) } : {}),
     health: () => ({
@@ -229,11 +242,13 @@ export async function startProxy(config: Config, options: ProxyOptions = {}): Pr
     catalog,
     usage,
     cache,
+    audit,
     async close() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      await audit?.idle();
       await team?.close();
       usage.close();
       cache?.close();

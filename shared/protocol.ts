@@ -7,10 +7,11 @@
 import type { ProviderHealth } from '../proxy/providers/provider.ts';
 import type { BackendReport } from './llama-backends.ts';
 import type { WhatIf } from '../proxy/record/what-if.ts';
+import type { AuditReport } from '../proxy/audit/report.ts';
 import type { RequestEvent } from '../proxy/usage/live.ts';
 import type { GroupBy, UsageSummary, UsageTotals } from '../proxy/usage/summary.ts';
 
-export type { GroupBy, RequestEvent, UsageSummary, UsageTotals, WhatIf };
+export type { AuditReport, GroupBy, RequestEvent, UsageSummary, UsageTotals, WhatIf };
 
 /** The body of GET /tokenwise/health. */
 export interface ProxyHealth {
@@ -70,6 +71,8 @@ export interface PanelSnapshot {
   lastEventId: number;
   /** The last 7 days of recorded sessions replayed: switched-off levers' savings, each conversation's cost. */
   whatIf?: WhatIf;
+  /** The quality audit of the local model in use (GET /tokenwise/audit). */
+  audit?: AuditReport;
 }
 
 /** What the panel can ask to have copied; the token never travels to the webview, the extension fills it in. */

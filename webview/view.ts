@@ -27,7 +27,7 @@ export function render(snapshot: PanelSnapshot, ui: PanelUi): HTMLElement[] {
     statusLine(snapshot, ui),
     ...(empty
       ? [h('p', { class: 'empty' }, 'No requests yet today. Connect a tool below, and every request it sends shows up here as it finishes.'), connectSection(snapshot, ui, true)]
-      : [counters(snapshot), chartSection(snapshot, ui), tableRangeTabs(snapshot, ui), table('By model', snapshot.byModel, 'model', snapshot.tableRange), table('By tool', snapshot.byClient, 'client', snapshot.tableRange), ...whatIfSection(snapshot), recentList(snapshot.recent), connectSection(snapshot, ui, false)]),
+      : [counters(snapshot), chartSection(snapshot, ui), tableRangeTabs(snapshot, ui), table('By model', snapshot.byModel, 'model', snapshot.tableRange), table('By tool', snapshot.byClient, 'client', snapshot.tableRange), ...whatIfSection(snapshot), ...auditSection(snapshot), recentList(snapshot.recent), connectSection(snapshot, ui, false)]),
   ];
 }
 
@@ -153,6 +153,22 @@ function whatIfSection({ whatIf }: PanelSnapshot): HTMLElement[] {
       h('thead', {}, h('tr', {}, h('th', {}, 'Conversation'), h('th', { class: 'num' }, 'Turns'), h('th', { class: 'num' }, 'Cost'))),
       h('tbody', {}, ...whatIf.conversations.slice(0, CONVERSATIONS_SHOWN).map((c) => h('tr', {}, h('td', { title: c.id }, c.id), h('td', { class: 'num' }, c.turns), h('td', { class: 'num' }, usd(c.costUsd))))),
     ),
+  )];
+}
+
+/** The quality audit in three lines: how often the local answer was as good, what it cost, where routing sits. */
+function auditSection({ audit }: PanelSnapshot): HTMLElement[] {
+  if (!audit?.audited) return [];
+  const percent = (x: number) => `${Math.round(x * 100)}%`;
+  const rate = audit.localAsGood;
+  const prior = audit.operatingPoints.find((p) => p.group === 'prior');
+  return [h(
+    'section',
+    { class: 'audit', 'data-section': 'audit' },
+    h('h2', {}, 'Quality audit'),
+    h('p', { 'data-audit': 'rate', title: '90% Wilson interval' }, rate.rate === null ? `${audit.audited} audited, none judged yet` : `Local as good as cloud: ${percent(rate.rate)} (${percent(rate.low)}–${percent(rate.high)}) of ${rate.judged} judged`),
+    h('p', { class: 'muted', 'data-audit': 'spend' }, `Audit spend ${usd(audit.spentTodayUsd)} today, ${usd(audit.spentUsd)} in all`),
+    ...(prior ? [h('p', { class: 'muted', 'data-audit': 'point' }, `Operating point: gain < ${prior.threshold} goes local${prior.movedAt ? `, moved ${new Date(prior.movedAt).toLocaleString()}` : ''}`)] : []),
   )];
 }
 

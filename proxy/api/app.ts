@@ -28,6 +28,8 @@ import { controlRoutes, type ControlOptions } from './control.ts';
 import type { SessionRecorder } from '../record/recorder.ts';
 import type { WhatIf } from '../record/what-if.ts';
 import type { TeamUsage } from '../team/usage-totals.ts';
+import type { QualityAudit } from '../audit/index.ts';
+import { auditRoutes } from './audit-routes.ts';
 import { checkOrigin, checkToken, corsHeaders } from './guard.ts';
 import { modelList } from './models.ts';
 import { parseChatCompletionRequest } from './openai/chat-request.ts';
@@ -51,6 +53,7 @@ export interface AppDeps {
   semantic?: () => SemanticCache | undefined;
   /** GET /tokenwise/doctor: the local model's backend and measured speed. */
   doctor?: ControlOptions['doctor'];
+  audit?: QualityAudit;
   log?: (line: string) => void;
   /** Records sessions for replay (config `record.dir`, header `x-tokenwise-record`). */
   recorder?: SessionRecorder;
@@ -108,8 +111,9 @@ export function createApp(deps: AppDeps): RequestListener {
   app.get('/tokenwise/health', (_req: IncomingMessage, res: ServerResponse) => {
     sendJson(res, deps.health());
   });
-  app.use(['/tokenwise/usage', '/tokenwise/events', '/tokenwise/cache', '/tokenwise/doctor', '/tokenwise/whatif'], requireToken);
+  app.use(['/tokenwise/usage', '/tokenwise/events', '/tokenwise/cache', '/tokenwise/doctor', '/tokenwise/whatif', '/tokenwise/audit'], requireToken);
   if (deps.usage) app.use(controlRoutes({ usage: deps.usage, cache: deps.cache, team: deps.team, semantic: deps.semantic, doctor: deps.doctor, whatIf: deps.whatIf }));
+  if (deps.audit) app.use(auditRoutes(deps.audit));
 
   app.use((req: IncomingMessage) => {
     throw new ProxyError('not_found', `no route for ${req.method} ${pathOf(req)}`, { code: 'unknown_route' });

@@ -77,7 +77,22 @@ async function run({ lever, data, flags }: EvalArgs): Promise<string> {
       const report = await runReplay({ data, model: typeof flags.model === 'string' ? flags.model : 'claude-sonnet-4-5', config });
       return flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${replayTable(report)}\n`;
     }
+    case 'audit': {
+      const { runAuditEval } = await import('../eval/audit.ts');
+      let out = '';
+      const number = (name: string) => (typeof flags[name] === 'string' ? Number(flags[name]) : undefined);
+      await runAuditEval({
+        data,
+        json: Boolean(flags.json),
+        write: (text) => (out += text),
+        ...(number('degrade') !== undefined ? { degrade: number('degrade') } : {}),
+        ...(number('sample') !== undefined ? { sample: number('sample') } : {}),
+        ...(number('floor') !== undefined ? { floor: number('floor') } : {}),
+        ...(typeof flags.seed === 'string' ? { seeds: flags.seed.split(',').map(Number) } : {}),
+      });
+      return out;
+    }
     default:
-      throw new CliError('usage: tokenwise eval context|cache|router|replay --data FILE.jsonl [--json]  (context: [--sweep] [--budget N]; cache: [--embedder lexical|GGUF] [--threshold T] [--verifier GGUF [--verifier-threshold Y]] [--calibrate [--save [--config FILE]]]; router: [--folds N] [--weights shipped|FILE] [--cloud-share S] [--quality-floor Q]; replay: [--model claude-sonnet-4-5|gpt-4.1|…] [--config FILE])');
+      throw new CliError('usage: tokenwise eval context|cache|router|replay|audit --data FILE.jsonl [--json]  (context: [--sweep] [--budget N]; cache: [--embedder lexical|GGUF] [--threshold T] [--verifier GGUF [--verifier-threshold Y]] [--calibrate [--save [--config FILE]]]; router: [--folds N] [--weights shipped|FILE] [--cloud-share S] [--quality-floor Q]; replay: [--model claude-sonnet-4-5|gpt-4.1|…] [--config FILE]; audit: [--degrade F] [--sample R] [--floor Q] [--seed S[,S…]])');
   }
 }

@@ -5,6 +5,7 @@ import { ConfigError, loadConfig } from '../config/load.ts';
 import { resolveToken } from '../config/token.ts';
 import { startProxy, VERSION } from '../server.ts';
 import { CliError, parseArgs, type ParsedArgs } from './args.ts';
+import { auditCommand } from './audit.ts';
 import { cacheCommand } from './cache.ts';
 import { diagnose, formatDoctor } from './doctor.ts';
 import { evalCommand } from './eval.ts';
@@ -21,10 +22,14 @@ Usage:
                            tokens, dollars and savings from the ledger
   tokenwise cache stats|clear
                            what the answer cache holds; empty it
+  tokenwise audit [--json] | tokenwise audit show <id>
+                           what the quality audit found: local-as-good rate, per bucket, spend,
+                           the operating point; one audited request with both answers
   tokenwise eval context --data FILE.jsonl [--json] [--sweep]
   tokenwise eval cache --data FILE.jsonl [--embedder lexical|GGUF] [--threshold T] [--json]
                       [--verifier GGUF [--verifier-threshold Y]] [--calibrate [--save [--config FILE]]]
   tokenwise eval router --data FILE.jsonl [--folds 5] [--weights shipped|FILE] [--json]
+  tokenwise eval audit --data FILE.jsonl [--degrade F] [--sample R] [--floor Q] [--seed S[,S…]] [--json]
                            measure a lever on evaluation data
   tokenwise eval replay --data FILE.jsonl|DIR [--model claude-sonnet-4-5|gpt-4.1|…] [--config FILE] [--json]
                            replay recorded sessions through the whole proxy: baseline vs actual $, by lever
@@ -103,6 +108,11 @@ async function main(argv: string[]): Promise<void> {
     case 'cache': {
       const config = loadConfig({ flags: pick(args.flags, ['config', 'port', 'host', 'data-dir', 'token']) });
       process.stdout.write(await cacheCommand(config, args.positionals[0]));
+      return;
+    }
+    case 'audit': {
+      const config = loadConfig({ flags: pick(args.flags, ['config', 'port', 'host', 'data-dir', 'token']) });
+      process.stdout.write(await auditCommand(config, { action: args.positionals[0], id: args.positionals[1], json: args.flags.json === true }));
       return;
     }
     case 'eval':

@@ -34,6 +34,8 @@ const envMap: [string, string, 'string' | 'number'][] = [
   ['TOKENWISE_DEFAULT_CLOUD_MODEL', 'defaultCloudModel', 'string'],
   ['TOKENWISE_BUDGET_DAILY_USD', 'budget.dailyUsd', 'number'],
   ['TOKENWISE_BUDGET_MONTHLY_USD', 'budget.monthlyUsd', 'number'],
+  ['TOKENWISE_AUDIT_SHARE', 'audit.share', 'number'],
+  ['TOKENWISE_AUDIT_MAX_USD_PER_DAY', 'audit.maxUsdPerDay', 'number'],
   ['OPENAI_BASE_URL', 'providers.openai.baseUrl', 'string'],
   ['ANTHROPIC_BASE_URL', 'providers.anthropic.baseUrl', 'string'],
   ['TOKENWISE_REDIS_URL', 'redis.url', 'string'],

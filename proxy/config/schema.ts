@@ -234,6 +234,17 @@ export const configSchema = z.strictObject({
       retentionDays: z.number().int().min(0).default(90),
     })
     .prefault({}),
+  audit: z
+    .strictObject({
+      /**
+       * Share of the requests the router decides that are audited: after the answer, the other tier's answer is
+       * obtained in the background and judged, and the router's operating point is calibrated on the results.
+       */
+      share: z.number().min(0).max(1).default(0.05),
+      /** Dollars per day (local time) the audit may spend on cloud calls (the other tier's answer and the judge). */
+      maxUsdPerDay: z.number().min(0).default(0.5),
+    })
+    .prefault({}),
   record: z
     .strictObject({
       /**

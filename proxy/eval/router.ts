@@ -107,21 +107,31 @@ function scoreWith(classifier: DifficultyClassifier, records: readonly RoutingRe
   return { scores, cloud: scores.map((s) => s >= threshold) };
 }
 
-function crossValidate(records: readonly RoutingRecord[], folds: number, seed: number, point: OperatingPoint): Scored {
+/** One classifier per fold, each trained on the other folds, and each record's fold (its held-out scorer). */
+export function foldClassifiers(records: readonly RoutingRecord[], folds: number, seed: number): { fold: number[]; classifiers: DifficultyClassifier[] } {
   const fold = records.map((r) => foldOf(promptText(chatMessagesOf(r)), folds, seed));
-  const scores = new Array<number>(records.length);
-  const cloud = new Array<boolean>(records.length);
+  const classifiers: DifficultyClassifier[] = [];
   for (let f = 0; f < folds; f++) {
     const training = records.filter((_, i) => fold[i] !== f).map((r) => ({ messages: chatMessagesOf(r), topic: r.source, strong: r.strong.score, weak: r.weak.score }));
-    const held = records.flatMap((r, i) => (fold[i] === f ? [i] : []));
-    if (!held.length) continue;
     if (!training.length) throw new Error(`fold ${f} holds every record: use fewer folds or more data`);
-    const scored = scoreWith(new DifficultyClassifier(fitDifficulty(training, { seed })), held.map((i) => records[i]!), point);
+    classifiers.push(new DifficultyClassifier(fitDifficulty(training, { seed })));
+  }
+  return { fold, classifiers };
+}
+
+function crossValidate(records: readonly RoutingRecord[], folds: number, seed: number, point: OperatingPoint): Scored {
+  const { fold, classifiers } = foldClassifiers(records, folds, seed);
+  const scores = new Array<number>(records.length);
+  const cloud = new Array<boolean>(records.length);
+  classifiers.forEach((classifier, f) => {
+    const held = records.flatMap((r, i) => (fold[i] === f ? [i] : []));
+    if (!held.length) return;
+    const scored = scoreWith(classifier, held.map((i) => records[i]!), point);
     held.forEach((i, j) => {
       scores[i] = scored.scores[j]!;
       cloud[i] = scored.cloud[j]!;
     });
-  }
+  });
   return { scores, cloud };
 }
 

@@ -4,7 +4,7 @@
  * difficulty classifier: easy prompts to the local model, hard ones to the cloud. Every decision says why.
  */
 import type { ChatRequest } from '../chat.ts';
-import type { DifficultyClassifier, OperatingPoint } from './classifier.ts';
+import type { ClassifierDecision, DifficultyClassifier, OperatingPoint } from './classifier.ts';
 import { isSideCall, mappedModel, type ClientModels } from './agents.ts';
 import { matchRule, type RouteRule } from './rules.ts';
 import { selectRoute, type ModelCatalog, type RouteDecision } from './select.ts';
@@ -21,6 +21,8 @@ export interface RoutePolicy {
   clientModels?: ClientModels;
   /** Agents' title and summary side calls go to the local model. */
   sideCallsLocal?: boolean;
+  /** Moves the classifier's verdict to the operating point the quality audit calibrated for the local model. */
+  calibrate?: (request: ChatRequest, verdict: ClassifierDecision) => ClassifierDecision;
 }
 
 export type RouteOverride = 'local' | 'cloud' | undefined;
@@ -48,7 +50,8 @@ export function routeRequest(asked: ChatRequest, catalog: ModelCatalog, policy: 
     if (rule.route === 'cloud') return named.target === 'cloud' ? { ...named, reason } : { ...selectRoute({ ...request, model: catalog.defaultCloudModel }, catalog), reason };
   }
   if (!policy.classifier || !localReady) return named;
-  const verdict = policy.classifier.decide(request.messages, policy.operatingPoint);
+  const decided = policy.classifier.decide(request.messages, policy.operatingPoint);
+  const verdict = policy.calibrate ? policy.calibrate(request, decided) : decided;
   if (verdict.target === 'local') return { target: 'local', provider: catalog.local!, model: 'local', reason: verdict.reason };
   if (named.target === 'cloud') return { ...named, reason: verdict.reason };
   return { ...selectRoute({ ...request, model: catalog.defaultCloudModel }, catalog), reason: verdict.reason };

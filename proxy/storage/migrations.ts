@@ -49,4 +49,35 @@ export const migrations: string[] = [
   // The question and context of a cached answer, so the semantic index can be rebuilt after a restart.
   `ALTER TABLE cache_entries ADD COLUMN semantic_context TEXT;
   ALTER TABLE cache_entries ADD COLUMN question TEXT;`,
+  // The quality audit: each audited request's two answers, the judgement and its cost; and per local model (a
+  // hash of its GGUF file) each calibration group's operating point and when it last moved.
+  `CREATE TABLE audits (
+    id INTEGER PRIMARY KEY,
+    time INTEGER NOT NULL,
+    model_key TEXT NOT NULL,
+    bucket TEXT NOT NULL,
+    calibration_group TEXT NOT NULL,
+    gain REAL NOT NULL,
+    route TEXT NOT NULL,
+    signals TEXT NOT NULL,
+    question TEXT NOT NULL,
+    local_answer TEXT,
+    cloud_answer TEXT,
+    method TEXT,
+    verdict TEXT,
+    local_score REAL,
+    cloud_score REAL,
+    cost_usd REAL NOT NULL,
+    error TEXT
+  );
+  CREATE INDEX audits_model ON audits (model_key, time);
+  CREATE TABLE audit_calibration (
+    model_key TEXT NOT NULL,
+    calibration_group TEXT NOT NULL,
+    threshold REAL NOT NULL,
+    quality_low REAL NOT NULL,
+    samples INTEGER NOT NULL,
+    moved_at INTEGER NOT NULL,
+    PRIMARY KEY (model_key, calibration_group)
+  );`,
 ];

@@ -42,6 +42,8 @@ export class LocalProvider implements Provider {
   private yesNo: Promise<LlamaGrammar> | undefined;
   /** Backends usable now and downloadable, with what the loaded model runs on; undefined until detected. */
   private backends: BackendReport | undefined;
+  /** The GGUF file in use, once resolved (the quality audit keys its calibration by it). */
+  modelFile: string | undefined;
 
   constructor(private readonly config: Config['local'], private readonly events: LocalProviderEvents = {}) {}
 
@@ -153,6 +155,7 @@ export class LocalProvider implements Provider {
         this.setState({ state: 'downloading', progress: progress.totalBytes ? progress.downloadedBytes / progress.totalBytes : 0, detail: `downloading ${this.config.model}` });
         this.events.onDownloadProgress?.(progress);
       }, this.closing.signal);
+      this.modelFile = modelPath;
       this.setState({ state: 'loading', detail: `loading ${modelPath}` });
       this.runtime = await loadRuntime(this.config, modelPath);
       const sequences = Array.from({ length: this.config.parallel }, () => this.runtime!.context.getSequence());

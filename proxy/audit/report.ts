@@ -1,0 +1,102 @@
+/**
+ * @module What the user sees of the audit (`tokenwise audit`, GET /tokenwise/audit, the panel): how many requests
+ * were audited, how often the local answer was as good as the cloud's (with its interval), per bucket, what the
+ * audit spent, and where each group's operating point sits and when it last moved.
+ */
+import type { AuditRow, StoredPoint } from './store.ts';
+import { wilson } from './stats.ts';
+
+export interface AsGoodRate {
+  judged: number;
+  asGood: number;
+  /** asGood / judged, and its one-sided 90% Wilson bounds. */
+  rate: number | null;
+  low: number;
+  high: number;
+}
+
+export interface AuditReport {
+  modelKey: string;
+  audited: number;
+  judged: number;
+  failed: number;
+  localAsGood: AsGoodRate;
+  buckets: (AsGoodRate & { bucket: string })[];
+  spentUsd: number;
+  spentTodayUsd: number;
+  operatingPoints: { group: string; threshold: number | 'all local' | 'all cloud'; qualityLow: number; samples: number; movedAt: number | null }[];
+  /** The latest audits where the local answer was judged worse (open one with `tokenwise audit show <id>`). */
+  disagreements: { id: number; time: number; bucket: string; method: string | null; question: string }[];
+}
+
+/** Builds the report from a model's audit rows and stored operating points. */
+export function auditReport(modelKey: string, rows: readonly AuditRow[], points: readonly StoredPoint[], startOfToday: number): AuditReport {
+  const judged = rows.filter((r) => r.verdict);
+  const buckets = new Map<string, AuditRow[]>();
+  for (const row of judged) buckets.set(row.bucket, [...(buckets.get(row.bucket) ?? []), row]);
+  return {
+    modelKey,
+    audited: rows.length,
+    judged: judged.length,
+    failed: rows.length - judged.length,
+    localAsGood: asGood(judged),
+    buckets: [...buckets].map(([bucket, list]) => ({ bucket, ...asGood(list) })).sort((a, b) => b.judged - a.judged),
+    spentUsd: rows.reduce((sum, r) => sum + r.costUsd, 0),
+    spentTodayUsd: rows.filter((r) => r.time >= startOfToday).reduce((sum, r) => sum + r.costUsd, 0),
+    operatingPoints: points.map((p) => ({
+      group: p.group,
+      threshold: p.threshold === Infinity ? 'all local' : p.threshold === -Infinity ? 'all cloud' : Math.round(p.threshold * 10_000) / 10_000,
+      qualityLow: Math.round(p.qualityLow * 10_000) / 10_000,
+      samples: p.samples,
+      movedAt: p.movedAt || null,
+    })),
+    disagreements: judged
+      .filter((r) => r.verdict === 'loss')
+      .slice(-10)
+      .reverse()
+      .map((r) => ({ id: r.id, time: r.time, bucket: r.bucket, method: r.method, question: r.question.slice(0, 120) })),
+  };
+}
+
+function asGood(rows: readonly AuditRow[]): AsGoodRate {
+  const good = rows.filter((r) => r.verdict !== 'loss').length;
+  const { low, high } = wilson(good, rows.length);
+  return { judged: rows.length, asGood: good, rate: rows.length ? good / rows.length : null, low, high };
+}
+
+/** The report as a table for the terminal. */
+export function formatAuditReport(report: AuditReport): string {
+  const percent = (x: number | null) => (x === null ? '–' : `${(x * 100).toFixed(1)}%`);
+  const rate = (r: AsGoodRate) => `${percent(r.rate)} (${percent(r.low)}–${percent(r.high)}, ${r.judged} judged)`;
+  const lines = [
+    `local model ${report.modelKey}: ${report.audited} audited, ${report.judged} judged, ${report.failed} without a verdict`,
+    `local answer as good as the cloud's: ${rate(report.localAsGood)}`,
+    `audit spend: $${report.spentUsd.toFixed(4)} in all, $${report.spentTodayUsd.toFixed(4)} today`,
+    '',
+    'operating point (prompts below the gain go local):',
+    ...report.operatingPoints.map((p) => `  ${p.group.padEnd(7)} ${String(p.threshold).padEnd(10)} quality ≥ ${p.qualityLow.toFixed(3)}  ${p.samples} audits  ${p.movedAt ? `moved ${new Date(p.movedAt).toISOString()}` : 'not moved yet'}`),
+    '',
+    'per bucket:',
+    ...report.buckets.map((b) => `  ${b.bucket.padEnd(34)} ${rate(b)}`),
+  ];
+  if (report.disagreements.length) lines.push('', 'latest disagreements (tokenwise audit show <id>):', ...report.disagreements.map((d) => `  #${d.id} ${d.bucket}: ${d.question.replace(/\s+/g, ' ')}`));
+  return `${lines.join('\n')}\n`;
+}
+
+/** One audit, both answers side by side (one after the other: terminals are narrow). */
+export function formatAudit(row: AuditRow): string {
+  return [
+    `audit #${row.id} · ${new Date(row.time).toISOString()} · ${row.bucket} · caller got the ${row.route} answer`,
+    `verdict: ${row.verdict ? `local ${row.verdict} (${row.method})` : `none: ${row.error}`} · cost $${row.costUsd.toFixed(5)}`,
+    '',
+    '── request ──',
+    row.question,
+    '',
+    '── local answer ──',
+    row.localAnswer ?? '(none)',
+    '',
+    '── cloud answer ──',
+    row.cloudAnswer ?? '(none)',
+    '',
+  ].join('\n');
+}
