@@ -258,8 +258,12 @@ export class Pipeline {
         // The caller then gets the answer rebuilt with that count, not the upstream's usage-less text.
         else if (chunk.type === 'done' && isMissingUsage(chunk.usage)) chunk = { ...chunk, usage: await countUsage(sent, output.join(''), decision.model), usageEstimated: true, wire: undefined };
         recorder?.observe(chunk);
-        // The answer is complete: the audit draws now and, if drawn, starts once the caller has it.
-        if (chunk.type === 'done') this.deps.audit?.afterAnswer(request, decision, output.join(''));
+        if (chunk.type === 'done') {
+          // Stored before the caller gets `done`: a JSON caller stops reading there, so code after the loop may never run.
+          this.store(recorder, decision, key, semantic);
+          // The answer is complete: the audit draws now and, if drawn, starts once the caller has it.
+          this.deps.audit?.afterAnswer(request, decision, output.join(''));
+        }
         yield chunk;
       }
       complete = true;
@@ -267,11 +271,15 @@ export class Pipeline {
       // A caller that stops early must stop the provider too (free the local sequence, abort the upstream read).
       if (!complete) await chunks.return?.();
     }
+  }
+
+  /** Keeps a complete answer in the exact cache, and its question in the semantic index. */
+  private store(recorder: AnswerRecorder | undefined, decision: RouteDecision, key: string | undefined, semantic: { contextKey: string; question: string } | undefined): void {
     const answer = recorder?.complete({ provider: decision.provider.name, providerKind: decision.provider.kind, route: decision.target });
-    if (answer && key) {
-      this.deps.cache!.set(key, answer, semantic);
-      if (semantic) await this.deps.semantic?.add(semantic.contextKey, semantic.question, key);
-    }
+    if (!answer || !key) return;
+    this.deps.cache!.set(key, answer, semantic);
+    // An embedding that fails only costs a future semantic hit.
+    if (semantic) this.deps.semantic?.add(semantic.contextKey, semantic.question, key).catch(() => undefined);
   }
 
   private async follow(

@@ -214,3 +214,18 @@ test('the semantic cache can run on a GGUF embedding model through node-llama-cp
     }
   }
 });
+
+test('with coalescing off, a JSON answer is still stored: the caller stops reading at `done`, the store does not wait for more', async () => {
+  const solo = await startTestProxy({ env: env(), config: { router: { retries: 0 }, cache: { coalesce: false } } });
+  try {
+    const calls = cloud.calls;
+    const first = await solo.openai.chat.completions.create(ask('uncoalesced')).withResponse();
+    assert.equal(first.response.headers.get('x-tokenwise-cache'), 'miss');
+    const again = await solo.openai.chat.completions.create(ask('uncoalesced')).withResponse();
+    assert.equal(again.response.headers.get('x-tokenwise-cache'), 'exact');
+    assert.equal(again.data.choices[0]!.message.content, 'echo: uncoalesced');
+    assert.equal(cloud.calls, calls + 1);
+  } finally {
+    await solo.close();
+  }
+});
