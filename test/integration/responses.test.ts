@@ -18,7 +18,11 @@ before(async () => {
   openai = await startFakeOpenAI();
   anthropic = await startFakeAnthropic();
   tw = await startTestProxy({
-    config: { router: { retries: 0, lastResortLocal: false } },
+    config: {
+      // A rule routes forced tool calls to the local model: with no audits yet, the classifier alone would keep a
+      // tools prompt in the cloud, and the fallback test needs a request the router sent to the local model.
+      router: { retries: 0, lastResortLocal: false, rules: [{ name: 'forced tool calls try the local model', when: { requestedModel: 'auto', toolRequired: true }, route: 'local' }] },
+    },
     env: { OPENAI_BASE_URL: `${openai.url}/v1`, OPENAI_API_KEY: 'sk-upstream', ANTHROPIC_BASE_URL: anthropic.url, ANTHROPIC_API_KEY: 'k', TOKENWISE_LOCAL_MODEL: await ensureTinyModel(), TOKENWISE_THREADS: '1', TOKENWISE_CONTEXT_SIZE: '1024' },
     log: (line: string) => logged.push(line),
   });
