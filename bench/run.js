@@ -8,10 +8,13 @@ const root = path.dirname(path.dirname(new URL(import.meta.url).pathname));
 const only = process.argv.slice(2);
 const files = readdirSync(path.join(root, 'bench')).filter((f) => f.endsWith('.bench.ts') && (!only.length || only.some((o) => f.includes(o)))).sort();
 
+// Every bench stops within 300 s; the soak runs for TOKENWISE_SOAK_SECONDS (600 by default) and gets that plus 5 minutes.
+const timeoutMs = (file) => (file === 'soak.bench.ts' ? (Number(process.env.TOKENWISE_SOAK_SECONDS ?? 600) + 300) * 1000 : 300_000);
+
 const report = { machine: { cpus: (await import('node:os')).cpus().length, node: process.version, date: new Date().toISOString() }, benches: [] };
 for (const file of files) {
   process.stderr.write(`bench ${file}…\n`);
-  const run = spawnSync(process.execPath, ['--import', 'tsx', path.join('bench', file)], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 300_000 });
+  const run = spawnSync(process.execPath, ['--import', 'tsx', path.join('bench', file)], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: timeoutMs(file) });
   const line = run.stdout.trim().split('\n').at(-1);
   if (run.status !== 0 || !line) {
     process.stderr.write(`bench ${file} failed (exit ${run.status})\n`);

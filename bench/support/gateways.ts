@@ -52,10 +52,10 @@ export async function startMockUpstream(cpus?: string): Promise<{ fast: string; 
   return { fast: `http://127.0.0.1:${ports.fast}`, slow: `http://127.0.0.1:${ports.slow}`, child };
 }
 
-/** `bin/tokenwise.js serve` with a config file (and dist/ built by the caller). */
-export async function startTokenwise(options: { configFile: string; dataDir: string; cpus?: string }): Promise<GatewayProcess> {
-  const env = { TOKENWISE_CONFIG: options.configFile, TOKENWISE_DATA_DIR: options.dataDir, XDG_CONFIG_HOME: options.dataDir, TOKENWISE_PORT: '0' };
-  const child = launch([process.execPath, 'bin/tokenwise.js', 'serve'], { cpus: options.cpus, env });
+/** `bin/tokenwise.js serve` with a config file (and dist/ built by the caller); `nodeArgs` go before the script. */
+export async function startTokenwise(options: { configFile: string; dataDir: string; cpus?: string; nodeArgs?: string[]; env?: NodeJS.ProcessEnv }): Promise<GatewayProcess> {
+  const env = { TOKENWISE_CONFIG: options.configFile, TOKENWISE_DATA_DIR: options.dataDir, XDG_CONFIG_HOME: options.dataDir, TOKENWISE_PORT: '0', ...options.env };
+  const child = launch([process.execPath, ...(options.nodeArgs ?? []), 'bin/tokenwise.js', 'serve'], { cpus: options.cpus, env });
   const [, url] = await waitForLine(child, /listening on (http:\/\/\S+)/, 'Tokenwise');
   return { pid: child.pid!, url: url!, child, stop: () => stopProcess(child) };
 }

@@ -49,7 +49,7 @@ async function run(job: Job) {
         response.on('data', () => {
           if (!firstByte) firstByte = performance.now() - started;
         });
-        response.on('end', () => (response.statusCode === 200 ? resolve([performance.now() - started, firstByte]) : reject(new Error(`status ${response.statusCode}`))));
+        response.on('end', () => (response.statusCode === 200 ? resolve([performance.now() - started, firstByte]) : reject(Object.assign(new Error(`status ${response.statusCode}`), { status: response.statusCode }))));
       });
       request.on('error', reject);
       request.end(payload);
@@ -59,6 +59,7 @@ async function run(job: Job) {
   const latenciesMs: number[] = [];
   const firstByteMs: number[] = [];
   let errors = 0;
+  let serverErrors = 0;
   let firstError: string | undefined;
   let sent = 0;
   const cpuBefore = job.measurePid ? cpuMs(job.measurePid) : 0;
@@ -74,6 +75,7 @@ async function run(job: Job) {
           firstByteMs.push(firstByte);
         } catch (error) {
           errors++;
+          if (((error as { status?: number }).status ?? 0) >= 500) serverErrors++;
           firstError ??= (error as Error).message;
         }
       }
@@ -82,7 +84,7 @@ async function run(job: Job) {
   const elapsedMs = performance.now() - started;
   agent.destroy();
   const measured = job.measurePid ? { cpuMs: cpuMs(job.measurePid) - cpuBefore, rssKb: rssKb(job.measurePid) } : {};
-  return { latenciesMs, firstByteMs, errors, ...(firstError ? { firstError } : {}), elapsedMs, ...measured };
+  return { latenciesMs, firstByteMs, errors, serverErrors, ...(firstError ? { firstError } : {}), elapsedMs, ...measured };
 }
 
 const input = JSON.parse(process.argv[2]!) as Job | Job[];

@@ -23,6 +23,8 @@ export interface LoadResult {
   /** Time to the first byte of each response's body (the first event of a stream). */
   firstByteMs: number[];
   errors: number;
+  /** Responses with a 5xx status (part of `errors`). */
+  serverErrors: number;
   firstError?: string;
   elapsedMs: number;
   cpuMs?: number;
