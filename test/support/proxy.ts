@@ -16,10 +16,12 @@ export interface TestProxyOptions extends ProxyOptions {
   flags?: Record<string, string | boolean>;
   /** Written as the proxy's config file. */
   config?: Record<string, unknown>;
+  /** An existing data directory to open (a restart); it is left in place on close. Default: a fresh temporary one. */
+  dataDir?: string;
 }
 
-export async function startTestProxy({ env = {}, flags = {}, config: file, ...options }: TestProxyOptions = {}) {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tokenwise-test-'));
+export async function startTestProxy({ env = {}, flags = {}, config: file, dataDir: existing, ...options }: TestProxyOptions = {}) {
+  const dataDir = existing ?? fs.mkdtempSync(path.join(os.tmpdir(), 'tokenwise-test-'));
   if (file) fs.writeFileSync(path.join(dataDir, 'config.json'), JSON.stringify(file));
   const fullEnv = { TOKENWISE_PORT: '0', TOKENWISE_TOKEN: TEST_TOKEN, TOKENWISE_LOCAL_MODEL: 'off', TOKENWISE_DATA_DIR: dataDir, XDG_CONFIG_HOME: dataDir, ...(file ? { TOKENWISE_CONFIG: path.join(dataDir, 'config.json') } : {}), ...env };
   const config = loadConfig({ env: fullEnv, flags });
@@ -35,7 +37,7 @@ export async function startTestProxy({ env = {}, flags = {}, config: file, ...op
       fetch(`${proxy.url}${route}`, { ...init, headers: { authorization: `Bearer ${TEST_TOKEN}`, 'content-type': 'application/json', ...(init.headers as Record<string, string>) } }),
     async close() {
       await proxy.close();
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      if (!existing) fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
