@@ -9,9 +9,10 @@ import { createApp } from '../proxy/api/app.ts';
 import { loadConfig } from '../proxy/config/load.ts';
 import { Pipeline } from '../proxy/pipeline.ts';
 import { cloudCatalog } from '../proxy/server.ts';
-import { openDatabase } from '../proxy/storage/database.ts';
+import { closeDatabase, openDatabase } from '../proxy/storage/database.ts';
 import { UsageRecorder } from '../proxy/usage/index.ts';
-import type { FinishedRequest } from '../proxy/usage/record.ts';
+import { Ledger } from '../proxy/usage/ledger.ts';
+import { priceRequest, type FinishedRequest } from '../proxy/usage/record.ts';
 import { startFakeOpenAI } from '../test/support/fake-openai.ts';
 import { load, percentile } from './support/load.ts';
 
@@ -61,6 +62,27 @@ const p50With = percentile(pairs.map((p) => p.with), 50);
 const p50Without = percentile(pairs.map((p) => p.without), 50);
 const addedP50 = percentile(pairs.map((p) => p.with - p.without), 50);
 
+// 3. The ledger commit itself, which runs on the event loop every flush interval: one transaction of 200 records
+// (a busy flush window), synchronous=FULL (what the proxy uses) against NORMAL, each on a fresh file.
+function commitMs(synchronous: 'FULL' | 'NORMAL') {
+  const file = path.join(dataDir, `commit-${synchronous}.db`);
+  const commitDb = openDatabase(file);
+  commitDb.exec(`PRAGMA synchronous = ${synchronous}`);
+  const ledger = new Ledger(commitDb, { retentionDays: 0 });
+  const times: number[] = [];
+  for (let i = 0; i < 60; i++) {
+    for (let r = 0; r < 200; r++) ledger.append(priceRequest(ledger.allocateId(), sample, usage.pricing, config.usage));
+    const begun = performance.now();
+    ledger.flush();
+    times.push(performance.now() - begun);
+  }
+  ledger.close();
+  closeDatabase(commitDb, file);
+  return `${percentile(times, 50).toFixed(1)} / ${percentile(times, 95).toFixed(1)}`;
+}
+const commitFull = commitMs('FULL');
+const commitNormal = commitMs('NORMAL');
+
 withLedger.server.close();
 without.server.close();
 usage.close();
@@ -75,6 +97,8 @@ console.log(JSON.stringify({
     'HTTP p50 with ledger, ms': p50With.toFixed(3),
     'HTTP p50 without ledger, ms': p50Without.toFixed(3),
     'added p50 latency, ms (median of 12 paired rounds)': addedP50.toFixed(3),
+    'ledger commit of 200 records, synchronous=FULL, ms p50 / p95': commitFull,
+    'ledger commit of 200 records, synchronous=NORMAL, ms p50 / p95': commitNormal,
   },
-  notes: '12 alternating rounds of 400 sequential JSON requests per side, from a separate load process, against one loopback upstream (0 ms delay) in the proxy’s process.',
+  notes: '12 alternating rounds of 400 sequential JSON requests per side, from a separate load process, against one loopback upstream (0 ms delay) in the proxy’s process. Commits: 60 transactions of 200 records each, rollback journal, on the bench machine’s tmp disk.',
 }));
