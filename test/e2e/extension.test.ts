@@ -85,6 +85,27 @@ async function health(port: number): Promise<ProxyHealth | undefined> {
 }
 
 /** Runs a command from the palette, then answers its quick picks / input boxes in order, each once `shows` is on screen. */
+/**
+ * Opens a workspace file by Quick Open. A file the test just wrote may be missing from Quick Open's cached file list
+ * until the file watcher reports it, so the picker is reopened (a fresh search) until the file is listed.
+ */
+async function quickOpen(page: Page, name: string): Promise<void> {
+  const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first();
+  const deadline = Date.now() + 45_000;
+  for (;;) {
+    await page.keyboard.press('Control+P');
+    await page.locator('.quick-input-widget input').fill(name);
+    try {
+      await row.waitFor({ timeout: 5_000 });
+      break;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await page.keyboard.press('Escape');
+    }
+  }
+  await page.keyboard.press('Enter');
+}
+
 async function runCommand(page: Page, title: string, answers: { shows: string; answer: string }[]): Promise<void> {
   const widget = page.locator('.quick-input-widget');
   const input = widget.locator('input');
@@ -285,10 +306,7 @@ test('the packaged extension runs the proxy and shows usage live in a real VS Co
       const [report] = await createPromptAnalyzer({ pythonWasm: installedPythonWasm() }).analyze(file, original);
       const finding = report!.findings.find((f) => f.rule === 'template-padding')!;
       const fix = finding.fix!;
-      await page.keyboard.press('Control+P');
-      await page.locator('.quick-input-widget input').fill('release-notes.ts');
-      await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'release-notes.ts' }).first().waitFor();
-      await page.keyboard.press('Enter');
+      await quickOpen(page, 'release-notes.ts');
       const lines = page.locator('.editor-instance .view-lines');
       // A decoration's text is CSS content after the line, not DOM text.
       const hints = () => lines.locator('span[class*="ced-"]').evaluateAll((spans) => spans.map((span) => getComputedStyle(span, '::after').content).join('\n'));
@@ -341,10 +359,7 @@ test('the packaged extension runs the proxy and shows usage live in a real VS Co
       fs.writeFileSync(file, source);
       const reports = await createPromptAnalyzer({ pythonWasm: installedPythonWasm() }).analyze(file, source);
       assert.deepEqual(reports.map((r) => r.findings.map((f) => f.rule)), [[], ['large-json-interpolation']]);
-      await page.keyboard.press('Control+P');
-      await page.locator('.quick-input-widget input').fill('one-liners.ts');
-      await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'one-liners.ts' }).first().waitFor();
-      await page.keyboard.press('Enter');
+      await quickOpen(page, 'one-liners.ts');
       const lenses = () => page.locator('.editor-instance .codelens-decoration').allInnerTexts();
       await waitFor('a CodeLens with the hint above each long call', lenses, (texts) => texts.filter((t) => t.includes(hintText(reports[0]!.cost))).length === 2, 30_000);
       const problems = page.locator('.markers-panel .monaco-list-row', { hasText: 'large-json-interpolation' });
