@@ -8,7 +8,7 @@ if (!existsSync(cli)) {
   process.exit(1);
 }
 // The ledger's SQLite is WebAssembly. V8's optimising tier recompiles all of it in the background, which costs
-// ~50 MB of resident memory for a few writes a second that the baseline compiler serves as fast (measured in the
-// README). Must be set before the module is compiled.
+// ~50 MB of resident memory for a few writes a second that the baseline compiler serves as fast (measured in
+// docs/benchmarks.md). Must be set before the module is compiled.
 v8.setFlagsFromString('--liftoff-only');
 await import(cli.href);

@@ -1,6 +1,6 @@
 /**
  * @module "Connect a tool": writes the proxy's base URL and token into a coding agent's own settings file, the way
- * the README's "Coding agents (tested)" section sets each one up, merged into what the file already holds. The first
+ * docs/agents.md's "Coding agents (tested)" section sets each one up, merged into what the file already holds. The first
  * connect keeps a backup of the file as it was (or notes that there was none); undo puts it back. No `vscode`
  * import: plain Node tests run it on real files in a temporary home.
  */
@@ -49,7 +49,7 @@ function child(parent: Json, key: string): Json {
   return value as Json;
 }
 
-/** The provider and model names the agents are given (as in the README). */
+/** The provider and model names the agents are given (as in docs/agents.md). */
 const PROVIDER_ID = 'tokenwise';
 const MODEL = 'auto';
 
@@ -65,7 +65,7 @@ export const AGENTS: Agent[] = [
     id: 'codex',
     name: 'Codex CLI',
     file: '.codex/config.toml',
-    // The README's provider table, with the token written in (experimental_bearer_token) instead of an env_key the
+    // docs/agents.md's provider table, with the token written in (experimental_bearer_token) instead of an env_key the
     // user would have to export.
     apply: (text, { url, token }) => setTomlProvider(text ?? '', PROVIDER_ID, { name: 'Tokenwise', base_url: `${url}/v1`, experimental_bearer_token: token, wire_api: 'responses' }),
   },
@@ -86,7 +86,7 @@ export const AGENTS: Agent[] = [
       editJson(text, (settings) => {
         Object.assign(child(child(settings, 'security'), 'auth'), { selectedType: 'openai', apiKey: token, baseUrl: `${url}/v1` });
         child(settings, 'model').name = MODEL;
-        // As the README: otherwise Qwen adds a hidden ~44 KB memory-extraction call every turn.
+        // As docs/agents.md says: otherwise Qwen adds a hidden memory-extraction call every turn.
         child(settings, 'privacy').usageStatisticsEnabled = false;
         Object.assign(child(settings, 'memory'), { enableManagedAutoMemory: false, enableManagedAutoDream: false });
         child(settings, 'telemetry').enabled = false;

@@ -1,4 +1,4 @@
-// "Connect a tool" on real settings files of each agent's format in a temporary home: the README's settings merged in
+// "Connect a tool" on real settings files of each agent's format in a temporary home: docs/agents.md's settings merged in
 // without losing the user's own (comments in TOML/YAML included), a second connect replacing rather than adding, a
 // file whose shape is not understood left alone with a clear message, and undo putting the original back.
 import assert from 'node:assert/strict';
@@ -52,7 +52,7 @@ test('Claude Code: env gets the base URL and the token; the user’s other setti
   assert.equal(fs.statSync(path.join(home, '.claude')).isDirectory(), true);
 });
 
-test('Codex: model_provider selects the README’s provider table; other keys, tables and comments stay', () => {
+test('Codex: model_provider selects docs/agents.md’s provider table; other keys, tables and comments stay', () => {
   const original = ['# my codex settings', 'model = "gpt-5.5"', 'model_provider = "openai"', 'approval_policy = "on-request"', '', '[mcp_servers.docs]', 'command = "docs-mcp"', 'args = ["--port", "0"]', '', '# profiles below', '[tui]', 'notifications = true', ''].join('\n');
   roundTrip('codex', '.codex/config.toml', original, (text) => {
     assert.equal(
@@ -108,7 +108,7 @@ test('Continue: the model goes first in the models list; the other models and co
   assert.throws(() => connectAgent(agent('continue'), home, endpoint), /Continue: .* its models list is written inline/);
 });
 
-test('Qwen Code: OpenAI auth with the base URL and token, model auto, the README’s privacy settings; the rest stays', () => {
+test('Qwen Code: OpenAI auth with the base URL and token, model auto, docs/agents.md’s privacy settings; the rest stays', () => {
   const original = `${JSON.stringify({ ui: { theme: 'GitHub' }, security: { folderTrust: { enabled: true } }, telemetry: { enabled: true, target: 'local' } }, null, 2)}\n`;
   roundTrip('qwen-code', '.qwen/settings.json', original, (text) => {
     assert.deepEqual(JSON.parse(text), {
@@ -124,7 +124,7 @@ test('Qwen Code: OpenAI auth with the base URL and token, model auto, the README
   assert.throws(() => connectAgent(agent('qwen-code'), home, endpoint), /Qwen Code: .* its "security" is not an object/);
 });
 
-test('opencode: the README’s provider block is added beside the user’s providers; JSON with comments is refused', () => {
+test('opencode: docs/agents.md’s provider block is added beside the user’s providers; JSON with comments is refused', () => {
   const original = `${JSON.stringify({ $schema: 'https://opencode.ai/config.json', provider: { ollama: { npm: '@ai-sdk/openai-compatible', options: { baseURL: 'http://localhost:11434/v1' } } }, theme: 'opencode' }, null, 2)}\n`;
   roundTrip('opencode', '.config/opencode/opencode.json', original, (text) => {
     const settings = JSON.parse(text);
