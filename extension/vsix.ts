@@ -20,6 +20,8 @@ import { readNpmNetwork } from './npm-network.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const RUNTIME_MODULES = ['node-llama-cpp', 'node-sqlite3-wasm'];
+/** The extension's Marketplace page, packed as the .vsix's README. */
+const EXTENSION_README = 'extension/README.md';
 /** VS Code's names for the platforms a .vsix is built for. */
 export const TARGETS = ['linux-x64', 'linux-arm64', 'darwin-arm64', 'darwin-x64', 'win32-x64'] as const;
 /** VS Code's name for this platform. */
@@ -103,7 +105,9 @@ async function fetchBackend(target: string, stage: string, closure: Pkg[]): Prom
 async function packageTarget(target: string, out: string): Promise<void> {
   const stage = fs.mkdtempSync(path.join(os.tmpdir(), 'tokenwise-vsix-'));
   try {
-    for (const file of ['package.json', 'README.md', 'LICENSE', '.vscodeignore']) fs.copyFileSync(path.join(root, file), path.join(stage, file));
+    for (const file of ['package.json', 'LICENSE', '.vscodeignore']) fs.copyFileSync(path.join(root, file), path.join(stage, file));
+    // vsce makes the stage's README.md the Marketplace page: the extension's own, not the repository's.
+    fs.copyFileSync(path.join(root, EXTENSION_README), path.join(stage, 'README.md'));
     for (const dir of ['dist/extension', 'dist/proxy', 'dist/webview', 'extension/media', 'schemas']) {
       fs.cpSync(path.join(root, dir), path.join(stage, dir), { recursive: true, filter: (source) => !source.endsWith('.map') });
     }
