@@ -4,7 +4,7 @@
  */
 import type { PanelSnapshot, ProxyState, RequestEvent } from '../shared/protocol.ts';
 import { ProxyClient } from './proxy-client.ts';
-import { sseParser } from './sse.ts';
+import { createParser } from 'eventsource-parser';
 import { TABLE_RANGE_DAYS, type TableRange } from '../shared/protocol.ts';
 import { emptySnapshot, hourWindowStart, startOfDay, withRequest, withSummaries } from './usage-snapshot.ts';
 
@@ -94,11 +94,9 @@ export class UsageFeed {
       try {
         const response = await client.events(this.snapshot.lastEventId, signal);
         if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
-        const parse = sseParser();
+        const parser = createParser({ onEvent: (event) => this.onEvent(event.event ?? 'message', event.data) });
         const decoder = new TextDecoder();
-        for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-          for (const event of parse(decoder.decode(chunk, { stream: true }))) this.onEvent(event.event, event.data);
-        }
+        for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) parser.feed(decoder.decode(chunk, { stream: true }));
       } catch (error) {
         if (signal.aborted) return;
         this.log(`live feed interrupted (${(error as Error).message}); reconnecting`);

@@ -4,6 +4,7 @@
  */
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
+import { createParser } from 'eventsource-parser';
 import { kindForUpstreamStatus, ProxyError } from '../errors.ts';
 
 // One pool per process: reusing TLS connections saves a handshake (tens of ms) on every cloud call.
@@ -147,24 +148,13 @@ const LAST_EVENTS = new Set(['message_stop', 'response.completed']);
 export async function* sseEvents(provider: string, response: IncomingMessage, idleTimeoutMs: number): AsyncGenerator<SseEvent> {
   response.setEncoding('utf8');
   response.setTimeout(idleTimeoutMs, () => response.destroy(new ProxyError('timeout', `${provider} stream went quiet for ${idleTimeoutMs} ms`)));
-  let buffer = '';
-  let event: string | undefined;
-  let data: string[] = [];
+  const ready: SseEvent[] = [];
+  const parser = createParser({ onEvent: ({ event, data }) => void ready.push({ event, data }) });
   let last: SseEvent | undefined;
   try {
     for await (const text of response.iterator({ destroyOnReturn: false }) as AsyncIterable<string>) {
-      buffer += text;
-      let newline: number;
-      while ((newline = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, newline).replace(/\r$/, '');
-        buffer = buffer.slice(newline + 1);
-        if (line === '') {
-          if (data.length) yield (last = { event, data: data.join('\n') });
-          event = undefined;
-          data = [];
-        } else if (line.startsWith('data:')) data.push(line.slice(line[5] === ' ' ? 6 : 5));
-        else if (line.startsWith('event:')) event = line.slice(6).trim();
-      }
+      parser.feed(text);
+      for (const event of ready.splice(0)) yield (last = event);
     }
   } catch (error) {
     if (error instanceof ProxyError) throw error;

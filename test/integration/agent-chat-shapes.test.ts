@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test';
 import { startFakeAnthropic } from '../support/fake-anthropic.ts';
 import { startFakeOpenAI } from '../support/fake-openai.ts';
 import { startTestProxy } from '../support/proxy.ts';
+import { sseJsonOf } from '../support/sse.ts';
 
 let clouds: { openai: Awaited<ReturnType<typeof startFakeOpenAI>>; anthropic: Awaited<ReturnType<typeof startFakeAnthropic>> };
 let tw: Awaited<ReturnType<typeof startTestProxy>>;
@@ -39,7 +40,7 @@ const agentTurn = (model: string) => ({
 async function streamed(body: unknown) {
   const response = await tw.fetch('/v1/chat/completions', { method: 'POST', body: JSON.stringify(body), headers: { 'user-agent': 'QwenCode/0.24.4 (linux; x64)' } });
   assert.equal(response.status, 200, await response.clone().text());
-  const chunks = (await response.text()).split('\n').filter((l) => l.startsWith('data: ') && l !== 'data: [DONE]').map((l) => JSON.parse(l.slice(6)));
+  const chunks = sseJsonOf(await response.text());
   return { text: chunks.map((c) => c.choices[0]?.delta?.content ?? '').join(''), usage: chunks.at(-1).usage };
 }
 

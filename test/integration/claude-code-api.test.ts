@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startFakeAnthropic } from '../support/fake-anthropic.ts';
 import { startTestProxy, TEST_TOKEN } from '../support/proxy.ts';
+import { sseJsonOf } from '../support/sse.ts';
 
 let anthropic: Awaited<ReturnType<typeof startFakeAnthropic>>;
 let tw: Awaited<ReturnType<typeof startTestProxy>>;
@@ -69,7 +70,7 @@ describe('Messages as Claude Code sends them', () => {
     anthropic.behave({ kind: 'text', text: 'streamed answer' });
     const response = await post('/v1/messages?beta=true', claudeCodeBody(true), { authorization: `Bearer ${TEST_TOKEN}` });
     assert.equal(response.status, 200);
-    const events = (await response.text()).split('\n').filter((l) => l.startsWith('data: ')).map((l) => JSON.parse(l.slice(6)));
+    const events = sseJsonOf(await response.text());
     const starts = events.filter((e) => e.type === 'content_block_start').map((e) => e.content_block.type);
     assert.deepEqual(starts, ['thinking', 'text']);
     const deltas = events.filter((e) => e.type === 'content_block_delta');

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startFakeOpenAI } from '../support/fake-openai.ts';
 import { freePort, startRedis, type TestRedis } from '../support/redis.ts';
+import { sseJsonOf } from '../support/sse.ts';
 import { redisState, startTeamProxy, type TestProxy } from '../support/team.ts';
 
 let cloud: Awaited<ReturnType<typeof startFakeOpenAI>>;
@@ -80,7 +81,7 @@ test('kill redis-server under load: zero failed requests; restart it: sharing re
     assert.equal((await send(a, 'after the restart', true)).cache, 'miss');
     const shared = await send(b, 'after the restart', true);
     assert.equal(shared.cache, 'exact', 'sharing resumed');
-    const content = shared.text.split('\n').filter((line) => line.startsWith('data: {')).map((line) => JSON.parse(line.slice(6)).choices[0]?.delta?.content ?? '').join('');
+    const content = sseJsonOf(shared.text).map((chunk) => chunk.choices[0]?.delta?.content ?? '').join('');
     assert.equal(content, 'echo: after the restart');
   } finally {
     cloud.behave({ kind: 'echo' });

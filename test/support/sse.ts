@@ -4,6 +4,7 @@
 import http from "node:http";
 import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
+import { createParser, type EventSourceMessage } from "eventsource-parser";
 
 export interface RecordedRequest {
   method: string;
@@ -214,6 +215,18 @@ export class SseWriter {
     }
     return !this.ctx.res.destroyed;
   }
+}
+
+/** The whole events of an SSE body as the proxy sent it (a frame cut before its blank line is not an event). */
+export function sseEventsOf(text: string): EventSourceMessage[] {
+  const events: EventSourceMessage[] = [];
+  createParser({ onEvent: (event) => void events.push(event) }).feed(text);
+  return events;
+}
+
+/** The JSON payloads of an SSE body, in order, without OpenAI's closing `[DONE]`. */
+export function sseJsonOf(text: string): any[] {
+  return sseEventsOf(text).filter((e) => e.data !== "[DONE]").map((e) => JSON.parse(e.data));
 }
 
 /** Resolve after ms; a no-op for 0/undefined so undelayed paths stay synchronous-ish. */

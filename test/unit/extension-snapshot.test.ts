@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { sseParser } from '../../extension/sse.ts';
 import { dayKey, emptySnapshot, lastHourKeys, lastWeekKeys, minuteKey, RECENT_LIMIT, series, withRequest, withSummaries } from '../../extension/usage-snapshot.ts';
 import { emptyTotals, parsePanelMessage, type RequestEvent, type UsageSummary } from '../../shared/protocol.ts';
 
@@ -55,17 +54,6 @@ test('the ledger’s summaries replace the estimates; recent requests stay', () 
   const ledger = withSummaries(estimated, summaries({ requests: 1, costUsd: 0, savedUsd: 0.0021 }), now);
   assert.equal(ledger.today.savedUsd, 0.0021);
   assert.equal(ledger.recent.length, 1);
-});
-
-test('server-sent events parse across arbitrary chunk boundaries', () => {
-  const parse = sseParser();
-  const stream = 'retry: 2000\n\nevent: totals\ndata: {"requests":1}\n\n: comment\nid: 7\nevent: request\ndata: {"id":7}\n\ndata: a\ndata: b\n\n';
-  const events = [...stream].flatMap((char) => parse(char));
-  assert.deepEqual(events, [
-    { event: 'totals', data: '{"requests":1}' },
-    { event: 'request', data: '{"id":7}', id: '7' },
-    { event: 'message', data: 'a\nb' },
-  ]);
 });
 
 function summaries(totals: Partial<UsageSummary['totals']> = {}) {

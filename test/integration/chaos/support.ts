@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startFakeAnthropic } from '../../support/fake-anthropic.ts';
 import { startFakeOpenAI } from '../../support/fake-openai.ts';
 import { startTestProxy, TEST_TOKEN } from '../../support/proxy.ts';
+import { sseEventsOf } from '../../support/sse.ts';
 
 export type LedgerRow = { id: number; api: string; status: number; error: string | null; cache: string; input_tokens: number; output_tokens: number; tokens_estimated: number; cost_usd: number | null; model_asked: string };
 
@@ -65,10 +66,11 @@ export async function call(chaos: Chaos, api: 'openai' | 'anthropic', content: s
 
 /** Whether an SSE body ended the way a finished answer does in that API. */
 export function endedCleanly(api: 'openai' | 'anthropic', text: string): boolean {
-  return api === 'openai' ? /data: \[DONE\]\s*$/.test(text) : /event: message_stop\n[^\n]*\n\n$/.test(text);
+  const last = sseEventsOf(text).at(-1);
+  return api === 'openai' ? last?.data === '[DONE]' : last?.event === 'message_stop';
 }
 
 /** Whether an SSE body carries that API's error event. */
 export function hasErrorEvent(api: 'openai' | 'anthropic', text: string): boolean {
-  return api === 'openai' ? /data: \{"error":\{/.test(text) : /event: error\ndata: \{"type":"error","error":\{/.test(text);
+  return sseEventsOf(text).some((e) => (api === 'openai' ? e.event === undefined && e.data.startsWith('{"error":{') : e.event === 'error' && e.data.startsWith('{"type":"error","error":{')));
 }
