@@ -40,9 +40,9 @@ export function selectRoute(request: ChatRequest, catalog: ModelCatalog): RouteD
   if (asked === 'auto') {
     const health = catalog.local?.health();
     if (catalog.local && health?.state === 'ready') return { target: 'local', provider: catalog.local, model: 'local', reason: 'auto: local model ready' };
-    const fallback = cloudFor(catalog.defaultCloudModel, catalog);
-    if (!fallback) throw new ProxyError('overloaded', `model "auto": the local model is ${health?.state ?? 'disabled'}${health?.detail ? ` (${health.detail})` : ''} and no cloud provider is configured for "${catalog.defaultCloudModel}"`, { retryAfterSeconds: 10 });
-    return { ...fallback, reason: `auto: local ${health?.state ?? 'disabled'}` };
+    const found = cloudEntryFor(catalog.defaultCloudModel, catalog);
+    if (!found?.entry.configured) throw nobodyCanAnswer(catalog, found?.entry);
+    return { ...cloudFor(catalog.defaultCloudModel, catalog)!, reason: `auto: local ${health?.state ?? 'disabled'}` };
   }
   const cloud = cloudFor(asked, catalog);
   if (cloud) return cloud;
@@ -50,18 +50,33 @@ export function selectRoute(request: ChatRequest, catalog: ModelCatalog): RouteD
   throw new ProxyError('not_found', `model "${asked}" is not served here; available: ${known.join(', ')}`, { param: 'model', code: 'model_not_found' });
 }
 
-function cloudFor(asked: string, catalog: ModelCatalog): RouteDecision | undefined {
-  let entry: CloudEntry | undefined;
-  let model = asked;
+/**
+ * `auto` when neither tier can answer: 503 naming each tier and why, so the fix is in the message. A local model
+ * still loading will be ready soon (retry-after); a missing key or a disabled tier will not.
+ */
+function nobodyCanAnswer(catalog: ModelCatalog, entry: CloudEntry | undefined): ProxyError {
+  const health = catalog.local?.health();
+  const local = health ? `the model is ${health.state}${health.detail ? ` (${health.detail})` : ''}` : 'disabled (local.model is off)';
+  const entries = [...catalog.cloud.values()];
+  const missing = entries.filter((e) => !e.configured).map((e) => `no key for ${e.provider.name} (${e.missingKeyHint})`);
+  const unused = entries.filter((e) => e.configured).map((e) => `${e.provider.name} has a key but does not serve defaultCloudModel "${catalog.defaultCloudModel}"`);
+  const cloud = [...(entry ? [] : [`no provider serves defaultCloudModel "${catalog.defaultCloudModel}"`]), ...missing, ...unused].join(', ');
+  const soon = health?.state === 'loading' || health?.state === 'downloading';
+  return new ProxyError('overloaded', `model "auto": nothing can answer. local: ${local}; cloud: ${cloud}`, { code: 'no_tier_available', ...(soon ? { retryAfterSeconds: 10 } : {}) });
+}
+
+function cloudEntryFor(asked: string, catalog: ModelCatalog): { entry: CloudEntry; model: string } | undefined {
   const slash = asked.indexOf('/');
   const prefixed = slash > 0 ? catalog.cloud.get(asked.slice(0, slash)) : undefined;
-  if (prefixed) {
-    entry = prefixed;
-    model = asked.slice(slash + 1);
-  } else {
-    entry = [...catalog.cloud.values()].find((e) => e.provider.models().includes(asked)) ?? [...catalog.cloud.values()].find((e) => e.pattern?.test(asked));
-  }
-  if (!entry) return undefined;
+  if (prefixed) return { entry: prefixed, model: asked.slice(slash + 1) };
+  const entry = [...catalog.cloud.values()].find((e) => e.provider.models().includes(asked)) ?? [...catalog.cloud.values()].find((e) => e.pattern?.test(asked));
+  return entry && { entry, model: asked };
+}
+
+function cloudFor(asked: string, catalog: ModelCatalog): RouteDecision | undefined {
+  const found = cloudEntryFor(asked, catalog);
+  if (!found) return undefined;
+  const { entry, model } = found;
   if (!entry.configured) throw badRequest(`model "${asked}" is served by provider "${entry.provider.name}", which is not configured: ${entry.missingKeyHint}`, 'model');
   return { target: 'cloud', provider: entry.provider, model, reason: `model=${asked}` };
 }
