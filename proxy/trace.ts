@@ -6,6 +6,7 @@ import type { ChatChunk, ChatRequest, Usage } from './chat.ts';
 import { ProxyError } from './errors.ts';
 import type { ProviderKind } from './providers/provider.ts';
 import type { RouteDecision } from './router/select.ts';
+import { sessionId } from './router/session.ts';
 import type { StrategyReport } from './context/strategy.ts';
 import type { FinishedRequest } from './usage/record.ts';
 import { countUsage } from './usage/estimate.ts';
@@ -122,6 +123,7 @@ export class RequestTrace {
     this.usage.record({
       time: Date.now(),
       client: this.context.client,
+      conversation: sessionId(this.request),
       api: this.context.api,
       modelAsked: this.request.model,
       modelUsed: this.modelUsed,

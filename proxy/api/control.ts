@@ -2,7 +2,7 @@
  * @module Control endpoints: usage totals (GET /tokenwise/usage), the live feed (GET /tokenwise/events, SSE with
  * Last-Event-ID replay), Prometheus metrics (GET /metrics), the cache (GET / DELETE /tokenwise/cache), the local
  * model's diagnosis (GET /tokenwise/doctor: backend, fit and measured speed), and what a switched-off lever would
- * have saved on the recordings (GET /tokenwise/whatif).
+ * have saved on the recordings (GET /tokenwise/whatif), and what each agent conversation cost (GET /tokenwise/conversations).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Router } from 'express';
@@ -56,6 +56,9 @@ async function teamTotals(team: TeamUsage | undefined, query: URLSearchParams) {
   return { scope: 'team', since: since ?? null, until, ...totals };
 }
 
+/** Conversations /tokenwise/conversations lists when the caller names no limit. */
+const CONVERSATIONS_LIMIT = 20;
+
 export function controlRoutes({ usage, cache, team, semantic, doctor, whatIf, totalsIntervalMs = 5_000 }: ControlOptions): Router {
   const router = express.Router();
 
@@ -93,6 +96,15 @@ export function controlRoutes({ usage, cache, team, semantic, doctor, whatIf, to
     const groupBy = query.get('groupBy') ?? undefined;
     if (groupBy !== undefined && !GROUP_BYS.includes(groupBy as GroupBy)) throw badRequest(`groupBy: expected one of ${GROUP_BYS.join(', ')}`, 'groupBy');
     sendJson(res, usage.summary(since, until, groupBy as GroupBy | undefined));
+  });
+
+  router.get('/tokenwise/conversations', (req: IncomingMessage, res: ServerResponse) => {
+    const query = queryOf(req);
+    const since = timeParam(query.get('since') ?? undefined, 'since', 0);
+    const until = timeParam(query.get('until') ?? undefined, 'until', Date.now() + 1);
+    const limit = Number(query.get('limit') ?? CONVERSATIONS_LIMIT);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw badRequest('limit: expected a whole number from 1 to 1000', 'limit');
+    sendJson(res, { since, until, conversations: usage.conversations(since, until, limit) });
   });
 
   router.get('/tokenwise/events', (req: IncomingMessage, res: ServerResponse) => {

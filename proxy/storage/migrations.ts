@@ -80,4 +80,7 @@ export const migrations: string[] = [
     moved_at INTEGER NOT NULL,
     PRIMARY KEY (model_key, calibration_group)
   );`,
+  // Which agent conversation each request belongs to, for the panel's per-conversation cost.
+  `ALTER TABLE requests ADD COLUMN conversation TEXT;
+  CREATE INDEX requests_conversation ON requests (conversation, client);`,
 ];

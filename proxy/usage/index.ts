@@ -11,6 +11,7 @@ import { UsageMetrics } from './metrics.ts';
 import { Pricing } from './pricing.ts';
 import { priceRequest, type FinishedRequest, type UsageRecord } from './record.ts';
 import { summarize, type GroupBy, type UsageSummary } from './summary.ts';
+import { conversationTotals, type ConversationTotals } from './conversations.ts';
 
 /** Records priced and published between two yields of the timer's flush (~70 µs each). */
 const SLICE = 64;
@@ -56,6 +57,12 @@ export class UsageRecorder {
   summary(since: number, until: number, groupBy?: GroupBy): UsageSummary {
     this.flush();
     return summarize(this.ledger.db, since, until, groupBy);
+  }
+
+  /** The costliest conversations in the range, including everything recorded so far. */
+  conversations(since: number, until: number, limit: number): ConversationTotals[] {
+    this.flush();
+    return conversationTotals(this.ledger.db, since, until, limit);
   }
 
   close(): void {

@@ -10,7 +10,7 @@ const columns = [
   'id', 'time', 'client', 'api', 'model_asked', 'model_used', 'provider', 'route', 'reason', 'cache', 'stream', 'status', 'error',
   'input_tokens', 'output_tokens', 'cached_tokens', 'cache_write_tokens', 'reasoning_tokens', 'tokens_estimated', 'original_input_tokens',
   'cost_usd', 'baseline_model', 'baseline_cost_usd', 'saved_cache', 'saved_coalescing', 'saved_routing', 'saved_trimming', 'saved_prompt_cache',
-  'latency_ms', 'first_chunk_ms', 'overhead_ms', 'trim',
+  'latency_ms', 'first_chunk_ms', 'overhead_ms', 'trim', 'conversation',
 ] as const;
 
 function toRow(r: UsageRecord): (string | number | null)[] {
@@ -18,7 +18,7 @@ function toRow(r: UsageRecord): (string | number | null)[] {
     r.id, r.time, r.client, r.api, r.modelAsked, r.modelUsed, r.provider, r.route, r.reason, r.cache, r.stream ? 1 : 0, r.status, r.error ?? null,
     r.usage.inputTokens, r.usage.outputTokens, r.usage.cachedInputTokens ?? 0, r.usage.cacheWriteTokens ?? 0, r.usage.reasoningTokens ?? 0, r.tokensEstimated ? 1 : 0, r.originalInputTokens,
     r.costUsd, r.baselineModel, r.baselineCostUsd, r.savedUsd.cache, r.savedUsd.coalescing, r.savedUsd.routing, r.savedUsd.trimming, r.savedUsd.promptCache,
-    r.latencyMs, r.firstChunkMs ?? null, r.overheadMs, r.trim ? JSON.stringify(r.trim) : null,
+    r.latencyMs, r.firstChunkMs ?? null, r.overheadMs, r.trim ? JSON.stringify(r.trim) : null, r.conversation ?? null,
   ];
 }
 

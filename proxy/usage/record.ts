@@ -13,6 +13,8 @@ export interface FinishedRequest {
   /** Completion time, ms since the epoch. */
   time: number;
   client: string;
+  /** The agent conversation it belongs to (the session breaker's id: the agent's session id, else its first message's hash). */
+  conversation?: string;
   api: 'openai' | 'anthropic' | 'responses';
   modelAsked: string;
   modelUsed: string;
@@ -100,7 +102,7 @@ export function priceRequest(id: number, finished: FinishedRequest, pricing: Pri
  */
 function withPrice(f: FinishedRequest, id: number, costUsd: number | null, baselineModel: string, baselineCostUsd: number | null, savedUsd: Record<Lever, number>): UsageRecord {
   const record: { [K in keyof Required<UsageRecord>]: UsageRecord[K] } = {
-    time: f.time, client: f.client, api: f.api, modelAsked: f.modelAsked, modelUsed: f.modelUsed, provider: f.provider, providerKind: f.providerKind,
+    time: f.time, client: f.client, conversation: f.conversation, api: f.api, modelAsked: f.modelAsked, modelUsed: f.modelUsed, provider: f.provider, providerKind: f.providerKind,
     route: f.route, reason: f.reason, cache: f.cache, stream: f.stream, status: f.status, error: f.error, usage: f.usage, tokensEstimated: f.tokensEstimated,
     originalInputTokens: f.originalInputTokens, trim: f.trim, latencyMs: f.latencyMs, firstChunkMs: f.firstChunkMs, overheadMs: f.overheadMs,
     generationMs: f.generationMs, id, costUsd, baselineModel, baselineCostUsd, savedUsd,
