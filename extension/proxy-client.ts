@@ -3,7 +3,7 @@
  * a timeout so a wedged proxy never hangs the UI.
  */
 import http from 'node:http';
-import { isProxyHealth, type GroupBy, type ProxyHealth, type UsageSummary, type WhatIf, type AuditReport } from '../shared/protocol.ts';
+import { isProxyHealth, type ConversationsReply, type GroupBy, type ProxyHealth, type UsageSummary, type WhatIf, type AuditReport } from '../shared/protocol.ts';
 
 /**
  * What answers on a port: a Tokenwise proxy, another program, or nothing. Plain `node:http`, because the first
@@ -40,6 +40,11 @@ export class ProxyClient {
   usage(since: number, groupBy?: GroupBy): Promise<UsageSummary> {
     const query = new URLSearchParams({ since: String(since), ...(groupBy ? { groupBy } : {}) });
     return this.json<UsageSummary>('GET', `/tokenwise/usage?${query}`);
+  }
+
+  /** The costliest agent conversations since `since`. */
+  conversations(since: number): Promise<ConversationsReply> {
+    return this.json<ConversationsReply>('GET', `/tokenwise/conversations?${new URLSearchParams({ since: String(since) })}`);
   }
 
   /** What each switched-off lever would have saved on the last 7 days of recordings. */

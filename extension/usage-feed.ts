@@ -6,7 +6,7 @@ import type { PanelSnapshot, ProxyState, RequestEvent } from '../shared/protocol
 import { ProxyClient } from './proxy-client.ts';
 import { createParser } from 'eventsource-parser';
 import { TABLE_RANGE_DAYS, type TableRange } from '../shared/protocol.ts';
-import { emptySnapshot, hourWindowStart, startOfDay, withRequest, withSummaries } from './usage-snapshot.ts';
+import { emptySnapshot, hourWindowStart, startOfDay, startOfMonth, withRequest, withSummaries } from './usage-snapshot.ts';
 
 /** Wait after an event before re-reading the ledger, so a burst of requests costs one refresh. */
 const REFRESH_DELAY_MS = 150;
@@ -42,8 +42,10 @@ export class UsageFeed {
   /** Follows the proxy at `connection` (or stops following when there is none), keeping what is shown. */
   setProxy(state: ProxyState, connection?: Connection): void {
     const endpoint = connection ? { openai: `${connection.url}/v1`, anthropic: connection.url } : this.snapshot.endpoint;
+    const monthlyBefore = monthlyLimit(this.snapshot.proxy);
     this.snapshot = { ...this.snapshot, proxy: state, ...(endpoint ? { endpoint } : {}) };
     if (connection && (connection.url !== this.client?.url || connection.token !== this.followedToken)) this.follow(connection);
+    else if (monthlyLimit(state) !== monthlyBefore) this.refreshSoon(0); // the monthly gauge needs the month's spend
     if (!connection) this.unfollow();
     this.onChange(this.snapshot);
   }
@@ -152,18 +154,21 @@ export class UsageFeed {
       const today = startOfDay(now);
       const range = this.snapshot.tableRange;
       const tablesSince = startOfDay(now, TABLE_RANGE_DAYS[range]);
-      const [byModel, byClient, byMinute, byDay, todayTotals] = await Promise.all([
+      const [byModel, byClient, byMinute, byDay, todayTotals, conversations, month] = await Promise.all([
         client.usage(tablesSince, 'model'),
         client.usage(tablesSince, 'client'),
         client.usage(hourWindowStart(now), 'minute'),
         client.usage(startOfDay(now, 6), 'day'),
         range === 'today' ? undefined : client.usage(today),
+        // A proxy from before per-conversation totals (attached, not started by us) has no such endpoint.
+        client.conversations(tablesSince).catch(() => undefined),
+        monthlyLimit(this.snapshot.proxy) ? client.usage(startOfMonth(now)) : undefined,
       ]);
       // A request that arrived meanwhile may be missing from these numbers: read again rather than step back.
       if (client !== this.client) return;
       if (this.snapshot.lastEventId !== seen || this.snapshot.tableRange !== range) this.dirty = true;
       else {
-        this.snapshot = withSummaries(this.snapshot, { byModel, byClient, byMinute, byDay, ...(todayTotals ? { today: todayTotals } : {}) }, now);
+        this.snapshot = withSummaries(this.snapshot, { byModel, byClient, byMinute, byDay, conversations: conversations?.conversations ?? [], ...(todayTotals ? { today: todayTotals } : {}), ...(month ? { month } : {}) }, now);
         this.lastRefreshMinute = Math.floor(now / 60_000);
         this.onChange(this.snapshot);
         if (now - this.whatIfAt >= WHAT_IF_INTERVAL_MS) this.readWhatIf(client, now);
@@ -178,4 +183,9 @@ export class UsageFeed {
       }
     }
   }
+}
+
+/** The running proxy's monthly budget, if it has one. */
+function monthlyLimit(proxy: ProxyState): number | null | undefined {
+  return proxy.kind === 'running' ? proxy.budget?.monthlyUsd : undefined;
 }

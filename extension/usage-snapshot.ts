@@ -3,13 +3,13 @@
  * with zero bars for quiet minutes and days), and a finished request applied to it at once, so counters move the
  * moment its event arrives; the next summary then replaces the estimate with the ledger's numbers.
  */
-import { emptyTotals, type PanelSnapshot, type ProxyState, type RequestEvent, type SpendPoint, type UsageGroup, type UsageSummary, type UsageTotals } from '../shared/protocol.ts';
+import { emptyTotals, type ConversationTotals, type PanelSnapshot, type ProxyState, type RequestEvent, type SpendPoint, type UsageGroup, type UsageSummary, type UsageTotals } from '../shared/protocol.ts';
 
 /** How many recent requests the panel lists. */
 export const RECENT_LIMIT = 50;
 
 export function emptySnapshot(proxy: ProxyState = { kind: 'stopped' }): PanelSnapshot {
-  return { proxy, today: emptyTotals(), byModel: [], byClient: [], lastHour: [], lastWeek: [], tableRange: 'today', recent: [], lastEventId: 0 };
+  return { proxy, today: emptyTotals(), byModel: [], byClient: [], conversations: [], lastHour: [], lastWeek: [], tableRange: 'today', recent: [], lastEventId: 0 };
 }
 
 const pad = (n: number) => String(n).padStart(2, '0');
@@ -48,6 +48,10 @@ export interface Summaries {
   byMinute: UsageSummary;
   /** The last 7 days, grouped by day. */
   byDay: UsageSummary;
+  /** The costliest conversations since the table range's first day. */
+  conversations: ConversationTotals[];
+  /** This month's totals, when the proxy has a monthly budget. */
+  month?: UsageSummary;
 }
 
 /** One point per key, oldest first; keys the ledger has no requests for are zero. */
@@ -79,7 +83,15 @@ export function withSummaries(snapshot: PanelSnapshot, s: Summaries, now: number
     byClient: [...(s.byClient.groups ?? [])].sort(byCostThenRequests),
     lastHour: series(lastHourKeys(now), s.byMinute.groups),
     lastWeek: series(lastWeekKeys(now), s.byDay.groups),
+    conversations: s.conversations,
+    month: s.month?.totals,
   };
+}
+
+/** Midnight on the first of the month, local time (when the budget's monthly limit starts over). */
+export function startOfMonth(time: number): number {
+  const d = new Date(time);
+  return new Date(d.getFullYear(), d.getMonth(), 1).getTime();
 }
 
 /** The snapshot with one more finished request counted (an estimate until the next summary). */
@@ -100,6 +112,7 @@ export function withRequest(snapshot: PanelSnapshot, event: RequestEvent, now: n
     recent,
     lastEventId,
     today: counted(snapshot.today, event),
+    ...(snapshot.month ? { month: counted(snapshot.month, event) } : {}),
     byModel: addToGroup(snapshot.byModel, event.modelUsed),
     byClient: addToGroup(snapshot.byClient, event.client),
     lastHour: addTo(snapshot.lastHour, minuteKey(event.time)),

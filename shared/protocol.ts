@@ -10,8 +10,16 @@ import type { WhatIf } from '../proxy/record/what-if.ts';
 import type { AuditReport } from '../proxy/audit/report.ts';
 import type { RequestEvent } from '../proxy/usage/live.ts';
 import type { GroupBy, UsageSummary, UsageTotals } from '../proxy/usage/summary.ts';
+import type { ConversationTotals } from '../proxy/usage/conversations.ts';
 
-export type { AuditReport, GroupBy, RequestEvent, UsageSummary, UsageTotals, WhatIf };
+export type { AuditReport, ConversationTotals, GroupBy, RequestEvent, UsageSummary, UsageTotals, WhatIf };
+
+/** The body of GET /tokenwise/conversations. */
+export interface ConversationsReply {
+  since: number;
+  until: number;
+  conversations: ConversationTotals[];
+}
 
 /** The body of GET /tokenwise/health. */
 export interface ProxyHealth {
@@ -57,8 +65,12 @@ export interface PanelSnapshot {
   /** Base URLs callers use; absent until the proxy answers. */
   endpoint?: { openai: string; anthropic: string };
   today: UsageTotals;
+  /** This month's totals, read only when the proxy has a monthly budget (for its gauge). */
+  month?: UsageTotals;
   byModel: UsageGroup[];
   byClient: UsageGroup[];
+  /** The costliest agent conversations in the table range, costliest first. */
+  conversations: ConversationTotals[];
   /** The last 60 minutes, oldest first, one point per minute. */
   lastHour: SpendPoint[];
   /** The last 7 days, oldest first, one point per day. */

@@ -1,10 +1,10 @@
 /**
- * @module Renders a snapshot: proxy status, today's counters, the spend-vs-baseline chart, per-model and per-tool
- * tables, the live list of recent requests, and how to connect a tool (open when nothing has been sent yet).
+ * @module Renders a snapshot: proxy status, today's counters, the spend-vs-baseline chart, per-model, per-tool and
+ * per-conversation tables, the live list of recent requests, and how to connect a tool (open when nothing has been sent yet).
  */
 import { clock, duration, percent, savedShare, tokens, usd } from '../shared/format.ts';
 import { TABLE_RANGES, type CopyTarget, type PanelAction, type PanelSnapshot, type RequestEvent, type TableRange, type UsageGroup } from '../shared/protocol.ts';
-import { budgetGauge } from './budget.ts';
+import { budgetGauges } from './budget.ts';
 import { spendChart } from './chart.ts';
 import { connectSection } from './connect.ts';
 import { h } from './dom.ts';
@@ -27,7 +27,7 @@ export function render(snapshot: PanelSnapshot, ui: PanelUi): HTMLElement[] {
     statusLine(snapshot, ui),
     ...(empty
       ? [h('p', { class: 'empty' }, 'No requests yet today. Connect a tool below, and every request it sends shows up here as it finishes.'), connectSection(snapshot, ui, true)]
-      : [counters(snapshot), chartSection(snapshot, ui), tableRangeTabs(snapshot, ui), table('By model', snapshot.byModel, 'model', snapshot.tableRange), table('By tool', snapshot.byClient, 'client', snapshot.tableRange), ...whatIfSection(snapshot), ...auditSection(snapshot), recentList(snapshot.recent), connectSection(snapshot, ui, false)]),
+      : [counters(snapshot), chartSection(snapshot, ui), tableRangeTabs(snapshot, ui), table('By model', snapshot.byModel, 'model', snapshot.tableRange), table('By tool', snapshot.byClient, 'client', snapshot.tableRange), conversationsTable(snapshot), ...whatIfSection(snapshot), ...auditSection(snapshot), recentList(snapshot.recent), connectSection(snapshot, ui, false)]),
   ];
 }
 
@@ -86,7 +86,7 @@ function counters(snapshot: PanelSnapshot): HTMLElement {
       metric('cache', 'Cache hit rate', percent(today.cacheHitRate)),
       metric('local', 'Local share', percent(today.localShare)),
     ),
-    budgetGauge(snapshot),
+    ...budgetGauges(snapshot),
     levers.length ? h('p', { class: 'levers muted' }, `Saved by ${levers.map(([lever, v]) => `${lever} ${usd(v)}`).join(' · ')}`) : null,
   );
 }
@@ -108,7 +108,7 @@ function chartSection(snapshot: PanelSnapshot, ui: PanelUi): HTMLElement {
 
 const RANGE_LABELS: Record<TableRange, string> = { today: 'Today', '7d': '7 days', '30d': '30 days' };
 
-/** The date range of the per-model and per-tool tables. */
+/** The date range of the per-model, per-tool and per-conversation tables. */
 function tableRangeTabs(snapshot: PanelSnapshot, ui: PanelUi): HTMLElement {
   const tab = (range: TableRange) => {
     const b = h('button', { class: snapshot.tableRange === range ? 'tab selected' : 'tab', 'aria-pressed': String(snapshot.tableRange === range), 'data-table-range': range }, RANGE_LABELS[range]);
@@ -131,6 +131,43 @@ function table(title: string, groups: UsageGroup[], kind: string, range: TableRa
           h('tbody', {}, ...groups.map((g) => h('tr', {}, h('td', { title: g.key }, g.key), h('td', { class: 'num' }, g.requests), h('td', { class: 'num' }, usd(g.costUsd)), h('td', { class: 'num' }, usd(g.savedUsd))))),
         )
       : h('p', { class: 'muted' }, range === 'today' ? 'Nothing yet today.' : `Nothing in the last ${RANGE_LABELS[range]}.`),
+  );
+}
+
+/** An agent conversation's first and last request: times today, dates with times before. */
+function when(time: number): string {
+  const d = new Date(time);
+  return d.toDateString() === new Date().toDateString() ? clock(time) : `${d.getMonth() + 1}/${d.getDate()} ${clock(time)}`;
+}
+
+/** What each agent conversation cost in the table range, costliest first. */
+function conversationsTable({ conversations, tableRange }: PanelSnapshot): HTMLElement {
+  return h(
+    'section',
+    { class: 'groups', 'data-table': 'conversations' },
+    h('h2', {}, 'Conversations'),
+    conversations.length
+      ? h(
+          'table',
+          {},
+          h('thead', {}, h('tr', {}, h('th', {}, 'Tool · conversation'), h('th', { class: 'num' }, 'Req'), h('th', { class: 'num' }, 'Tokens'), h('th', { class: 'num' }, 'Spent'), h('th', { class: 'num' }, 'First – last'))),
+          h(
+            'tbody',
+            {},
+            ...conversations.map((c) =>
+              h(
+                'tr',
+                { 'data-conversation': c.id },
+                h('td', { title: `${c.client} · ${c.id}` }, `${c.client} · ${c.id.slice(0, 8)}`),
+                h('td', { class: 'num' }, c.requests),
+                h('td', { class: 'num', title: `${c.inputTokens} in, ${c.outputTokens} out` }, tokens(c.inputTokens + c.outputTokens)),
+                h('td', { class: 'num' }, usd(c.costUsd)),
+                h('td', { class: 'num' }, `${when(c.first)} – ${when(c.last)}`),
+              ),
+            ),
+          ),
+        )
+      : h('p', { class: 'muted' }, tableRange === 'today' ? 'No conversations yet today.' : `No conversations in the last ${RANGE_LABELS[tableRange]}.`),
   );
 }
 

@@ -4,8 +4,8 @@
  * cloud); the openai SDK sends requests through it; the status bar and the panel must show them live. Then the
  * proxy is killed and must come back. A prompt in a source file gets its inline cost hint (coloured by cost) and a
  * warning whose quick fix rewrites it; long one-line calls get theirs in a CodeLens, `tokenwise-ignore` and the
- * severity setting silence findings. The panel draws the daily budget set in the settings and switches its tables'
- * date range; the walkthrough's test request answers; Connect Claude Code writes its settings and undo removes them.
+ * severity setting silence findings. The panel draws the daily and monthly budgets set in the settings, lists each
+ * conversation's cost, and switches its tables' date range; the walkthrough's test request answers; Connect Claude Code writes its settings and undo removes them.
  * "Enable GPU acceleration" installs the Vulkan build from a loopback npm registry (a stand-in driver makes the
  * machine look like it has a card) and "Remove GPU acceleration" takes it away. Leaves screenshots (test/artifacts/panel.png, panel-empty.png, vscode.png, prompt-hint.png) and
  * the measured start-up and panel delays (test/artifacts/e2e.json) behind.
@@ -24,7 +24,7 @@ import { hintText } from '../../proxy/prompts/format.ts';
 import { createPromptAnalyzer } from '../../proxy/prompts/index.ts';
 import { installedPythonWasm } from '../../proxy/prompts/wasm.ts';
 import { statusSummary, usd } from '../../shared/format.ts';
-import { isProxyHealth, type ProxyHealth, type UsageSummary } from '../../shared/protocol.ts';
+import { isProxyHealth, type ConversationsReply, type ProxyHealth, type UsageSummary } from '../../shared/protocol.ts';
 import type { DoctorReport } from '../../shared/llama-backends.ts';
 import { startFakeHuggingFace } from '../support/fake-hf.ts';
 import { packInstalled, startFakeNpmRegistry } from '../support/fake-npm-registry.ts';
@@ -155,6 +155,7 @@ test('the packaged extension runs the proxy and shows usage live in a real VS Co
         'tokenwise.threads': 1,
         'tokenwise.openai.baseUrl': `${fake.url}/v1`,
         'tokenwise.budget.dailyUsd': 100,
+        'tokenwise.budget.monthlyUsd': 1000,
         'tokenwise.promptHints.severity': { 'large-json-interpolation': 'info' },
         'workbench.startupEditor': 'none',
         'workbench.tips.enabled': false,
@@ -266,6 +267,15 @@ test('the packaged extension runs the proxy and shows usage live in a real VS Co
       await panel.locator('.spend .tab', { hasText: 'Last hour' }).click();
       // The daily budget set in the settings reaches the proxy, which reports it; the panel draws it.
       await waitFor('the budget gauge', () => panel.locator('[data-budget="daily"]').innerText(), (text) => text.includes(`Daily budget: ${usd(totals.costUsd)} of ${usd(100)}`));
+      // The monthly one beside it, on this month's spend (the data directory is new: all of it is today's).
+      await waitFor('the monthly budget gauge', () => panel.locator('[data-budget="monthly"]').innerText(), (text) => text.includes(`Monthly budget: ${usd(totals.costUsd)} of ${usd(1000)}`));
+      // Per-conversation cost: the panel's rows are the ledger's conversations, costliest first; the haiku sent twice
+      // is one conversation of two requests.
+      const { conversations } = (await (await fetch(`http://127.0.0.1:${proxyPort}/tokenwise/conversations?since=${new Date().setHours(0, 0, 0, 0)}`, { headers: { authorization: `Bearer ${token}` } })).json()) as ConversationsReply;
+      assert.deepEqual(conversations.map((c) => c.requests).sort(), [1, 1, 1, 2]);
+      const expected = conversations.map((c) => [`${c.client} · ${c.id.slice(0, 8)}`, String(c.requests), usd(c.costUsd)].join('|'));
+      const rows = () => panel.locator('[data-table="conversations"] tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).filter((_, i) => i !== 2 && i !== 4).map((td) => td.textContent).join('|')));
+      await waitFor('the conversations table', rows, (shown) => shown.join('\n') === expected.join('\n'));
       // The tables' date range: 7 days holds today's models too.
       await panel.locator('[data-table-range="7d"]').click();
       await waitFor('the 7-day tables', async () => [await panel.locator('[data-table-range="7d"]').getAttribute('aria-pressed'), (await panel.locator('[data-table="model"] tbody td:first-child').allInnerTexts()).sort().join()], (v) => v.join('|') === 'true|gpt-4o,gpt-4o-mini,tiny');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { dayKey, emptySnapshot, lastHourKeys, lastWeekKeys, minuteKey, RECENT_LIMIT, series, withRequest, withSummaries } from '../../extension/usage-snapshot.ts';
+import { dayKey, emptySnapshot, lastHourKeys, lastWeekKeys, minuteKey, RECENT_LIMIT, series, startOfMonth, withRequest, withSummaries } from '../../extension/usage-snapshot.ts';
 import { emptyTotals, parsePanelMessage, type RequestEvent, type UsageSummary } from '../../shared/protocol.ts';
 
 const now = new Date(2025, 0, 31, 14, 5, 30).getTime();
@@ -58,16 +58,28 @@ test('the ledger’s summaries replace the estimates; recent requests stay', () 
 
 function summaries(totals: Partial<UsageSummary['totals']> = {}) {
   const summary = (groups: UsageSummary['groups'] = []): UsageSummary => ({ since: 0, until: now, totals: { ...emptyTotals(), ...totals }, groups });
-  return { byModel: summary(), byClient: summary(), byMinute: summary(), byDay: summary() };
+  return { byModel: summary(), byClient: summary(), byMinute: summary(), byDay: summary(), conversations: [] };
 }
 
 test('tables over 7 or 30 days: the tables are the range’s groups while today’s counters stay today’s', () => {
   const summary = (requests: number, groups: string[]): UsageSummary => ({ since: 0, until: now, totals: { ...emptyTotals(), requests }, groups: groups.map((key) => ({ ...emptyTotals(), key, requests: 1 })) });
-  const week = withSummaries({ ...emptySnapshot(), tableRange: '7d' }, { byModel: summary(9, ['gpt-4o', 'qwen']), byClient: summary(9, ['aider']), byMinute: summary(0, []), byDay: summary(0, []), today: summary(2, []) }, now);
+  const week = withSummaries({ ...emptySnapshot(), tableRange: '7d' }, { byModel: summary(9, ['gpt-4o', 'qwen']), byClient: summary(9, ['aider']), byMinute: summary(0, []), byDay: summary(0, []), today: summary(2, []), conversations: [] }, now);
   assert.equal(week.today.requests, 2);
   assert.deepEqual(week.byModel.map((g) => g.key), ['gpt-4o', 'qwen']);
   assert.equal(week.tableRange, '7d');
-  assert.equal(withSummaries(emptySnapshot(), { byModel: summary(9, []), byClient: summary(9, []), byMinute: summary(0, []), byDay: summary(0, []) }, now).today.requests, 9, 'for today the model summary’s totals are today’s');
+  assert.equal(withSummaries(emptySnapshot(), { byModel: summary(9, []), byClient: summary(9, []), byMinute: summary(0, []), byDay: summary(0, []), conversations: [] }, now).today.requests, 9, 'for today the model summary’s totals are today’s');
   assert.deepEqual(parsePanelMessage({ type: 'tableRange', range: '30d' }), { type: 'tableRange', range: '30d' });
   assert.equal(parsePanelMessage({ type: 'tableRange', range: '1y' }), undefined);
+});
+
+test('the month’s totals: read only with a monthly budget, counted forward by each live request, from the 1st', () => {
+  assert.equal(withSummaries(emptySnapshot(), summaries(), now).month, undefined);
+  const month: UsageSummary = { since: startOfMonth(now), until: now, totals: { ...emptyTotals(), requests: 40, costUsd: 3 } };
+  const read = withSummaries(emptySnapshot(), { ...summaries(), month }, now);
+  assert.equal(read.month!.costUsd, 3);
+  const after = withRequest(read, event(1, { costUsd: 0.5 }), now);
+  assert.equal(after.month!.costUsd, 3.5);
+  assert.equal(after.month!.requests, 41);
+  assert.equal(withRequest(emptySnapshot(), event(1), now).month, undefined, 'no month without its summary');
+  assert.equal(startOfMonth(now), new Date(2025, 0, 1).getTime());
 });
