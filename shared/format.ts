@@ -4,16 +4,17 @@
 import type { UsageTotals } from './protocol.ts';
 
 /**
- * Dollars: cents for everyday amounts; below a cent, two significant digits (one small request costs a fraction of a
- * cent, and "$0.0000" would say it was free).
- * @example usd(0.4213) // "$0.42"; usd(0.000042) // "$0.000042"; usd(1234.5) // "$1,234.50"
+ * Dollars, the one money format of the panel, the status bar and the command line: cents from a dollar up; below
+ * a dollar, two significant digits however small (one request costs a fraction of a cent, and "$0.0000" would say
+ * it was free). Below a billionth (the precision reports keep) it reads "<$0.000000001".
+ * @example usd(0.4213) // "$0.42"; usd(0.0000042) // "$0.0000042"; usd(0.013) // "$0.013"; usd(1234.5) // "$1,234.50"
  */
 export function usd(value: number | null | undefined): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return '—';
   const abs = Math.abs(value);
   const sign = value < 0 ? '-' : '';
-  if (abs > 0 && abs < 0.000001) return `${sign}<$0.000001`;
-  const digits = abs === 0 || abs >= 0.01 ? 2 : Math.min(6, 1 - Math.floor(Math.log10(abs)));
+  if (abs > 0 && abs < 1e-9) return `${sign}<$0.000000001`;
+  const digits = abs === 0 || abs >= 1 ? 2 : Math.max(2, 1 - Math.floor(Math.log10(abs)));
   return `${sign}$${abs.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })}`;
 }
 

@@ -8,20 +8,21 @@ import type { Config } from '../config/schema.ts';
 import { auditReport, formatAudit, formatAuditReport, type AuditReport } from '../audit/report.ts';
 import { AuditStore, type AuditRow } from '../audit/store.ts';
 import { openDatabaseReadOnly } from '../storage/database.ts';
-import { CliError } from './args.ts';
+import { CliError, UsageError } from './args.ts';
+import { toJson } from './output.ts';
 import { askRunningProxy } from './running-proxy.ts';
 
 export async function auditCommand(config: Config, args: { action: string | undefined; id: string | undefined; json: boolean }): Promise<string> {
-  if (args.action !== undefined && args.action !== 'show') throw new CliError('usage: tokenwise audit [--json] | tokenwise audit show <id> [--json]');
+  if (args.action !== undefined && args.action !== 'show') throw new UsageError('usage: tokenwise audit [--json] | tokenwise audit show <id> [--json]');
   if (args.action === 'show') {
-    if (!args.id || !/^\d+$/.test(args.id)) throw new CliError('usage: tokenwise audit show <id>  (the ids are listed by `tokenwise audit`)');
+    if (!args.id || !/^\d+$/.test(args.id)) throw new UsageError('usage: tokenwise audit show <id>  (the ids are listed by `tokenwise audit`)');
     const row = (await askRunningProxy<AuditRow>(config, 'GET', `/tokenwise/audit/${args.id}`)) ?? fromFile(config, (store) => store.audit(Number(args.id)));
     if (!row) throw new CliError(`no audit #${args.id}`);
-    return args.json ? `${JSON.stringify(row, null, 2)}\n` : formatAudit(row);
+    return args.json ? toJson(row) : formatAudit(row);
   }
   const report = (await askRunningProxy<AuditReport>(config, 'GET', '/tokenwise/audit')) ?? fromFile(config, latestReport);
   if (!report) return args.json ? '{"audited":0}\n' : 'no audits yet: the proxy audits a share of the requests the router decides (audit.share)\n';
-  return args.json ? `${JSON.stringify(report, null, 2)}\n` : formatAuditReport(report);
+  return args.json ? toJson(report) : formatAuditReport(report);
 }
 
 function latestReport(store: AuditStore): AuditReport | undefined {

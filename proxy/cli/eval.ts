@@ -3,16 +3,18 @@
  * shared/data/README.md and prints one JSON object (or a table).
  */
 import { PairFormatError } from '../eval/cache.ts';
-import { CliError } from './args.ts';
+import { CliError, UsageError } from './args.ts';
+import { table, toJson } from './output.ts';
+import { createProgress } from './progress.ts';
 
 export interface EvalArgs {
-  lever: string | undefined;
+  lever: string;
   data: string[];
   flags: Record<string, string | boolean>;
 }
 
 export async function evalCommand({ lever, data, flags }: EvalArgs): Promise<string> {
-  if (!data.length) throw new CliError('--data FILE.jsonl is required (repeat it, or use a * pattern, for several files)');
+  if (!data.length) throw new UsageError(`tokenwise eval ${lever}: --data FILE.jsonl is required (repeat it, or use a * pattern, for several files)`);
   try {
     return await run({ lever, data, flags });
   } catch (error) {
@@ -26,16 +28,20 @@ async function run({ lever, data, flags }: EvalArgs): Promise<string> {
   switch (lever) {
     case 'context': {
       const { runContextEval } = await import('../eval/context.ts');
-      const result = await runContextEval({ data, json: Boolean(flags.json), sweep: Boolean(flags.sweep), ...(typeof flags.budget === 'string' ? { budget: Number(flags.budget) } : {}) });
-      if (!flags.json && result.text) return result.text;
-      return `${JSON.stringify(result.datasets && Object.keys(result.datasets).length === 1 ? { ...Object.values(result.datasets)[0], rejected: result.rejected } : result, null, 2)}\n`;
+      const progress = createProgress('eval context: record passes');
+      const result = await runContextEval({ data, json: Boolean(flags.json), sweep: Boolean(flags.sweep), onProgress: progress.update, ...(typeof flags.budget === 'string' ? { budget: Number(flags.budget) } : {}) });
+      progress.finish();
+      if (!flags.json && result.text) return `${result.text}\n${sweepTables(result.datasets)}`;
+      return toJson(result.datasets && Object.keys(result.datasets).length === 1 ? { ...Object.values(result.datasets)[0], rejected: result.rejected } : result);
     }
     case 'cache': {
       const { runCacheEval } = await import('../eval/cache.ts');
       let out = '';
       const embedder = typeof flags.embedder === 'string' ? flags.embedder : 'lexical';
+      const progress = createProgress('eval cache: texts embedded');
       const result = await runCacheEval({
         data,
+        onProgress: progress.update,
         json: Boolean(flags.json),
         write: (text) => (out += text),
         embedder,
@@ -44,6 +50,7 @@ async function run({ lever, data, flags }: EvalArgs): Promise<string> {
         ...(typeof flags.threads === 'string' ? { threads: Number(flags.threads) } : {}),
         ...(typeof flags.verifier === 'string' ? { verifier: { model: flags.verifier, ...(typeof flags['verifier-threshold'] === 'string' ? { threshold: Number(flags['verifier-threshold']) } : {}) } } : {}),
       });
+      progress.finish();
       if (flags.save && result.calibrated_threshold !== undefined) {
         const { saveThreshold } = await import('../eval/cache-calibrate.ts');
         const { defaultConfigFile } = await import('../config/schema.ts');
@@ -58,8 +65,10 @@ async function run({ lever, data, flags }: EvalArgs): Promise<string> {
       const { runRouterEval } = await import('../eval/router.ts');
       let out = '';
       const number = (name: string) => (typeof flags[name] === 'string' ? Number(flags[name]) : undefined);
+      const progress = createProgress('eval router: folds trained');
       await runRouterEval({
         data,
+        onProgress: progress.update,
         json: Boolean(flags.json),
         write: (text) => (out += text),
         ...(number('folds') !== undefined ? { folds: number('folds') } : {}),
@@ -67,6 +76,7 @@ async function run({ lever, data, flags }: EvalArgs): Promise<string> {
         ...(number('cloud-share') !== undefined ? { cloudShare: number('cloud-share') } : {}),
         ...(number('quality-floor') !== undefined ? { qualityFloor: number('quality-floor') } : {}),
       });
+      progress.finish();
       return out.endsWith('\n') ? out : `${out}\n`;
     }
     case 'replay': {
@@ -74,25 +84,53 @@ async function run({ lever, data, flags }: EvalArgs): Promise<string> {
       const { loadConfig } = await import('../config/load.ts');
       // The defaults (or the file given): never the machine's own config, so the figure is reproducible.
       const config = loadConfig({ env: {}, flags: typeof flags.config === 'string' ? { config: flags.config } : {}, explicitFileOnly: true });
-      const report = await runReplay({ data, model: typeof flags.model === 'string' ? flags.model : 'claude-sonnet-4-5', config });
-      return flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${replayTable(report)}\n`;
+      const progress = createProgress('eval replay: turns');
+      const report = await runReplay({ data, model: typeof flags.model === 'string' ? flags.model : 'claude-sonnet-4-5', config, onProgress: progress.update });
+      progress.finish();
+      return flags.json ? toJson(report) : `${replayTable(report)}\n`;
     }
     case 'audit': {
       const { runAuditEval } = await import('../eval/audit.ts');
       let out = '';
       const number = (name: string) => (typeof flags[name] === 'string' ? Number(flags[name]) : undefined);
+      const progress = createProgress('eval audit: folds trained');
       await runAuditEval({
         data,
+        onProgress: progress.update,
         json: Boolean(flags.json),
         write: (text) => (out += text),
         ...(number('degrade') !== undefined ? { degrade: number('degrade') } : {}),
         ...(number('sample') !== undefined ? { sample: number('sample') } : {}),
         ...(number('floor') !== undefined ? { floor: number('floor') } : {}),
-        ...(typeof flags.seed === 'string' ? { seeds: flags.seed.split(',').map(Number) } : {}),
+        ...(typeof flags.seed === 'string' ? { seeds: seeds(flags.seed) } : {}),
       });
+      progress.finish();
       return out;
     }
     default:
-      throw new CliError('usage: tokenwise eval context|cache|router|replay|audit --data FILE.jsonl [--json]  (context: [--sweep] [--budget N]; cache: [--embedder lexical|GGUF] [--threshold T] [--verifier GGUF [--verifier-threshold Y]] [--calibrate [--save [--config FILE]]]; router: [--folds N] [--weights shipped|FILE] [--cloud-share S] [--quality-floor Q]; replay: [--model claude-sonnet-4-5|gpt-4.1|…] [--config FILE]; audit: [--degrade F] [--sample R] [--floor Q] [--seed S[,S…]])');
+      throw new UsageError(`tokenwise eval: unknown lever "${lever}"`);
   }
+}
+
+function seeds(value: string): number[] {
+  if (!/^\d+(,\d+)*$/.test(value)) throw new UsageError(`--seed: expected whole numbers separated by commas, got "${value}"`);
+  return value.split(',').map(Number);
+}
+
+type SweepPoint = { token_reduction: number | null; answer_retention: number | null; relevant_recall: number | null } & Record<string, unknown>;
+
+/** The `--sweep` curves of each context dataset, one table per knob. */
+function sweepTables(datasets: Record<string, Record<string, unknown>>): string {
+  const knobs = [['sweep_min_relevance', 'min_relevance'], ['sweep_token_budget', 'kept_share']] as const;
+  const out: string[] = [];
+  const cell = (v: unknown) => (v === null || v === undefined ? '–' : String(v));
+  for (const [name, report] of Object.entries(datasets)) {
+    for (const [key, knob] of knobs) {
+      const points = report[key] as SweepPoint[] | undefined;
+      if (!points) continue;
+      out.push('', `${name}: ${knob === 'min_relevance' ? 'minimum relevance' : 'share of passage tokens kept'} sweep`);
+      out.push(table([knob, 'token_reduction', 'answer_retention', 'relevant_recall'], points.map((p) => [cell(p[knob]), cell(p.token_reduction), cell(p.answer_retention), cell(p.relevant_recall)]), { right: [0, 1, 2, 3] }).trimEnd());
+    }
+  }
+  return out.length ? `${out.join('\n')}\n` : '';
 }

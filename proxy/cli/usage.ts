@@ -6,7 +6,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/schema.ts';
 import { openDatabaseReadOnly } from '../storage/database.ts';
-import { CliError } from './args.ts';
+import { usd } from '../../shared/format.ts';
+import { UsageError } from './args.ts';
+import { round9, table, toJson } from './output.ts';
 import { askRunningProxy } from './running-proxy.ts';
 import { GROUP_BYS, parseTime, summarize, type GroupBy, type UsageSummary, type UsageTotals } from '../usage/summary.ts';
 
@@ -14,7 +16,7 @@ function time(value: string, flag: string): number {
   try {
     return parseTime(value);
   } catch (error) {
-    throw new CliError(`${flag}: ${(error as Error).message}`);
+    throw new UsageError(`${flag}: ${(error as Error).message}`);
   }
 }
 
@@ -28,11 +30,11 @@ export interface UsageArgs {
 export async function usageCommand(config: Config, args: UsageArgs): Promise<string> {
   const since = args.since ? time(args.since, '--since') : 0;
   const until = args.until ? time(args.until, '--until') : Date.now() + 1;
-  if (args.groupBy && !GROUP_BYS.includes(args.groupBy as GroupBy)) throw new CliError(`--group-by: expected one of ${GROUP_BYS.join(', ')}`);
+  if (args.groupBy && !GROUP_BYS.includes(args.groupBy as GroupBy)) throw new UsageError(`--group-by: expected one of ${GROUP_BYS.join(', ')}`);
   const summary = (await fromProxy(config, since, until, args.groupBy)) ?? fromLedger(config, since, until, args.groupBy as GroupBy | undefined);
-  if (args.format === 'json') return `${JSON.stringify(summary, null, 2)}\n`;
+  if (args.format === 'json') return toJson(summary);
   if (args.format === 'csv') return csv(summary);
-  return table(summary);
+  return usageTable(summary);
 }
 
 function fromProxy(config: Config, since: number, until: number, groupBy?: string): Promise<UsageSummary | undefined> {
@@ -65,15 +67,14 @@ function csv(summary: UsageSummary): string {
   const rows = summary.groups ?? [{ key: 'total', ...summary.totals }];
   const quote = (value: string) => (/[",\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value);
   const lines = [['key', ...csvColumns, ...Object.keys(summary.totals.savedByLever).map((l) => `saved_${l}`)].join(',')];
-  for (const row of rows) lines.push([quote(row.key), ...csvColumns.map((c) => String(row[c])), ...Object.values(row.savedByLever).map(String)].join(','));
+  for (const row of rows) lines.push([quote(row.key), ...csvColumns.map((c) => String(round9(row[c] as number))), ...Object.values(row.savedByLever).map((v) => String(round9(v)))].join(','));
   return `${lines.join('\n')}\n`;
 }
 
-function table(summary: UsageSummary): string {
-  const dollars = (n: number) => `$${n.toFixed(n < 1 ? 4 : 2)}`;
-  const line = (label: string, t: UsageTotals) =>
-    `${label.padEnd(22)} ${String(t.requests).padStart(7)} req  ${String(t.inputTokens).padStart(10)} in  ${String(t.outputTokens).padStart(9)} out  ${dollars(t.costUsd).padStart(10)} spent  ${dollars(t.savedUsd).padStart(10)} saved  ${(t.localShare * 100).toFixed(0).padStart(3)}% local`;
-  const lines = (summary.groups ?? []).map((g) => line(g.key, g));
-  lines.push(line('total', summary.totals));
-  return `${lines.join('\n')}\n`;
+function usageTable(summary: UsageSummary): string {
+  const count = (n: number) => n.toLocaleString('en');
+  const row = (label: string, t: UsageTotals) => [label, count(t.requests), count(t.inputTokens), count(t.outputTokens), usd(t.costUsd), usd(t.savedUsd), `${(t.localShare * 100).toFixed(0)}%`];
+  const rows = (summary.groups ?? []).map((g) => row(g.key, g));
+  rows.push(row('total', summary.totals));
+  return table([summary.groupBy ?? 'usage', 'requests', 'input tokens', 'output tokens', 'spent', 'saved', 'local'], rows, { right: [1, 2, 3, 4, 5, 6], bold: [rows.length - 1] });
 }

@@ -36,6 +36,8 @@ export interface AuditEvalOptions {
   folds?: number;
   json?: boolean;
   write?: (text: string) => void;
+  /** Called as the work advances (done, total), for a progress line. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 /** Realized quality is checked from here on: the acceptance's "after at most 2,000 requests". */
@@ -63,7 +65,7 @@ export async function runAuditEval(options: AuditEvalOptions): Promise<Record<st
   if (!records.length) throw new Error('no routing records in the data');
   const degrade = options.degrade ?? 0, sample = options.sample ?? 0.05, floor = options.floor ?? 0.95;
   if (!(degrade >= 0 && degrade <= 1) || !(sample >= 0 && sample <= 1) || !(floor > 0 && floor <= 1)) throw new Error('--degrade and --sample must be 0–1, --floor above 0 and at most 1');
-  const { fold, classifiers } = foldClassifiers(records, options.folds ?? 5, 0);
+  const { fold, classifiers } = foldClassifiers(records, options.folds ?? 5, 0, options.onProgress);
   const { costs } = await cloudCosts(records, DEFAULT_OUTPUT_TOKENS);
   const catalog: ModelCatalog = { local: named('local', 'local'), cloud: new Map([['cloud', { provider: named('cloud', 'openai'), configured: true }]]), defaultCloudModel: 'cloud' };
   const requests: ChatRequest[] = records.map((r) => ({ model: 'auto', messages: chatMessagesOf(r), stream: false }));

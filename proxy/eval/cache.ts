@@ -54,6 +54,8 @@ export interface CacheEvalOptions {
   threads?: number;
   /** Where the report goes; standard output by default. */
   write?: (text: string) => void;
+  /** Called as the work advances (done, total), for a progress line. */
+  onProgress?: (done: number, total: number) => void;
   /** Judge every candidate hit with this GGUF chat model, as the proxy's verifier does, and time it. */
   verifier?: { model: string; threshold?: number };
   /** Report the lowest threshold that keeps every data set at the target. */
@@ -98,10 +100,17 @@ export function loadPairs(files: string[]): CachePair[] {
   return files.flatMap((file) => parsePairs(readFileSync(file, 'utf8'), file));
 }
 
+const EMBED_BATCH = 64;
+
 /** Embeds every distinct text once, then scores each pair as the cache would. */
-export async function scorePairs(pairs: CachePair[], embedder: Embedder): Promise<ScoredPair[]> {
+export async function scorePairs(pairs: CachePair[], embedder: Embedder, onProgress?: (done: number, total: number) => void): Promise<ScoredPair[]> {
   const texts = [...new Set(pairs.flatMap((p) => [p.a, p.b]))];
-  const vectors = await embedder.embed(texts);
+  const vectors: Awaited<ReturnType<Embedder['embed']>> = [];
+  // In batches, so a GGUF embedder's minutes show as progress.
+  for (let at = 0; at < texts.length; at += EMBED_BATCH) {
+    onProgress?.(at, texts.length);
+    vectors.push(...(await embedder.embed(texts.slice(at, at + EMBED_BATCH))));
+  }
   const vectorOf = new Map(texts.map((text, i) => [text, vectors[i]!]));
   return pairs.map((pair) => {
     const a = vectorOf.get(pair.a)!, b = vectorOf.get(pair.b)!;
@@ -197,7 +206,7 @@ export async function runCacheEval(options: CacheEvalOptions): Promise<CacheEval
   const embedder = !options.embedder || options.embedder === 'lexical' ? new LexicalEmbedder() : new LocalEmbedder(options.embedder, { threads: options.threads });
   let scored: ScoredPair[];
   try {
-    scored = await scorePairs(files.flatMap((file) => file.pairs), embedder);
+    scored = await scorePairs(files.flatMap((file) => file.pairs), embedder, options.onProgress);
   } finally {
     if (embedder instanceof LocalEmbedder) await embedder.close();
   }

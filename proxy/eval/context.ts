@@ -30,6 +30,8 @@ export interface ContextEvalOptions {
   select?: Partial<SelectOptions>;
   /** Counts tokens (default: gpt-4o's o200k_base, the encoding most cloud traffic is billed in). */
   counter?: TokenCounter;
+  /** Called after each record pass (a sweep passes over each record once per point). */
+  onProgress?: (done: number, total: number) => void;
 }
 
 const ratio = (part: number, whole: number) => (whole ? Math.round((part / whole) * 1000) / 1000 : null);
@@ -44,9 +46,10 @@ interface SelectionTally {
   passagesKept: number;
 }
 
-async function selectionTally(records: ContextRecord[], options: SelectOptions, counter: TokenCounter, budgetShare?: number): Promise<SelectionTally> {
+async function selectionTally(records: ContextRecord[], options: SelectOptions, counter: TokenCounter, tick: () => void, budgetShare?: number): Promise<SelectionTally> {
   const tally: SelectionTally = { tokensBefore: 0, tokensAfter: 0, relevant: 0, relevantKept: 0, answered: 0, passages: 0, passagesKept: 0 };
   for (const [i, record] of records.entries()) {
+    tick();
     const request = contextRequest(record, i);
     const passageTokens = record.passages.reduce((sum, p) => sum + counter.text(p.text) + counter.text(p.title), 0);
     const result = await selectPassages(request, budgetShare === undefined ? options : { ...options, minRelevance: 0, maxTokens: budgetShare * passageTokens }, counter);
@@ -81,23 +84,23 @@ function selectionMetrics(tally: SelectionTally, records: number) {
 const THRESHOLDS = [0, 0.1, 0.2, 0.3, 0.35, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
 const BUDGET_SHARES = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
 
-async function contextReport(records: ContextRecord[], options: SelectOptions, counter: TokenCounter, sweep: boolean) {
-  const report: Record<string, unknown> = { kind: 'context', ...selectionMetrics(await selectionTally(records, options, counter), records.length) };
+async function contextReport(records: ContextRecord[], options: SelectOptions, counter: TokenCounter, sweep: boolean, tick: () => void) {
+  const report: Record<string, unknown> = { kind: 'context', ...selectionMetrics(await selectionTally(records, options, counter, tick), records.length) };
   if (!sweep) return report;
   const point = (t: SelectionTally) => {
     const m = selectionMetrics(t, records.length);
     return { token_reduction: m.token_reduction, answer_retention: m.answer_retention, relevant_recall: m.relevant_recall };
   };
   report.sweep_min_relevance = [];
-  for (const minRelevance of THRESHOLDS) (report.sweep_min_relevance as unknown[]).push({ min_relevance: minRelevance, ...point(await selectionTally(records, { ...options, minRelevance }, counter)) });
+  for (const minRelevance of THRESHOLDS) (report.sweep_min_relevance as unknown[]).push({ min_relevance: minRelevance, ...point(await selectionTally(records, { ...options, minRelevance }, counter, tick)) });
   report.sweep_token_budget = [];
-  for (const share of BUDGET_SHARES) (report.sweep_token_budget as unknown[]).push({ kept_share: share, ...point(await selectionTally(records, options, counter, share)) });
+  for (const share of BUDGET_SHARES) (report.sweep_token_budget as unknown[]).push({ kept_share: share, ...point(await selectionTally(records, options, counter, tick, share)) });
   return report;
 }
 
 const text = (request: ChatRequest, index: number) => request.messages[index]!.content.map((p) => (p.type === 'text' ? p.text : '')).join('');
 
-async function conversationReport(records: ConversationRecord[], budget: number, counter: TokenCounter) {
+async function conversationReport(records: ConversationRecord[], budget: number, counter: TokenCounter, tick: () => void) {
   let tokensBefore = 0;
   let tokensAfter = 0;
   let rejected = 0;
@@ -107,6 +110,7 @@ async function conversationReport(records: ConversationRecord[], budget: number,
   const used: Record<ItemKind, [number, number]> = { paths: [0, 0], line_numbers: [0, 0], error_lines: [0, 0], identifiers: [0, 0] };
   const byStrategy = new Map<string, number>();
   for (const record of records) {
+    tick();
     const request = conversationRequest(record);
     const result = await trimRequest(request, { tier: 'local', budgets: { ...DEFAULT_TRIM_OPTIONS.budgets, localContext: budget + DEFAULT_TRIM_OPTIONS.budgets.reserveOutput } }, { counter });
     tokensBefore += result.tokensBefore;
@@ -164,11 +168,15 @@ export async function runContextEval(options: ContextEvalOptions): Promise<{ dat
   const select = { ...DEFAULT_TRIM_OPTIONS.select, ...options.select };
   const budget = options.budget ?? inputBudget('local', DEFAULT_TRIM_OPTIONS.budgets, undefined);
   const reports: Record<string, Record<string, unknown>> = {};
+  const passes = 1 + (options.sweep ? THRESHOLDS.length + BUDGET_SHARES.length : 0);
+  const total = datasets.reduce((sum, d) => sum + d.records.reduce((n, r) => n + (r.kind === 'context' ? passes : 1), 0), 0);
+  let done = 0;
+  const tick = () => options.onProgress?.(done++, total);
   for (const dataset of datasets) {
     const context = dataset.records.filter((r): r is ContextRecord => r.kind === 'context');
     const conversations = dataset.records.filter((r): r is ConversationRecord => r.kind !== 'context');
-    if (context.length) reports[conversations.length ? `${dataset.name}/context` : dataset.name] = await contextReport(context, select, counter, !!options.sweep);
-    if (conversations.length) reports[context.length ? `${dataset.name}/conversations` : dataset.name] = await conversationReport(conversations, budget, counter);
+    if (context.length) reports[conversations.length ? `${dataset.name}/context` : dataset.name] = await contextReport(context, select, counter, !!options.sweep, tick);
+    if (conversations.length) reports[context.length ? `${dataset.name}/conversations` : dataset.name] = await conversationReport(conversations, budget, counter, tick);
   }
   return { datasets: reports, rejected, ...(options.json ? {} : { text: table(reports) }) };
 }

@@ -39,6 +39,8 @@ export interface RouterEvalOptions {
   json?: boolean;
   /** Where the report goes; standard output by default. */
   write?: (text: string) => void;
+  /** Called as the work advances (done, total), for a progress line. */
+  onProgress?: (done: number, total: number) => void;
   /** Where warnings go (an unpriced model); standard error by default. */
   warn?: (line: string) => void;
 }
@@ -54,7 +56,7 @@ export async function runRouterEval(options: RouterEvalOptions): Promise<Record<
   const folds = options.weights ? 0 : (options.folds ?? 5);
   const { scores, cloud } = options.weights
     ? scoreWith(loadDifficultyClassifier(options.weights === 'shipped' ? SHIPPED_WEIGHTS : options.weights), records, point)
-    : crossValidate(records, folds, options.seed ?? 0, point);
+    : crossValidate(records, folds, options.seed ?? 0, point, options.onProgress);
 
   const outputTokens = options.outputTokens ?? DEFAULT_OUTPUT_TOKENS;
   const { costs, unpriced } = await cloudCosts(records, outputTokens);
@@ -108,10 +110,11 @@ function scoreWith(classifier: DifficultyClassifier, records: readonly RoutingRe
 }
 
 /** One classifier per fold, each trained on the other folds, and each record's fold (its held-out scorer). */
-export function foldClassifiers(records: readonly RoutingRecord[], folds: number, seed: number): { fold: number[]; classifiers: DifficultyClassifier[] } {
+export function foldClassifiers(records: readonly RoutingRecord[], folds: number, seed: number, onProgress?: (done: number, total: number) => void): { fold: number[]; classifiers: DifficultyClassifier[] } {
   const fold = records.map((r) => foldOf(promptText(chatMessagesOf(r)), folds, seed));
   const classifiers: DifficultyClassifier[] = [];
   for (let f = 0; f < folds; f++) {
+    onProgress?.(f, folds);
     const training = records.filter((_, i) => fold[i] !== f).map((r) => ({ messages: chatMessagesOf(r), topic: r.source, strong: r.strong.score, weak: r.weak.score }));
     if (!training.length) throw new Error(`fold ${f} holds every record: use fewer folds or more data`);
     classifiers.push(new DifficultyClassifier(fitDifficulty(training, { seed })));
@@ -119,8 +122,8 @@ export function foldClassifiers(records: readonly RoutingRecord[], folds: number
   return { fold, classifiers };
 }
 
-function crossValidate(records: readonly RoutingRecord[], folds: number, seed: number, point: OperatingPoint): Scored {
-  const { fold, classifiers } = foldClassifiers(records, folds, seed);
+function crossValidate(records: readonly RoutingRecord[], folds: number, seed: number, point: OperatingPoint, onProgress?: (done: number, total: number) => void): Scored {
+  const { fold, classifiers } = foldClassifiers(records, folds, seed, onProgress);
   const scores = new Array<number>(records.length);
   const cloud = new Array<boolean>(records.length);
   classifiers.forEach((classifier, f) => {

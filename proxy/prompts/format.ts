@@ -2,15 +2,12 @@
  * @module How a prompt's cost reads, the same in the editor and on the command line: the one-line hint
  * (`≈1,240 tok · $0.0031/call (gpt-4o)`) and the breakdown behind it.
  */
+import { usd } from '../../shared/format.ts';
 import type { PromptCost } from './types.ts';
 
-/** Dollars with two significant digits, however small (`$0.0031`, `$0.000034`); `$?` for an unknown price. */
+/** Dollars as everywhere else (shared/format.ts), `$?` for an unknown price. */
 export function dollars(value: number | null): string {
-  if (value === null) return '$?';
-  if (value === 0) return '$0';
-  if (value >= 1) return `$${value.toFixed(2)}`;
-  const digits = Math.max(2, 1 - Math.floor(Math.log10(value)));
-  return `$${value.toFixed(digits)}`;
+  return value === null ? '$?' : usd(value);
 }
 
 const count = (n: number) => n.toLocaleString('en');
@@ -34,7 +31,7 @@ export function breakdownLines(cost: PromptCost): string[] {
   } else {
     lines.push(`cacheable prefix: ${count(cost.cacheablePrefixTokens)} tokens (${cost.model} is cached from ${count(cost.minCacheableTokens)})`);
   }
-  lines.push(`per 1,000 calls: ${cost.costPerCall === null ? '$?' : `$${(cost.costPerCall * 1000).toFixed(2)}`}`);
+  lines.push(`per 1,000 calls: ${dollars(cost.costPerCall === null ? null : cost.costPerCall * 1000)}`);
   lines.push(`on the local tier: ${dollars(cost.localCostPerCall)}/call`);
   return lines;
 }

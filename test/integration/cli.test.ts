@@ -79,8 +79,8 @@ test('SIGTERM shuts the proxy down cleanly (and npm with it)', async () => {
   assert.ok(!/Error|at .*\.js:\d+/.test(output.split('SIGTERM: shutting down')[1]!), 'no error on the way out');
 });
 
-test('a bad configuration stops start-up with the problem named', () => {
+test('a bad flag value stops start-up with the problem named and exit code 2', () => {
   const result = spawnSync(process.execPath, ['bin/tokenwise.js', 'serve', '--port', 'eighty'], { cwd: root, env: { ...process.env, XDG_CONFIG_HOME: dataDir, TOKENWISE_DATA_DIR: dataDir }, encoding: 'utf8' });
-  assert.equal(result.status, 1);
-  assert.match(result.stderr, /--port: expected a number, got "eighty"/);
+  assert.equal(result.status, 2);
+  assert.match(result.stderr, /--port: expected a whole number, got "eighty"/);
 });

@@ -105,26 +105,39 @@ test('eval replay: a trace replayed through the pipeline, on Claude and on OpenA
 
 test('a bad record or a missing file is a clear error', async () => {
   await assert.rejects(tokenwise('eval', 'context', '--data', path.join(dir, 'missing.jsonl'), '--json'), (e: { stderr: string; code: number }) => e.code === 1 && /cannot read .*missing\.jsonl/.test(e.stderr));
-  await assert.rejects(tokenwise('eval', 'nonsense', '--data', 'x'), (e: { stderr: string }) => /usage: tokenwise eval/.test(e.stderr));
+  await assert.rejects(tokenwise('eval', 'nonsense', '--data', 'x'), (e: { stderr: string; code: number }) => e.code === 2 && /unknown command "nonsense"; expected one of context, cache, router, replay, audit/.test(e.stderr));
 });
 
-test('`tokenwise cache stats|clear` work on the data file when no proxy runs', async () => {
+test('`tokenwise cache stats|clear` work on the data file when no proxy runs, with the same fields as through a running one', async () => {
   const { loadConfig } = await import('../../proxy/config/load.ts');
   const { startProxy } = await import('../../proxy/server.ts');
   const { startFakeOpenAI } = await import('../support/fake-openai.ts');
   const cloud = await startFakeOpenAI();
   const env = { TOKENWISE_DATA_DIR: dir, XDG_CONFIG_HOME: dir, TOKENWISE_PORT: '0', TOKENWISE_TOKEN: 'cache-cli-token', TOKENWISE_LOCAL_MODEL: 'off', OPENAI_BASE_URL: `${cloud.url}/v1`, OPENAI_API_KEY: 'k' };
+  const cache = (port: string, ...args: string[]) => promisify(execFile)(process.execPath, ['bin/tokenwise.js', 'cache', ...args, '--data-dir', dir, '--port', port, '--token', 'cache-cli-token'], { cwd: root, env: { ...process.env, XDG_CONFIG_HOME: dir } });
   const proxy = await startProxy(loadConfig({ env }), { env });
+  let live: Record<string, unknown>;
   try {
     const response = await fetch(`${proxy.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: 'Bearer cache-cli-token' }, body: JSON.stringify({ model: 'gpt-4o-mini', temperature: 0, messages: [{ role: 'user', content: 'keep me' }] }) });
     await response.arrayBuffer();
+    live = JSON.parse((await cache(new URL(proxy.url).port, 'stats', '--json')).stdout);
   } finally {
     await proxy.close();
     await cloud.close();
   }
-  const run = (...args: string[]) => promisify(execFile)(process.execPath, ['bin/tokenwise.js', 'cache', ...args, '--data-dir', dir, '--port', '1'], { cwd: root, env: { ...process.env, XDG_CONFIG_HOME: dir } });
-  assert.equal(JSON.parse((await run('stats')).stdout).entries, 1);
-  assert.equal(JSON.parse((await run('clear')).stdout).cleared, 1);
-  assert.equal(JSON.parse((await run('stats')).stdout).entries, 0);
-  await assert.rejects(run('explode'), (e: { stderr: string }) => /usage: tokenwise cache stats\|clear/.test(e.stderr));
+  assert.equal(live.proxyRunning, true);
+  assert.equal(live.entries, 1);
+  const run = (...args: string[]) => cache('1', ...args);
+  const offline = JSON.parse((await run('stats', '--json')).stdout) as Record<string, unknown>;
+  assert.deepEqual(Object.keys(offline).sort(), Object.keys(live).sort(), 'one shape, proxy up or down');
+  assert.equal(offline.proxyRunning, false);
+  assert.equal(offline.entries, 1);
+  const table = (await run('stats')).stdout;
+  assert.match(table, /^cache +value\n/, 'a header row');
+  assert.match(table, /^entries +1$/m);
+  assert.match(table, /^proxy +not running/m);
+  assert.ok(!table.includes('\u001b['), 'no colour codes when stdout is not a terminal');
+  assert.equal(JSON.parse((await run('clear', '--json')).stdout).cleared, 1);
+  assert.equal(JSON.parse((await run('stats', '--json')).stdout).entries, 0);
+  await assert.rejects(run('explode'), (e: { stderr: string; code: number }) => e.code === 2 && /unknown command "explode"; expected one of stats, clear/.test(e.stderr));
 });

@@ -5,14 +5,17 @@ import { emptySnapshot } from '../../extension/usage-snapshot.ts';
 import { duration, percent, savedShare, statusSummary, tokens, usd } from '../../shared/format.ts';
 import { emptyTotals } from '../../shared/protocol.ts';
 
-test('dollars: cents, or two significant digits below a cent', () => {
+test('dollars: cents from a dollar up, two significant digits below, however small', () => {
   assert.equal(usd(0), '$0.00');
   assert.equal(usd(0.4213), '$0.42');
   assert.equal(usd(1234.5), '$1,234.50');
   assert.equal(usd(0.0042), '$0.0042');
   assert.equal(usd(0.00012345), '$0.00012');
   assert.equal(usd(0.000042), '$0.000042');
-  assert.equal(usd(0.0000004), '<$0.000001');
+  assert.equal(usd(0.0000004), '$0.00000040');
+  assert.equal(usd(0.0000042), '$0.0000042');
+  assert.equal(usd(0.013), '$0.013');
+  assert.equal(usd(0.0000000004), '<$0.000000001');
   assert.equal(usd(-0.5), '-$0.50');
   assert.equal(usd(null), '—');
 });

@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { parseArgs } from '../../proxy/cli/args.ts';
+import { configFlags, parseCommandArgs } from '../../proxy/cli/args.ts';
+import { COMMANDS } from '../../proxy/cli/commands.ts';
 import { loadConfig } from '../../proxy/config/load.ts';
 import { configSchema, DEFAULT_LOCAL_MODEL } from '../../proxy/config/schema.ts';
 import { DEFAULT_MODEL, DEFAULT_PORT, parseSettings, proxyLaunch, sameLaunch, SETTING_NAMES } from '../../extension/settings.ts';
@@ -27,7 +28,7 @@ test('settings map onto environment variables and flags the proxy reads into its
   assert.deepEqual(problems, []);
   const launch = proxyLaunch(settings, { OPENAI_API_KEY: 'sk-test' });
   assert.deepEqual(launch.args, ['--no-download', '--queue-size', '8']);
-  const config = loadConfig({ env: { ...launch.env, XDG_CONFIG_HOME: os.tmpdir() }, flags: parseArgs(['serve', ...launch.args]).flags });
+  const config = loadConfig({ env: { ...launch.env, XDG_CONFIG_HOME: os.tmpdir() }, flags: configFlags(parseCommandArgs('serve', launch.args, COMMANDS.find((c) => c.name === 'serve')!.options, false).values) });
   assert.equal(config.port, 9123);
   assert.deepEqual(config.local, { ...config.local, model: '/models/small.gguf', threads: 1, parallel: 2, contextSize: 512, queueSize: 8, gpu: 'cpu', download: false, modelsDir: '/tmp/models' });
   assert.equal(config.defaultCloudModel, 'gpt-4.1-mini');

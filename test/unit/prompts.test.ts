@@ -179,7 +179,7 @@ describe('cost', () => {
     assert.ok(Math.abs(cost.cachedCostPerCall! - expected(cost.inputTokens - cost.cacheablePrefixTokens, cost.cacheablePrefixTokens)) < 1e-12);
     const lines = breakdownLines(cost);
     assert.match(lines.join('\n'), new RegExp(`with the ${cost.cacheablePrefixTokens.toLocaleString('en')}-token prefix cached: \\$0\\.00`));
-    assert.match(lines.join('\n'), /per 1,000 calls: \$\d+\.\d\d\non the local tier: \$0\/call/);
+    assert.match(lines.join('\n'), /per 1,000 calls: \$\d+\.\d\d\non the local tier: \$0\.00\/call/);
   });
 });
 
@@ -189,7 +189,7 @@ describe('the hint', () => {
     assert.match(hintText(billing!.cost), /^≈\d+ tok · \$0\.00\d\d\/call \(gpt-4o\)$/);
     assert.equal(dollars(0.0031), '$0.0031');
     assert.equal(dollars(0.000034), '$0.000034');
-    assert.equal(dollars(1234.5), '$1234.50');
+    assert.equal(dollars(1234.5), '$1,234.50');
     assert.equal(dollars(null), '$?');
   });
 });

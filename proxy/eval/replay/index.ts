@@ -6,6 +6,7 @@
  * @example
  * const report = await runReplay({ data: ['../shared/data/traces/swe_agent.dev.jsonl'], model: 'claude-sonnet-4-5', config });
  */
+import { usd } from '../../../shared/format.ts';
 import type { Config } from '../../config/schema.ts';
 import { LEVERS, type Lever } from '../../usage/record.ts';
 import type { Rejection } from '../context-records.ts';
@@ -17,6 +18,8 @@ export interface ReplayOptions {
   /** The premium model: what the baseline pays, and what traces and chats ask for. */
   model: string;
   config: Config;
+  /** Called as the work advances (done, total), for a progress line. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface ReplayTotals {
@@ -87,7 +90,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
 
 /** Replays sessions already loaded (a window of recordings, say) and reports on them. */
 export async function replayReport(sessions: ReplaySession[], rejected: Rejection[], options: Omit<ReplayOptions, 'data'>): Promise<ReplayReport> {
-  const outcomes = await replayTurns({ premiumModel: options.model, config: options.config, sessions });
+  const outcomes = await replayTurns({ premiumModel: options.model, config: options.config, sessions, onProgress: options.onProgress });
   const bySession = new Map<string, TurnOutcome[]>();
   for (const o of outcomes) bySession.set(o.session, [...(bySession.get(o.session) ?? []), o]);
   return {
@@ -101,7 +104,6 @@ export async function replayReport(sessions: ReplaySession[], rejected: Rejectio
   };
 }
 
-const usd = (n: number) => `$${n.toFixed(n < 1 ? 4 : 2)}`;
 const pct = (n: number | null) => (n === null ? '–' : `${(n * 100).toFixed(1)}%`);
 
 /** The report as a table: one row per session, then the total and the lever split. */

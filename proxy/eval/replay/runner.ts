@@ -54,6 +54,8 @@ export interface ReplayRun {
   premiumModel: string;
   config: Config;
   sessions: ReplaySession[];
+  /** Called as the work advances (done, total), for a progress line. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 interface Timed {
@@ -126,7 +128,9 @@ export async function replayTurns(run: ReplayRun): Promise<TurnOutcome[]> {
   const filledNear = new Map<string, ChatRequest[]>();
   const outcomes: TurnOutcome[] = [];
   try {
-    for (const { session, turn, time } of timeline(run.sessions)) {
+    const turns = timeline(run.sessions);
+    for (const [n, { session, turn, time }] of turns.entries()) {
+      run.onProgress?.(n, turns.length);
       script.turn(turn.answer, time);
       const asSent = { ...turn.request, model: premiumModel };
       const billed = baseline.bill(asSent, premiumModel, baselineCounter);
