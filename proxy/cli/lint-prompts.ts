@@ -4,13 +4,16 @@
  * a finding is at error level (a prompt over the token budget), so bloated prompts stay out of the main branch.
  */
 import fs from 'node:fs';
+import { globby } from 'globby';
 import path from 'node:path';
 import { createPromptAnalyzer, DEFAULT_ANALYSIS_OPTIONS, type AnalysisOptions, type PromptReport } from '../prompts/index.ts';
 import { messageTexts } from '../prompts/cost.ts';
 import { dollars, hintText } from '../prompts/format.ts';
+import { toJson } from './output.ts';
+import { createProgress } from './progress.ts';
 import { duplicateSystemPrompts } from '../prompts/rules.ts';
 import { installedPythonWasm } from '../prompts/wasm.ts';
-import { CliError } from './args.ts';
+import { UsageError } from './args.ts';
 
 export interface LintOptions {
   json: boolean;
@@ -42,61 +45,46 @@ export interface LintedPrompt {
   findings: { rule: string; severity: string; message: string; line: number; column: number; fix?: string }[];
 }
 
-const SKIP_DIRS = new Set(['node_modules', '.git', 'dist', 'out', '.venv', 'venv', '__pycache__']);
+/** Never prompts of this code base, even where no .gitignore says so. */
+const SKIP_DIRS = ['node_modules', '.git', 'dist', 'out', '.venv', 'venv', '__pycache__'].map((dir) => `**/${dir}/**`);
 
-/** Files for the arguments: a file, a folder (walked), or a glob with `*`, `**` and `?`. */
-export function expandFiles(patterns: string[], cwd: string, supports: (file: string) => boolean): string[] {
+/**
+ * Files for the arguments: a file, a folder (walked), or a glob. Folders and globs skip what .gitignore ignores; a
+ * file named outright is read even so. An argument that matches no file is a mistake (a CI typo must not pass).
+ */
+export async function expandFiles(patterns: string[], cwd: string, supports: (file: string) => boolean): Promise<string[]> {
   const files = new Set<string>();
-  const walk = (dir: string, keep: (file: string) => boolean) => {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) {
-        if (!SKIP_DIRS.has(entry.name)) walk(full, keep);
-      } else if (keep(full)) files.add(full);
-    }
-  };
   for (const pattern of patterns) {
     const absolute = path.resolve(cwd, pattern);
-    if (!/[*?[]/.test(pattern)) {
-      if (!fs.existsSync(absolute)) throw new CliError(`lint-prompts: no such file or folder: ${pattern}`);
-      if (fs.statSync(absolute).isDirectory()) walk(absolute, supports);
-      else files.add(absolute);
+    const stat = fs.statSync(absolute, { throwIfNoEntry: false });
+    if (stat?.isFile()) {
+      files.add(absolute);
       continue;
     }
-    const parts = absolute.split(path.sep);
-    const base = parts.slice(0, parts.findIndex((part) => /[*?[]/.test(part))).join(path.sep) || path.sep;
-    const regex = globRegex(absolute);
-    if (fs.existsSync(base)) walk(base, (file) => regex.test(file));
+    const found = stat?.isDirectory()
+      ? (await globby('**/*', { cwd: absolute, gitignore: true, absolute: true, ignore: SKIP_DIRS })).filter(supports)
+      : await globby(pattern, { cwd, gitignore: true, absolute: true, ignore: SKIP_DIRS });
+    if (!stat && !found.length) throw new UsageError(`lint-prompts: "${pattern}" matches no file`);
+    for (const file of found) files.add(path.normalize(file));
   }
   return [...files].sort();
 }
 
-function globRegex(glob: string): RegExp {
-  let source = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i]!;
-    if (c === '*' && glob[i + 1] === '*') {
-      source += glob[i + 2] === '/' ? '(?:.*/)?' : '.*';
-      i += glob[i + 2] === '/' ? 2 : 1;
-    } else if (c === '*') source += '[^/]*';
-    else if (c === '?') source += '[^/]';
-    else source += c.replace(/[.+^${}()|\\\]]/g, '\\$&');
-  }
-  return new RegExp(`^${source}$`);
-}
-
 export async function lintPromptsCommand(patterns: string[], options: LintOptions): Promise<{ output: string; exitCode: number }> {
-  if (!patterns.length) throw new CliError('lint-prompts: name the files, folders or globs to analyze, e.g. tokenwise lint-prompts "src/**/*.ts"');
-  if (options.maxTokens !== undefined && !(Number.isInteger(options.maxTokens) && options.maxTokens > 0)) throw new CliError('lint-prompts: --max-tokens must be a positive whole number');
+  if (!patterns.length) throw new UsageError('lint-prompts: name the files, folders or globs to analyze, e.g. tokenwise lint-prompts "src/**/*.ts"');
+  if (options.maxTokens !== undefined && !(Number.isInteger(options.maxTokens) && options.maxTokens > 0)) throw new UsageError('lint-prompts: --max-tokens must be a positive whole number');
   const cwd = options.cwd ?? process.cwd();
   const analyzer = createPromptAnalyzer({ pythonWasm: installedPythonWasm() });
   const analysis = { ...options.pricing, ...(options.maxTokens ? { maxTokens: options.maxTokens } : {}), ...(options.model ? { defaultModel: options.model } : {}) };
   const found: { file: string; source: string; report: PromptReport }[] = [];
-  for (const file of expandFiles(patterns, cwd, analyzer.supports)) {
-    if (!analyzer.supports(file)) continue;
+  const sources = (await expandFiles(patterns, cwd, analyzer.supports)).filter(analyzer.supports);
+  const progress = createProgress('lint-prompts: files');
+  for (const [i, file] of sources.entries()) {
+    progress.update(i, sources.length);
     const source = fs.readFileSync(file, 'utf8');
     for (const report of await analyzer.analyze(file, source, analysis)) found.push({ file: path.relative(cwd, file) || file, source, report });
   }
+  progress.finish();
   // Within a file the analyzer already compared system prompts; across files, here.
   const sites = found.map((entry) => ({ ...entry, start: entry.report.start, end: entry.report.end, inlineSystem: entry.report.inlineSystem }));
   const across = duplicateSystemPrompts(sites, (f) => `${f.file}:${position(f.source, f.start).line}`);
@@ -108,7 +96,7 @@ export async function lintPromptsCommand(patterns: string[], options: LintOption
   const warnings = prompts.reduce((n, p) => n + p.findings.filter((f) => f.severity === 'warning').length, 0);
   const files = new Set(prompts.map((p) => p.file)).size;
   const summary = { prompts: prompts.length, files, errors, warnings, maxTokens: options.maxTokens ?? DEFAULT_ANALYSIS_OPTIONS.maxTokens };
-  const output = options.json ? `${JSON.stringify({ prompts, summary }, null, 2)}\n` : text(found, prompts, summary);
+  const output = options.json ? toJson({ prompts, summary }) : text(found, prompts, summary);
   return { output, exitCode: errors ? 1 : 0 };
 }
 

@@ -64,8 +64,34 @@ test('the same inline system prompt in two files is flagged at the second; bad a
     fs.rmSync(dir, { recursive: true, force: true });
   }
   const missing = lint(['no/such/file.ts']);
-  assert.equal(missing.status, 1);
-  assert.match(missing.stderr, /no such file or folder: no\/such\/file\.ts/);
+  assert.equal(missing.status, 2);
+  assert.match(missing.stderr, /"no\/such\/file\.ts" matches no file/);
   const badBudget = lint(['test/fixtures/prompts', '--max-tokens', 'lots']);
-  assert.match(badBudget.stderr, /--max-tokens must be a positive whole number/);
+  assert.equal(badBudget.status, 2);
+  assert.match(badBudget.stderr, /--max-tokens: expected a whole number, got "lots"/);
+});
+
+test('a glob that matches no file exits 2 naming it (a CI typo must not pass); .gitignore\'d files are skipped', () => {
+  const typo = lint(['test/fixtures/prompt/*.ts', 'test/fixtures/prompts/openai.ts']);
+  assert.equal(typo.status, 2);
+  assert.match(typo.stderr, /"test\/fixtures\/prompt\/\*\.ts" matches no file/);
+  assert.equal(typo.stdout, '');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tokenwise-lint-ignore-'));
+  try {
+    const call = `import OpenAI from 'openai';\nconst client = new OpenAI();\nexport const ask = (q: string) => client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: q }] });\n`;
+    fs.writeFileSync(path.join(dir, 'kept.ts'), call);
+    fs.mkdirSync(path.join(dir, 'generated'));
+    fs.writeFileSync(path.join(dir, 'generated', 'client.ts'), call);
+    fs.writeFileSync(path.join(dir, 'ignored.ts'), call);
+    fs.writeFileSync(path.join(dir, '.gitignore'), 'generated/\nignored.ts\n');
+    for (const args of [['**/*.ts'], ['.']]) {
+      const run = lint([...args, '--json'], dir);
+      assert.equal(run.status, 0, run.stderr);
+      assert.deepEqual((JSON.parse(run.stdout) as { prompts: LintedPrompt[] }).prompts.map((p) => p.file), ['kept.ts'], args.join(' '));
+    }
+    const named = lint(['ignored.ts', '--json'], dir);
+    assert.deepEqual((JSON.parse(named.stdout) as { prompts: LintedPrompt[] }).prompts.map((p) => p.file), ['ignored.ts'], 'a file named outright is read');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
