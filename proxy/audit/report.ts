@@ -3,6 +3,8 @@
  * were audited, how often the local answer was as good as the cloud's (with its interval), per bucket, what the
  * audit spent, and where each group's operating point sits and when it last moved.
  */
+import { usd } from '../../shared/format.ts';
+import { table } from '../cli/output.ts';
 import type { AuditRow, StoredPoint } from './store.ts';
 import { wilson } from './stats.ts';
 
@@ -68,16 +70,21 @@ function asGood(rows: readonly AuditRow[]): AsGoodRate {
 export function formatAuditReport(report: AuditReport): string {
   const percent = (x: number | null) => (x === null ? '–' : `${(x * 100).toFixed(1)}%`);
   const rate = (r: AsGoodRate) => `${percent(r.rate)} (${percent(r.low)}–${percent(r.high)}, ${r.judged} judged)`;
+  const points = table(
+    ['group', 'threshold', 'quality ≥', 'audits', 'moved'],
+    report.operatingPoints.map((p) => [p.group, String(p.threshold), p.qualityLow.toFixed(3), String(p.samples), p.movedAt ? new Date(p.movedAt).toISOString() : 'not moved yet']),
+    { right: [3] },
+  );
+  const buckets = table(['bucket', 'as good as the cloud (95% interval, judged)'], report.buckets.map((b) => [b.bucket, rate(b)]));
   const lines = [
     `local model ${report.modelKey}: ${report.audited} audited, ${report.judged} judged, ${report.failed} without a verdict`,
     `local answer as good as the cloud's: ${rate(report.localAsGood)}`,
-    `audit spend: $${report.spentUsd.toFixed(4)} in all, $${report.spentTodayUsd.toFixed(4)} today`,
+    `audit spend: ${usd(report.spentUsd)} in all, ${usd(report.spentTodayUsd)} today`,
     '',
     'operating point (prompts below the gain go local):',
-    ...report.operatingPoints.map((p) => `  ${p.group.padEnd(7)} ${String(p.threshold).padEnd(10)} quality ≥ ${p.qualityLow.toFixed(3)}  ${p.samples} audits  ${p.movedAt ? `moved ${new Date(p.movedAt).toISOString()}` : 'not moved yet'}`),
+    points.trimEnd(),
     '',
-    'per bucket:',
-    ...report.buckets.map((b) => `  ${b.bucket.padEnd(34)} ${rate(b)}`),
+    buckets.trimEnd(),
   ];
   if (report.disagreements.length) lines.push('', 'latest disagreements (tokenwise audit show <id>):', ...report.disagreements.map((d) => `  #${d.id} ${d.bucket}: ${d.question.replace(/\s+/g, ' ')}`));
   return `${lines.join('\n')}\n`;
@@ -87,7 +94,7 @@ export function formatAuditReport(report: AuditReport): string {
 export function formatAudit(row: AuditRow): string {
   return [
     `audit #${row.id} · ${new Date(row.time).toISOString()} · ${row.bucket} · caller got the ${row.route} answer`,
-    `verdict: ${row.verdict ? `local ${row.verdict} (${row.method})` : `none: ${row.error}`} · cost $${row.costUsd.toFixed(5)}`,
+    `verdict: ${row.verdict ? `local ${row.verdict} (${row.method})` : `none: ${row.error}`} · cost ${usd(row.costUsd)}`,
     '',
     '── request ──',
     row.question,

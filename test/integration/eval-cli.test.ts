@@ -28,6 +28,17 @@ test('eval context prints one JSON object with the reduction and what was kept',
   assert.equal(result.answer_retention, 1);
   assert.equal(result.relevant_recall, 1);
   assert.ok(result.token_reduction! > 0.5 && result.tokens_after! < result.tokens_before!);
+
+  // Without --json, --sweep prints the curves as tables, the same points as the JSON; no progress off a terminal.
+  const swept = JSON.parse((await tokenwise('eval', 'context', '--data', file, '--json', '--sweep')).stdout) as { sweep_min_relevance: { min_relevance: number; token_reduction: number }[]; sweep_token_budget: unknown[] };
+  const { stdout: text, stderr } = await tokenwise('eval', 'context', '--data', file, '--sweep');
+  assert.equal(stderr, '');
+  assert.match(text, /^dataset +records/);
+  const curve = text.split('context: minimum relevance sweep\n')[1]!.split('\n\n')[0]!.trimEnd().split('\n');
+  assert.match(curve[0]!, /^min_relevance +token_reduction +answer_retention +relevant_recall$/);
+  assert.deepEqual(curve.slice(1).map((line) => line.trim().split(/ +/).slice(0, 2).map(Number)), swept.sweep_min_relevance.map((p) => [p.min_relevance, p.token_reduction]));
+  assert.match(text, /context: share of passage tokens kept sweep\nkept_share +token_reduction/);
+  assert.equal(text.split('context: share of passage tokens kept sweep\n')[1]!.trimEnd().split('\n').length, swept.sweep_token_budget.length + 1);
 });
 
 test('eval cache scores pairs at the calibrated threshold and finds the safe one', async () => {
