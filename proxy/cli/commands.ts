@@ -27,8 +27,8 @@ const json: Record<string, OptionSpec> = { json: { type: 'boolean', help: 'print
 /** Where the running proxy and the data file are: commands ask the proxy first, then read the file. */
 const connection: Record<string, OptionSpec> = {
   ...config,
-  port: { type: 'string', value: 'N', help: 'the running proxy\'s port (default 8787)', check: 'integer' },
-  host: { type: 'string', value: 'H', help: 'the running proxy\'s host (default 127.0.0.1)' },
+  port: { type: 'string', value: 'N', help: 'the proxy\'s port: where serve listens, where other commands look for it (default 8787)', check: 'integer' },
+  host: { type: 'string', value: 'H', help: 'the proxy\'s host (default 127.0.0.1)' },
   'data-dir': { type: 'string', value: 'DIR', help: 'the data folder holding tokenwise.db' },
   token: { type: 'string', value: 'T', help: 'the local token callers send (default: the one in the data folder)' },
 };
