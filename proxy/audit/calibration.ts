@@ -5,8 +5,9 @@
  * sample of the traffic) the quality lost against all-cloud is Σ (cloud − local score) over those below t, relative
  * to Σ cloud score. Each group of buckets gets the most local threshold whose *lower* confidence bound of quality
  * stays at or above the floor. The group the classifier was trained for (`prior`) starts from the classifier's own
- * cross-validated calibration table, counted as `priorWeight` audits; other groups (code, proofs, tools) have no
- * prior and stay in the cloud until `minSamples` audits of their own hold the floor.
+ * cross-validated calibration table, less any excess loss the audits show; it moves past the table toward local only
+ * where its own audits' lower bound, at the 99% it takes to overrule the classifier, holds the floor. Other groups
+ * (code, proofs, tools) have no prior and stay in the cloud until `minSamples` audits of their own hold the floor.
  */
 import type { CalibrationPoint } from '../router/classifier.ts';
 import type { CalibrationGroup } from './buckets.ts';
@@ -94,14 +95,26 @@ export class Calibration {
     const cloudMean = data.length && cloudTotal > 0 ? cloudTotal / data.length : 1;
     const excess = group === 'prior' ? this.excessLoss(data, cloudMean) : undefined;
     const minSamples = this.options.minSamples ?? DEFAULT_MIN_SAMPLES;
+    const prior = excess ? this.priorPoint(excess, data.length) : undefined;
     for (const candidate of this.candidates) {
-      if (candidate.threshold === -Infinity) break;
-      // Without prior, a threshold needs audits of its own below it: none speak for gains lower than any seen.
-      if (!excess && data.filter((o) => o.gain < candidate.threshold).length < minSamples) continue;
-      const estimate = excess ? { quality: 1 - candidate.priorLoss - excess.mean * candidate.localShare, qualityLow: 1 - candidate.priorLoss - excess.high * candidate.localShare } : this.estimate(data, candidate, cloudMean);
+      if (candidate.threshold === -Infinity || (prior && candidate.threshold <= prior.threshold)) break;
+      // A threshold needs audits of its own below it: none speak for gains lower than any seen.
+      if (data.filter((o) => o.gain < candidate.threshold).length < minSamples) continue;
+      // Past the classifier's own point only on the audits' word, at the confidence it takes to overrule it.
+      const estimate = this.estimate(data, candidate, cloudMean, prior ? DETECT_Z : Z);
       if (estimate.qualityLow >= this.options.floor) return { threshold: candidate.threshold, ...estimate, samples: data.length };
     }
-    return { ...ALL_CLOUD, samples: data.length };
+    return prior ?? { ...ALL_CLOUD, samples: data.length };
+  }
+
+  /** The most local threshold whose quality, from the classifier's table less the audits' excess loss, holds the floor. */
+  private priorPoint(excess: { mean: number; high: number }, samples: number): GroupPoint {
+    for (const candidate of this.candidates) {
+      if (candidate.threshold === -Infinity) break;
+      const estimate = { quality: 1 - candidate.priorLoss - excess.mean * candidate.localShare, qualityLow: 1 - candidate.priorLoss - excess.high * candidate.localShare };
+      if (estimate.qualityLow >= this.options.floor) return { threshold: candidate.threshold, ...estimate, samples };
+    }
+    return { ...ALL_CLOUD, samples };
   }
 
   /**
@@ -122,13 +135,13 @@ export class Calibration {
   }
 
   /** Quality at a threshold from a group's own audits alone: a ratio estimate with its standard error. */
-  private estimate(data: readonly AuditOutcome[], candidate: Candidate, cloudMean: number): { quality: number; qualityLow: number } {
+  private estimate(data: readonly AuditOutcome[], candidate: Candidate, cloudMean: number, z: number): { quality: number; qualityLow: number } {
     const n = data.length;
     let lost = 0;
     for (const o of data) if (o.gain < candidate.threshold) lost += o.cloudScore - o.localScore;
     const loss = lost / (cloudMean * n);
     let squares = 0;
     for (const o of data) squares += (((o.gain < candidate.threshold ? o.cloudScore - o.localScore : 0) - loss * o.cloudScore) / cloudMean) ** 2;
-    return { quality: 1 - loss, qualityLow: 1 - loss - (Z * Math.sqrt(squares)) / n };
+    return { quality: 1 - loss, qualityLow: 1 - loss - (z * Math.sqrt(squares)) / n };
   }
 }

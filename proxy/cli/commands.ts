@@ -156,6 +156,7 @@ export const COMMANDS: Command[] = [
           degrade: { type: 'string', value: 'F', help: 'the share of local answers to degrade', check: 'number' },
           sample: { type: 'string', value: 'R', help: 'the share of requests audited', check: 'number' },
           floor: { type: 'string', value: 'Q', help: 'the local-as-good rate that triggers a fallback', check: 'number' },
+          requests: { type: 'string', value: 'N', help: 'requests to stream (default: the set once; past its size, again in fresh seeded orders)', check: 'number' },
           seed: { type: 'string', value: 'S[,S…]', help: 'random seeds, comma-separated' },
         },
         run: evalRunner('audit'),

@@ -102,6 +102,7 @@ async function run({ lever, data, flags }: EvalArgs): Promise<string> {
         ...(number('degrade') !== undefined ? { degrade: number('degrade') } : {}),
         ...(number('sample') !== undefined ? { sample: number('sample') } : {}),
         ...(number('floor') !== undefined ? { floor: number('floor') } : {}),
+        ...(number('requests') !== undefined ? { requests: number('requests') } : {}),
         ...(typeof flags.seed === 'string' ? { seeds: seeds(flags.seed) } : {}),
       });
       progress.finish();

@@ -31,6 +31,11 @@ export interface AuditEvalOptions {
   sample?: number;
   /** Quality floor relative to all-cloud (default 0.95). */
   floor?: number;
+  /**
+   * Requests to stream (default: the set once). Past the set's size it streams again in a fresh seeded order
+   * (epochs), so a set shorter than 2,000 records can show where the floor holds after 2,000 requests.
+   */
+  requests?: number;
   /** Stream orders to run, one report each (default [1]). */
   seeds?: number[];
   folds?: number;
@@ -64,7 +69,9 @@ export async function runAuditEval(options: AuditEvalOptions): Promise<Record<st
   const records = loadRoutingRecords(options.data);
   if (!records.length) throw new Error('no routing records in the data');
   const degrade = options.degrade ?? 0, sample = options.sample ?? 0.05, floor = options.floor ?? 0.95;
+  const length = options.requests ?? records.length;
   if (!(degrade >= 0 && degrade <= 1) || !(sample >= 0 && sample <= 1) || !(floor > 0 && floor <= 1)) throw new Error('--degrade and --sample must be 0–1, --floor above 0 and at most 1');
+  if (!(Number.isInteger(length) && length > 0)) throw new Error('--requests must be a whole number above 0');
   const { fold, classifiers } = foldClassifiers(records, options.folds ?? 5, 0, options.onProgress);
   const { costs } = await cloudCosts(records, DEFAULT_OUTPUT_TOKENS);
   const catalog: ModelCatalog = { local: named('local', 'local'), cloud: new Map([['cloud', { provider: named('cloud', 'openai'), configured: true }]]), defaultCloudModel: 'cloud' };
@@ -78,7 +85,7 @@ export async function runAuditEval(options: AuditEvalOptions): Promise<Record<st
     const calibrations = classifiers.map((classifier) => new Calibration(classifier.weights.calibration, { floor }));
     const policies = classifiers.map((classifier, f): RoutePolicy => ({ rules: [], classifier, allowDowngrade: false, calibrate: (request, verdict) => calibratedVerdict(calibrations[f]!, request, verdict) }));
     const draw = seededRandom(seed * 7919 + 17);
-    const stream = shuffled(records.length, seededRandom(seed));
+    const stream = epochs(records.length, length, seededRandom(seed));
     const steps: Step[] = [];
     let auditUsd = 0, audited = 0;
     for (const i of stream) {
@@ -92,7 +99,7 @@ export async function runAuditEval(options: AuditEvalOptions): Promise<Record<st
       if (target === 'local') auditUsd += costs[i]!;
       for (const calibration of calibrations) calibration.add({ gain: gains[i]!, group: groups[i]!, localScore: weak[i]!, cloudScore: strong });
     }
-    const allCloud = costs.reduce((a, b) => a + b, 0);
+    const allCloud = stream.reduce((sum, i) => sum + costs[i]!, 0);
     const spent = steps.reduce((sum, s) => sum + s.cost, 0);
     const oracle = routingCurve(gains, records.map((r, i) => ({ strong: r.strong.score, weak: weak[i]!, cost: costs[i]! })));
     const strongMean = records.reduce((sum, r) => sum + r.strong.score, 0) / records.length;
@@ -100,6 +107,9 @@ export async function runAuditEval(options: AuditEvalOptions): Promise<Record<st
     const report = {
       seed,
       records: records.length,
+      requests: length,
+      // How many times the stream went through the set: past 1, records repeat (each in a fresh order).
+      epochs: round(length / records.length),
       degrade,
       sample,
       quality_floor: floor,
@@ -159,6 +169,13 @@ function heldAfter(steps: readonly Step[], target: number): number {
 function degraded(records: readonly RoutingRecord[], fraction: number, seed: number): number[] {
   const draw = seededRandom(seed * 104_729 + 3);
   return records.map((r) => (r.weak.score > 0 && draw() < fraction ? 0 : r.weak.score));
+}
+
+/** `length` indices into a set of `n`: whole seeded shuffles of the set one after another, the last one cut short. */
+function epochs(n: number, length: number, random: () => number): number[] {
+  const order: number[] = [];
+  while (order.length < length) order.push(...shuffled(n, random));
+  return order.slice(0, length);
 }
 
 function shuffled(n: number, random: () => number): number[] {

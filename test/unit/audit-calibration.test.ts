@@ -53,6 +53,23 @@ test('audits that agree with the classifier leave the threshold where its table 
   assert.ok(Math.abs(calibration.point('prior').threshold - 0.25) < 1e-9);
 });
 
+test('audits showing a local model better than the classifier expects move the threshold toward local, at 99%', () => {
+  const calibration = new Calibration(table, { floor: 0.95 });
+  const random = seededRandom(9);
+  // The classifier expects a loss of `gain`; this local model loses one answer in a hundred below gain 0.45.
+  for (let i = 0; i < 300; i++) {
+    const gain = random() * 0.5;
+    calibration.add({ gain, group: 'prior', localScore: gain < 0.45 && random() < 0.99 ? 1 : 0, cloudScore: 1 });
+  }
+  const point = calibration.point('prior');
+  assert.ok(point.threshold > 0.3 && point.threshold <= 0.45, `threshold ${point.threshold}`);
+  assert.ok(point.qualityLow >= 0.95);
+  // Thirty audits, each a win for the local model, are not enough to overrule the table at 99%.
+  const few = new Calibration(table, { floor: 0.95 });
+  for (let i = 0; i < 30; i++) few.add({ gain: 0.4 + i / 1000, group: 'prior', localScore: i % 10 ? 1 : 0, cloudScore: 1 });
+  assert.ok(Math.abs(few.point('prior').threshold - 0.25) < 1e-9, `threshold ${few.point('prior').threshold}`);
+});
+
 test('a group without prior goes local only after enough audits of its own hold the floor', () => {
   const calibration = new Calibration(table, { floor: 0.95 });
   for (let i = 0; i < DEFAULT_MIN_SAMPLES - 1; i++) calibration.add({ gain: 0.1, group: 'code', localScore: 1, cloudScore: 1 });

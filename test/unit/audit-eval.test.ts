@@ -37,3 +37,13 @@ test('offline audit: one JSON line per seed; a faithful local model keeps its sa
     assert.ok(report.oracle_cost_saved! < 0.2 && report.quality! > 0.8, `quality ${report.quality}`);
   }
 });
+
+test('offline audit: --requests streams the set again in fresh orders past its size and says so', async () => {
+  const [report] = await runAuditEval({ data: [file], seeds: [3], sample: 0.1, requests: 2600, write: () => {} });
+  assert.equal(report!.records, 600);
+  assert.equal(report!.requests, 2600);
+  assert.ok(Math.abs(report!.epochs! - 2600 / 600) < 1e-3);
+  assert.ok(report!.audited! > 200 && report!.audited! < 320, `audited ${report!.audited}`);
+  assert.ok(report!.quality_after_2000! >= 0.95, `quality after 2,000 ${report!.quality_after_2000}`);
+  await assert.rejects(runAuditEval({ data: [file], requests: 0, write: () => {} }), /--requests/);
+});
