@@ -8,6 +8,7 @@
  * recorded and logged, never thrown, and their cloud calls stay within a daily dollar cap.
  */
 import type { ChatChunk, ChatRequest, Usage } from '../chat.ts';
+import type { ChatOptions } from '../providers/provider.ts';
 import type { ClassifierDecision, DifficultyClassifier } from '../router/classifier.ts';
 import { worstCaseCost } from '../router/budget.ts';
 import { promptText } from '../router/prompt-terms.ts';
@@ -89,7 +90,7 @@ export class QualityAudit {
 
   /** What the audit found for the current local model. */
   report(): AuditReport {
-    return auditReport(this.key, this.options.store.audits(this.key), this.options.store.points(this.key), startOfDay(this.now()));
+    return auditReport(this.key, this.options.store.audits(this.key), this.options.store.points(this.key), startOfDay(this.now()), this.options.floor);
   }
 
   /** One stored audit, by id. */
@@ -116,6 +117,7 @@ export class QualityAudit {
       question: promptText(request.messages),
       localAnswer: route === 'local' ? answer : null,
       cloudAnswer: route === 'cloud' ? answer : null,
+      localConfidence: null,
       method: null,
       verdict: null,
       localScore: null,
@@ -128,7 +130,8 @@ export class QualityAudit {
     let judgement: Judgement | undefined;
     try {
       if (route === 'local') row.cloudAnswer = await this.call(asked, this.cloudRoute(asked), row);
-      else row.localAnswer = await this.call(asked, this.localRoute(), row);
+      // The local answer the audit makes itself is scored, so the confidence gate's floor can be fitted.
+      else row.localAnswer = await this.call(asked, this.localRoute(), row, { scoreConfidence: (confidence) => (row.localConfidence = confidence) });
       judgement = judgeExactly(row.localAnswer!, row.cloudAnswer!);
       if (!judgement) {
         const localFirst = this.random() < 0.5;
@@ -154,13 +157,13 @@ export class QualityAudit {
   }
 
   /** Runs one call to completion, within the day's cap when it costs money; its cost is added to the row. */
-  private async call(request: ChatRequest, route: RouteDecision, row: { costUsd: number }): Promise<string> {
+  private async call(request: ChatRequest, route: RouteDecision, row: { costUsd: number }, options?: ChatOptions): Promise<string> {
     const paid = route.target === 'cloud';
     const reservation = paid ? this.cap.reserve(worstCaseCost(request, route.model, route.provider.kind, this.options.pricing)) : undefined;
     if (paid && !reservation) throw new Error(`the audit's daily cap of $${this.options.maxUsdPerDay} is reached`);
     let usage: Usage | undefined;
     try {
-      const { text, usage: used } = await collect(route.provider.chat(request, route.model, AbortSignal.timeout(120_000)));
+      const { text, usage: used } = await collect(route.provider.chat(request, route.model, AbortSignal.timeout(120_000), options));
       usage = used;
       return text;
     } finally {

@@ -5,6 +5,7 @@
  */
 import { usd } from '../../shared/format.ts';
 import { table } from '../cli/output.ts';
+import { fitConfidenceFloor, type ConfidenceFloorFit } from './confidence-floor.ts';
 import type { AuditRow, StoredPoint } from './store.ts';
 import { wilson } from './stats.ts';
 
@@ -27,12 +28,14 @@ export interface AuditReport {
   spentUsd: number;
   spentTodayUsd: number;
   operatingPoints: { group: string; threshold: number | 'all local' | 'all cloud'; qualityLow: number; samples: number; movedAt: number | null }[];
+  /** The confidence gate's floor fitted from the audits whose local answer was scored. */
+  confidenceFloor: ConfidenceFloorFit;
   /** The latest audits where the local answer was judged worse (open one with `tokenwise audit show <id>`). */
   disagreements: { id: number; time: number; bucket: string; method: string | null; question: string }[];
 }
 
 /** Builds the report from a model's audit rows and stored operating points. */
-export function auditReport(modelKey: string, rows: readonly AuditRow[], points: readonly StoredPoint[], startOfToday: number): AuditReport {
+export function auditReport(modelKey: string, rows: readonly AuditRow[], points: readonly StoredPoint[], startOfToday: number, floor: number): AuditReport {
   const judged = rows.filter((r) => r.verdict);
   const buckets = new Map<string, AuditRow[]>();
   for (const row of judged) buckets.set(row.bucket, [...(buckets.get(row.bucket) ?? []), row]);
@@ -52,6 +55,10 @@ export function auditReport(modelKey: string, rows: readonly AuditRow[], points:
       samples: p.samples,
       movedAt: p.movedAt || null,
     })),
+    confidenceFloor: fitConfidenceFloor(
+      judged.filter((r) => r.localConfidence !== null).map((r) => ({ confidence: r.localConfidence!, localScore: r.localScore!, cloudScore: r.cloudScore! })),
+      floor,
+    ),
     disagreements: judged
       .filter((r) => r.verdict === 'loss')
       .slice(-10)
@@ -84,10 +91,18 @@ export function formatAuditReport(report: AuditReport): string {
     'operating point (prompts below the gain go local):',
     points.trimEnd(),
     '',
+    `confidence gate floor fitted from ${report.confidenceFloor.samples} scored local answers: ${gateFloor(report.confidenceFloor)}`,
+    '',
     buckets.trimEnd(),
   ];
   if (report.disagreements.length) lines.push('', 'latest disagreements (tokenwise audit show <id>):', ...report.disagreements.map((d) => `  #${d.id} ${d.bucket}: ${d.question.replace(/\s+/g, ' ')}`));
   return `${lines.join('\n')}\n`;
+}
+
+function gateFloor(fit: ConfidenceFloorFit): string {
+  if (fit.floor === null) return 'unset (too few yet)';
+  if (fit.qualityLow === null) return '1 (no confidence holds the quality floor: every routed local answer would go to the cloud)';
+  return `${fit.floor.toFixed(3)} (${fit.kept} answers at or above it, quality ≥ ${fit.qualityLow.toFixed(3)})`;
 }
 
 /** One audit, both answers side by side (one after the other: terminals are narrow). */

@@ -13,7 +13,7 @@ import { modelKey } from './model-key.ts';
 import { AuditStore } from './store.ts';
 
 /** The default floor when the router's operating point is a cloud share, not a floor. */
-const DEFAULT_FLOOR = 0.95;
+export const DEFAULT_FLOOR = 0.95;
 
 /** Creates the audit and hooks it into `policy` (mutated); undefined without a classifier. */
 export function startAudit(config: Config, deps: { db: Database; catalog: ModelCatalog; policy: RoutePolicy; pricing: Pricing; log: (line: string) => void }): QualityAudit | undefined {

@@ -19,6 +19,8 @@ export interface AuditRow {
   question: string;
   localAnswer: string | null;
   cloudAnswer: string | null;
+  /** The local answer's mean token probability, where the audit made that answer itself. */
+  localConfidence: number | null;
   method: string | null;
   verdict: 'win' | 'tie' | 'loss' | null;
   localScore: number | null;
@@ -34,7 +36,7 @@ export interface StoredPoint extends GroupPoint {
 }
 
 const COLUMNS = `id, time, model_key AS modelKey, bucket, calibration_group AS "group", gain, route, signals, question, local_answer AS localAnswer,
-  cloud_answer AS cloudAnswer, method, verdict, local_score AS localScore, cloud_score AS cloudScore, cost_usd AS costUsd, error`;
+  cloud_answer AS cloudAnswer, local_confidence AS localConfidence, method, verdict, local_score AS localScore, cloud_score AS cloudScore, cost_usd AS costUsd, error`;
 
 export class AuditStore {
   constructor(private readonly db: Database) {}
@@ -42,9 +44,9 @@ export class AuditStore {
   /** Stores an audit; returns its id. */
   add(row: Omit<AuditRow, 'id'>): number {
     const result = this.db.run(
-      `INSERT INTO audits (time, model_key, bucket, calibration_group, gain, route, signals, question, local_answer, cloud_answer, method, verdict, local_score, cloud_score, cost_usd, error)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [row.time, row.modelKey, row.bucket, row.group, row.gain, row.route, row.signals, row.question, row.localAnswer, row.cloudAnswer, row.method, row.verdict, row.localScore, row.cloudScore, row.costUsd, row.error],
+      `INSERT INTO audits (time, model_key, bucket, calibration_group, gain, route, signals, question, local_answer, cloud_answer, local_confidence, method, verdict, local_score, cloud_score, cost_usd, error)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [row.time, row.modelKey, row.bucket, row.group, row.gain, row.route, row.signals, row.question, row.localAnswer, row.cloudAnswer, row.localConfidence, row.method, row.verdict, row.localScore, row.cloudScore, row.costUsd, row.error],
     );
     return Number(result.lastInsertRowid);
   }

@@ -19,6 +19,8 @@ export interface ChatOptions {
    * error, before any chunk) when the model's mean probability of its own tokens is below this.
    */
   confidenceFloor?: number;
+  /** Scores the answer's confidence once it has ended, and reports it (the audit's record); delays no chunk. */
+  scoreConfidence?: (confidence: number) => void;
 }
 
 export interface Provider {

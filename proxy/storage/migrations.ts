@@ -83,4 +83,7 @@ export const migrations: string[] = [
   // Which agent conversation each request belongs to, for the panel's per-conversation cost.
   `ALTER TABLE requests ADD COLUMN conversation TEXT;
   CREATE INDEX requests_conversation ON requests (conversation, client);`,
+  // The local answer's confidence (mean probability of its own tokens) where the audit scored it: the gate's floor is
+  // fitted from these.
+  `ALTER TABLE audits ADD COLUMN local_confidence REAL;`,
 ];

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import type { AuditReport } from '../../proxy/audit/report.ts';
+import type { AuditRow } from '../../proxy/audit/store.ts';
 import { parseChatCompletionRequest } from '../../proxy/api/openai/chat-request.ts';
 import { worstCaseCost } from '../../proxy/router/budget.ts';
 import { Pricing } from '../../proxy/usage/pricing.ts';
@@ -82,6 +83,20 @@ describe('audited answers', () => {
     const row = (await (await tw.fetch(`/tokenwise/audit/${latest}`)).json()) as { error: string; verdict: string | null };
     assert.equal(row.verdict, null);
     assert.match(row.error, /server had an error/);
+  });
+
+  test('an audit that makes the local answer itself records its confidence; the gate floor is fitted from those', async () => {
+    openai.behave(cloudWins);
+    const { response } = await tw.openai.chat.completions.create(ask('prove that the sum of two odd numbers is even and write tested Python for it'), { headers: { 'x-tokenwise-cache': 'off' } }).withResponse();
+    assert.equal(response.headers.get('x-tokenwise-route'), 'cloud');
+    await tw.proxy.audit!.idle();
+    const summary = await report(tw);
+    const row = (await (await tw.fetch(`/tokenwise/audit/${summary.audited}`)).json()) as AuditRow;
+    assert.equal(row.route, 'cloud');
+    assert.equal(row.verdict, 'loss');
+    assert.ok(row.localConfidence !== null && row.localConfidence > 0 && row.localConfidence <= 1, `confidence ${row.localConfidence}`);
+    // The answers the caller got from the local model were not scored: one scored audit, too few to fit a floor.
+    assert.deepEqual(summary.confidenceFloor, { floor: null, samples: 1, kept: 0, qualityLow: null });
   });
 
   test('an unknown audit id is a 404 in the OpenAI error shape', async () => {

@@ -97,7 +97,9 @@ export class LocalProvider implements Provider {
     const sequence = await this.pool!.acquire(signal);
     try {
       if (options.confidenceFloor === undefined) {
-        yield* this.generate(runtime, sequence, request, signal);
+        const tokens: Token[] | undefined = options.scoreConfidence ? [] : undefined;
+        yield* this.generate(runtime, sequence, request, signal, tokens);
+        if (tokens) options.scoreConfidence!(await answerConfidence(sequence, tokens));
         return;
       }
       // Gated: the whole answer is held until its confidence is known, so a weak one can still go elsewhere.
@@ -105,6 +107,7 @@ export class LocalProvider implements Provider {
       const tokens: Token[] = [];
       for await (const chunk of this.generate(runtime, sequence, request, signal, tokens)) held.push(chunk);
       const confidence = await answerConfidence(sequence, tokens);
+      options.scoreConfidence?.(confidence);
       if (confidence < options.confidenceFloor) {
         throw new ProxyError('overloaded', `local answer confidence ${confidence.toFixed(3)} is below ${options.confidenceFloor}`, { code: 'low_confidence' });
       }
