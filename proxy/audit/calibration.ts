@@ -96,6 +96,8 @@ export class Calibration {
     const excess = group === 'prior' ? this.excessLoss(data, cloudMean) : undefined;
     const minSamples = this.options.minSamples ?? DEFAULT_MIN_SAMPLES;
     const prior = excess ? this.priorPoint(excess, data.length) : undefined;
+    // A local model the audits found weaker than the classifier expects earns no move past its table.
+    if (prior && excess!.mean > 0) return prior;
     for (const candidate of this.candidates) {
       if (candidate.threshold === -Infinity || (prior && candidate.threshold <= prior.threshold)) break;
       // A threshold needs audits of its own below it: none speak for gains lower than any seen.
