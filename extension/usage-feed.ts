@@ -13,6 +13,8 @@ const REFRESH_DELAY_MS = 150;
 const RECONNECT_DELAY_MS = 2_000;
 /** The what-if replays a week of recordings several times over: read it at most this often. */
 const WHAT_IF_INTERVAL_MS = 5 * 60_000;
+/** The audit's report changes slowly (a few audits an hour) but should show a new finding within a minute or so. */
+const AUDIT_INTERVAL_MS = 60_000;
 
 export interface Connection {
   url: string;
@@ -29,6 +31,7 @@ export class UsageFeed {
   private dirty = false;
   private lastRefreshMinute = 0;
   private whatIfAt = 0;
+  private auditAt = 0;
 
   constructor(
     private readonly onChange: (snapshot: PanelSnapshot) => void,
@@ -121,15 +124,6 @@ export class UsageFeed {
   /** Reads the what-if in the background: it takes seconds, and the counters must not wait for it. */
   private readWhatIf(client: ProxyClient, now: number): void {
     this.whatIfAt = now;
-    // The audit's report changes as slowly (a few audits an hour): read on the same clock.
-    client.audit().then(
-      (audit) => {
-        if (client !== this.client) return;
-        this.snapshot = { ...this.snapshot, audit };
-        this.onChange(this.snapshot);
-      },
-      (error: Error) => this.log(`cannot read the quality audit: ${error.message}`),
-    );
     client.whatIf().then(
       (whatIf) => {
         if (client !== this.client) return;
@@ -137,6 +131,19 @@ export class UsageFeed {
         this.onChange(this.snapshot);
       },
       (error: Error) => this.log(`cannot read the what-if: ${error.message}`),
+    );
+  }
+
+  /** Reads what the quality audit found, in the background like the what-if. */
+  private readAudit(client: ProxyClient, now: number): void {
+    this.auditAt = now;
+    client.audit().then(
+      (audit) => {
+        if (client !== this.client) return;
+        this.snapshot = { ...this.snapshot, audit };
+        this.onChange(this.snapshot);
+      },
+      (error: Error) => this.log(`cannot read the quality audit: ${error.message}`),
     );
   }
 
@@ -172,6 +179,7 @@ export class UsageFeed {
         this.lastRefreshMinute = Math.floor(now / 60_000);
         this.onChange(this.snapshot);
         if (now - this.whatIfAt >= WHAT_IF_INTERVAL_MS) this.readWhatIf(client, now);
+        if (now - this.auditAt >= AUDIT_INTERVAL_MS) this.readAudit(client, now);
       }
     } catch (error) {
       if (client === this.client) this.log(`cannot read usage: ${(error as Error).message}`);

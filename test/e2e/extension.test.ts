@@ -20,6 +20,7 @@ import OpenAI from 'openai';
 import { chromium, type Browser, type FrameLocator, type Page } from 'playwright-core';
 import { parsePromptHintSettings } from '../../extension/prompt-hint-settings.ts';
 import { costLevel } from '../../extension/prompt-hint-style.ts';
+import type { AuditReport } from '../../proxy/audit/report.ts';
 import { hintText } from '../../proxy/prompts/format.ts';
 import { createPromptAnalyzer } from '../../proxy/prompts/index.ts';
 import { installedPythonWasm } from '../../proxy/prompts/wasm.ts';
@@ -126,6 +127,8 @@ async function runCommand(page: Page, title: string, answers: { shows: string; a
 test('the packaged extension runs the proxy and shows usage live in a real VS Code', { timeout: 5 * 60_000 }, async (t) => {
   const began = Date.now();
   const fake = await startFakeOpenAI();
+  // The audit's judge (its rubric's system prompt) calls each pair a tie; everything else is echoed.
+  fake.behave((req) => (req.body?.messages?.[0]?.role === 'system' && /compare two answers/.test(req.body.messages[0].content) ? { kind: 'text', text: 'TIE' } : { kind: 'echo' }));
   // A loopback Hugging Face for "Choose or download local model"; slow enough that the download shows progress.
   const hub = await startFakeHuggingFace({ files: { 'tokenwise/tiny/tiny-Q4_K_M.gguf': fs.readFileSync(tinyModel) }, manifests: { 'tokenwise/tiny:Q4_K_M': 'tiny-Q4_K_M.gguf' }, chunks: 10, chunkDelayMs: 200 });
   // A loopback npm registry with the real Vulkan build, and a stand-in Vulkan loader (node-llama-cpp's detection looks
@@ -156,6 +159,8 @@ test('the packaged extension runs the proxy and shows usage live in a real VS Co
         'tokenwise.openai.baseUrl': `${fake.url}/v1`,
         'tokenwise.budget.dailyUsd': 100,
         'tokenwise.budget.monthlyUsd': 1000,
+        // Every request the router decides is audited, so the panel's audit lines have something to show.
+        'tokenwise.audit.share': 1,
         'tokenwise.promptHints.severity': { 'large-json-interpolation': 'info' },
         'workbench.startupEditor': 'none',
         'workbench.tips.enabled': false,
@@ -387,6 +392,24 @@ test('the packaged extension runs the proxy and shows usage live in a real VS Co
       assert.deepEqual(written.env, { ANTHROPIC_BASE_URL: `http://127.0.0.1:${proxyPort}`, ANTHROPIC_AUTH_TOKEN: token });
       await runCommand(page, 'Tokenwise: Undo connect a tool', [{ shows: 'Claude Code', answer: 'Claude Code' }]);
       await waitFor('the settings file to be gone again', async () => fs.existsSync(claude), (exists) => !exists, 20_000);
+    });
+
+    await t.test('the panel shows the quality audit in three lines, with the ledger’s numbers', async () => {
+      const audit = async () => (await (await fetch(`http://127.0.0.1:${proxyPort}/tokenwise/audit`, { headers: { authorization: `Bearer ${token}` } })).json()) as AuditReport;
+      const percent = (x: number) => `${Math.round(x * 100)}%`;
+      const expected = (r: AuditReport) => {
+        const rate = r.localAsGood, prior = r.operatingPoints.find((p) => p.group === 'prior')!;
+        return [`Local as good as cloud: ${percent(rate.rate!)} (${percent(rate.low)}–${percent(rate.high)}) of ${rate.judged} judged`, `Audit spend ${usd(r.spentTodayUsd)} today, ${usd(r.spentUsd)} in all`, `Operating point: gain < ${prior.threshold} goes local`];
+      };
+      const shown = async () => Promise.all(['rate', 'spend', 'point'].map(async (line) => ((await panel.locator(`[data-audit="${line}"]`).count()) ? panel.locator(`[data-audit="${line}"]`).innerText() : '')));
+      // The panel re-reads the audit at most once a minute, with the ledger.
+      const lines = await waitFor('the audit lines', shown, (v) => v.every(Boolean), 120_000);
+      const report = await audit();
+      // The "auto" request was audited (every one is): the cloud's answer and the judge's tie, both paid for.
+      assert.ok(report.judged >= 1 && report.localAsGood.asGood === report.judged && report.spentUsd > 0, JSON.stringify(report));
+      const [rate, spend, point] = expected(report);
+      assert.deepEqual(lines.slice(0, 2), [rate, spend]);
+      assert.ok(lines[2]!.startsWith(point!), lines[2]);
     });
 
     await t.test('screenshot of the panel', async () => {
