@@ -25,8 +25,8 @@ test('JSON money is rounded to 1e-9; integers and other values untouched', () =>
 
 test('the audit report: tables with header rows, spend in the shared money format', async () => {
   const { auditReport, formatAuditReport } = await import('../../proxy/audit/report.ts');
-  const row = { id: 1, time: 1_000, modelKey: 'tiny', bucket: 'chat/short', group: 'prior' as const, gain: 0.1, route: 'local' as const, signals: '{}', question: 'hi', localAnswer: 'a', cloudAnswer: 'b', method: 'judge', verdict: 'tie' as const, localScore: null, cloudScore: null, costUsd: 0.0000042, error: null };
-  const text = formatAuditReport(auditReport('tiny', [row], [], 0));
+  const row = { id: 1, time: 1_000, modelKey: 'tiny', bucket: 'chat/short', group: 'prior' as const, gain: 0.1, route: 'local' as const, signals: '{}', question: 'hi', localAnswer: 'a', cloudAnswer: 'b', localConfidence: null, method: 'judge', verdict: 'tie' as const, localScore: null, cloudScore: null, costUsd: 0.0000042, error: null };
+  const text = formatAuditReport(auditReport('tiny', [row], [], 0, 0.95));
   assert.match(text, /^audit spend: \$0\.0000042 in all, \$0\.0000042 today$/m);
   assert.match(text, /^group +threshold +quality ≥ +audits +moved$/m);
   assert.match(text, /^bucket +as good as the cloud \(95% interval, judged\)\nchat\/short +100\.0% /m);
