@@ -67,8 +67,8 @@ export interface PipelineDeps {
   fit?: FitOptions;
   /** The routing policy (classifier, downgrades); model names alone decide when unset. */
   policy?: RoutePolicy;
-  /** The confidence gate: a routed local answer whose mean token probability is lower goes to the cloud instead. */
-  confidenceFloor?: number;
+  /** The confidence gate's floor now: a routed local answer whose mean token probability is lower goes to the cloud. */
+  confidenceFloor?: () => number | undefined;
   /** Dollar limits for cloud calls; none when unset. */
   budget?: { guard: Budget; pricing: Pricing; whenOver: 'local' | 'reject' };
   /** Per-session request, dollar and tool-loop limits; none when unset. */
@@ -224,7 +224,8 @@ export class Pipeline {
           notes.busyMs = (notes.busyMs ?? 0) + performance.now() - fitStarted;
           sent = fitted?.request ?? request;
           // The confidence gate applies where the router chose the local model, never where the caller did.
-          const gate = candidate.target === 'local' && request.model !== 'local' && this.deps.confidenceFloor !== undefined ? { confidenceFloor: this.deps.confidenceFloor } : undefined;
+          const confidenceFloor = candidate.target === 'local' && request.model !== 'local' ? this.deps.confidenceFloor?.() : undefined;
+          const gate = confidenceFloor !== undefined ? { confidenceFloor } : undefined;
           chunks = candidate.provider.chat(sent, candidate.model, signal, gate)[Symbol.asyncIterator]();
           first = await chunks.next();
           notes.trim = fitted;

@@ -191,7 +191,7 @@ export async function startProxy(config: Config, options: ProxyOptions = {}): Pr
   const team: Team | undefined = config.redis.url ? (await import('./team/index.ts')).createTeam(config, token, { cache, inFlight, guard: budget?.guard, breaker: sessions?.breaker, usage }, log) : undefined;
   const policy = await routePolicy(config, local);
   audit = startAudit(config, { db, catalog, policy, pricing: usage.pricing, log });
-  const pipeline = new Pipeline({ catalog, usage, cache: team?.cache ?? cache, inFlight: team?.inFlight ?? inFlight, cacheMode: config.cache.exact.mode, semanticOffFor: config.cache.semantic.offForClients, fallback: { ...config.router, chain: config.router.fallback }, fit: fitOptions(config, local), budget: budget && team?.budget ? { ...budget, guard: team.budget } : budget, policy, confidenceFloor: config.router.confidenceFloor, sessions: sessions && team?.sessions ? { ...sessions, breaker: team.sessions } : sessions, audit });
+  const pipeline = new Pipeline({ catalog, usage, cache: team?.cache ?? cache, inFlight: team?.inFlight ?? inFlight, cacheMode: config.cache.exact.mode, semanticOffFor: config.cache.semantic.offForClients, fallback: { ...config.router, chain: config.router.fallback }, fit: fitOptions(config, local), budget: budget && team?.budget ? { ...budget, guard: team.budget } : budget, policy, confidenceFloor: gateFloor(config.router.confidenceFloor, audit), sessions: sessions && team?.sessions ? { ...sessions, breaker: team.sessions } : sessions, audit });
   const secrets = [token, ...Object.values(config.providers).flatMap((entry) => apiKeyOf(entry, env) ?? [])];
   const recordings = config.record.dir ?? path.join(config.dataDir, 'recordings');
   const recorder = new SessionRecorder({ dir: config.record.dir, fallbackDir: recordings, secrets, log });
@@ -256,4 +256,10 @@ export async function startProxy(config: Config, options: ProxyOptions = {}): Pr
       await local?.close();
     },
   };
+}
+
+/** The confidence gate's floor: the configured number, the audit's fitted one (`audit`), or none (`off`). */
+function gateFloor(setting: number | 'audit' | 'off', audit: QualityAudit | undefined): () => number | undefined {
+  if (typeof setting === 'number') return () => setting;
+  return setting === 'audit' && audit ? () => audit.confidenceFloor() : () => undefined;
 }

@@ -16,6 +16,7 @@ import { selectRoute, type ModelCatalog, type RouteDecision } from '../router/se
 import { readSignals } from '../router/signals.ts';
 import type { Pricing } from '../usage/pricing.ts';
 import { Calibration, type AuditOutcome } from './calibration.ts';
+import { fitConfidenceFloor } from './confidence-floor.ts';
 import { judgeExactly, judgeRequest, readVerdict, type Judgement } from './judge.ts';
 import { auditReport, type AuditReport } from './report.ts';
 import { calibratedVerdict, routeFacts } from './route.ts';
@@ -43,6 +44,7 @@ export const UNKNOWN_MODEL = 'unknown';
 
 export class QualityAudit {
   private calibration: Calibration;
+  private gateFloor: number | null = null;
   private key = UNKNOWN_MODEL;
   private readonly cap: AuditSpendCap;
   private readonly running = new Set<Promise<void>>();
@@ -54,12 +56,19 @@ export class QualityAudit {
     this.now = options.now ?? Date.now;
     this.cap = new AuditSpendCap(options.maxUsdPerDay, options.store.spentSince(startOfDay(this.now())), () => new Date(this.now()));
     this.calibration = this.restore(this.key);
+    this.refitGate();
   }
 
   /** Switches to a local model's calibration, rebuilt from its stored audits (a new model starts conservative). */
   useModel(key: string): void {
     this.key = key;
     this.calibration = this.restore(key);
+    this.refitGate();
+  }
+
+  /** The confidence gate's floor fitted from this model's scored audits; undefined (no gate) until enough exist. */
+  confidenceFloor(): number | undefined {
+    return this.gateFloor ?? undefined;
   }
 
   get modelKey(): string {
@@ -146,6 +155,7 @@ export class QualityAudit {
     if (judgement) Object.assign(row, { method: judgement.method, verdict: judgement.verdict, localScore: judgement.localScore, cloudScore: judgement.cloudScore });
     store.add(row);
     if (judgement) this.learn({ gain: row.gain, group, localScore: judgement.localScore, cloudScore: judgement.cloudScore });
+    if (judgement && row.localConfidence !== null) this.refitGate();
   }
 
   /** Adds a judgement to the calibration; a moved (or first) operating point is stored with the time it moved. */
@@ -181,6 +191,15 @@ export class QualityAudit {
     const local = this.options.catalog.local;
     if (!local || local.health().state !== 'ready') throw new Error('the local model is not ready');
     return { target: 'local', provider: local, model: 'local', reason: 'audit' };
+  }
+
+  /** Refits the gate's floor from the stored scored audits (rare: only audits that made the local answer carry one). */
+  private refitGate(): void {
+    const scored = this.options.store.audits(this.key).filter((r) => r.verdict && r.localConfidence !== null);
+    this.gateFloor = fitConfidenceFloor(
+      scored.map((r) => ({ confidence: r.localConfidence!, localScore: r.localScore!, cloudScore: r.cloudScore! })),
+      this.options.floor,
+    ).floor;
   }
 
   private restore(key: string): Calibration {

@@ -179,9 +179,10 @@ export const configSchema = z.strictObject({
       sideCalls: z.enum(['asked', 'local']).default('asked'),
       /**
        * The confidence gate: a local answer the router chose is held until complete and escalated to the cloud when
-       * the model's mean probability of its own tokens is below this; unset: no gate.
+       * the model's mean probability of its own tokens is below this. `audit` (default): the floor the quality audit
+       * fitted for the local model in use, no gate until it has enough scored audits; `off`: no gate.
        */
-      confidenceFloor: z.number().min(0).max(1).optional(),
+      confidenceFloor: z.union([z.number().min(0).max(1), z.enum(['audit', 'off'])]).default('audit'),
       /** Models tried in order when the chosen one fails before answering (rate limit, 5xx, timeout, over context). */
       fallback: z.array(z.string().min(1)).default([]),
       /** After every cloud option failed, answer from the local model rather than not at all. */

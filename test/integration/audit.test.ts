@@ -165,3 +165,37 @@ test('audits that find the local model worse move the operating point, and a res
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
 });
+
+test('with the gate left at `audit`, routed local answers face the floor the audits fitted; `off` keeps them local', async () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tokenwise-audit-gate-'));
+  const start = (confidenceFloor: 'audit' | 'off') =>
+    startTestProxy({ env: { ...env(), TOKENWISE_DATA_DIR: dataDir }, config: { audit: { share: 1, maxUsdPerDay: 1 }, router: { confidenceFloor } } });
+  try {
+    const first = await start('audit');
+    await first.proxy.local!.start();
+    while (first.proxy.audit!.modelKey === 'unknown') await new Promise((r) => setTimeout(r, 20));
+    openai.behave(cloudWins);
+    // Code prompts stay on the cloud with no audits of their own; each audit makes (and scores) the local answer, and
+    // the judge finds every local answer worse: no confidence holds the floor.
+    for (let i = 0; i < 30; i++) {
+      await first.openai.chat.completions.create(ask(`Write a tested Python function that returns ${i} squared.`), { headers: { 'x-tokenwise-cache': 'off' } });
+      await first.proxy.audit!.idle();
+    }
+    assert.equal(first.proxy.audit!.confidenceFloor(), 1);
+    openai.behave({ kind: 'echo' });
+    const { response } = await first.openai.chat.completions.create(ask(EASY), { headers: { 'x-tokenwise-cache': 'off' } }).withResponse();
+    assert.equal(response.headers.get('x-tokenwise-route'), 'cloud', 'the gate escalated the routed local answer');
+    await first.proxy.audit!.idle();
+    await first.close();
+
+    const second = await start('off');
+    await second.proxy.local!.start();
+    while (second.proxy.audit!.modelKey === 'unknown') await new Promise((r) => setTimeout(r, 20));
+    assert.equal(second.proxy.audit!.confidenceFloor(), 1, 'the fit is rebuilt from the ledger on restart');
+    const { response: off } = await second.openai.chat.completions.create(ask(EASY), { headers: { 'x-tokenwise-cache': 'off' } }).withResponse();
+    assert.equal(off.headers.get('x-tokenwise-route'), 'local');
+    await second.close();
+  } finally {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+});
