@@ -19,6 +19,7 @@ import type { SessionGate } from './router/session.ts';
 import { selectRoute, type ModelCatalog, type RouteDecision } from './router/select.ts';
 import { RequestTrace, type CacheStatus, type RequestNotes, type UsageSink } from './trace.ts';
 import { countUsage, isMissingUsage } from './usage/estimate.ts';
+import { usd } from '../shared/format.ts';
 
 export type { UsageSink } from './trace.ts';
 
@@ -187,7 +188,7 @@ export class Pipeline {
     if (!budget || decision.target !== 'cloud') return undefined;
     const reservation = await budget.guard.reserve(worstCaseCost(request, decision.model, decision.provider.kind, budget.pricing));
     if (!isRefusal(reservation)) return reservation;
-    const why = `the ${reservation.limit} budget of $${reservation.limitUsd.toFixed(2)} is spent ($${reservation.spentUsd.toFixed(4)} used or reserved)`;
+    const why = `the ${reservation.limit} budget of ${usd(reservation.limitUsd)} is spent (${usd(reservation.spentUsd)} used or reserved)`;
     const local = this.deps.catalog.local;
     if (budget.whenOver === 'local' && local?.health().state === 'ready') {
       Object.assign(decision, { target: 'local', provider: local, model: 'local', reason: `over budget: ${why}` });

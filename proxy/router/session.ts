@@ -12,6 +12,7 @@
 import { createHash } from 'node:crypto';
 import { textOf, type ChatRequest } from '../chat.ts';
 import { ProxyError } from '../errors.ts';
+import { usd } from '../../shared/format.ts';
 
 export interface SessionLimits {
   /** Requests allowed in one session within `windowSeconds`. */
@@ -70,7 +71,7 @@ export interface SessionGate {
 
 /** The 429 for a session that spent its `maxUsd`. */
 export function overSpent(client: string, spentUsd: number, limits: SessionLimits, retryAfterSeconds?: number): ProxyError {
-  return refuse(`this ${client} session has spent $${spentUsd.toFixed(2)} in ${limits.windowSeconds} s (session.maxUsd is $${limits.maxUsd})`, retryAfterSeconds);
+  return refuse(`this ${client} session has spent ${usd(spentUsd)} in ${limits.windowSeconds} s (session.maxUsd is ${usd(limits.maxUsd)})`, retryAfterSeconds);
 }
 
 /** The 429 for a session that sent `maxRequests` within the window; it may go on once the oldest leaves it. */
