@@ -122,7 +122,9 @@ export class TokenCounter {
       const pending = (this.pending = { texts: new Set<string>(), chars: 0 });
       let result: T;
       try {
-        result = await work();
+        // Synchronous work is not awaited: a count that needs no worker resolves as soon as it did before.
+        const value = work();
+        result = value instanceof Promise ? await value : value;
       } finally {
         this.pending = undefined;
       }
