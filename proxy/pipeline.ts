@@ -220,7 +220,7 @@ export class Pipeline {
       for (let attempt = 0; ; attempt++) {
         try {
           const fitStarted = performance.now();
-          const fitted = trim && this.deps.fit ? await fitRequest(request, candidate, this.deps.fit) : undefined;
+          const fitted = trim && this.deps.fit ? await fitRequest(request, candidate, this.deps.fit, signal) : undefined;
           // Trimming runs inside the wait for the provider's first chunk, but it is the proxy's own time.
           notes.busyMs = (notes.busyMs ?? 0) + performance.now() - fitStarted;
           sent = fitted?.request ?? request;
@@ -258,7 +258,7 @@ export class Pipeline {
         else if (chunk.type === 'tool_arguments') output.push(chunk.arguments);
         // Some OpenAI-compatible servers send no usage: count it ourselves, and say so.
         // The caller then gets the answer rebuilt with that count, not the upstream's usage-less text.
-        else if (chunk.type === 'done' && isMissingUsage(chunk.usage)) chunk = { ...chunk, usage: await countUsage(sent, output.join(''), decision.model), usageEstimated: true, wire: undefined };
+        else if (chunk.type === 'done' && isMissingUsage(chunk.usage)) chunk = { ...chunk, usage: await countUsage(sent, output.join(''), decision.model, signal), usageEstimated: true, wire: undefined };
         recorder?.observe(chunk);
         if (chunk.type === 'done') {
           // Stored before the caller gets `done`: a JSON caller stops reading there, so code after the loop may never run.

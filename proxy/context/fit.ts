@@ -40,7 +40,7 @@ const MIN_CLOUD_TRIM_CHARS = 4096;
 const LOCAL_MARGIN = 0.9;
 
 /** The request trimmed for `decision`, or undefined to send it as it is. */
-export async function fitRequest(request: ChatRequest, decision: RouteDecision, options: FitOptions): Promise<Fitted | undefined> {
+export async function fitRequest(request: ChatRequest, decision: RouteDecision, options: FitOptions, signal?: AbortSignal): Promise<Fitted | undefined> {
   if (decision.target === 'cloud' && messageChars(request) < MIN_CLOUD_TRIM_CHARS) return undefined;
   const tier = decision.target;
   const local = tier === 'local' ? options.local?.() : undefined;
@@ -55,6 +55,7 @@ export async function fitRequest(request: ChatRequest, decision: RouteDecision, 
       tier,
       ...(local ? { budgets: { ...(options.overrides.budgets as object), localContext: Math.floor(local.contextSize * LOCAL_MARGIN) } as never, localTokenizer: local.countTokens } : {}),
     },
+    { signal },
   );
   const saved = result.tokensBefore - result.tokensAfter;
   if (saved <= 0) return undefined;

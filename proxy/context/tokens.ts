@@ -63,15 +63,94 @@ const PIECE_MEMO_LIMIT = 200_000;
 /** Characters the memo may hold in all: one unbroken 30 MB piece must not stay in memory for good. */
 const PIECE_MEMO_CHARS = 64 * 1024 * 1024;
 
+/**
+ * Characters of text one piece of work may count on the event loop; past that, the texts are counted in the worker
+ * thread (proxy/context/count-pool). Up to this, counting takes a few milliseconds even for the encoder's worst case
+ * (long runs of letters).
+ */
+const OFF_LOOP_CHARS = 64 * 1024;
+/** Rounds of counting in the worker one piece of work may take (each round counts the texts the last one derived). */
+const OFF_LOOP_ROUNDS = 3;
+
+/** The texts a tool definition is counted by, and the framing tokens it adds around them. */
+function toolParts(tool: ToolDefinition): { framing: number; texts: string[] } {
+  const texts = [`${tool.name}:${(tool.description ?? '').replace(/\.$/, '')}`];
+  let framing = PER_FUNCTION;
+  const properties = (tool.parameters.properties ?? {}) as Record<string, Record<string, unknown>>;
+  const keys = Object.keys(properties);
+  if (keys.length) framing += PROPERTIES_OPEN;
+  for (const key of keys) {
+    const property = properties[key] ?? {};
+    framing += PER_PROPERTY;
+    if (Array.isArray(property.enum)) {
+      framing += ENUM_OPEN;
+      for (const item of property.enum) {
+        framing += PER_ENUM_ITEM;
+        texts.push(String(item));
+      }
+    }
+    const description = typeof property.description === 'string' ? property.description.replace(/\.$/, '') : '';
+    // Nested schemas have no documented formula: their JSON stands in for the type.
+    const type = typeof property.type === 'string' ? property.type : JSON.stringify(property.type ?? property);
+    texts.push(`${key}:${type}:${description}`);
+  }
+  return { framing, texts };
+}
+
 /** Counts text, messages and whole requests for one model. */
 export class TokenCounter {
+  /** Counts made in the worker thread for `settle`, by text. */
+  private readonly counted = new Map<string, number>();
+
   constructor(
     readonly rule: CountingRule,
     private readonly countText: CountText,
   ) {}
 
+  /** While `settle` runs its work: the texts seen not yet counted, and the characters counted here meanwhile. */
+  private pending?: { texts: Set<string>; chars: number };
+
+  /**
+   * Runs `work`, which counts with this counter, so that a large amount of text is counted in the worker thread: a
+   * first run counts here only up to OFF_LOOP_CHARS and notes the rest (with a rough stand-in count), the noted
+   * texts are counted in the worker, and the work runs again on those counts. Work whose texts depend on counts
+   * (trimming) may note new texts in the second run: it gets up to OFF_LOOP_ROUNDS rounds, then counts here.
+   */
+  async settle<T>(work: () => T | Promise<T>, signal?: AbortSignal): Promise<T> {
+    if (this.rule.encoding === 'local' || this.pending) return work();
+    for (let round = 0; round < OFF_LOOP_ROUNDS; round++) {
+      const pending = (this.pending = { texts: new Set<string>(), chars: 0 });
+      let result: T;
+      try {
+        // Synchronous work is not awaited: a count that needs no worker resolves as soon as it did before.
+        const value = work();
+        result = value instanceof Promise ? await value : value;
+      } finally {
+        this.pending = undefined;
+      }
+      if (!pending.texts.size) return result;
+      const texts = [...pending.texts];
+      const { countOffLoop } = await import('./count-pool.ts');
+      const counts = await countOffLoop(this.rule.encoding, texts, signal);
+      texts.forEach((text, i) => this.counted.set(text, counts[i]!));
+    }
+    return work();
+  }
+
   text(text: string): number {
-    return Math.ceil(this.countText(text) * this.rule.factor);
+    let raw = this.counted.get(text);
+    if (raw === undefined) {
+      const pending = this.pending;
+      if (pending && (pending.texts.has(text) || pending.chars + text.length > OFF_LOOP_CHARS)) {
+        pending.texts.add(text);
+        // Stands in until the worker's count; a run whose texts were noted is run again on the real counts.
+        raw = Math.ceil(text.length / 4);
+      } else {
+        if (pending) pending.chars += text.length;
+        raw = this.countText(text);
+      }
+    }
+    return Math.ceil(raw * this.rule.factor);
   }
 
   message(message: ChatMessage): number {
@@ -86,22 +165,9 @@ export class TokenCounter {
     if (!tools?.length) return 0;
     let tokens = FUNCTIONS_END;
     for (const tool of tools) {
-      tokens += PER_FUNCTION + this.text(`${tool.name}:${(tool.description ?? '').replace(/\.$/, '')}`);
-      const properties = (tool.parameters.properties ?? {}) as Record<string, Record<string, unknown>>;
-      const keys = Object.keys(properties);
-      if (keys.length) tokens += PROPERTIES_OPEN;
-      for (const key of keys) {
-        const property = properties[key] ?? {};
-        tokens += PER_PROPERTY;
-        if (Array.isArray(property.enum)) {
-          tokens += ENUM_OPEN;
-          for (const item of property.enum) tokens += PER_ENUM_ITEM + this.text(String(item));
-        }
-        const description = typeof property.description === 'string' ? property.description.replace(/\.$/, '') : '';
-        // Nested schemas have no documented formula: their JSON stands in for the type.
-        const type = typeof property.type === 'string' ? property.type : JSON.stringify(property.type ?? property);
-        tokens += this.text(`${key}:${type}:${description}`);
-      }
+      const { framing, texts } = toolParts(tool);
+      tokens += framing;
+      for (const text of texts) tokens += this.text(text);
     }
     return tokens;
   }

@@ -36,6 +36,8 @@ export interface TrimContext {
   counter?: TokenCounter;
   /** The target cloud model's own window, when known. */
   cloudContext?: number;
+  /** Aborts counting a large request when its caller leaves. */
+  signal?: AbortSignal;
 }
 
 /** Summaries outlive one request: the default cache is shared by every call that does not bring its own. */
@@ -48,12 +50,14 @@ const sharedSummaries = new SummaryCache();
 export async function trimRequest(request: ChatRequest, overrides: TrimOverrides = {}, context: TrimContext = {}): Promise<TrimResult> {
   const options = resolveTrimOptions(overrides);
   const counter = context.counter ?? (await loadTokenCounter(options.tier === 'local' ? 'local' : request.model, { localTokenizer: options.localTokenizer }));
+  // A large request is counted in the worker thread: each step runs through `settle`.
+  const settle = <T>(work: () => T | Promise<T>) => counter.settle(work, context.signal);
   const budget = inputBudget(options.tier, options.budgets, request.maxTokens, context.cloudContext);
   const inputProblems = structureProblems(request.messages).length;
   const report: StrategyReport[] = [];
   let current = request;
   let origin = request.messages.map((_, i) => i);
-  const tokensBefore = counter.request(request);
+  const tokensBefore = await settle(() => counter.request(request));
 
   const apply = (strategy: StrategyName, result: StrategyResult & { origin?: number[] }) => {
     if (structureProblems(result.request.messages).length > inputProblems) {
@@ -65,21 +69,23 @@ export async function trimRequest(request: ChatRequest, overrides: TrimOverrides
     current = result.request;
   };
 
-  if (options.normalize.enabled) apply('normalize', normalizeWhitespace(current, counter));
-  if (options.dedupe.enabled) apply('dedupe', dedupeRequest(current, options.dedupe, counter));
-  if (options.select.enabled) apply('select', await selectPassages(current, options.select, counter));
-  if (options.truncate.enabled) apply('truncate', truncateToolOutputs(current, options.truncate, counter));
+  if (options.normalize.enabled) apply('normalize', await settle(() => normalizeWhitespace(current, counter)));
+  if (options.dedupe.enabled) apply('dedupe', await settle(() => dedupeRequest(current, options.dedupe, counter)));
+  if (options.select.enabled) apply('select', await settle(() => selectPassages(current, options.select, counter)));
+  if (options.truncate.enabled) apply('truncate', await settle(() => truncateToolOutputs(current, options.truncate, counter)));
   const summarizer = options.summary.summarizer;
-  if (options.summary.enabled && summarizer && counter.request(current) > budget) {
+  if (options.summary.enabled && summarizer && (await settle(() => counter.request(current))) > budget) {
     try {
-      apply('summary', await summarizeHistory(current, { budget, summarizer, cache: options.summary.cache ?? sharedSummaries, keepShare: options.summary.keepShare }, counter));
-    } catch {
+      apply('summary', await settle(() => summarizeHistory(current, { budget, summarizer, cache: options.summary.cache ?? sharedSummaries, keepShare: options.summary.keepShare }, counter)));
+    } catch (error) {
+      if (context.signal?.aborted) throw error;
       // A summarizer that fails (model busy, out of memory) leaves the history to the window below.
-      report.push({ strategy: 'summary', tokensBefore: counter.request(current), tokensAfter: counter.request(current) });
+      const tokens = await settle(() => counter.request(current));
+      report.push({ strategy: 'summary', tokensBefore: tokens, tokensAfter: tokens });
     }
   }
-  if (options.window.enabled && counter.request(current) > budget) apply('window', windowHistory(current, budget, counter));
+  if (options.window.enabled && (await settle(() => counter.request(current))) > budget) apply('window', await settle(() => windowHistory(current, budget, counter)));
 
-  const tokensAfter = counter.request(current);
+  const tokensAfter = await settle(() => counter.request(current));
   return { request: current, tokensBefore, tokensAfter, budget, fits: tokensAfter <= budget, report, origin };
 }

@@ -71,3 +71,21 @@ test('long unbroken letter runs count in linear time, within a token per 128 byt
   assert.equal(o200k('acgt'.repeat(30)), 60);
   assert.equal(o200k('acgtacgatcgatcgggatcgatttacgatcgagctagcatcgactacgactacgtagctacgatcgatcgtacgatcgatgctacgatcgatcgatcgatcgactagctacgatcgatcgatcgatgcatgcatcgatcgatcgatcgtagctagtcagtcgatgctagtcgatgcatgcatgcatcgatgcatcg'), 95);
 });
+
+// Large inputs are counted in the worker thread (proxy/context/count-pool): the counts must be the ones counted here,
+// texts derived from counts (a cut by the first count) are counted too, and a caller that leaves stops the count.
+test('settle counts a large request in the worker: the same counts, derived texts included; an abort rejects', async () => {
+  const counter = await loadTokenCounter('claude-haiku-4-5');
+  const reference = await loadTokenCounter('claude-haiku-4-5');
+  const lines = Array.from({ length: 3000 }, (_, i) => `line ${i}: ${'lorem ipsum dolor '.repeat(3)}${i % 7 ? '' : 'Error: x'}`);
+  const request = { messages: [{ role: 'user' as const, content: [{ type: 'text' as const, text: lines.join('\n') }] }] };
+  assert.equal(await counter.settle(() => counter.request(request)), reference.request(request));
+  // The second text exists only once the first is counted: a work whose texts depend on counts gets another round.
+  const derived = await counter.settle(() => counter.text(lines.slice(0, counter.text(lines.join('\n')) % 2000 + 1000).join('\n')));
+  assert.equal(derived, reference.text(lines.slice(0, reference.text(lines.join('\n')) % 2000 + 1000).join('\n')));
+  const controller = new AbortController();
+  const fresh = await loadTokenCounter('gpt-4o');
+  const counting = fresh.settle(() => fresh.text(`${lines.join(' ')} `), controller.signal);
+  controller.abort();
+  await assert.rejects(counting, { name: 'AbortError' });
+});

@@ -4,6 +4,7 @@
  * No pipeline, no ledger entry: Claude Code's `/context` fires ~34 of these at once, and they cost nothing upstream.
  */
 import type { ServerResponse } from 'node:http';
+import type { ChatRequest } from '../../chat.ts';
 import { loadTokenCounter } from '../../context/tokens.ts';
 import { selectRoute, type ModelCatalog, type RouteDecision } from '../../router/select.ts';
 import { sendJson, type ApiRequest } from '../reply.ts';
@@ -21,11 +22,15 @@ export async function serveCountTokens(req: ApiRequest, res: ServerResponse, cat
     if (!res.writableFinished) controller.abort();
   });
   const upstream = countingProvider(request.model, catalog);
-  const inputTokens = upstream
-    ? await upstream.provider.countTokens!(request, upstream.model, controller.signal)
-    : (await loadTokenCounter(request.model)).request(request);
+  const inputTokens = upstream ? await upstream.provider.countTokens!(request, upstream.model, controller.signal) : await countHere(request, controller.signal);
   res.setHeader('x-tokenwise-route', upstream ? 'cloud' : 'local');
   sendJson(res, { input_tokens: inputTokens });
+}
+
+/** The count with the model family's tokenizer; a large request is counted off the event loop. */
+async function countHere(request: ChatRequest, signal: AbortSignal): Promise<number> {
+  const counter = await loadTokenCounter(request.model);
+  return counter.settle(() => counter.request(request), signal);
 }
 
 /** The cloud provider that can count for this model itself, if any (unknown or local models are counted here). */
