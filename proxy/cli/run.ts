@@ -89,7 +89,9 @@ export async function runLintPrompts({ values, positionals }: CommandArgs): Prom
 }
 
 export async function runDoctor({ values }: CommandArgs): Promise<void> {
-  const diagnosis = await diagnose(loadConfig({ flags: configFlags(values) }));
+  // --json shapes the output; every other flag configures the proxy the doctor examines.
+  const { json: _json, ...settings } = values;
+  const diagnosis = await diagnose(loadConfig({ flags: configFlags(settings) }));
   process.stdout.write(values.json ? `${JSON.stringify(diagnosis.report, null, 2)}\n` : formatDoctor(diagnosis));
 }
 
