@@ -2,6 +2,7 @@
  * @module The one internal request/response shape. `api/` converts the OpenAI and Anthropic wire formats to and
  * from it; providers, and every lever after them, only ever see these types.
  */
+import { answeredAs, wireAnswerOf } from './wire.ts';
 
 export type Role = 'system' | 'user' | 'assistant' | 'tool';
 
@@ -62,19 +63,6 @@ export interface ChatRequest {
   streamUsage?: boolean;
   /** Opaque per-user identifier from the caller, forwarded where the upstream understands it. */
   user?: string;
-  /**
-   * The caller's own body. An upstream that speaks the same API gets it as-is (model name swapped), so fields the
-   * proxy does not interpret — and the client's cache_control breakpoints — survive byte for byte. A lever that
-   * changes the request must drop it.
-   */
-  source?: {
-    api: 'openai' | 'anthropic' | 'responses';
-    body: Record<string, unknown>;
-    /** What the internal shape could not express (e.g. a Responses `custom` tool): lost when another API answers. */
-    unmapped?: string[];
-    /** Caller's headers an upstream of the same API gets too (Anthropic's `anthropic-beta` and `anthropic-version`). */
-    headers?: Record<string, string>;
-  };
 }
 
 export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter';
@@ -104,8 +92,6 @@ export interface ChatResponse {
   usage: Usage;
   /** Output items only the caller's own API can express (see the `item` chunk). */
   items?: Record<string, unknown>[];
-  /** The upstream's own answer in the caller's API, when there is one (see WireAnswer). */
-  wire?: WireAnswer;
 }
 
 /** One piece of a streamed answer. Every stream ends with exactly one `done` chunk, or throws. */
@@ -120,16 +106,7 @@ export type ChatChunk =
    * answered by Anthropic, a signed `thinking` / `redacted_thinking` block it must send back on its next turn.
    */
   | { type: 'item'; item: Record<string, unknown> }
-  | { type: 'done'; finishReason: FinishReason; stopSequence?: string; usage: Usage; /** counted by the proxy: the provider reported none */ usageEstimated?: boolean; wire?: WireAnswer };
-
-/**
- * The upstream's own JSON answer, as it came, when the provider speaks the caller's API. A caller of that API gets
- * it unchanged (every field the upstream sent: logprobs, system_fingerprint, service_tier…), not a rebuilt one.
- */
-export interface WireAnswer {
-  api: 'openai';
-  text: string;
-}
+  | { type: 'done'; finishReason: FinishReason; stopSequence?: string; usage: Usage; /** counted by the proxy: the provider reported none */ usageEstimated?: boolean };
 
 /** The plain text of a message's text parts. */
 export function textOf(message: ChatMessage): string {
@@ -164,8 +141,8 @@ export async function collect(chunks: AsyncIterable<ChatChunk>): Promise<ChatRes
         response.finishReason = chunk.finishReason;
         response.stopSequence = chunk.stopSequence;
         response.usage = chunk.usage;
-        response.wire = chunk.wire;
-        return response;
+        // The caller's own API relays the upstream's answer as it came (see wire.ts).
+        return answeredAs(response, wireAnswerOf(chunk));
       default:
         chunk satisfies never;
     }

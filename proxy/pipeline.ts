@@ -1,30 +1,17 @@
 /**
- * @module The request flow, in order: route → exact cache → semantic cache → coalescing → trim for the tier →
- * provider (with retries and fallbacks; storing complete answers) → usage record. The only place that knows the order of the levers; everything it calls is a plain function or class
- * without HTTP types, so the whole flow runs in tests without a socket.
+ * @module The request flow, in order: route → cache lookup (exact, then semantic) → budget → coalescing → trim for
+ * the tier → provider (with retries and fallbacks; storing complete answers) → usage record. The only place that
+ * knows the order of the levers; each lever is one door (`cache/`, `router/`, `context/`, `usage/`, `providers/`
+ * `index.ts`) of plain functions and classes without HTTP types, so the whole flow runs in tests without a socket.
  */
+import { AnswerCache, replayAnswer, type CacheDirective, type CacheSlot, type CallSharing, type AnswerStore, type SemanticCache } from './cache/index.ts';
 import type { ChatChunk, ChatRequest } from './chat.ts';
-import { AnswerRecorder, replayAnswer } from './cache/answer.ts';
-import type { CallSharing } from './cache/coalesce.ts';
-import { isDeterministic, requestKeys } from './cache/key.ts';
-import type { SemanticCache } from './cache/semantic/semantic-cache.ts';
-import { fitRequest, type FitOptions } from './context/fit.ts';
-import type { AnswerStore } from './cache/store.ts';
-import { ProxyError } from './errors.ts';
-import { isRefusal, worstCaseCost, type Budget, type Reservation } from './router/budget.ts';
-import { fallbackPlan, retryDelayMs, worthFallingBack, type FallbackOptions } from './router/fallback.ts';
-import type { Pricing } from './usage/pricing.ts';
-import { routeRequest, type RouteOverride, type RoutePolicy } from './router/policy.ts';
-import type { SessionGate } from './router/session.ts';
-import { selectRoute, type ModelCatalog, type RouteDecision } from './router/select.ts';
-import { RequestTrace, type CacheStatus, type RequestNotes, type UsageSink } from './trace.ts';
-import { countUsage, isMissingUsage } from './usage/estimate.ts';
-import { usd } from '../shared/format.ts';
+import { fitRequest, type FitOptions } from './context/index.ts';
+import { Router, type Budget, type FallbackOptions, type ModelCatalog, type Reservation, type RouteDecision, type RouteOverride, type RoutePolicy, type SessionGate } from './router/index.ts';
+import { countUsage, isMissingUsage, RequestTrace, type CacheStatus, type Pricing, type RequestNotes, type UsageSink } from './usage/index.ts';
 
-export type { UsageSink } from './trace.ts';
-
-/** Per-request cache instruction (request header `x-tokenwise-cache`). */
-export type CacheDirective = 'default' | 'off' | 'refresh';
+export type { UsageSink } from './usage/index.ts';
+export type { CacheDirective } from './cache/index.ts';
 
 export interface PipelineContext {
   /** Aborted when the caller goes away: generation and upstream calls stop. */
@@ -78,9 +65,6 @@ export interface PipelineDeps {
   audit?: { afterAnswer(request: ChatRequest, decision: RouteDecision, answer: string): void };
 }
 
-
-const NO_RETRIES: FallbackOptions = { chain: [], lastResortLocal: false, retries: 0, maxRetryAfterSeconds: 0, backoffMs: 0 };
-
 /** Passes records on, adding each answer's cost to its agent session's spend. */
 function chargingSession(usage: UsageSink | undefined, session: { spent(usd: number): void }, pricing: Pricing): UsageSink {
   return {
@@ -113,60 +97,51 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+/** Who is answering: the routed decision until a fallback answers instead. */
+interface Answering {
+  decision: RouteDecision;
+}
+
 export class Pipeline {
-  constructor(private readonly deps: PipelineDeps) {}
+  private readonly cache: AnswerCache;
+  private readonly router: Router;
+
+  constructor(private readonly deps: PipelineDeps) {
+    this.cache = new AnswerCache({ store: deps.cache, inFlight: deps.inFlight, semantic: deps.semantic, semanticOffFor: deps.semanticOffFor, mode: deps.cacheMode });
+    this.router = new Router({ catalog: deps.catalog, policy: deps.policy, confidenceFloor: deps.confidenceFloor, budget: deps.budget, fallback: deps.fallback });
+  }
 
   /** Turns the semantic cache on once its embedder is loaded (a model may first need downloading). */
   attachSemantic(semantic: SemanticCache): void {
-    this.deps.semantic = semantic;
+    this.cache.attachSemantic(semantic);
   }
 
   async run(request: ChatRequest, context: PipelineContext): Promise<PipelineResult> {
-    let decision = this.deps.policy ? routeRequest(request, this.deps.catalog, this.deps.policy, context.route, context.client) : selectRoute(request, this.deps.catalog);
-    const eligible = context.cache !== 'off' && (this.deps.cacheMode === 'always' || isDeterministic(request));
-    const keys = eligible && (this.deps.cache || this.deps.inFlight) ? requestKeys(request, decision.provider.name, decision.model) : undefined;
-    const key = keys?.exact;
-
-    let cache: CacheStatus = 'miss';
+    const routed = this.router.decide(request, context.route, context.client);
+    const lookup = await this.cache.lookup(request, { provider: routed.provider.name, model: routed.model }, context.cache, context.client);
+    const hit = lookup.hit;
+    let cache: CacheStatus = hit?.status ?? 'miss';
     let usage = this.deps.usage;
     const notes: RequestNotes = {};
-    let source: AsyncIterator<ChatChunk> | undefined;
-    const semantic = this.deps.semantic && !this.deps.semanticOffFor?.includes(context.client) ? keys?.semantic : undefined;
-    let hit = key && context.cache !== 'refresh' ? await this.deps.cache?.get(key) : undefined;
-    if (hit) {
-      cache = 'exact';
-      decision = { ...decision, reason: `exact cache hit (answered by ${hit.modelUsed})` };
-    } else if (semantic && context.cache !== 'refresh') {
-      const near = await this.deps.semantic!.decide(semantic.contextKey, semantic.question);
-      const found = near && 'hit' in near ? near.hit : undefined;
-      hit = found ? await this.deps.cache?.get(found.entryKey) : undefined;
-      if (hit) {
-        cache = 'semantic';
-        decision = { ...decision, reason: `semantic cache hit, ${found!.reason} (answered by ${hit.modelUsed})` };
-      } else if (near && 'refused' in near) {
-        decision = { ...decision, reason: `${decision.reason}; semantic candidate refused (similarity ${near.refused.similarity.toFixed(3)}, ${near.refused.reason})` };
-      }
-    }
+    let source: AsyncIterator<ChatChunk>;
+    const answering: Answering = { decision: hit ? { ...routed, reason: hit.reason } : lookup.refused ? { ...routed, reason: `${routed.reason}; ${lookup.refused}` } : routed };
     if (hit) {
       // A cached answer costs nothing, so it is not counted; a tool loop is still one (admit checks it on a miss).
-      await this.refuseForSession(() => this.deps.sessions?.breaker.checkLoop(request), request, context, decision);
-      source = replayAnswer(hit);
+      await this.refuseForSession(() => this.deps.sessions?.breaker.checkLoop(request), request, context, answering.decision);
+      source = replayAnswer(hit.answer);
     } else {
-      const session = await this.refuseForSession(() => this.deps.sessions?.breaker.admit(request, context.client), request, context, decision);
+      const session = await this.refuseForSession(() => this.deps.sessions?.breaker.admit(request, context.client), request, context, answering.decision);
       if (session) usage = chargingSession(usage, session, this.deps.sessions!.pricing);
-      const reservation = await this.refuseForSession(() => this.reserveBudget(request, decision), request, context, decision);
-      if (reservation) usage = settling(usage, reservation, this.deps.budget!.pricing);
-      const start = (signal: AbortSignal) => this.answer(request, decision, key, signal, notes, context.trim !== 'off', semantic);
-      if (key && this.deps.inFlight) {
-        const shared = await this.deps.inFlight.join(key, context.signal, start);
-        source = shared.chunks;
-        if (shared.joined) cache = 'coalesced';
-      } else {
-        source = start(context.signal);
-      }
+      const budgeted = await this.refuseForSession(() => this.router.reserve(request, answering.decision), request, context, answering.decision);
+      answering.decision = budgeted.decision;
+      if (budgeted.reservation) usage = settling(usage, budgeted.reservation, this.deps.budget!.pricing);
+      const start = (signal: AbortSignal) => this.answer(request, answering, lookup.slot, signal, notes, context.trim !== 'off');
+      const shared = await this.cache.share(lookup.slot, context.signal, start);
+      source = shared.chunks;
+      if (shared.joined) cache = 'coalesced';
     }
-    const answered = hit ? { provider: hit.provider, kind: hit.providerKind, route: hit.route } : undefined;
-    return this.follow(request, context, decision, cache, source, answered, notes, usage);
+    const answered = hit ? { provider: hit.answer.provider, kind: hit.answer.providerKind, route: hit.answer.route } : undefined;
+    return this.follow(request, context, answering, cache, source, answered, notes, usage);
   }
 
   /** Runs a session or budget check; a refusal is recorded in the ledger, so the user sees it. */
@@ -174,81 +149,52 @@ export class Pipeline {
     try {
       return await check();
     } catch (error) {
-      new RequestTrace(request, decision, context, 'miss', this.deps.usage).fail(error, false);
+      new RequestTrace(request, () => decision, context, 'miss', this.deps.usage).fail(error, false);
       throw error;
     }
   }
 
   /**
-   * Reserves the worst-case cost of a cloud call. Over budget, the request goes to the local model or is refused,
-   * as configured.
+   * Calls the provider — retrying it, or falling back along the router's plan, while nothing has been sent — and, for
+   * cacheable requests, stores the answer once it completed successfully. `answering` then names whoever answered,
+   * so headers and the ledger name them.
    */
-  private async reserveBudget(request: ChatRequest, decision: RouteDecision): Promise<Reservation | undefined> {
-    const budget = this.deps.budget;
-    if (!budget || decision.target !== 'cloud') return undefined;
-    const reservation = await budget.guard.reserve(worstCaseCost(request, decision.model, decision.provider.kind, budget.pricing));
-    if (!isRefusal(reservation)) return reservation;
-    const why = `the ${reservation.limit} budget of ${usd(reservation.limitUsd)} is spent (${usd(reservation.spentUsd)} used or reserved)`;
-    const local = this.deps.catalog.local;
-    if (budget.whenOver === 'local' && local?.health().state === 'ready') {
-      Object.assign(decision, { target: 'local', provider: local, model: 'local', reason: `over budget: ${why}` });
-      return undefined;
-    }
-    throw new ProxyError('rate_limit', `over budget: ${why}`, { code: 'budget_exceeded' });
-  }
-
-  /**
-   * Calls the provider — retrying it, or falling back along the plan, while nothing has been sent — and, for
-   * cacheable requests, stores the answer once it completed successfully. `decision` is updated in place to
-   * whoever answered, so headers and the ledger name them.
-   */
-  private async *answer(
-    request: ChatRequest,
-    decision: RouteDecision,
-    key: string | undefined,
-    signal: AbortSignal,
-    notes: RequestNotes,
-    trim: boolean,
-    semantic?: { contextKey: string; question: string },
-  ): AsyncGenerator<ChatChunk> {
-    const plan = this.deps.fallback ? fallbackPlan(request, { ...decision }, this.deps.catalog, this.deps.fallback) : [decision];
+  private async *answer(request: ChatRequest, answering: Answering, slot: CacheSlot | undefined, signal: AbortSignal, notes: RequestNotes, trim: boolean): AsyncGenerator<ChatChunk> {
+    const plan = this.router.plan(request, answering.decision);
     let chunks: AsyncIterator<ChatChunk> | undefined;
     let first: IteratorResult<ChatChunk> | undefined;
     let failure: unknown;
     let sent = request;
-    for (const [index, candidate] of plan.entries()) {
+    for (const [index, call] of plan.entries()) {
       for (let attempt = 0; ; attempt++) {
         try {
           const fitStarted = performance.now();
-          const fitted = trim && this.deps.fit ? await fitRequest(request, candidate, this.deps.fit, signal) : undefined;
+          const fitted = trim && this.deps.fit ? await fitRequest(request, call.decision, this.deps.fit, signal) : undefined;
           // Trimming runs inside the wait for the provider's first chunk, but it is the proxy's own time.
           notes.busyMs = (notes.busyMs ?? 0) + performance.now() - fitStarted;
           sent = fitted?.request ?? request;
-          // The confidence gate applies where the router chose the local model, never where the caller did.
-          const confidenceFloor = candidate.target === 'local' && request.model !== 'local' ? this.deps.confidenceFloor?.() : undefined;
-          const gate = confidenceFloor !== undefined ? { confidenceFloor } : undefined;
-          chunks = candidate.provider.chat(sent, candidate.model, signal, gate)[Symbol.asyncIterator]();
+          chunks = call.decision.provider.chat(sent, call.decision.model, signal, this.router.gate(call))[Symbol.asyncIterator]();
           first = await chunks.next();
           notes.trim = fitted;
           break;
         } catch (error) {
           failure = error;
           chunks = undefined;
-          // The local model's 503 is its own back-pressure: never hammer it with retries.
-          const wait = signal.aborted || candidate.target === 'local' ? undefined : retryDelayMs(error, attempt, this.deps.fallback ?? NO_RETRIES);
+          const wait = signal.aborted ? undefined : this.router.retryDelayMs(call, error, attempt);
           if (wait === undefined) break;
           await sleep(wait, signal);
         }
       }
       if (chunks) {
-        if (index > 0) Object.assign(decision, candidate, { reason: `${candidate.reason} (${plan[0]!.provider.name} failed: ${(failure as Error).message})` });
+        if (index > 0) answering.decision = this.router.answeredBy(plan, index, failure);
         break;
       }
-      if (signal.aborted || !worthFallingBack(failure)) break;
+      if (signal.aborted || !this.router.worthFallingBack(failure)) break;
     }
     if (!chunks || !first) throw failure;
 
-    const recorder = key && this.deps.cache ? new AnswerRecorder() : undefined;
+    const decision = answering.decision;
+    const recorder = this.cache.recorder(slot);
     let complete = false;
     const output: string[] = [];
     try {
@@ -257,12 +203,12 @@ export class Pipeline {
         if (chunk.type === 'text') output.push(chunk.text);
         else if (chunk.type === 'tool_arguments') output.push(chunk.arguments);
         // Some OpenAI-compatible servers send no usage: count it ourselves, and say so.
-        // The caller then gets the answer rebuilt with that count, not the upstream's usage-less text.
-        else if (chunk.type === 'done' && isMissingUsage(chunk.usage)) chunk = { ...chunk, usage: await countUsage(sent, output.join(''), decision.model, signal), usageEstimated: true, wire: undefined };
+        // The caller then gets the answer rebuilt with that count (a new chunk: the upstream's usage-less text no longer goes with it).
+        else if (chunk.type === 'done' && isMissingUsage(chunk.usage)) chunk = { ...chunk, usage: await countUsage(sent, output.join(''), decision.model, signal), usageEstimated: true };
         recorder?.observe(chunk);
         if (chunk.type === 'done') {
           // Stored before the caller gets `done`: a JSON caller stops reading there, so code after the loop may never run.
-          this.store(recorder, decision, key, semantic);
+          this.cache.store(slot, recorder, { provider: decision.provider.name, providerKind: decision.provider.kind, route: decision.target });
           // The answer is complete: the audit draws now and, if drawn, starts once the caller has it.
           this.deps.audit?.afterAnswer(request, decision, output.join(''));
         }
@@ -275,26 +221,17 @@ export class Pipeline {
     }
   }
 
-  /** Keeps a complete answer in the exact cache, and its question in the semantic index. */
-  private store(recorder: AnswerRecorder | undefined, decision: RouteDecision, key: string | undefined, semantic: { contextKey: string; question: string } | undefined): void {
-    const answer = recorder?.complete({ provider: decision.provider.name, providerKind: decision.provider.kind, route: decision.target });
-    if (!answer || !key) return;
-    this.deps.cache!.set(key, answer, semantic);
-    // An embedding that fails only costs a future semantic hit.
-    if (semantic) this.deps.semantic?.add(semantic.contextKey, semantic.question, key).catch(() => undefined);
-  }
-
   private async follow(
     request: ChatRequest,
     context: PipelineContext,
-    decision: RouteDecision,
+    answering: Answering,
     cache: CacheStatus,
     inner: AsyncIterator<ChatChunk>,
     answered: { provider: string; kind: RouteDecision['provider']['kind']; route: RouteDecision['target'] } | undefined,
     notes: RequestNotes,
     usage: UsageSink | undefined,
   ): Promise<PipelineResult> {
-    const trace = new RequestTrace(request, decision, context, cache, usage, answered, notes);
+    const trace = new RequestTrace(request, () => answering.decision, context, cache, usage, answered, notes);
     const rest: AsyncIterator<ChatChunk> = {
       async next() {
         const started = performance.now();
@@ -316,7 +253,7 @@ export class Pipeline {
       },
     };
     const first = await rest.next();
-    if (first.done) throw new Error(`provider ${decision.provider.name} returned an empty stream`);
-    return { decision, cache, first: first.value, rest, overheadMs: () => Math.max(0, performance.now() - context.arrived - trace.providerMs) };
+    if (first.done) throw new Error(`provider ${answering.decision.provider.name} returned an empty stream`);
+    return { decision: answering.decision, cache, first: first.value, rest, overheadMs: () => Math.max(0, performance.now() - context.arrived - trace.providerMs) };
   }
 }

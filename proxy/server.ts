@@ -7,37 +7,20 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createApp } from './api/app.ts';
 import { limitConnections, serverTimeouts } from './api/connections.ts';
+import { followLocalModel, startAudit } from './audit/start.ts';
+import type { QualityAudit } from './audit/index.ts';
+import { cacheControl, ExactCache, InFlight, startSemanticCache, type SemanticCache } from './cache/index.ts';
 import { apiKeyOf, ConfigError } from './config/load.ts';
 import type { Config } from './config/schema.ts';
 import { resolveToken } from './config/token.ts';
-import { InFlight } from './cache/coalesce.ts';
-import type { FitOptions } from './context/fit.ts';
-import { DEFAULT_TRIM_OPTIONS } from './context/options.ts';
-import { localSummarizer } from './context/local-summarizer.ts';
-import { LexicalEmbedder } from './cache/semantic/embedder.ts';
-import { LocalEmbedder } from './cache/semantic/local-embedder.ts';
-import { SemanticCache } from './cache/semantic/semantic-cache.ts';
-import { DEFAULT_EMBEDDING_MODEL } from './cache/semantic/thresholds.ts';
-import { Verifier, type Judge } from './cache/semantic/verifier.ts';
-import { ExactCache } from './cache/store.ts';
+import { DEFAULT_TRIM_OPTIONS, localSummarizer, type FitOptions } from './context/index.ts';
 import { Pipeline } from './pipeline.ts';
-import { BudgetGuard } from './router/budget.ts';
-import { DifficultyClassifier, type DifficultyWeights } from './router/classifier.ts';
-import type { RoutePolicy } from './router/policy.ts';
-import { SessionBreaker } from './router/session.ts';
-import { ruleFactNames } from './router/rules.ts';
-import { AnthropicProvider } from './providers/anthropic/index.ts';
-import { LocalProvider, type LocalProviderEvents } from './providers/local/index.ts';
-import { resolveModelPath } from './providers/local/runtime.ts';
-import { OpenAIProvider } from './providers/openai/index.ts';
-import type { Provider } from './providers/provider.ts';
-import type { CloudEntry, ModelCatalog } from './router/select.ts';
-import { closeDatabase, openDatabase } from './storage/database.ts';
-import { UsageRecorder } from './usage/index.ts';
+import { AnthropicProvider, LlamaHost, LocalProvider, OpenAIProvider, resolveModelPath, type LocalProviderEvents, type Provider } from './providers/index.ts';
 import { SessionRecorder } from './record/recorder.ts';
+import { BudgetGuard, DifficultyClassifier, ruleFactNames, SessionBreaker, type CloudEntry, type DifficultyWeights, type ModelCatalog, type RoutePolicy } from './router/index.ts';
+import { closeDatabase, openDatabase } from './storage/database.ts';
 import type { Team } from './team/index.ts';
-import { followLocalModel, startAudit } from './audit/start.ts';
-import type { QualityAudit } from './audit/index.ts';
+import { UsageRecorder } from './usage/index.ts';
 
 export const VERSION = '0.1.0';
 
@@ -102,41 +85,6 @@ export function fitOptions(config: Config, local: LocalTier | undefined): FitOpt
   };
 }
 
-/**
- * The semantic cache: attached to the pipeline once its embedder is ready (a GGUF model may be downloaded first,
- * like the chat model) and refilled from the questions of the answers the data file holds.
- */
-async function startSemanticCache(config: Config, cache: ExactCache, pipeline: Pipeline, local: LocalProvider | undefined, log: (line: string) => void): Promise<SemanticCache | undefined> {
-  const { embedder: name, threshold, approximateFrom, maxEntries } = config.cache.semantic;
-  const embedder =
-    name === 'lexical'
-      ? new LexicalEmbedder()
-      : new LocalEmbedder(name === 'local' ? DEFAULT_EMBEDDING_MODEL : name, { threads: config.local.threads || undefined, resolve: (uri) => resolveModelPath({ ...config.local, model: uri }, () => {}) });
-  try {
-    if (embedder instanceof LocalEmbedder) await embedder.load();
-    const verifier = semanticVerifier(config, local, embedder instanceof LocalEmbedder && threshold === undefined);
-    const semantic = new SemanticCache({ embedder, approximateFrom, maxEntries, ...(threshold !== undefined ? { threshold } : {}), ...(verifier ? { verifier } : {}) });
-    for (const entry of cache.semanticEntries()) await semantic.add(entry.contextKey, entry.question, entry.key);
-    pipeline.attachSemantic(semantic);
-    return semantic;
-  } catch (error) {
-    log(`semantic cache off: cannot load the embedder ${name} (${(error as Error).message})`);
-    return undefined;
-  }
-}
-
-/**
- * The semantic cache's verifier: the local model's yes/no judgement. Required (a candidate nobody can judge is a miss)
- * when configured `on`, and for a GGUF embedder whose threshold nobody calibrated.
- */
-function semanticVerifier(config: Config, local: LocalProvider | undefined, uncalibrated: boolean): Verifier | undefined {
-  const { verifier: mode, verifierThreshold, verifierTimeoutMs } = config.cache.semantic;
-  const required = mode === 'on' || uncalibrated;
-  if (!required && (mode === 'off' || !local)) return undefined;
-  const judge: Judge = local ? { ready: () => local.isReady(), judge: (stored, asked, signal) => local.judge(stored, asked, signal) } : { ready: () => false, judge: () => Promise.reject(new Error('no local model')) };
-  return new Verifier({ judge, threshold: verifierThreshold, timeoutMs: verifierTimeoutMs, required });
-}
-
 /** The routing policy; the classifier's weights ship with the proxy (bundled, ~0.7 MB) and load only when used. */
 export async function routePolicy(config: Config, local: Provider | undefined): Promise<RoutePolicy> {
   const { classifier: enabled, qualityFloor, cloudShare, allowDowngrade, rules, clientModels, sideCalls } = config.router;
@@ -178,7 +126,9 @@ export async function startProxy(config: Config, options: ProxyOptions = {}): Pr
     if (health.state === 'ready' && audit) void followLocalModel(audit, local!, log);
     options.onStateChange?.(health);
   };
-  const local = config.local.model === 'off' ? undefined : new LocalProvider(config.local, { ...options, onStateChange });
+  // One llama.cpp instance for the process: the chat model and a GGUF embedder load on it, with `local.gpu` and `local.threads`.
+  const llama = new LlamaHost(config.local);
+  const local = config.local.model === 'off' ? undefined : new LocalProvider(config.local, { ...options, onStateChange }, llama);
   const catalog: ModelCatalog = { local, cloud: cloudCatalog(config, env), defaultCloudModel: config.defaultCloudModel };
   const dataFile = path.join(config.dataDir, 'tokenwise.db');
   const db = openDatabase(dataFile, log);
@@ -205,10 +155,9 @@ export async function startProxy(config: Config, options: ProxyOptions = {}): Pr
     // Loaded on first use: the replay code is not needed to serve requests.
     whatIf: async (since) => (await import('./record/what-if.ts')).whatIf(config, recordings, since),
     usage,
-    cache,
+    cache: cacheControl(cache, () => semantic),
     team: team?.usage,
     audit,
-    semantic: () => semantic,
     ...(local ? { doctor: (signal: AbortSignal) => local.diagnose(signal) } : {}),
     health: () => ({
       status: 'ok',
@@ -224,7 +173,15 @@ export async function startProxy(config: Config, options: ProxyOptions = {}): Pr
   });
   void local?.start();
   let semantic: SemanticCache | undefined;
-  if (cache && config.cache.semantic.enabled) void startSemanticCache(config, cache, pipeline, local, log).then((ready) => (semantic = ready));
+  if (cache && config.cache.semantic.enabled) {
+    const judge = local ? { ready: () => local.isReady(), judge: (stored: string, asked: string, signal: AbortSignal) => local.judge(stored, asked, signal) } : undefined;
+    const resolve = (uri: string) => resolveModelPath({ ...config.local, model: uri }, () => {});
+    // Attached once its embedder is ready: a GGUF model may be downloaded first, like the chat model.
+    void startSemanticCache(config, cache, { judge, llama: () => llama.get(), resolve, log }).then((ready) => {
+      if (ready) pipeline.attachSemantic(ready);
+      semantic = ready;
+    });
+  }
 
   const server = http.createServer(serverTimeouts(config.connections), app).listen(config.port, config.host);
   limitConnections(server, config.connections);
@@ -254,6 +211,7 @@ export async function startProxy(config: Config, options: ProxyOptions = {}): Pr
       cache?.close();
       closeDatabase(db, dataFile);
       await local?.close();
+      await llama.close();
     },
   };
 }

@@ -34,6 +34,22 @@ export interface ProxyHealth {
   budget?: { dailyUsd: number | null; monthlyUsd: number | null };
 }
 
+/** The body of GET /tokenwise/cache: the exact cache's size and hit counts, and the semantic index's. */
+export type CacheReport =
+  | { enabled: false }
+  | {
+      enabled: true;
+      entries: number;
+      bytes: number;
+      memoryEntries: number;
+      memoryBytes: number;
+      hits: number;
+      misses: number;
+      semanticEntries: number;
+      /** The verifier's counts (null: no verifier). */
+      semanticVerifier: { confirmed: number; rejected: number; failed: number; unverified: number; inputTokens: number; outputTokens: number } | null;
+    };
+
 /** True when a health answer comes from a Tokenwise proxy (and not some other server on the port). */
 export function isProxyHealth(body: unknown): body is ProxyHealth {
   const b = body as Partial<ProxyHealth> | null;

@@ -17,12 +17,11 @@ import express, { type NextFunction } from 'express';
 import type { Config } from '../config/schema.ts';
 import { ProxyError } from '../errors.ts';
 import type { Pipeline } from '../pipeline.ts';
-import type { ModelCatalog } from '../router/select.ts';
+import type { ModelCatalog } from '../router/index.ts';
 import { serveCountTokens } from './anthropic/count-tokens.ts';
 import { parseMessagesRequest } from './anthropic/messages-request.ts';
 import { errorBody, toProxyError, type WireApi } from './errors.ts';
-import type { SemanticCache } from '../cache/semantic/semantic-cache.ts';
-import type { ExactCache } from '../cache/store.ts';
+import type { CacheControl } from '../cache/index.ts';
 import type { UsageRecorder } from '../usage/index.ts';
 import { controlRoutes, type ControlOptions } from './control.ts';
 import type { SessionRecorder } from '../record/recorder.ts';
@@ -46,11 +45,10 @@ export interface AppDeps {
   /** The body of GET /tokenwise/health. */
   health: () => Record<string, unknown>;
   usage?: UsageRecorder;
-  cache?: ExactCache;
+  /** GET / DELETE /tokenwise/cache: the exact and semantic caches together. */
+  cache?: CacheControl;
   /** Team usage totals (team mode only): GET /tokenwise/usage?scope=team. */
   team?: TeamUsage;
-  /** The semantic cache, once it is ready. */
-  semantic?: () => SemanticCache | undefined;
   /** GET /tokenwise/doctor: the local model's backend and measured speed. */
   doctor?: ControlOptions['doctor'];
   audit?: QualityAudit;
@@ -112,7 +110,7 @@ export function createApp(deps: AppDeps): RequestListener {
     sendJson(res, deps.health());
   });
   app.use(['/tokenwise/usage', '/tokenwise/events', '/tokenwise/cache', '/tokenwise/doctor', '/tokenwise/whatif', '/tokenwise/audit'], requireToken);
-  if (deps.usage) app.use(controlRoutes({ usage: deps.usage, cache: deps.cache, team: deps.team, semantic: deps.semantic, doctor: deps.doctor, whatIf: deps.whatIf }));
+  if (deps.usage) app.use(controlRoutes({ usage: deps.usage, cache: deps.cache, team: deps.team, doctor: deps.doctor, whatIf: deps.whatIf }));
   if (deps.audit) app.use(auditRoutes(deps.audit));
 
   app.use((req: IncomingMessage) => {

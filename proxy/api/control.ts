@@ -9,20 +9,17 @@ import express, { type Router } from 'express';
 import type { DoctorReport } from '../../shared/llama-backends.ts';
 import { badRequest, ProxyError } from '../errors.ts';
 import type { WhatIf } from '../record/what-if.ts';
-import type { SemanticCache } from '../cache/semantic/semantic-cache.ts';
-import type { ExactCache } from '../cache/store.ts';
-import type { UsageRecorder } from '../usage/index.ts';
+import type { CacheControl } from '../cache/index.ts';
 import type { TeamUsage } from '../team/usage-totals.ts';
-import { GROUP_BYS, parseTime, type GroupBy } from '../usage/summary.ts';
+import { GROUP_BYS, parseTime, type GroupBy, type UsageRecorder } from '../usage/index.ts';
 import { queryOf, sendJson } from './reply.ts';
 import { startEventStream, writeEvent } from './sse.ts';
 
 export interface ControlOptions {
   usage: UsageRecorder;
-  cache?: ExactCache;
+  cache?: CacheControl;
   /** Team usage totals, in team mode. */
   team?: TeamUsage;
-  semantic?: () => SemanticCache | undefined;
   /** How often the live feed sends today's totals. */
   totalsIntervalMs?: number;
   /** Measures the loaded local model; absent when the local tier is off. */
@@ -59,7 +56,7 @@ async function teamTotals(team: TeamUsage | undefined, query: URLSearchParams) {
 /** Conversations /tokenwise/conversations lists when the caller names no limit. */
 const CONVERSATIONS_LIMIT = 20;
 
-export function controlRoutes({ usage, cache, team, semantic, doctor, whatIf, totalsIntervalMs = 5_000 }: ControlOptions): Router {
+export function controlRoutes({ usage, cache, team, doctor, whatIf, totalsIntervalMs = 5_000 }: ControlOptions): Router {
   const router = express.Router();
 
   router.get('/tokenwise/whatif', async (req: IncomingMessage, res: ServerResponse) => {
@@ -75,11 +72,10 @@ export function controlRoutes({ usage, cache, team, semantic, doctor, whatIf, to
   });
 
   router.get('/tokenwise/cache', (_req: IncomingMessage, res: ServerResponse) => {
-    sendJson(res, cache ? { enabled: true, ...cache.stats(), semanticEntries: semantic?.()?.size ?? 0, semanticVerifier: semantic?.()?.verifier?.stats ?? null } : { enabled: false });
+    sendJson(res, cache?.report() ?? { enabled: false });
   });
 
   router.delete('/tokenwise/cache', (_req: IncomingMessage, res: ServerResponse) => {
-    semantic?.()?.clear();
     sendJson(res, { cleared: cache?.clear() ?? 0 });
   });
 

@@ -5,6 +5,7 @@
 import type { ServerResponse } from 'node:http';
 import { collect, type ChatChunk, type ChatRequest } from '../chat.ts';
 import { badRequest } from '../errors.ts';
+import { wireAnswerOf, wireOf } from '../wire.ts';
 import type { CacheDirective, Pipeline, PipelineResult } from '../pipeline.ts';
 import { messageJson, MessageStream } from './anthropic/messages-response.ts';
 import { errorBody, toProxyError, type WireApi } from './errors.ts';
@@ -35,18 +36,20 @@ export async function serveChat(api: WireApi, request: ChatRequest, req: ApiRequ
   res.setHeader('x-tokenwise-route', result.decision.target);
   res.setHeader('x-tokenwise-reason', headerSafe(result.decision.reason));
   res.setHeader('x-tokenwise-cache', result.cache);
-  const unmapped = request.source?.unmapped;
+  const wire = wireOf(request);
+  const unmapped = wire?.unmapped;
   if (unmapped && result.decision.provider.kind !== 'openai') deps.log(`${result.decision.provider.name} answers a Responses request without: ${unmapped.join(', ')}`);
 
   if (!request.stream) {
     if (api === 'openai') {
       const answer = await collect(replay(result, take));
       res.setHeader('x-tokenwise-overhead-ms', result.overheadMs().toFixed(2));
-      if (answer.wire?.api === 'openai') sendJsonText(res, answer.wire.text);
+      const upstream = wireAnswerOf(answer);
+      if (upstream?.api === 'openai') sendJsonText(res, upstream.text);
       else sendJson(res, chatCompletionJson(answer));
       return;
     }
-    const json = api === 'responses' ? await responseJson(replay(result, take), request.source!.body) : messageJson(await collect(replay(result, take)));
+    const json = api === 'responses' ? await responseJson(replay(result, take), wire!.body) : messageJson(await collect(replay(result, take)));
     res.setHeader('x-tokenwise-overhead-ms', result.overheadMs().toFixed(2));
     sendJson(res, json);
     return;
@@ -54,7 +57,7 @@ export async function serveChat(api: WireApi, request: ChatRequest, req: ApiRequ
 
   res.setHeader('x-tokenwise-overhead-ms', result.overheadMs().toFixed(2));
   startEventStream(res);
-  const writer = api === 'responses' ? new ResponseStream(res, request.source!.body) : api === 'openai' ? new ChatCompletionStream(res, request.streamUsage ?? false) : new MessageStream(res);
+  const writer = api === 'responses' ? new ResponseStream(res, wire!.body) : api === 'openai' ? new ChatCompletionStream(res, request.streamUsage ?? false) : new MessageStream(res);
   try {
     for await (const chunk of replay(result, take)) {
       if (controller.signal.aborted) break;

@@ -135,7 +135,7 @@ export class QualityAudit {
       error: null,
     };
     // The same request, answered whole; the caller's own body is not forwarded (it names the caller's model).
-    const asked: ChatRequest = { ...request, stream: false, source: undefined };
+    const asked: ChatRequest = { ...request, stream: false };
     let judgement: Judgement | undefined;
     try {
       if (route === 'local') row.cloudAnswer = await this.call(asked, this.cloudRoute(asked), row);

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ChatRequest } from '../chat.ts';
-import { encodeChatCompletion } from '../providers/openai/encode.ts';
+import { wireOf } from '../wire.ts';
 
 /** Body fields that never change the answer's content. */
 const delivery = new Set(['model', 'stream', 'stream_options', 'user', 'metadata', 'store', 'prompt_cache_key', 'service_tier']);
@@ -20,9 +20,12 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-/** The answer-relevant body: the caller's own (so unknown fields count), or the internal request's encoding. */
+/**
+ * The answer-relevant body: the caller's own while the request is unchanged since parsing (so fields the internal
+ * shape does not hold, sent upstream as they came, count), else the internal request itself.
+ */
 function answerBody(request: ChatRequest): Record<string, unknown> {
-  const body = request.source?.body ?? encodeChatCompletion(request, request.model);
+  const body: object = wireOf(request)?.body ?? request;
   const relevant: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(body)) if (!delivery.has(key)) relevant[key] = value;
   return relevant;
@@ -43,8 +46,9 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('base6
  */
 export function requestKeys(request: ChatRequest, provider: string, model: string): RequestKeys {
   // The conversation (a Responses body's `input`) is hashed item by item, so the semantic key can leave out the last.
-  const { [request.source?.api === 'responses' ? 'input' : 'messages']: messages, ...rest } = answerBody(request);
-  const header = canonicalJson({ v: 2, api: request.source?.api ?? 'internal', provider, model, body: rest });
+  const api = wireOf(request)?.api;
+  const { [api === 'responses' ? 'input' : 'messages']: messages, ...rest } = answerBody(request);
+  const header = canonicalJson({ v: 2, api: api ?? 'internal', provider, model, body: rest });
   const parts = Array.isArray(messages) ? messages.map(canonicalJson) : [canonicalJson(messages)];
   const exact = sha256(`${header}\n${parts.join(',')}`);
   const question = semanticQuestion(request);

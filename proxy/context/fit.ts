@@ -5,8 +5,7 @@
  * sent to a provider that caches prefixes is trimmed only when it is over its budget.
  */
 import type { ChatRequest } from '../chat.ts';
-import { hasBreakpoint } from '../providers/anthropic/prompt-cache.ts';
-import type { RouteDecision } from '../router/select.ts';
+import { hasBreakpoint, wireOf } from '../wire.ts';
 import type { StrategyReport } from './strategy.ts';
 import { trimRequest } from './trim.ts';
 import type { TrimOverrides } from './options.ts';
@@ -19,7 +18,15 @@ export interface FitOptions {
   /** The local model's window and tokenizer, once loaded. */
   local?: () => { contextSize: number; countTokens: CountText } | undefined;
   /** Whether the provider caches the prefixes it is sent (OpenAI automatically; Anthropic where breakpoints are added). */
-  cachesPrefix?: (decision: RouteDecision) => boolean;
+  cachesPrefix?: (target: TrimTarget) => boolean;
+}
+
+/** Where the request goes, as trimming needs to know it (a route decision is one). */
+export interface TrimTarget {
+  target: 'local' | 'cloud';
+  /** The upstream's model name. */
+  model: string;
+  provider: { readonly kind: 'local' | 'openai' | 'anthropic' };
 }
 
 export interface Fitted {
@@ -40,14 +47,15 @@ const MIN_CLOUD_TRIM_CHARS = 4096;
 const LOCAL_MARGIN = 0.9;
 
 /** The request trimmed for `decision`, or undefined to send it as it is. */
-export async function fitRequest(request: ChatRequest, decision: RouteDecision, options: FitOptions, signal?: AbortSignal): Promise<Fitted | undefined> {
+export async function fitRequest(request: ChatRequest, decision: TrimTarget, options: FitOptions, signal?: AbortSignal): Promise<Fitted | undefined> {
   if (decision.target === 'cloud' && messageChars(request) < MIN_CLOUD_TRIM_CHARS) return undefined;
   const tier = decision.target;
   const local = tier === 'local' ? options.local?.() : undefined;
-  if (tier === 'cloud' && request.source && hasBreakpoint(request.source.body)) return undefined;
+  const wire = wireOf(request);
+  if (tier === 'cloud' && wire && hasBreakpoint(wire.body)) return undefined;
   // A Responses body for OpenAI carries what the internal shape cannot (reasoning items, custom tools) and its own
   // prompt_cache_key: a trimmed copy would lose both. Another provider answers from the internal shape anyway.
-  if (tier === 'cloud' && request.source?.api === 'responses' && decision.provider.kind === 'openai') return undefined;
+  if (tier === 'cloud' && wire?.api === 'responses' && decision.provider.kind === 'openai') return undefined;
   const result = await trimRequest(
     { ...request, model: tier === 'local' ? 'local' : decision.model },
     {
@@ -64,8 +72,8 @@ export async function fitRequest(request: ChatRequest, decision: RouteDecision, 
   // SWE-agent sessions cost 2.8% more than sending them as they were). Only a request over its budget is fitted.
   if (tier === 'cloud' && options.cachesPrefix?.(decision) && continues(request) && result.tokensBefore <= result.budget) return undefined;
   if (tier === 'cloud' && saved < options.minCloudSaving * result.tokensBefore) return undefined;
-  // The caller's own body no longer matches: encode from the trimmed messages (fields only the body had are lost).
-  return { request: { ...result.request, model: request.model, source: undefined }, tokensBefore: result.tokensBefore, tokensAfter: result.tokensAfter, report: result.report };
+  // A new object: the caller's own body no longer goes with it (see wire.ts), fields only the body had are lost.
+  return { request: { ...result.request, model: request.model }, tokensBefore: result.tokensBefore, tokensAfter: result.tokensAfter, report: result.report };
 }
 
 /** A request that continues a conversation: it carries an earlier answer, so its history was sent before. */

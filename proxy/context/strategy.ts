@@ -19,12 +19,11 @@ export interface StrategyReport {
 }
 
 /**
- * The request with new messages. The caller's original body (`source`) no longer matches, so it goes: upstreams
- * are then sent the trimmed request re-encoded.
+ * The request with new messages: a new object, so the caller's original body no longer goes with it (see wire.ts)
+ * and upstreams are sent the trimmed request re-encoded.
  */
 export function withMessages(request: ChatRequest, messages: ChatMessage[]): ChatRequest {
-  const { source: _dropped, ...rest } = request;
-  return { ...rest, messages };
+  return { ...request, messages };
 }
 
 /** Applies `edit` to every text part; the request is returned as is when no text changed. */

@@ -16,6 +16,7 @@ import { badRequest } from '../errors.ts';
 import { sessionId } from '../router/session.ts';
 import { RECORDING_VERSION, type RecordingLine } from './format.ts';
 import { redact } from './redact.ts';
+import { wireOf } from '../wire.ts';
 
 export interface RecorderOptions {
   /** Record every request here; unset: only requests that ask, into `fallbackDir`. */
@@ -59,7 +60,8 @@ export class SessionRecorder {
   begin(input: { api: RecordingLine['api']; request: ChatRequest; headers: IncomingHttpHeaders; client: string }): Take | undefined {
     const asked = recordHeader(input.headers['x-tokenwise-record']);
     const dir = asked === 'off' ? undefined : (this.options.dir ?? (asked === 'on' ? this.options.fallbackDir : undefined));
-    if (!dir || !input.request.source) return undefined;
+    const wire = wireOf(input.request);
+    if (!dir || !wire) return undefined;
     const { api, request, client } = input;
     const time = Date.now();
     const session = sessionId(request);
@@ -84,8 +86,8 @@ export class SessionRecorder {
           client,
           api,
           time,
-          request: redact(request.source!.body, secrets),
-          ...(request.source!.headers ? { headers: redact(request.source!.headers, secrets) } : {}),
+          request: redact(wire.body, secrets),
+          ...(wire.headers ? { headers: redact(wire.headers, secrets) } : {}),
           ...(directivesOf(input.headers) ? { directives: directivesOf(input.headers) } : {}),
           answer: redact({ text, toolCalls, ...(items.length ? { items } : {}), finishReason: done.finishReason, outputTokens: done.usage.outputTokens }, secrets),
           ...outcome,

@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import { textOf, type ChatRequest } from '../chat.ts';
 import { ProxyError } from '../errors.ts';
 import { usd } from '../../shared/format.ts';
+import { wireOf } from '../wire.ts';
 
 export interface SessionLimits {
   /** Requests allowed in one session within `windowSeconds`. */
@@ -37,7 +38,7 @@ const MAX_SESSIONS = 10_000;
 
 /** The session id a request carries, or the hash of its first user message. */
 export function sessionId(request: ChatRequest): string {
-  const body = request.source?.body;
+  const body = wireOf(request)?.body;
   const promptCacheKey = body?.prompt_cache_key;
   if (typeof promptCacheKey === 'string' && promptCacheKey) return promptCacheKey;
   // Claude Code: metadata.user_id is JSON with a session_id (older versions: "user_…_session_<uuid>").

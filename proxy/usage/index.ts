@@ -2,6 +2,9 @@
  * @module Records finished requests. `record()` is all the request path pays for (a push); pricing, the ledger
  * commit, the live feed and the metrics run in one batch every flush interval (≤ 1 s), so under load the per-request
  * work never sits between a response and the next request.
+ *
+ * The usage lever's one door: the recorder, the request trace that feeds it, prices and the ledger's summaries.
+ * Nothing outside `proxy/usage/` imports the files behind it.
  */
 import type { Config } from '../config/schema.ts';
 import type { Database } from '../storage/database.ts';
@@ -12,6 +15,14 @@ import { Pricing } from './pricing.ts';
 import { priceRequest, type FinishedRequest, type UsageRecord } from './record.ts';
 import { summarize, type GroupBy, type UsageSummary } from './summary.ts';
 import { conversationTotals, type ConversationTotals } from './conversations.ts';
+
+export { clientName } from './client.ts';
+export { countUsage, isMissingUsage } from './estimate.ts';
+export type { RequestEvent } from './live.ts';
+export { Pricing, type PriceOverride } from './pricing.ts';
+export { LEVERS, priceRequest, type FinishedRequest, type Lever, type UsageRecord } from './record.ts';
+export { GROUP_BYS, parseTime, summarize, type GroupBy, type UsageSummary, type UsageTotals } from './summary.ts';
+export { RequestTrace, type CacheStatus, type RequestNotes, type UsageSink } from './trace.ts';
 
 /** Records priced and published between two yields of the timer's flush (~70 µs each). */
 const SLICE = 64;

@@ -6,6 +6,7 @@ import { ProxyError } from '../../proxy/errors.ts';
 import { isSideCall, mappedModel } from '../../proxy/router/agents.ts';
 import { SessionBreaker, sessionId, trailingRepeats } from '../../proxy/router/session.ts';
 import { clientName } from '../../proxy/usage/client.ts';
+import { parsedFrom } from '../../proxy/wire.ts';
 
 const text = (t: string) => [{ type: 'text' as const, text: t }];
 const ask = (system: string, user: string, extra: Partial<ChatRequest> = {}): ChatRequest => ({ model: 'claude-haiku-4-5', stream: false, messages: [{ role: 'system', content: text(system) }, { role: 'user', content: text(user) }], ...extra });
@@ -28,7 +29,7 @@ test('side calls: a title or summary prompt without tools; an agent turn with to
 test('session ids: Claude Code metadata, Codex prompt_cache_key, else the first user message', () => {
   const claude = ask('s', 'hi', { user: JSON.stringify({ device_id: 'd', session_id: 'cc2f20e8-293e' }) });
   assert.equal(sessionId(claude), 'cc2f20e8-293e');
-  assert.equal(sessionId(ask('s', 'hi', { source: { api: 'openai', body: { prompt_cache_key: 'conv-1' } } })), 'conv-1');
+  assert.equal(sessionId(parsedFrom(ask('s', 'hi'), { api: 'openai', body: { prompt_cache_key: 'conv-1' } })), 'conv-1');
   assert.equal(sessionId(ask('s', 'same start')), sessionId({ ...ask('s', 'same start'), messages: [...ask('s', 'same start').messages, { role: 'assistant', content: text('ok') }, { role: 'user', content: text('more') }] }));
   assert.notEqual(sessionId(ask('s', 'one')), sessionId(ask('s', 'two')));
 });

@@ -69,7 +69,7 @@ test('the output format is part of the key in every API: a JSON answer never ser
   assert.notEqual(responses({}), responses({ text: { format: { type: 'json_object' } } }));
   assert.notEqual(responses({ text: { format: { type: 'json_object' } } }), responses({ text: { format: { type: 'json_schema', name: 'a', schema } } }));
   // A request a lever rebuilt (no caller body) is keyed from its encoding, which carries the format too.
-  const { source: _a, ...plain } = parseChatCompletionRequest(base);
-  const { source: _b, ...json } = parseChatCompletionRequest({ ...base, response_format: { type: 'json_object' } });
+  const plain = { ...parseChatCompletionRequest(base) };
+  const json = { ...parseChatCompletionRequest({ ...base, response_format: { type: 'json_object' } }) };
   assert.notEqual(exactKey(plain, 'openai', 'gpt-4o-mini'), exactKey(json, 'openai', 'gpt-4o-mini'));
 });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { normalizeText, normalizeWhitespace } from '../../proxy/context/normalize.ts';
 import { request, tool, user, words } from './context-fixtures.ts';
+import { parsedFrom, wireOf } from '../../proxy/wire.ts';
 
 test('prose: trailing whitespace, blank-line runs and block-wide indentation go', () => {
   assert.equal(normalizeText('a  \n\n\n\n  b\t\n', false), 'a\n\n  b', 'relative indentation stays');
@@ -26,12 +27,12 @@ test('tool output keeps every line (line numbers refer to them); whitespace-only
 });
 
 test('the strategy reports tokens, drops the caller body only when it changed something', () => {
-  const clean = { ...request([user('hello there')]), source: { api: 'openai' as const, body: {} } };
+  const clean = parsedFrom(request([user('hello there')]), { api: 'openai', body: {} });
   const same = normalizeWhitespace(clean, words);
   assert.equal(same.request, clean);
-  const messy = { ...request([user('hello   \n\n\n\nthere'), tool('c1', 'x  ')]), source: { api: 'openai' as const, body: {} } };
+  const messy = parsedFrom(request([user('hello   \n\n\n\nthere'), tool('c1', 'x  ')]), { api: 'openai', body: {} });
   const result = normalizeWhitespace(messy, words);
-  assert.equal(result.request.source, undefined);
+  assert.equal(wireOf(result.request), undefined);
   assert.equal(result.request.messages[0]!.content[0]!.type === 'text' && result.request.messages[0]!.content[0]!.text, 'hello\n\nthere');
   assert.equal(result.before, result.after, 'words do not change: the word counter sees no saving');
 });

@@ -7,6 +7,7 @@ import { parseResponsesRequest } from '../../proxy/api/openai/responses-request.
 import { requestKeys } from '../../proxy/cache/key.ts';
 import { ResponseBuilder } from '../../proxy/api/openai/responses-response.ts';
 import { fromResponsesJson, fromResponsesStream } from '../../proxy/providers/openai/responses.ts';
+import { wireOf } from '../../proxy/wire.ts';
 
 test('a Codex-shaped body becomes internal messages; what has no internal form is listed, not refused', () => {
   const request = parseResponsesRequest({
@@ -44,9 +45,9 @@ test('a Codex-shaped body becomes internal messages; what has no internal form i
   assert.equal(request.messages[3]!.content[0]!.type === 'text' && request.messages[3]!.content[0]!.text, 'Looking.', 'calls join the assistant turn before them');
   assert.equal(request.messages[6]!.toolCalls![0]!.arguments, JSON.stringify({ input: '*** Begin Patch' }));
   assert.deepEqual(request.tools!.map((t) => t.name), ['exec_command']);
-  assert.deepEqual(request.source!.unmapped, ['reasoning items', 'function_call_output without its call', 'web_search_call items', 'custom tool "apply_patch"', 'web_search tool']);
+  assert.deepEqual(wireOf(request)!.unmapped, ['reasoning items', 'function_call_output without its call', 'web_search_call items', 'custom tool "apply_patch"', 'web_search tool']);
   assert.deepEqual([request.toolChoice, request.maxTokens, request.responseFormat?.type, request.stream], ['auto', 500, 'json_schema', false]);
-  assert.equal(request.source!.api, 'responses');
+  assert.equal(wireOf(request)!.api, 'responses');
 });
 
 test('a string input is one user turn; input of only opaque items is refused', () => {

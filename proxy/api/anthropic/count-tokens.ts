@@ -5,8 +5,9 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { ChatRequest } from '../../chat.ts';
-import { loadTokenCounter } from '../../context/tokens.ts';
-import { selectRoute, type ModelCatalog, type RouteDecision } from '../../router/select.ts';
+import { loadTokenCounter } from '../../context/index.ts';
+import { providerFor, type ModelCatalog, type RouteDecision } from '../../router/index.ts';
+import { parsedFrom, wireOf } from '../../wire.ts';
 import { sendJson, type ApiRequest } from '../reply.ts';
 import * as v from '../validate.ts';
 import { parseMessagesRequest } from './messages-request.ts';
@@ -15,8 +16,9 @@ import { parseMessagesRequest } from './messages-request.ts';
 export async function serveCountTokens(req: ApiRequest, res: ServerResponse, catalog: ModelCatalog): Promise<void> {
   const body = v.object(req.body, 'body');
   // The count endpoint takes no max_tokens; the parser wants one, and it changes no count.
-  const request = parseMessagesRequest({ ...body, max_tokens: 1 }, req.headers);
-  if (request.source) request.source.body = body;
+  const parsed = parseMessagesRequest({ ...body, max_tokens: 1 }, req.headers);
+  // Anthropic counts the body as the caller sent it, without the max_tokens added for the parser.
+  const request = parsedFrom({ ...parsed }, { ...wireOf(parsed)!, body });
   const controller = new AbortController();
   res.on('close', () => {
     if (!res.writableFinished) controller.abort();
@@ -35,10 +37,6 @@ async function countHere(request: ChatRequest, signal: AbortSignal): Promise<num
 
 /** The cloud provider that can count for this model itself, if any (unknown or local models are counted here). */
 function countingProvider(model: string, catalog: ModelCatalog): RouteDecision | undefined {
-  try {
-    const decision = selectRoute({ model, messages: [], stream: false }, catalog);
-    return decision.target === 'cloud' && decision.provider.countTokens ? decision : undefined;
-  } catch {
-    return undefined;
-  }
+  const decision = providerFor(model, catalog);
+  return decision?.target === 'cloud' && decision.provider.countTokens ? decision : undefined;
 }

@@ -5,6 +5,7 @@
 import type { ChatMessage, ChatRequest, ContentPart, ResponseFormat, ToolChoice, ToolDefinition } from '../../chat.ts';
 import { badRequest } from '../../errors.ts';
 import * as v from '../validate.ts';
+import { parsedFrom } from '../../wire.ts';
 
 /** Request headers an Anthropic upstream gets as the client sent them: the API version and the beta features. */
 const FORWARDED_HEADERS = ['anthropic-version', 'anthropic-beta'];
@@ -24,7 +25,7 @@ export function parseMessagesRequest(input: unknown, headers: Record<string, str
   const metadata = body.metadata === undefined || body.metadata === null ? undefined : v.object(body.metadata, 'metadata');
   const toolChoice = body.tool_choice === undefined || body.tool_choice === null ? undefined : v.object(body.tool_choice, 'tool_choice');
 
-  return {
+  return parsedFrom({
     model,
     messages,
     tools: body.tools === undefined || body.tools === null ? undefined : v.array(body.tools, 'tools').flatMap((t, i) => parseTool(t, `tools.${i}`)),
@@ -38,8 +39,7 @@ export function parseMessagesRequest(input: unknown, headers: Record<string, str
     stop: v.optionalStops(body.stop_sequences, 'stop_sequences', 64),
     stream: v.optionalBoolean(body.stream, 'stream') ?? false,
     user: metadata ? v.optionalString(metadata.user_id, 'metadata.user_id') : undefined,
-    source: { api: 'anthropic', body, headers: forwardedHeaders(headers) },
-  };
+  }, { api: 'anthropic', body, headers: forwardedHeaders(headers) });
 }
 
 function forwardedHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {

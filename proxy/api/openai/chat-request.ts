@@ -4,6 +4,7 @@
 import type { ChatMessage, ChatRequest, ContentPart, ResponseFormat, ToolCall, ToolChoice, ToolDefinition } from '../../chat.ts';
 import { badRequest } from '../../errors.ts';
 import * as v from '../validate.ts';
+import { parsedFrom } from '../../wire.ts';
 
 const roles = new Set(['system', 'developer', 'user', 'assistant', 'tool']);
 
@@ -17,7 +18,7 @@ export function parseChatCompletionRequest(input: unknown): ChatRequest {
   if (n !== undefined && n !== 1) throw badRequest('n: only n=1 is supported', 'n');
   const streamOptions = body.stream_options === undefined || body.stream_options === null ? undefined : v.object(body.stream_options, 'stream_options');
 
-  return {
+  return parsedFrom({
     model,
     messages: messagesIn.map((m, i) => parseMessage(m, `messages[${i}]`)),
     tools: body.tools === undefined || body.tools === null ? undefined : v.array(body.tools, 'tools').map((t, i) => parseTool(t, `tools[${i}]`)),
@@ -33,8 +34,7 @@ export function parseChatCompletionRequest(input: unknown): ChatRequest {
     stream: v.optionalBoolean(body.stream, 'stream') ?? false,
     streamUsage: streamOptions ? v.optionalBoolean(streamOptions.include_usage, 'stream_options.include_usage') : undefined,
     user: v.optionalString(body.user, 'user'),
-    source: { api: 'openai', body },
-  };
+  }, { api: 'openai', body });
 }
 
 function parseMessage(input: unknown, at: string): ChatMessage {

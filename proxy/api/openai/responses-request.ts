@@ -7,6 +7,7 @@
 import type { ChatMessage, ChatRequest, ContentPart, ResponseFormat, ToolChoice, ToolDefinition } from '../../chat.ts';
 import { badRequest } from '../../errors.ts';
 import * as v from '../validate.ts';
+import { parsedFrom } from '../../wire.ts';
 
 const roles: Record<string, ChatMessage['role']> = { user: 'user', assistant: 'assistant', system: 'system', developer: 'system' };
 
@@ -28,7 +29,7 @@ export function parseResponsesRequest(input: unknown): ChatRequest {
   const text = body.text === undefined || body.text === null ? undefined : v.object(body.text, 'text');
   const reasoning = body.reasoning === undefined || body.reasoning === null ? undefined : v.object(body.reasoning, 'reasoning');
 
-  return {
+  return parsedFrom({
     model,
     messages,
     tools: body.tools === undefined || body.tools === null ? undefined : parseTools(v.array(body.tools, 'tools'), unmapped),
@@ -41,8 +42,7 @@ export function parseResponsesRequest(input: unknown): ChatRequest {
     topP: v.optionalNumber(body.top_p, 'top_p', 0, 1),
     stream: v.optionalBoolean(body.stream, 'stream') ?? false,
     user: v.optionalString(body.user, 'user') ?? v.optionalString(body.safety_identifier, 'safety_identifier'),
-    source: { api: 'responses', body, ...(unmapped.size ? { unmapped: [...unmapped] } : {}) },
-  };
+  }, { api: 'responses', body, ...(unmapped.size ? { unmapped: [...unmapped] } : {}) });
 }
 
 function parseInput(input: unknown, unmapped: Set<string>): ChatMessage[] {

@@ -11,8 +11,8 @@ export interface LocalEmbedderOptions {
   threads?: number;
   /** `false` forces the CPU. */
   gpu?: LlamaOptions['gpu'];
-  /** A llama.cpp instance to share (the local chat tier's), instead of starting another. */
-  llama?: Llama;
+  /** The process's shared llama.cpp instance (the local chat tier's), instead of starting another. */
+  llama?: () => Promise<Llama>;
   /** Turns `modelPath` into a file before loading (an `hf:` URI is downloaded, like the chat model). */
   resolve?: (uri: string) => Promise<string>;
 }
@@ -80,9 +80,9 @@ export class LocalEmbedder implements Embedder {
   private async open() {
     const { getLlama, LlamaLogLevel } = await import('node-llama-cpp');
     const threads = this.options.threads || undefined;
-    const llama =
-      this.options.llama ??
-      (await getLlama({ gpu: this.options.gpu ?? 'auto', build: 'never', progressLogs: false, logLevel: LlamaLogLevel.error, ...(threads ? { maxThreads: threads } : {}) }));
+    const llama = this.options.llama
+      ? await this.options.llama()
+      : await getLlama({ gpu: this.options.gpu ?? 'auto', build: 'never', progressLogs: false, logLevel: LlamaLogLevel.error, ...(threads ? { maxThreads: threads } : {}) });
     const model = await llama.loadModel({ modelPath: this.options.resolve ? await this.options.resolve(this.modelPath) : this.modelPath });
     const contextSize = Math.min(model.trainContextSize, MAX_CONTEXT_TOKENS);
     const context = await model.createEmbeddingContext({ contextSize, ...(threads ? { threads } : {}) });

@@ -9,6 +9,7 @@ import { canonicalJson } from '../../cache/key.ts';
 import { expandDuplicates } from '../../context/dedupe.ts';
 import { survives, usedItems } from '../context-survival.ts';
 import type { RecordedAnswer } from './simulated-providers.ts';
+import { wireOf } from '../../wire.ts';
 
 export interface DroppedItems {
   used: number;
@@ -47,7 +48,8 @@ export function droppedItems(original: ChatRequest, sent: ChatRequest, answer: R
 
 /** Everything in a request that can change its answer, as one string. */
 export function contextOf(request: ChatRequest, withoutLast = false): string {
-  const { model: _model, stream: _stream, streamUsage: _usage, user: _user, source, messages, ...rest } = request;
+  const { model: _model, stream: _stream, streamUsage: _usage, user: _user, messages, ...rest } = request;
+  const source = wireOf(request);
   const kept = withoutLast ? messages.slice(0, -1) : messages;
   const body = source ? Object.fromEntries(Object.entries(source.body).filter(([k]) => !['model', 'stream', 'stream_options', 'metadata', 'user', 'messages', 'input'].includes(k))) : undefined;
   return canonicalJson({ ...rest, messages: kept, body });

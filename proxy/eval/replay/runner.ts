@@ -26,6 +26,7 @@ import { priceRequest, type FinishedRequest, type Lever } from '../../usage/reco
 import { contextOf, droppedItems } from './quality.ts';
 import type { ReplaySession, ReplayTurn } from './sessions.ts';
 import { ReplayScript, SimulatedCloud, SimulatedLocal } from './simulated-providers.ts';
+import { withModel } from '../../wire.ts';
 
 /** Traces carry no times: an agent turn (model call plus command) every 30 s, well inside a 5-minute cache TTL. */
 export const TURN_GAP_MS = 30_000;
@@ -132,7 +133,7 @@ export async function replayTurns(run: ReplayRun): Promise<TurnOutcome[]> {
     for (const [n, { session, turn, time }] of turns.entries()) {
       run.onProgress?.(n, turns.length);
       script.turn(turn.answer, time);
-      const asSent = { ...turn.request, model: premiumModel };
+      const asSent = withModel(turn.request, premiumModel);
       const billed = baseline.bill(asSent, premiumModel, baselineCounter);
       const outputTokens = turn.answer.outputTokens ?? baselineCounter.text(turn.answer.text) + turn.answer.toolCalls.reduce((n, c) => n + baselineCounter.text(c.arguments), 0);
       const baselineUsd = pricing.cost(premiumModel, kindOf(premiumModel), { ...billed, outputTokens }) ?? 0;

@@ -4,6 +4,7 @@
  */
 import type { ChatChunk, ChatRequest, FinishReason, Usage } from '../../chat.ts';
 import { ProxyError } from '../../errors.ts';
+import { wireOf, type WireRequest } from '../../wire.ts';
 import { CloudProvider, type CloudProviderOptions } from '../cloud.ts';
 import { readJson, sseEvents, type SseEvent } from '../upstream.ts';
 import { encodeMessages } from './encode.ts';
@@ -42,8 +43,15 @@ export function usageFromAnthropic(u: AnthropicUsage | undefined): Usage {
 
 /** The Messages body sent for a request: the caller's own when it spoke this API, with breakpoints added where they pay. */
 export function anthropicBody(request: ChatRequest, model: string, promptCaching: boolean): Record<string, unknown> {
-  const sent = request.source?.api === 'anthropic' ? { ...request.source.body, model, stream: request.stream } : encodeMessages(request, model);
+  const wire = wireOf(request);
+  const sent = wire?.api === 'anthropic' ? { ...wire.body, model, stream: request.stream } : encodeMessages(request, model);
   return promptCaching ? addCacheBreakpoints(sent) : sent;
+}
+
+/** The caller's own Anthropic body, while the request is unchanged since parsing. */
+function anthropicWire(request: ChatRequest): WireRequest | undefined {
+  const wire = wireOf(request);
+  return wire?.api === 'anthropic' ? wire : undefined;
 }
 
 const isThinking = (type: unknown) => type === 'thinking' || type === 'redacted_thinking';
@@ -52,7 +60,7 @@ export class AnthropicProvider extends CloudProvider<AnthropicProviderOptions> {
   readonly kind = 'anthropic';
 
   async *chat(request: ChatRequest, model: string, signal: AbortSignal): AsyncGenerator<ChatChunk> {
-    const passthrough = request.source?.api === 'anthropic' ? request.source : undefined;
+    const passthrough = anthropicWire(request);
     const body = anthropicBody(request, model, this.options.promptCaching);
     const response = await this.post('/v1/messages', body, signal, { 'x-api-key': this.options.apiKey! }, { 'anthropic-version': ANTHROPIC_VERSION, ...passthrough?.headers });
     // Signed thinking blocks go back to an Anthropic caller, which must resend them with its tool results.
@@ -66,7 +74,7 @@ export class AnthropicProvider extends CloudProvider<AnthropicProviderOptions> {
 
   /** `POST /v1/messages/count_tokens`: Anthropic's own count for an Anthropic-shaped request. */
   async countTokens(request: ChatRequest, model: string, signal: AbortSignal): Promise<number> {
-    const passthrough = request.source?.api === 'anthropic' ? request.source : undefined;
+    const passthrough = anthropicWire(request);
     const { max_tokens: _max, stream: _stream, ...body } = passthrough ? { ...passthrough.body, model } : encodeMessages(request, model);
     const response = await this.post('/v1/messages/count_tokens', body, signal, { 'x-api-key': this.options.apiKey! }, { 'anthropic-version': ANTHROPIC_VERSION, ...passthrough?.headers });
     const json = await readJson(this.name, response);

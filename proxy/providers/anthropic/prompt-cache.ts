@@ -4,17 +4,12 @@
  * A client that places its own breakpoints (Claude Code places three) is left exactly as it is.
  */
 
+import { hasBreakpoint } from '../../wire.ts';
+
 type Json = Record<string, unknown>;
 
 /** Anthropic caches nothing shorter than 1,024 tokens (more on some models); ~4 characters a token. */
 const MIN_PREFIX_CHARS = 4 * 1024;
-
-/** Whether a body (or any part of it) already carries a `cache_control` breakpoint. */
-export function hasBreakpoint(value: unknown): boolean {
-  if (Array.isArray(value)) return value.some(hasBreakpoint);
-  if (value && typeof value === 'object') return 'cache_control' in value || Object.values(value).some(hasBreakpoint);
-  return false;
-}
 
 function mark(block: Json): Json {
   return { ...block, cache_control: { type: 'ephemeral' } };

@@ -16,6 +16,7 @@ import { answerConfidence } from './confidence.ts';
 import { ChunkQueue } from './chunk-queue.ts';
 import { toChatHistory, toFunctions } from './history.ts';
 import { judgeSameRequest, YES_NO_GRAMMAR } from './judge.ts';
+import { LlamaHost } from './llama.ts';
 import { grammarSchema } from './json-schema.ts';
 import { activeBackend, isRemoteModel, loadRuntime, resolveModelPath, type DownloadProgress, type LocalRuntime } from './runtime.ts';
 import { SequencePool } from './sequence-pool.ts';
@@ -45,7 +46,15 @@ export class LocalProvider implements Provider {
   /** The GGUF file in use, once resolved (the quality audit keys its calibration by it). */
   modelFile: string | undefined;
 
-  constructor(private readonly config: Config['local'], private readonly events: LocalProviderEvents = {}) {}
+  /** True when this provider started its own llama.cpp instance, and so disposes it. */
+  private readonly ownsLlama: boolean;
+  private readonly llama: LlamaHost;
+
+  /** `llama`: the process's shared llama.cpp instance; without one the provider starts (and closes) its own. */
+  constructor(private readonly config: Config['local'], private readonly events: LocalProviderEvents = {}, llama?: LlamaHost) {
+    this.ownsLlama = llama === undefined;
+    this.llama = llama ?? new LlamaHost(config);
+  }
 
   /** Starts resolving, downloading and loading the model in the background; never throws (see `health()`). */
   start(): Promise<void> {
@@ -141,7 +150,7 @@ export class LocalProvider implements Provider {
     await this.ready;
     await this.runtime?.context.dispose();
     await this.runtime?.model.dispose();
-    await this.runtime?.llama.dispose();
+    if (this.ownsLlama) await this.llama.close();
   }
 
   private async load(): Promise<void> {
@@ -160,7 +169,7 @@ export class LocalProvider implements Provider {
       }, this.closing.signal);
       this.modelFile = modelPath;
       this.setState({ state: 'loading', detail: `loading ${modelPath}` });
-      this.runtime = await loadRuntime(this.config, modelPath);
+      this.runtime = await loadRuntime(this.config, modelPath, this.llama);
       const sequences = Array.from({ length: this.config.parallel }, () => this.runtime!.context.getSequence());
       this.pool = new SequencePool(sequences, this.config.queueSize);
       await detecting;

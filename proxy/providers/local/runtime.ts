@@ -1,12 +1,12 @@
 /**
- * @module Loads the local model: resolves (and if needed downloads) the GGUF file, starts llama.cpp on the chosen
- * GPU backend from prebuilt binaries only — never a source build — and opens one context with parallel sequences.
+ * @module Loads the local model: resolves (and if needed downloads) the GGUF file, loads it on the shared llama.cpp
+ * instance (see `llama.ts`) and opens one context with parallel sequences.
  */
 import path from 'node:path';
 import type { ChatWrapper, Llama, LlamaContext, LlamaModel } from 'node-llama-cpp';
 import type { ActiveBackend } from '../../../shared/llama-backends.ts';
 import type { Config } from '../../config/schema.ts';
-import { resolveBackendsFrom } from './backends.ts';
+import type { LlamaHost } from './llama.ts';
 
 export interface LocalRuntime {
   llama: Llama;
@@ -60,20 +60,13 @@ export async function resolveModelPath(local: Config['local'], onProgress: (p: D
 }
 
 /**
- * Starts llama.cpp and loads the model with `parallel` sequences. On a GPU, node-llama-cpp's own fitting chooses the
+ * Loads the model on the shared llama.cpp instance with `parallel` sequences. On a GPU, node-llama-cpp's own fitting chooses the
  * layers held in VRAM from the free VRAM, leaving room for the context; without an explicit `contextSize` it also
  * picks the largest context per sequence (up to 8192 or the model's training context) that fits.
  */
-export async function loadRuntime(local: Config['local'], modelPath: string): Promise<LocalRuntime> {
-  if (local.backendsDir) resolveBackendsFrom(local.backendsDir);
-  const { getLlama, LlamaLogLevel, resolveChatWrapper } = await import('node-llama-cpp');
-  const llama = await getLlama({
-    gpu: local.gpu === 'cpu' ? false : local.gpu,
-    build: 'never',
-    progressLogs: false,
-    logLevel: LlamaLogLevel.error,
-    ...(local.threads > 0 ? { maxThreads: local.threads } : {}),
-  });
+export async function loadRuntime(local: Config['local'], modelPath: string, host: LlamaHost): Promise<LocalRuntime> {
+  const { resolveChatWrapper } = await import('node-llama-cpp');
+  const llama = await host.get();
   const model = await llama.loadModel({ modelPath, gpuLayers: local.contextSize ? { fitContext: { contextSize: local.contextSize * local.parallel } } : 'auto' });
   const most = Math.min(DEFAULT_CONTEXT_SIZE, model.trainContextSize);
   const context = await model.createContext({ contextSize: local.contextSize ?? { min: Math.min(MIN_CONTEXT_SIZE, most), max: most }, sequences: local.parallel });

@@ -2,7 +2,8 @@
  * @module Any OpenAI-compatible upstream (OpenAI, OpenRouter, Groq, Together, vLLM, Ollama, llama.cpp server): a base
  * URL and a key. Streams are relayed event by event as they arrive, never re-buffered.
  */
-import type { ChatChunk, ChatRequest, FinishReason, Usage, WireAnswer } from '../../chat.ts';
+import type { ChatChunk, ChatRequest, FinishReason, Usage } from '../../chat.ts';
+import { answeredAs, wireOf, type WireAnswer } from '../../wire.ts';
 import { ProxyError } from '../../errors.ts';
 import { CloudProvider } from '../cloud.ts';
 import { readJson, readJsonText, sseEvents } from '../upstream.ts';
@@ -29,18 +30,19 @@ export class OpenAIProvider extends CloudProvider {
   readonly kind = 'openai';
 
   async *chat(request: ChatRequest, model: string, signal: AbortSignal): AsyncGenerator<ChatChunk> {
-    if (request.source?.api === 'responses') {
-      yield* this.respond(request.source.body, request.stream, model, signal);
+    const wire = wireOf(request);
+    if (wire?.api === 'responses') {
+      yield* this.respond(wire.body, request.stream, model, signal);
       return;
     }
-    const body = request.source?.api === 'openai' ? { ...request.source.body, model, stream: request.stream } : encodeChatCompletion(request, model);
+    const body = wire?.api === 'openai' ? { ...wire.body, model, stream: request.stream } : encodeChatCompletion(request, model);
     // Always ask for usage on streams: the ledger needs it; the caller only sees it if it asked (api/ decides).
     if (request.stream) body.stream_options = { ...(body.stream_options as object | undefined), include_usage: true };
     const response = await this.post('/chat/completions', body, signal, { authorization: `Bearer ${this.options.apiKey}` });
     if (!request.stream) {
       const { json, text } = await readJsonText(this.name, response);
       // An OpenAI caller gets this answer as it came; anyone else gets it rebuilt from the chunks.
-      yield* this.fromJson(json, model, request.source?.api === 'openai' ? { api: 'openai', text } : undefined);
+      yield* this.fromJson(json, model, wire?.api === 'openai' ? { api: 'openai', text } : undefined);
       return;
     }
     yield* this.fromStream(sseEvents(this.name, response, this.options.idleTimeoutMs), model);
@@ -63,7 +65,7 @@ export class OpenAIProvider extends CloudProvider {
       yield { type: 'tool_call', index, id: call.id, name: call.function.name };
       if (call.function.arguments) yield { type: 'tool_arguments', index, arguments: call.function.arguments };
     }
-    yield { type: 'done', finishReason: finish(choice.finish_reason), usage: usageFromOpenAI(json.usage) ?? { inputTokens: 0, outputTokens: 0 }, wire };
+    yield answeredAs({ type: 'done', finishReason: finish(choice.finish_reason), usage: usageFromOpenAI(json.usage) ?? { inputTokens: 0, outputTokens: 0 } }, wire);
   }
 
   private async *fromStream(events: AsyncIterable<{ data: string }>, model: string): AsyncGenerator<ChatChunk> {

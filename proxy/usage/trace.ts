@@ -2,14 +2,13 @@
  * @module Follows one request's chunks to build its usage record when it ends, however it ends: completed, failed
  * before or after the first chunk, or left by its caller.
  */
-import type { ChatChunk, ChatRequest, Usage } from './chat.ts';
-import { ProxyError } from './errors.ts';
-import type { ProviderKind } from './providers/provider.ts';
-import type { RouteDecision } from './router/select.ts';
-import { sessionId } from './router/session.ts';
-import type { StrategyReport } from './context/strategy.ts';
-import type { FinishedRequest } from './usage/record.ts';
-import { countUsage } from './usage/estimate.ts';
+import type { ChatChunk, ChatRequest, Usage } from '../chat.ts';
+import type { StrategyReport } from '../context/index.ts';
+import { ProxyError } from '../errors.ts';
+import type { ProviderKind } from '../providers/index.ts';
+import { sessionId, type RouteDecision } from '../router/index.ts';
+import { countUsage } from './estimate.ts';
+import type { FinishedRequest } from './record.ts';
 
 export type CacheStatus = FinishedRequest['cache'];
 
@@ -47,7 +46,8 @@ export class RequestTrace {
 
   constructor(
     private readonly request: ChatRequest,
-    private readonly decision: RouteDecision,
+    /** Who answers: read when the request ends, as a fallback may answer instead of the routed provider. */
+    private readonly answering: () => RouteDecision,
     private readonly context: TraceContext,
     private readonly cache: CacheStatus,
     private readonly usage: UsageSink | undefined,
@@ -56,7 +56,7 @@ export class RequestTrace {
     /** Filled in by the pipeline when it trimmed the request. */
     private readonly notes: RequestNotes = {},
   ) {
-    this.modelUsed = decision.model;
+    this.modelUsed = answering().model;
   }
 
   observe(chunk: ChatChunk): ChatChunk {
@@ -117,7 +117,8 @@ export class RequestTrace {
     if ((this.recorded && !claimed) || !this.usage) return;
     this.recorded = true;
     const latencyMs = performance.now() - this.context.arrived;
-    const route = this.answered?.route ?? this.decision.target;
+    const decision = this.answering();
+    const route = this.answered?.route ?? decision.target;
     const trim = this.notes.trim;
     // Every field spelled out, none spread in: this runs once per request (see withPrice in usage/record.ts).
     this.usage.record({
@@ -127,10 +128,10 @@ export class RequestTrace {
       api: this.context.api,
       modelAsked: this.request.model,
       modelUsed: this.modelUsed,
-      provider: this.answered?.provider ?? this.decision.provider.name,
-      providerKind: this.answered?.kind ?? this.decision.provider.kind,
+      provider: this.answered?.provider ?? decision.provider.name,
+      providerKind: this.answered?.kind ?? decision.provider.kind,
       route,
-      reason: this.decision.reason,
+      reason: decision.reason,
       cache: this.cache,
       stream: this.request.stream,
       status,
