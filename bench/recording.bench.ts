@@ -40,7 +40,7 @@ const drainUs = ((performance.now() - started) * 1000) / calls;
 
 // 2. Through HTTP, with and without recording, alternating rounds.
 async function serve(pipeline: Pipeline) {
-  const app = createApp({ config, token: 't', pipeline, catalog, health: () => ({}) });
+  const app = createApp({ config, token: 't', pipeline, catalog, health: () => ({ status: 'ok', service: 'tokenwise', version: 'bench', pid: process.pid, local: { state: 'disabled' }, providers: {} }) });
   const server = http.createServer(app).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };

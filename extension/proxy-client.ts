@@ -3,7 +3,7 @@
  * a timeout so a wedged proxy never hangs the UI.
  */
 import http from 'node:http';
-import { isProxyHealth, type ConversationsReply, type GroupBy, type ProxyHealth, type UsageSummary, type WhatIf, type AuditReport } from '../shared/protocol.ts';
+import { isProxyHealth, ROUTES, type AuditReport, type ConversationsReply, type GroupBy, type ProxyHealth, type UsageSummary, type WhatIf } from '../shared/protocol.ts';
 
 /**
  * What answers on a port: a Tokenwise proxy, another program, or nothing. Plain `node:http`, because the first
@@ -11,7 +11,7 @@ import { isProxyHealth, type ConversationsReply, type GroupBy, type ProxyHealth,
  */
 export function probeHealth(url: string, timeoutMs = 1500): Promise<ProxyHealth | 'other' | undefined> {
   return new Promise((resolve) => {
-    const request = http.get(`${url}/tokenwise/health`, { timeout: timeoutMs }, (response) => {
+    const request = http.get(`${url}${ROUTES.health}`, { timeout: timeoutMs }, (response) => {
       let body = '';
       response.setEncoding('utf8');
       response.on('data', (chunk: string) => (body += chunk.length + body.length <= 64_000 ? chunk : ''));
@@ -39,31 +39,31 @@ export class ProxyClient {
 
   usage(since: number, groupBy?: GroupBy): Promise<UsageSummary> {
     const query = new URLSearchParams({ since: String(since), ...(groupBy ? { groupBy } : {}) });
-    return this.json<UsageSummary>('GET', `/tokenwise/usage?${query}`);
+    return this.json<UsageSummary>('GET', `${ROUTES.usage}?${query}`);
   }
 
   /** The costliest agent conversations since `since`. */
   conversations(since: number): Promise<ConversationsReply> {
-    return this.json<ConversationsReply>('GET', `/tokenwise/conversations?${new URLSearchParams({ since: String(since) })}`);
+    return this.json<ConversationsReply>('GET', `${ROUTES.conversations}?${new URLSearchParams({ since: String(since) })}`);
   }
 
   /** What each switched-off lever would have saved on the last 7 days of recordings. */
   whatIf(): Promise<WhatIf> {
-    return this.json<WhatIf>('GET', '/tokenwise/whatif');
+    return this.json<WhatIf>('GET', ROUTES.whatIf);
   }
 
   /** What the quality audit found for the local model in use. */
   audit(): Promise<AuditReport> {
-    return this.json<AuditReport>('GET', '/tokenwise/audit');
+    return this.json<AuditReport>('GET', ROUTES.audit);
   }
 
   clearCache(): Promise<{ cleared: number }> {
-    return this.json('DELETE', '/tokenwise/cache');
+    return this.json('DELETE', ROUTES.cache);
   }
 
   /** The live feed (SSE); replays what came after `lastEventId`. */
   events(lastEventId: number, signal: AbortSignal): Promise<Response> {
-    return fetch(`${this.url}/tokenwise/events`, { headers: { ...this.auth(), 'last-event-id': String(lastEventId) }, signal });
+    return fetch(`${this.url}${ROUTES.events}`, { headers: { ...this.auth(), 'last-event-id': String(lastEventId) }, signal });
   }
 
   private async json<T>(method: 'GET' | 'DELETE', route: string): Promise<T> {

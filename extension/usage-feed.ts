@@ -5,7 +5,7 @@
 import type { PanelSnapshot, ProxyState, RequestEvent } from '../shared/protocol.ts';
 import { ProxyClient } from './proxy-client.ts';
 import { createParser } from 'eventsource-parser';
-import { TABLE_RANGE_DAYS, type TableRange } from '../shared/protocol.ts';
+import { EVENTS, TABLE_RANGE_DAYS, type TableRange } from '../shared/protocol.ts';
 import { emptySnapshot, hourWindowStart, startOfDay, startOfMonth, withRequest, withSummaries } from './usage-snapshot.ts';
 
 /** Wait after an event before re-reading the ledger, so a burst of requests costs one refresh. */
@@ -111,11 +111,11 @@ export class UsageFeed {
   }
 
   private onEvent(name: string, data: string): void {
-    if (name === 'request') {
+    if (name === EVENTS.request) {
       this.snapshot = withRequest(this.snapshot, JSON.parse(data) as RequestEvent, Date.now());
       this.onChange(this.snapshot);
       this.refreshSoon();
-    } else if (name === 'totals' && Math.floor(Date.now() / 60_000) !== this.lastRefreshMinute) {
+    } else if (name === EVENTS.totals && Math.floor(Date.now() / 60_000) !== this.lastRefreshMinute) {
       // The proxy sends totals every 5 s: a cheap clock to roll the charts over each minute.
       this.refreshSoon(0);
     }

@@ -4,15 +4,109 @@
  * bundles both import this module; no message is defined anywhere else, and messages from the webview are checked
  * here (`parsePanelMessage`) because a webview is untrusted input.
  */
-import type { ProviderHealth } from '../proxy/providers/provider.ts';
-import type { BackendReport } from './llama-backends.ts';
-import type { WhatIf } from '../proxy/record/what-if.ts';
 import type { AuditReport } from '../proxy/audit/report.ts';
-import type { RequestEvent } from '../proxy/usage/live.ts';
-import type { GroupBy, UsageSummary, UsageTotals } from '../proxy/usage/summary.ts';
-import type { ConversationTotals } from '../proxy/usage/conversations.ts';
+import type { WhatIf } from '../proxy/record/what-if.ts';
+import type { BackendReport } from './llama-backends.ts';
 
-export type { AuditReport, ConversationTotals, GroupBy, RequestEvent, UsageSummary, UsageTotals, WhatIf };
+export type { AuditReport, WhatIf };
+
+/** The proxy's control endpoints, on the proxy's own origin. */
+export const ROUTES = {
+  health: '/tokenwise/health',
+  usage: '/tokenwise/usage',
+  conversations: '/tokenwise/conversations',
+  events: '/tokenwise/events',
+  cache: '/tokenwise/cache',
+  doctor: '/tokenwise/doctor',
+  whatIf: '/tokenwise/whatif',
+  audit: '/tokenwise/audit',
+  metrics: '/metrics',
+} as const;
+
+/** Event names on GET /tokenwise/events: one `request` per finished request, and today's `totals` every few seconds. */
+export const EVENTS = { request: 'request', totals: 'totals' } as const;
+
+/** What a provider says of itself (the local tier in the health body). */
+export interface ProviderHealth {
+  /** `ready` answers now; `loading`/`downloading` will soon; `unavailable` will not without a fix (see `detail`). */
+  state: 'ready' | 'loading' | 'downloading' | 'unavailable' | 'disabled';
+  detail?: string;
+  /** Download progress, 0–1, while downloading. */
+  progress?: number;
+}
+
+/** The levers a saving is attributed to. */
+export const LEVERS = ['cache', 'coalescing', 'routing', 'trimming', 'promptCache'] as const;
+export type Lever = (typeof LEVERS)[number];
+
+/** What a finished request looks like on the wire (GET /tokenwise/events, and from there the panel). */
+export interface RequestEvent {
+  id: number;
+  time: number;
+  client: string;
+  modelAsked: string;
+  modelUsed: string;
+  provider: string;
+  route: 'local' | 'cloud';
+  reason: string;
+  cache: string;
+  status: number;
+  error?: string;
+  inputTokens: number;
+  outputTokens: number;
+  cachedTokens: number;
+  costUsd: number | null;
+  baselineCostUsd: number | null;
+  savedUsd: number;
+  latencyMs: number;
+}
+
+/** How GET /tokenwise/usage may group its totals (`groupBy`). */
+export const GROUP_BYS = ['day', 'hour', 'minute', 'model', 'route', 'client', 'provider'] as const;
+export type GroupBy = (typeof GROUP_BYS)[number];
+
+/** Totals over the ledger, overall or for one group. */
+export interface UsageTotals {
+  requests: number;
+  errors: number;
+  inputTokens: number;
+  outputTokens: number;
+  cachedTokens: number;
+  costUsd: number;
+  baselineCostUsd: number;
+  savedUsd: number;
+  savedByLever: Record<Lever, number>;
+  /** Requests whose model has no known price (their cost is not in costUsd). */
+  unpricedRequests: number;
+  cacheHitRate: number;
+  localShare: number;
+  latencyP50Ms: number;
+  latencyP95Ms: number;
+}
+
+/** The body of GET /tokenwise/usage. */
+export interface UsageSummary {
+  since: number;
+  until: number;
+  groupBy?: GroupBy;
+  totals: UsageTotals;
+  groups?: (UsageTotals & { key: string })[];
+}
+
+/** What one agent conversation cost (its requests within one client), from its first to its last request. */
+export interface ConversationTotals {
+  /** The session id the requests carried (an agent's session id, or a hash of the first user message). */
+  id: string;
+  client: string;
+  requests: number;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+  savedUsd: number;
+  /** Epoch ms of its first and last request in the range. */
+  first: number;
+  last: number;
+}
 
 /** The body of GET /tokenwise/conversations. */
 export interface ConversationsReply {
@@ -32,6 +126,8 @@ export interface ProxyHealth {
   providers: Record<string, string>;
   /** The budget's dollar limits (null: none set); absent from proxies older than the budget gauge. */
   budget?: { dailyUsd: number | null; monthlyUsd: number | null };
+  /** Team mode: whether the shared Redis answers. */
+  redis?: 'ok' | 'unavailable';
 }
 
 /** The body of GET /tokenwise/cache: the exact cache's size and hit counts, and the semantic index's. */

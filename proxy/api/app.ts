@@ -14,6 +14,7 @@
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import express, { type NextFunction } from 'express';
+import { ROUTES, type ProxyHealth } from '../../shared/protocol.ts';
 import type { Config } from '../config/schema.ts';
 import { ProxyError } from '../errors.ts';
 import type { Pipeline } from '../pipeline.ts';
@@ -43,7 +44,7 @@ export interface AppDeps {
   pipeline: Pipeline;
   catalog: ModelCatalog;
   /** The body of GET /tokenwise/health. */
-  health: () => Record<string, unknown>;
+  health: () => ProxyHealth;
   usage?: UsageRecorder;
   /** GET / DELETE /tokenwise/cache: the exact and semantic caches together. */
   cache?: CacheControl;
@@ -106,10 +107,10 @@ export function createApp(deps: AppDeps): RequestListener {
     sendJson(res, modelList(deps.catalog));
   });
 
-  app.get('/tokenwise/health', (_req: IncomingMessage, res: ServerResponse) => {
+  app.get(ROUTES.health, (_req: IncomingMessage, res: ServerResponse) => {
     sendJson(res, deps.health());
   });
-  app.use(['/tokenwise/usage', '/tokenwise/events', '/tokenwise/cache', '/tokenwise/doctor', '/tokenwise/whatif', '/tokenwise/audit'], requireToken);
+  app.use([ROUTES.usage, ROUTES.events, ROUTES.cache, ROUTES.doctor, ROUTES.whatIf, ROUTES.audit], requireToken);
   if (deps.usage) app.use(controlRoutes({ usage: deps.usage, cache: deps.cache, team: deps.team, doctor: deps.doctor, whatIf: deps.whatIf }));
   if (deps.audit) app.use(auditRoutes(deps.audit));
 

@@ -7,6 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Router } from 'express';
 import type { DoctorReport } from '../../shared/llama-backends.ts';
+import { EVENTS, ROUTES } from '../../shared/protocol.ts';
 import { badRequest, ProxyError } from '../errors.ts';
 import type { WhatIf } from '../record/what-if.ts';
 import type { CacheControl } from '../cache/index.ts';
@@ -59,27 +60,27 @@ const CONVERSATIONS_LIMIT = 20;
 export function controlRoutes({ usage, cache, team, doctor, whatIf, totalsIntervalMs = 5_000 }: ControlOptions): Router {
   const router = express.Router();
 
-  router.get('/tokenwise/whatif', async (req: IncomingMessage, res: ServerResponse) => {
+  router.get(ROUTES.whatIf, async (req: IncomingMessage, res: ServerResponse) => {
     if (!whatIf) throw new ProxyError('not_found', 'what-if needs recordings: set record.dir in the Tokenwise config', { code: 'no_recordings' });
     sendJson(res, await whatIf(timeParam(queryOf(req).get('since') ?? undefined, 'since', Date.now() - WEEK_MS)));
   });
 
-  router.get('/tokenwise/doctor', async (_req: IncomingMessage, res: ServerResponse) => {
+  router.get(ROUTES.doctor, async (_req: IncomingMessage, res: ServerResponse) => {
     if (!doctor) throw new ProxyError('overloaded', 'the local model is off (local.model = "off")', { code: 'local_model_unavailable' });
     const measuring = new AbortController();
     res.on('close', () => measuring.abort());
     sendJson(res, await doctor(measuring.signal));
   });
 
-  router.get('/tokenwise/cache', (_req: IncomingMessage, res: ServerResponse) => {
+  router.get(ROUTES.cache, (_req: IncomingMessage, res: ServerResponse) => {
     sendJson(res, cache?.report() ?? { enabled: false });
   });
 
-  router.delete('/tokenwise/cache', (_req: IncomingMessage, res: ServerResponse) => {
+  router.delete(ROUTES.cache, (_req: IncomingMessage, res: ServerResponse) => {
     sendJson(res, { cleared: cache?.clear() ?? 0 });
   });
 
-  router.get('/tokenwise/usage', async (req: IncomingMessage, res: ServerResponse) => {
+  router.get(ROUTES.usage, async (req: IncomingMessage, res: ServerResponse) => {
     const query = queryOf(req);
     const scope = query.get('scope') ?? 'proxy';
     if (scope === 'team') {
@@ -94,7 +95,7 @@ export function controlRoutes({ usage, cache, team, doctor, whatIf, totalsInterv
     sendJson(res, usage.summary(since, until, groupBy as GroupBy | undefined));
   });
 
-  router.get('/tokenwise/conversations', (req: IncomingMessage, res: ServerResponse) => {
+  router.get(ROUTES.conversations, (req: IncomingMessage, res: ServerResponse) => {
     const query = queryOf(req);
     const since = timeParam(query.get('since') ?? undefined, 'since', 0);
     const until = timeParam(query.get('until') ?? undefined, 'until', Date.now() + 1);
@@ -103,12 +104,12 @@ export function controlRoutes({ usage, cache, team, doctor, whatIf, totalsInterv
     sendJson(res, { since, until, conversations: usage.conversations(since, until, limit) });
   });
 
-  router.get('/tokenwise/events', (req: IncomingMessage, res: ServerResponse) => {
+  router.get(ROUTES.events, (req: IncomingMessage, res: ServerResponse) => {
     const lastId = Number(req.headers['last-event-id'] ?? queryOf(req).get('lastEventId') ?? NaN);
     startEventStream(res);
     res.write('retry: 2000\n\n');
-    const send = (event: { id: number }) => res.write(`id: ${event.id}\nevent: request\ndata: ${JSON.stringify(event)}\n\n`);
-    const sendTotals = () => writeEvent(res, 'totals', usage.summary(startOfToday(), Date.now() + 1).totals);
+    const send = (event: { id: number }) => res.write(`id: ${event.id}\nevent: ${EVENTS.request}\ndata: ${JSON.stringify(event)}\n\n`);
+    const sendTotals = () => writeEvent(res, EVENTS.totals, usage.summary(startOfToday(), Date.now() + 1).totals);
     // Totals drain the recorder, publishing what was queued: replay after that, and subscribe in the same tick, so
     // nothing falls between the two.
     sendTotals();
@@ -121,7 +122,7 @@ export function controlRoutes({ usage, cache, team, doctor, whatIf, totalsInterv
     });
   });
 
-  router.get('/metrics', async (_req: IncomingMessage, res: ServerResponse) => {
+  router.get(ROUTES.metrics, async (_req: IncomingMessage, res: ServerResponse) => {
     res.setHeader('content-type', usage.metrics.registry.contentType);
     res.end(await usage.metrics.registry.metrics());
   });

@@ -1,7 +1,7 @@
 /**
  * @module GET /v1/models: `auto`, `local` and every model of a configured cloud provider, in OpenAI's list shape.
  */
-import type { ModelCatalog } from '../router/select.ts';
+import type { ModelCatalog } from '../router/index.ts';
 
 export function modelList(catalog: ModelCatalog) {
   const created = 0;

@@ -13,7 +13,7 @@ import { chatCompletionJson, ChatCompletionStream } from './openai/chat-response
 import { responseJson, ResponseStream } from './openai/responses-response.ts';
 import { sendJson, sendJsonText, type ApiRequest } from './reply.ts';
 import { startEventStream } from './sse.ts';
-import { clientName } from '../usage/client.ts';
+import { clientName } from '../usage/index.ts';
 import type { SessionRecorder, Take } from '../record/recorder.ts';
 
 export interface ServeChatDeps {

@@ -3,7 +3,7 @@
  * conversation keeps its gist for free instead of losing it to the window.
  */
 import { collect, textOf, type ChatMessage } from '../chat.ts';
-import type { Provider } from '../providers/provider.ts';
+import type { Provider } from '../providers/index.ts';
 import type { Summarizer } from './summary.ts';
 
 const INSTRUCTIONS = 'Summarize the conversation below for the assistant who continues it. Keep every fact, decision, file name, number and open question; drop pleasantries. Write plain sentences.';

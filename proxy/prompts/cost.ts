@@ -4,8 +4,8 @@
  * input plus expected output, the same with the cacheable prefix read from the provider's cache, and on the local
  * tier.
  */
-import { countingRule, loadEncodingCounter, type CountText } from '../context/tokens.ts';
-import { Pricing, type PriceOverride } from '../usage/pricing.ts';
+import { countingRule, loadEncodingCounter, type CountText } from '../context/index.ts';
+import { Pricing, type PriceOverride } from '../usage/index.ts';
 import { minCacheableTokens } from './provider-facts.ts';
 import type { FoundPrompt, PromptCost } from './types.ts';
 

@@ -2,7 +2,7 @@
  * @module The rules that flag bloated prompts, each with a mechanical fix where there is one. A rule's name is the
  * diagnostic's code. Token figures come from the prompt's own counter, so a fix's saving is measured, not guessed.
  */
-import type { CountText } from '../context/tokens.ts';
+import type { CountText } from '../context/index.ts';
 import { minCacheableTokens } from './provider-facts.ts';
 import type { Finding, Fix, LiteralSpan, PromptCost, PromptReport, TextEdit } from './types.ts';
 

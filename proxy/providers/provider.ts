@@ -1,17 +1,13 @@
 /**
  * @module The one interface every backend implements: the local llama.cpp model and each cloud API.
  */
+import type { ProviderHealth } from '../../shared/protocol.ts';
 import type { ChatChunk, ChatRequest } from '../chat.ts';
+
+export type { ProviderHealth };
 
 export type ProviderKind = 'local' | 'openai' | 'anthropic';
 
-export interface ProviderHealth {
-  /** `ready` answers now; `loading`/`downloading` will soon; `unavailable` will not without a fix (see `detail`). */
-  state: 'ready' | 'loading' | 'downloading' | 'unavailable' | 'disabled';
-  detail?: string;
-  /** Download progress, 0–1, while downloading. */
-  progress?: number;
-}
 
 export interface ChatOptions {
   /**

@@ -13,7 +13,7 @@ import path from 'node:path';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ChatChunk, ChatRequest, ToolCall } from '../chat.ts';
 import { badRequest } from '../errors.ts';
-import { sessionId } from '../router/session.ts';
+import { sessionId } from '../router/index.ts';
 import { RECORDING_VERSION, type RecordingLine } from './format.ts';
 import { redact } from './redact.ts';
 import { wireOf } from '../wire.ts';

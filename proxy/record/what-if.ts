@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import type { Config } from '../config/schema.ts';
 import { replayReport } from '../eval/replay/index.ts';
 import { loadSessions } from '../eval/replay/sessions.ts';
-import type { Lever } from '../usage/record.ts';
+import type { Lever } from '../usage/index.ts';
 
 export interface WhatIf {
   since: number;

@@ -5,7 +5,7 @@
  */
 
 import type { ChatRequest } from '../chat.ts';
-import type { Pricing, Provider } from '../usage/pricing.ts';
+import type { Pricing } from '../usage/index.ts';
 
 /** Output tokens assumed for a request that sets no max_tokens. */
 const DEFAULT_OUTPUT_RESERVE = 4096;
@@ -22,7 +22,7 @@ const UNKNOWN_PRICE = { inputMtok: 15, outputMtok: 75 };
  * The most a call can cost: the prompt at ~3 characters a token (code and JSON run denser than prose's 4) and every
  * output token it may produce, at the model's price or, unknown, at UNKNOWN_PRICE.
  */
-export function worstCaseCost(request: ChatRequest, model: string, kind: Provider, pricing: Pricing): number {
+export function worstCaseCost(request: ChatRequest, model: string, kind: string, pricing: Pricing): number {
   const promptTokens = Math.ceil(JSON.stringify(request.messages).length / 3) + (request.tools ? Math.ceil(JSON.stringify(request.tools).length / 3) : 0);
   const outputTokens = request.maxTokens ?? DEFAULT_OUTPUT_RESERVE;
   return pricing.cost(model, kind, { inputTokens: promptTokens, outputTokens }) ?? (promptTokens * UNKNOWN_PRICE.inputMtok + outputTokens * UNKNOWN_PRICE.outputMtok) / 1e6;

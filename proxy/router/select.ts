@@ -5,7 +5,7 @@
  */
 import type { ChatRequest } from '../chat.ts';
 import { badRequest, ProxyError } from '../errors.ts';
-import type { Provider } from '../providers/provider.ts';
+import type { Provider } from '../providers/index.ts';
 
 export interface RouteDecision {
   target: 'local' | 'cloud';

@@ -8,11 +8,9 @@
  * const pipeline = new Pipeline({ ...deps, cache: team.cache, inFlight: team.inFlight, budget: { ...budget, guard: team.budget } });
  */
 import { createHash } from 'node:crypto';
-import type { InFlight } from '../cache/coalesce.ts';
-import type { ExactCache } from '../cache/store.ts';
+import type { ExactCache, InFlight } from '../cache/index.ts';
 import type { Config } from '../config/schema.ts';
-import type { BudgetGuard } from '../router/budget.ts';
-import type { SessionBreaker } from '../router/session.ts';
+import type { BudgetGuard, SessionBreaker } from '../router/index.ts';
 import type { UsageRecorder } from '../usage/index.ts';
 import { TeamRedis } from './connection.ts';
 import { SharedAnswerStore } from './shared-cache.ts';

@@ -7,7 +7,7 @@
  * does not answer, this proxy's own BudgetGuard decides, knowing only its own spend: an outage can let each proxy
  * spend up to the limit on its own, which the warning in the log says.
  */
-import { dayOf, monthOf, type Budget, type BudgetGuard, type BudgetLimits, type BudgetRefusal, type Reservation } from '../router/budget.ts';
+import { dayOf, monthOf, type Budget, type BudgetGuard, type BudgetLimits, type BudgetRefusal, type Reservation } from '../router/index.ts';
 import type { TeamRedis } from './connection.ts';
 
 /** Refuses when either total would pass its limit (an empty limit is none); else adds the estimate to both. */

@@ -8,8 +8,7 @@
  * answer carries a TTL, so Redis evicts least-recently-used answers and never the budget or usage counters (no TTL).
  * Eviction done by us would need a shared size counter kept in step by every proxy: racy, and Redis already does it.
  */
-import type { CachedAnswer } from '../cache/answer.ts';
-import type { AnswerStore, ExactCache, SemanticKey } from '../cache/store.ts';
+import type { AnswerStore, CachedAnswer, ExactCache, SemanticKey } from '../cache/index.ts';
 import type { TeamRedis } from './connection.ts';
 
 export class SharedAnswerStore implements AnswerStore {

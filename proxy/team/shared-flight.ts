@@ -10,7 +10,7 @@
  * the ledger and the budget see every upstream call.
  */
 import type { ChatChunk } from '../chat.ts';
-import type { CallSharing, InFlight, Joined, Start } from '../cache/coalesce.ts';
+import type { CallSharing, InFlight, Joined, Start } from '../cache/index.ts';
 import type { TeamRedis } from './connection.ts';
 
 /** A leader's lock lives this long unless renewed (a third of it between renewals). */

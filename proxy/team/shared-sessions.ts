@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ChatRequest } from '../chat.ts';
-import { overRequests, overSpent, sessionId, type SessionBreaker, type SessionGate, type SessionLimits, type SessionSpend } from '../router/session.ts';
+import { overRequests, overSpent, sessionId, type SessionBreaker, type SessionGate, type SessionLimits, type SessionSpend } from '../router/index.ts';
 import type { TeamRedis } from './connection.ts';
 
 /** A session's counters outlive its window by this much, then Redis drops them (its spend with them). */

@@ -5,7 +5,7 @@
  * pricing) and sent once a second in one transaction; while Redis is down they wait in memory (a few numbers per
  * user) and go out when it is back.
  */
-import type { RequestEvent } from '../usage/live.ts';
+import type { RequestEvent } from '../usage/index.ts';
 import type { TeamRedis } from './connection.ts';
 
 const METRICS = ['requests', 'errors', 'cacheHits', 'cloudRequests', 'inputTokens', 'outputTokens', 'costUsd', 'savedUsd'] as const;

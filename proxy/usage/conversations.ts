@@ -4,20 +4,9 @@
  * (the agent's own session id, else the hash of its first user message) within one client.
  */
 import type { Database } from 'node-sqlite3-wasm';
+import type { ConversationTotals } from '../../shared/protocol.ts';
 
-export interface ConversationTotals {
-  /** The session id the requests carried (an agent's session id, or a hash of the first user message). */
-  id: string;
-  client: string;
-  requests: number;
-  inputTokens: number;
-  outputTokens: number;
-  costUsd: number;
-  savedUsd: number;
-  /** Epoch ms of its first and last request in the range. */
-  first: number;
-  last: number;
-}
+export type { ConversationTotals };
 
 /** The costliest conversations with a request in [since, until), most expensive first (then the latest). */
 export function conversationTotals(db: Database, since: number, until: number, limit: number): ConversationTotals[] {

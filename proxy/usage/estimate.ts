@@ -3,7 +3,7 @@
  * records built on them are marked `tokensEstimated`.
  */
 import type { ChatRequest, Usage } from '../chat.ts';
-import { loadTokenCounter } from '../context/tokens.ts';
+import { loadTokenCounter } from '../context/index.ts';
 
 /** A provider that sent no usage sends zeros (or nothing). */
 export function isMissingUsage(usage: Usage | undefined): boolean {

@@ -2,30 +2,12 @@
  * @module The live feed behind GET /tokenwise/events: one event per finished request, kept in a bounded ring so a
  * client reconnecting with Last-Event-ID gets what it missed.
  */
+import type { RequestEvent } from '../../shared/protocol.ts';
 import type { UsageRecord } from './record.ts';
+
+export type { RequestEvent };
 import { totalSaved } from './record.ts';
 
-/** What a finished request looks like on the wire (shared with the extension and webview). */
-export interface RequestEvent {
-  id: number;
-  time: number;
-  client: string;
-  modelAsked: string;
-  modelUsed: string;
-  provider: string;
-  route: 'local' | 'cloud';
-  reason: string;
-  cache: string;
-  status: number;
-  error?: string;
-  inputTokens: number;
-  outputTokens: number;
-  cachedTokens: number;
-  costUsd: number | null;
-  baselineCostUsd: number | null;
-  savedUsd: number;
-  latencyMs: number;
-}
 
 /** No spread inside: a conditional spread in an 18-field literal sends V8 down its slow path (see usage/record.ts). */
 export function toRequestEvent(r: UsageRecord): RequestEvent {

@@ -2,11 +2,12 @@
  * @module One finished request, as the ledger, the live feed and the metrics see it: tokens, dollars, what the
  * baseline model would have cost, and the saving split by lever.
  */
+import { LEVERS, type Lever } from '../../shared/protocol.ts';
+
+export { LEVERS, type Lever };
 import type { Usage } from '../chat.ts';
 import type { Pricing, Provider } from './pricing.ts';
 
-export const LEVERS = ['cache', 'coalescing', 'routing', 'trimming', 'promptCache'] as const;
-export type Lever = (typeof LEVERS)[number];
 
 /** What the pipeline knows when a request ends; cheap to build on the hot path (pricing comes later). */
 export interface FinishedRequest {

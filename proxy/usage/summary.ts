@@ -3,10 +3,10 @@
  * baseline, saved by lever, cache hit rate, local share, latency percentiles), overall and per group.
  */
 import type { Database } from 'node-sqlite3-wasm';
-import { LEVERS, type Lever } from './record.ts';
+import { GROUP_BYS, LEVERS, type GroupBy, type UsageSummary, type UsageTotals } from '../../shared/protocol.ts';
 
-export const GROUP_BYS = ['day', 'hour', 'minute', 'model', 'route', 'client', 'provider'] as const;
-export type GroupBy = (typeof GROUP_BYS)[number];
+export { GROUP_BYS, type GroupBy, type UsageSummary, type UsageTotals };
+
 
 const groupKey: Record<GroupBy, string> = {
   day: "strftime('%Y-%m-%d', time / 1000, 'unixepoch', 'localtime')",
@@ -18,31 +18,7 @@ const groupKey: Record<GroupBy, string> = {
   provider: 'provider',
 };
 
-export interface UsageTotals {
-  requests: number;
-  errors: number;
-  inputTokens: number;
-  outputTokens: number;
-  cachedTokens: number;
-  costUsd: number;
-  baselineCostUsd: number;
-  savedUsd: number;
-  savedByLever: Record<Lever, number>;
-  /** Requests whose model has no known price (their cost is not in costUsd). */
-  unpricedRequests: number;
-  cacheHitRate: number;
-  localShare: number;
-  latencyP50Ms: number;
-  latencyP95Ms: number;
-}
 
-export interface UsageSummary {
-  since: number;
-  until: number;
-  groupBy?: GroupBy;
-  totals: UsageTotals;
-  groups?: (UsageTotals & { key: string })[];
-}
 
 const aggregates = `count(*) AS requests,
   sum(status >= 400) AS errors,

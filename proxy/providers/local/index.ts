@@ -10,7 +10,7 @@ import type { ChatChunk, ChatRequest, FinishReason } from '../../chat.ts';
 import type { Config } from '../../config/schema.ts';
 import { ProxyError } from '../../errors.ts';
 import type { ChatOptions, Provider, ProviderHealth } from '../provider.ts';
-import type { Judgement } from '../../cache/semantic/verifier.ts';
+import type { Judgement } from '../../cache/index.ts';
 import { detectBackends, resolveBackendsFrom } from './backends.ts';
 import { answerConfidence } from './confidence.ts';
 import { ChunkQueue } from './chunk-queue.ts';

@@ -5,7 +5,7 @@
  * that pass instead of sampling, so the verdict is deterministic and costs one token.
  */
 import type { ChatWrapper, LlamaContextSequence, LlamaGrammar, LlamaModel } from 'node-llama-cpp';
-import type { Judgement } from '../../cache/semantic/verifier.ts';
+import type { Judgement } from '../../cache/index.ts';
 
 const INSTRUCTION = 'You compare two requests sent to an assistant. Answer only yes or no.';
 
