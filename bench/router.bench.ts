@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ChatRequest } from '../proxy/chat.ts';
 import { DifficultyClassifier, type DifficultyWeights } from '../proxy/router/classifier.ts';
-import { matchRule, type RouteRule } from '../proxy/router/rules.ts';
+import { matchRule, type RouteRule } from '../proxy/router/rule-table.ts';
 import { readSignals } from '../proxy/router/signals.ts';
 import { percentile } from './support/load.ts';
 

@@ -8,7 +8,7 @@ import { AnswerCache, replayAnswer, type CacheDirective, type CacheSlot, type Ca
 import type { ChatChunk, ChatRequest } from './chat.ts';
 import { fitRequest, type FitOptions } from './context/index.ts';
 import { Router, type Budget, type FallbackOptions, type ModelCatalog, type Reservation, type RouteDecision, type RouteOverride, type RoutePolicy, type SessionGate } from './router/index.ts';
-import { countUsage, isMissingUsage, RequestTrace, type CacheStatus, type Pricing, type RequestNotes, type UsageSink } from './usage/index.ts';
+import { answerCost, countUsage, isMissingUsage, paidCost, RequestTrace, type CacheStatus, type Pricing, type RequestNotes, type UsageSink } from './usage/index.ts';
 
 export type { UsageSink } from './usage/index.ts';
 export type { CacheDirective } from './cache/index.ts';
@@ -69,7 +69,7 @@ export interface PipelineDeps {
 function chargingSession(usage: UsageSink | undefined, session: { spent(usd: number): void }, pricing: Pricing): UsageSink {
   return {
     record(finished) {
-      if (finished.cache === 'miss') session.spent(pricing.cost(finished.modelUsed, finished.providerKind, finished.usage, finished.generationMs) ?? 0);
+      if (finished.cache === 'miss') session.spent(answerCost(finished, pricing) ?? 0);
       usage?.record(finished);
     },
   };
@@ -79,7 +79,7 @@ function chargingSession(usage: UsageSink | undefined, session: { spent(usd: num
 function settling(usage: UsageSink | undefined, reservation: Reservation, pricing: Pricing): UsageSink {
   return {
     record(finished) {
-      reservation.settle(finished.cache === 'miss' ? pricing.cost(finished.modelUsed, finished.providerKind, finished.usage, finished.generationMs) : 0);
+      reservation.settle(paidCost(finished, pricing));
       usage?.record(finished);
     },
   };

@@ -12,7 +12,7 @@ import type { ChatOptions } from '../providers/provider.ts';
 import type { ClassifierDecision, DifficultyClassifier } from '../router/classifier.ts';
 import { worstCaseCost } from '../router/budget.ts';
 import { promptText } from '../router/prompt-terms.ts';
-import { selectRoute, type ModelCatalog, type RouteDecision } from '../router/select.ts';
+import { selectRoute, type ModelCatalog, type RouteDecision } from '../router/catalog.ts';
 import { readSignals } from '../router/signals.ts';
 import type { Pricing } from '../usage/pricing.ts';
 import { Calibration, type AuditOutcome } from './calibration.ts';

@@ -5,7 +5,7 @@
 import type { Config } from '../config/schema.ts';
 import type { LocalProvider } from '../providers/local/index.ts';
 import type { RoutePolicy } from '../router/policy.ts';
-import type { ModelCatalog } from '../router/select.ts';
+import type { ModelCatalog } from '../router/catalog.ts';
 import type { Database } from '../storage/database.ts';
 import type { Pricing } from '../usage/pricing.ts';
 import { QualityAudit } from './index.ts';

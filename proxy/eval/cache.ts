@@ -4,6 +4,7 @@
  * Pairs are scored exactly as the cache judges a candidate: the dot product of the two embeddings, the guard, which
  * refuses a pair whatever its similarity, and (with `--verifier`) the local model's yes/no judgement.
  */
+import { isJsonObject, jsonlLines } from './jsonl.ts';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { LexicalEmbedder, type Embedder } from '../cache/semantic/embedder.ts';
@@ -71,20 +72,12 @@ export class PairFormatError extends Error {}
 export function parsePairs(text: string, file: string): CachePair[] {
   const pairs: CachePair[] = [];
   const ids = new Set<string>();
-  const lines = text.split('\n');
-  if (lines.at(-1) === '') lines.pop();
-  lines.forEach((line, i) => {
-    const fail = (reason: string) => {
-      throw new PairFormatError(`${file}:${i + 1}: ${reason}`);
+  for (const { line, value } of jsonlLines(text)) {
+    const fail = (reason: string): never => {
+      throw new PairFormatError(`${file}:${line}: ${reason}`);
     };
-    let record: unknown;
-    try {
-      record = JSON.parse(line);
-    } catch {
-      fail('not a JSON object');
-    }
-    if (typeof record !== 'object' || record === null || Array.isArray(record)) return fail('not a JSON object');
-    const r = record as Record<string, unknown>;
+    if (!isJsonObject(value)) return fail('not a JSON object');
+    const r = value;
     for (const field of ['id', 'source', 'a', 'b'] as const) {
       if (typeof r[field] !== 'string' || !(r[field] as string).trim()) fail(`"${field}" must be a non-empty string`);
     }
@@ -92,7 +85,7 @@ export function parsePairs(text: string, file: string): CachePair[] {
     if (ids.has(r.id as string)) fail(`duplicate id "${r.id}"`);
     ids.add(r.id as string);
     pairs.push({ id: r.id as string, source: r.source as string, a: r.a as string, b: r.b as string, same: r.same as boolean });
-  });
+  }
   return pairs;
 }
 

@@ -5,7 +5,7 @@
  */
 import { calcPrice } from '@pydantic/genai-prices';
 import { loadTokenCounter, type TokenCounter } from '../context/tokens.ts';
-import { chatMessagesOf, type RoutingRecord } from '../router/routing-data.ts';
+import { chatMessagesOf, type RoutingRecord } from './training/routing-data.ts';
 
 /**
  * Output tokens of a record without `output_chars`. The only such data, MMLU, was answered with a single token:

@@ -2,6 +2,7 @@
  * @module The context, chats and traces formats of the evaluation data (shared/data/README.md): loading, telling
  * them apart by their fields, and rejecting a record that breaks the format's rules, with its line number.
  */
+import { jsonlLines, type JsonlLine } from './jsonl.ts';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 
@@ -83,14 +84,9 @@ function conversationRecord(raw: Record<string, unknown>, id: string, source: st
   return { kind, id, source, messages, probes };
 }
 
-/** One JSONL line as a record of whichever format its fields say. */
-export function parseRecord(line: string): EvalRecord {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(line);
-  } catch {
-    throw new Invalid('not valid JSON');
-  }
+/** One parsed JSONL line as a record of whichever format its fields say. */
+export function parseRecord({ value: raw, error }: Pick<JsonlLine, 'value' | 'error'>): EvalRecord {
+  if (error !== undefined) throw new Invalid('not valid JSON');
   if (!isObject(raw)) throw new Invalid('expected a JSON object');
   const id = text(raw.id, 'id');
   const source = text(raw.source, 'source');
@@ -117,20 +113,18 @@ export function loadDatasets(files: string[]): { datasets: Dataset[]; rejected: 
     const dataset = byName.get(name) ?? { name, records: [] };
     byName.set(name, dataset);
     const seen = new Set<string>();
-    readFileSync(file, 'utf8')
-      .split('\n')
-      .forEach((line, i) => {
-        if (!line.trim()) return;
-        try {
-          const record = parseRecord(line);
-          if (seen.has(record.id)) throw new Invalid(`id "${record.id}" appears twice`);
-          seen.add(record.id);
-          dataset.records.push(record);
-        } catch (error) {
-          if (!(error instanceof Invalid)) throw error;
-          rejected.push({ file, line: i + 1, reason: error.message });
-        }
-      });
+    for (const line of jsonlLines(readFileSync(file, 'utf8'))) {
+      if (!line.text.trim()) continue;
+      try {
+        const record = parseRecord(line);
+        if (seen.has(record.id)) throw new Invalid(`id "${record.id}" appears twice`);
+        seen.add(record.id);
+        dataset.records.push(record);
+      } catch (error) {
+        if (!(error instanceof Invalid)) throw error;
+        rejected.push({ file, line: line.line, reason: error.message });
+      }
+    }
   }
   return { datasets: [...byName.values()], rejected };
 }

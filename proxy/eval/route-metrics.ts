@@ -3,7 +3,7 @@
  * share of the strong-over-weak quality gap a router recovers; APGR is the area under PGR against the share of
  * cloud calls; CPT(x) is the smallest share of cloud calls that recovers x of the gap. Shares are 0–1.
  */
-import { firstReaching, type CurvePoint } from '../router/curve.ts';
+import { firstReaching, type CurvePoint } from './training/quality-cost-curve.ts';
 
 /** Performance gap recovered: 0 at the weak model's quality, 1 at the strong model's (NaN when there is no gap). */
 export function pgr(quality: number, strong: number, weak: number): number {

@@ -10,11 +10,11 @@
  */
 import path from 'node:path';
 import { DifficultyClassifier, loadDifficultyClassifier, SHIPPED_WEIGHTS, type OperatingPoint } from '../router/classifier.ts';
-import { routingCurve, type RoutedOutcome } from '../router/curve.ts';
-import { fitDifficulty, DEFAULT_OPERATING_POINT } from '../router/fit.ts';
-import { foldOf } from '../router/folds.ts';
+import { routingCurve, type RoutedOutcome } from './training/quality-cost-curve.ts';
+import { fitDifficulty, DEFAULT_OPERATING_POINT } from './training/difficulty-fit.ts';
+import { foldOf } from './training/folds.ts';
 import { promptText } from '../router/prompt-terms.ts';
-import { chatMessagesOf, loadRoutingRecords, type RoutingRecord } from '../router/routing-data.ts';
+import { chatMessagesOf, loadRoutingRecords, type RoutingRecord } from './training/routing-data.ts';
 import { cloudCosts, DEFAULT_OUTPUT_TOKENS } from './call-cost.ts';
 import { apgr, cpt, pgr, savedAt } from './route-metrics.ts';
 

@@ -7,7 +7,7 @@
  */
 import type { ChatRequest } from '../chat.ts';
 import { ProxyError } from '../errors.ts';
-import { selectRoute, type ModelCatalog, type RouteDecision } from './select.ts';
+import { selectRoute, type ModelCatalog, type RouteDecision } from './catalog.ts';
 
 export interface FallbackOptions {
   /** Model names tried in order after the chosen one fails. */

@@ -6,8 +6,8 @@
 import type { ChatRequest } from '../chat.ts';
 import type { ClassifierDecision, DifficultyClassifier, OperatingPoint } from './classifier.ts';
 import { isSideCall, mappedModel, type ClientModels } from './agents.ts';
-import { matchRule, type RouteRule } from './rules.ts';
-import { selectRoute, type ModelCatalog, type RouteDecision } from './select.ts';
+import { matchRule, type RouteRule } from './rule-table.ts';
+import { selectRoute, type ModelCatalog, type RouteDecision } from './catalog.ts';
 
 export interface RoutePolicy {
   /** Checked first, in order; the first match decides. */

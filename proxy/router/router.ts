@@ -10,7 +10,7 @@ import type { Pricing } from '../usage/index.ts';
 import { isRefusal, worstCaseCost, type Budget, type Reservation } from './budget.ts';
 import { fallbackPlan, retryDelayMs, worthFallingBack, type FallbackOptions } from './fallback.ts';
 import { routeRequest, type RouteOverride, type RoutePolicy } from './policy.ts';
-import { selectRoute, type ModelCatalog, type RouteDecision } from './select.ts';
+import { selectRoute, type ModelCatalog, type RouteDecision } from './catalog.ts';
 
 export interface RouterOptions {
   catalog: ModelCatalog;

@@ -13,15 +13,15 @@ import { LiveFeed, toRequestEvent } from './live.ts';
 import { UsageMetrics } from './metrics.ts';
 import { Pricing } from './pricing.ts';
 import { priceRequest, type FinishedRequest, type UsageRecord } from './record.ts';
-import { summarize, type GroupBy, type UsageSummary } from './summary.ts';
+import { summarize, type GroupBy, type UsageSummary } from './totals.ts';
 import { conversationTotals, type ConversationTotals } from './conversations.ts';
 
 export { clientName } from './client.ts';
 export { countUsage, isMissingUsage } from './estimate.ts';
 export type { RequestEvent } from './live.ts';
 export { Pricing, type PriceOverride } from './pricing.ts';
-export { LEVERS, priceRequest, type FinishedRequest, type Lever, type UsageRecord } from './record.ts';
-export { GROUP_BYS, parseTime, summarize, type GroupBy, type UsageSummary, type UsageTotals } from './summary.ts';
+export { answerCost, LEVERS, paidCost, priceRequest, type FinishedRequest, type Lever, type UsageRecord } from './record.ts';
+export { GROUP_BYS, parseTime, summarize, type GroupBy, type UsageSummary, type UsageTotals } from './totals.ts';
 export { RequestTrace, type CacheStatus, type RequestNotes, type UsageSink } from './trace.ts';
 
 /** Records priced and published between two yields of the timer's flush (~70 µs each). */

@@ -67,6 +67,16 @@ function kindOfBaseline(model: string): Provider {
   return /^claude-/.test(model) ? 'anthropic' : /^(gpt-|o[1-9]|chatgpt-)/.test(model) ? 'openai' : model;
 }
 
+/** What producing an answer costs on the model that produced it (the local model: by its generation time). */
+export function answerCost(finished: Pick<FinishedRequest, 'modelUsed' | 'providerKind' | 'usage' | 'generationMs'>, pricing: Pricing): number | null {
+  return pricing.cost(finished.modelUsed, finished.providerKind, finished.usage, finished.generationMs);
+}
+
+/** What a request paid: its answer's cost on a miss; nothing when the cache or a shared call served it. */
+export function paidCost(finished: Pick<FinishedRequest, 'cache' | 'modelUsed' | 'providerKind' | 'usage' | 'generationMs'>, pricing: Pricing): number | null {
+  return finished.cache === 'miss' ? answerCost(finished, pricing) : 0;
+}
+
 /**
  * Prices a finished request and splits the saving, so that the levers add up to baseline − cost:
  * `routing` = baseline − the model used at full input price for the untrimmed prompt; `trimming` = what trimming
@@ -80,8 +90,7 @@ export function priceRequest(id: number, finished: FinishedRequest, pricing: Pri
   const baselineModel = baselineModelFor(finished.modelAsked, options);
   if (finished.status >= 400 && !usage.inputTokens && !usage.outputTokens) return withPrice(finished, id, 0, baselineModel, 0, savedUsd);
 
-  // What producing this answer costs on the model that produced it.
-  const produced = pricing.cost(finished.modelUsed, finished.providerKind, usage, finished.generationMs);
+  const produced = answerCost(finished, pricing);
   const costUsd = finished.cache === 'miss' ? produced : 0;
   const baselineCostUsd = pricing.cost(baselineModel, kindOfBaseline(baselineModel), { inputTokens: finished.originalInputTokens, outputTokens: usage.outputTokens });
   if (produced !== null && baselineCostUsd !== null) {

@@ -52,7 +52,7 @@ before(
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'tokenwise-e2e-'));
     vsix = path.join(root, 'tokenwise.vsix');
     const started = Date.now();
-    const build = spawnSync(process.execPath, ['--import', 'tsx', 'extension/vsix.ts', '--out', vsix], { cwd: repo, encoding: 'utf8', timeout: 180_000 });
+    const build = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/vsix.ts', '--out', vsix], { cwd: repo, encoding: 'utf8', timeout: 180_000 });
     assert.equal(build.status, 0, `npm run package failed:\n${build.stdout}\n${build.stderr}`);
     console.log(`# packaged the .vsix in ${((Date.now() - started) / 1000).toFixed(1)} s (${(fs.statSync(vsix).size / 1e6).toFixed(1)} MB)`);
   },

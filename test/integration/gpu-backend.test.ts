@@ -14,7 +14,7 @@ import { after, before, test } from 'node:test';
 import { backendPackages, type DoctorReport } from '../../shared/llama-backends.ts';
 import type { ProxyHealth } from '../../shared/protocol.ts';
 import { installBackend, installedBackends } from '../../extension/gpu-install.ts';
-import { stageRuntime } from '../../extension/vsix.ts';
+import { stageRuntime } from '../../scripts/vsix.ts';
 import { packInstalled, startFakeNpmRegistry, type FakeNpmRegistry } from '../support/fake-npm-registry.ts';
 import { startTestProxy } from '../support/proxy.ts';
 import { ensureTinyModel } from '../support/tiny-model.ts';

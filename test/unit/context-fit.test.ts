@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { fitRequest, type FitOptions } from '../../proxy/context/fit.ts';
 import type { Provider } from '../../proxy/providers/provider.ts';
-import type { RouteDecision } from '../../proxy/router/select.ts';
+import type { RouteDecision } from '../../proxy/router/catalog.ts';
 import { assistant, request, system, tool, user } from './context-fixtures.ts';
 
 const cloud = { target: 'cloud', provider: { name: 'openai', kind: 'openai' } as Provider, model: 'gpt-4.1', reason: 'test' } as RouteDecision;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { runtimeClosure, targetBackend } from '../../extension/vsix.ts';
+import { runtimeClosure, targetBackend } from '../../scripts/vsix.ts';
 
 test('the .vsix carries the proxy’s runtime modules with this platform’s CPU build only', () => {
   const names = runtimeClosure(['node-llama-cpp', 'node-sqlite3-wasm']).map((p) => p.name);

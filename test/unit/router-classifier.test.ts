@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ChatMessage } from '../../proxy/chat.ts';
 import { DifficultyClassifier } from '../../proxy/router/classifier.ts';
-import { fitDifficulty, type TrainingExample } from '../../proxy/router/fit.ts';
+import { fitDifficulty, type TrainingExample } from '../../proxy/eval/training/difficulty-fit.ts';
 import { promptWords } from '../../proxy/router/prompt-terms.ts';
-import { fitRidge } from '../../proxy/router/ridge.ts';
+import { fitRidge } from '../../proxy/eval/training/ridge.ts';
 
 const ask = (text: string): ChatMessage[] => [{ role: 'user', content: [{ type: 'text', text }] }];
 const example = (text: string, topic: string, strong: number, weak: number): TrainingExample => ({ messages: ask(text), topic, strong, weak });

@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { runRouterEval } from '../../proxy/eval/router.ts';
-import { fitDifficulty } from '../../proxy/router/fit.ts';
-import { chatMessagesOf, parseRoutingRecords, RoutingFormatError } from '../../proxy/router/routing-data.ts';
+import { fitDifficulty } from '../../proxy/eval/training/difficulty-fit.ts';
+import { chatMessagesOf, parseRoutingRecords, RoutingFormatError } from '../../proxy/eval/training/routing-data.ts';
 
 const record = (id: string, content: string, strong: number, weak: number, model = 'gpt-4-1106-preview') =>
   JSON.stringify({ id, source: id.split('/')[0], messages: [{ role: 'user', content }], strong: { model, score: strong, output_chars: null }, weak: { model: 'mixtral-8x7b-instruct-v0.1', score: weak, output_chars: 120 } });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { apgr, cpt, pgr, savedAt } from '../../proxy/eval/route-metrics.ts';
-import { routingCurve, type RoutedOutcome } from '../../proxy/router/curve.ts';
+import { routingCurve, type RoutedOutcome } from '../../proxy/eval/training/quality-cost-curve.ts';
 
 // 10 prompts: the strong model alone is right on 2, both on 6, neither on 2. Strong 0.8, weak 0.6.
 const outcomes: RoutedOutcome[] = [

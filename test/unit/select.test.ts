@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Provider, ProviderHealth } from '../../proxy/providers/provider.ts';
-import { selectRoute, type ModelCatalog } from '../../proxy/router/select.ts';
+import { selectRoute, type ModelCatalog } from '../../proxy/router/catalog.ts';
 
 function provider(name: string, models: string[], state: ProviderHealth['state'] = 'ready'): Provider {
   return { name, kind: name === 'local' ? 'local' : 'openai', models: () => models, health: () => ({ state }), chat: () => { throw new Error('unused'); } };

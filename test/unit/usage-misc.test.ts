@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { clientName } from '../../proxy/usage/client.ts';
-import { parseTime } from '../../proxy/usage/summary.ts';
+import { parseTime } from '../../proxy/usage/totals.ts';
 
 test('client names from the header or the User-Agent of real tools', () => {
   assert.equal(clientName({ 'x-tokenwise-client': 'my-app', 'user-agent': 'OpenAI/JS 6.1.0' }), 'my-app');

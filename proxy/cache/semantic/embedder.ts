@@ -22,7 +22,7 @@ export interface LexicalEmbedderOptions {
  * mean of the per-kind cosines weighted by these squared (about 48% words, 4% word pairs, 48% characters). Words
  * decide; character n-grams let "wood"/"wooden", "trips"/"tripping" and typos partly meet; word pairs reward the
  * same phrasing a little. Of the handful of mixes tried, this one kept the most held-out recall at precision ≥ 0.99
- * in calibrate.ts's cross-validation (0.73; without character n-grams it fell below 0.53).
+ * in proxy/eval/training/lexical-threshold.ts's cross-validation (0.73; without character n-grams it fell below 0.53).
  */
 const WEIGHTS = { word: 1, pair: 0.3, chars: 1 };
 const SEEDS = { word: 0x2545f491, pair: 0x9e3779b9, chars: 0x85ebca6b };

@@ -7,7 +7,7 @@ import type { Embedder } from './embedder.ts';
 
 /**
  * For `LexicalEmbedder` at its default 256 dimensions: chosen by 5-fold cross-validation on the dev pair sets
- * (`npx tsx proxy/cache/semantic/calibrate.ts` prints the table), as the lowest threshold keeping precision ≥ 0.99
+ * (`npx tsx proxy/eval/training/lexical-threshold.ts` prints the table), as the lowest threshold keeping precision ≥ 0.99
  * on every source of the training folds — before the guard required every content word to be accounted for. With
  * that guard the rule finds 0 (the guard alone keeps precision at 1 on the dev sets), so this is now a floor that
  * keeps unrelated candidates from reaching the guard at all, and costs under 0.2 points of recall.

@@ -17,7 +17,7 @@ import { structureProblems } from '../../context/structure.ts';
 import { ProxyError } from '../../errors.ts';
 import { Pipeline, type PipelineResult } from '../../pipeline.ts';
 import { BudgetGuard } from '../../router/budget.ts';
-import type { CloudEntry, ModelCatalog } from '../../router/select.ts';
+import type { CloudEntry, ModelCatalog } from '../../router/catalog.ts';
 import { SessionBreaker } from '../../router/session.ts';
 import { fitOptions, routePolicy } from '../../server.ts';
 import { closeDatabase, openDatabase } from '../../storage/database.ts';

@@ -3,6 +3,7 @@
  * requests their agent would have sent before each assistant message; recordings made by the proxy (proxy/record)
  * are parsed by the proxy's own API parsers, grouped by agent conversation and ordered by time.
  */
+import { jsonlLines } from '../jsonl.ts';
 import { readFileSync, statSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { ChatMessage, ChatRequest, ToolDefinition } from '../../chat.ts';
@@ -86,21 +87,19 @@ function isRecordingFile(file: string): boolean {
 function recordedSessions(files: string[], rejected: Rejection[]): ReplaySession[] {
   const sessions = new Map<string, ReplaySession>();
   for (const file of files) {
-    readFileSync(file, 'utf8')
-      .split('\n')
-      .forEach((text, i) => {
-        if (!text.trim()) return;
-        try {
-          const line = JSON.parse(text) as unknown;
-          if (!isRecordingLine(line)) throw new Error('not a Tokenwise recording line');
-          const id = `${line.client}/${line.session}`;
-          const session = sessions.get(id) ?? { id, source: 'tokenwise-record', turns: [] };
-          sessions.set(id, session);
-          session.turns.push({ request: parseRecorded(line), answer: line.answer, time: line.time, client: line.client, api: line.api, ...(line.directives ? { directives: line.directives } : {}) });
-        } catch (error) {
-          rejected.push({ file, line: i + 1, reason: (error as Error).message });
-        }
-      });
+    for (const { line: at, text, value: line, error: invalid } of jsonlLines(readFileSync(file, 'utf8'))) {
+      if (!text.trim()) continue;
+      try {
+        if (invalid !== undefined) throw new Error(invalid);
+        if (!isRecordingLine(line)) throw new Error('not a Tokenwise recording line');
+        const id = `${line.client}/${line.session}`;
+        const session = sessions.get(id) ?? { id, source: 'tokenwise-record', turns: [] };
+        sessions.set(id, session);
+        session.turns.push({ request: parseRecorded(line), answer: line.answer, time: line.time, client: line.client, api: line.api, ...(line.directives ? { directives: line.directives } : {}) });
+      } catch (error) {
+        rejected.push({ file, line: at, reason: (error as Error).message });
+      }
+    }
   }
   for (const session of sessions.values()) session.turns.sort((a, b) => a.time! - b.time!);
   return [...sessions.values()];

@@ -4,11 +4,11 @@
  * quality per cloud call. Training is deterministic: the only choice left to chance, the calibration folds, follows
  * from the seed and each prompt's text.
  */
-import type { ChatMessage } from '../chat.ts';
-import { DifficultyClassifier, type CalibrationPoint, type DifficultyTopic, type DifficultyWeights, type OperatingPoint } from './classifier.ts';
-import { routingCurve, atCloudShare } from './curve.ts';
+import type { ChatMessage } from '../../chat.ts';
+import { DifficultyClassifier, type CalibrationPoint, type DifficultyTopic, type DifficultyWeights, type OperatingPoint } from '../../router/classifier.ts';
+import { routingCurve, atCloudShare } from './quality-cost-curve.ts';
 import { foldOf } from './folds.ts';
-import { buildVocabulary, promptText, promptWords } from './prompt-terms.ts';
+import { buildVocabulary, promptText, promptWords } from '../../router/prompt-terms.ts';
 import { fitRidge, type SparseRow } from './ridge.ts';
 
 export interface TrainingExample {

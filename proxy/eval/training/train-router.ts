@@ -5,11 +5,11 @@
  */
 import { readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { DifficultyClassifier, SHIPPED_WEIGHTS } from './classifier.ts';
-import { fitDifficulty } from './fit.ts';
+import { DifficultyClassifier, SHIPPED_WEIGHTS } from '../../router/classifier.ts';
+import { fitDifficulty } from './difficulty-fit.ts';
 import { chatMessagesOf, loadRoutingRecords } from './routing-data.ts';
 
-const DATA_DIR = path.resolve(import.meta.dirname, '../../../shared/data/routing');
+const DATA_DIR = path.resolve(import.meta.dirname, '../../../../shared/data/routing');
 const SEED = 0;
 /** Four significant digits change no decision measurably and keep the file small. */
 const DIGITS = 4;

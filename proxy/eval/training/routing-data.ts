@@ -2,8 +2,9 @@
  * @module The `routing` format of the evaluation data (shared/data/README.md): one prompt, and how a strong (cloud)
  * and a weak (local) model did on it. Loading rejects the first record that breaks the format, by file and line.
  */
+import { jsonlLines } from '../jsonl.ts';
 import { readFileSync } from 'node:fs';
-import type { ChatMessage } from '../chat.ts';
+import type { ChatMessage } from '../../chat.ts';
 
 export interface ModelOutcome {
   model: string;
@@ -29,18 +30,10 @@ const ROLES = new Set(['system', 'user', 'assistant']);
 export function parseRoutingRecords(text: string, file: string): RoutingRecord[] {
   const records: RoutingRecord[] = [];
   const ids = new Set<string>();
-  const lines = text.split('\n');
-  if (lines.at(-1) === '') lines.pop();
-  lines.forEach((line, i) => {
+  for (const { line, value } of jsonlLines(text)) {
     const fail = (reason: string): never => {
-      throw new RoutingFormatError(`${file}:${i + 1}: ${reason}`);
+      throw new RoutingFormatError(`${file}:${line}: ${reason}`);
     };
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch {
-      fail('not a JSON object');
-    }
     if (!isObject(value)) return fail('not a JSON object');
     for (const field of ['id', 'source'] as const) if (!nonEmpty(value[field])) fail(`"${field}" must be a non-empty string`);
     if (ids.has(value.id as string)) fail(`duplicate id "${value.id}"`);
@@ -62,7 +55,7 @@ export function parseRoutingRecords(text: string, file: string): RoutingRecord[]
       return { model: o.model as string, score: o.score as number, output_chars: chars as number | null };
     };
     records.push({ id: value.id as string, source: value.source as string, messages: messages as RoutingRecord['messages'], strong: outcome('strong'), weak: outcome('weak') });
-  });
+  }
   return records;
 }
 

@@ -8,15 +8,15 @@
  * a target's build that is not installed here is fetched from the npm registry, checked against its integrity.
  *
  * @example
- * node --import tsx extension/vsix.ts [--target linux-x64,darwin-arm64 | --target all] [--out FILE]   # after `node esbuild.config.js`
+ * node --import tsx scripts/vsix.ts [--target linux-x64,darwin-arm64 | --target all] [--out FILE]   # after `node esbuild.config.js`
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { baseBackendPackage } from '../shared/llama-backends.ts';
-import { installBackend } from './gpu-install.ts';
-import { readNpmNetwork } from './npm-network.ts';
+import { installBackend } from '../extension/gpu-install.ts';
+import { readNpmNetwork } from '../extension/npm-network.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const RUNTIME_MODULES = ['node-llama-cpp', 'node-sqlite3-wasm'];

@@ -2,17 +2,17 @@
  * @module Calibrates the lexical embedder's similarity threshold by cross-validation on the dev pair sets, and prints
  * the table behind `LEXICAL_THRESHOLD`. Run from the repo root:
  *
- *     npx tsx proxy/cache/semantic/calibrate.ts [pair files…]
+ *     npx tsx proxy/eval/training/lexical-threshold.ts [pair files…]
  *
  * The rule, applied to the training folds: the lowest threshold that keeps precision ≥ 0.99 on every source
  * separately (pooling would let the large GPTCache set hide false hits on the small StackExchange one). The held-out
  * fold then measures what that rule delivers on pairs it did not see.
  */
 import path from 'node:path';
-import { loadPairs, lowestSafeThreshold, metricsAt, scorePairs, TARGET_PRECISION, type ScoredPair } from '../../eval/cache.ts';
-import { mulberry32 } from '../../eval/random.ts';
-import { LexicalEmbedder } from './embedder.ts';
-import { LEXICAL_THRESHOLD } from './thresholds.ts';
+import { loadPairs, lowestSafeThreshold, metricsAt, scorePairs, TARGET_PRECISION, type ScoredPair } from '../cache.ts';
+import { mulberry32 } from '../random.ts';
+import { LexicalEmbedder } from '../../cache/semantic/embedder.ts';
+import { LEXICAL_THRESHOLD } from '../../cache/semantic/thresholds.ts';
 
 const FOLDS = 5;
 const REPEATS = 20;
