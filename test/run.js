@@ -34,6 +34,8 @@ function pass(name, files, concurrency) {
 }
 
 if (run(process.execPath, ['esbuild.config.js']) !== 0) process.exit(1);
+// Format, lint and the levers' import boundaries (biome.json), then types: only on the whole run.
+if (!only.length && run(process.execPath, ['node_modules/@biomejs/biome/bin/biome', 'check', '.']) !== 0) process.exit(1);
 if (!only.length && run(process.execPath, ['node_modules/typescript/bin/tsc', '--noEmit', '-p', '.']) !== 0) process.exit(1);
 const files = findTests(path.join(root, 'test')).filter((f) => !only.length || only.some((o) => f.includes(o))).sort();
 const light = pass('unit files, two at a time', files.filter(runsAlongside), 2);

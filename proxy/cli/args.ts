@@ -3,7 +3,7 @@
  * missing its value or a value of the wrong kind is a `UsageError` (exit 2) that names it, with a "did you mean".
  */
 import { parseArgs } from 'node:util';
-import { parseTime } from '../usage/summary.ts';
+import { parseTime } from '../usage/index.ts';
 
 /** A mistake the command cannot recover from: printed without a stack, exit code 1. */
 export class CliError extends Error {}

@@ -1,7 +1,7 @@
 /**
  * @module Every `tokenwise` command: its flags (the one source for parsing and for `--help`) and what it runs.
  */
-import { GROUP_BYS } from '../usage/summary.ts';
+import { GROUP_BYS } from '../usage/index.ts';
 import type { OptionSpec, OptionValues } from './args.ts';
 
 /** A command's parsed arguments. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fitRequest, type FitOptions } from '../../proxy/context/fit.ts';
+import { fitRequest, type FitOptions } from '../../proxy/context/index.ts';
 import type { Provider } from '../../proxy/providers/provider.ts';
 import type { RouteDecision } from '../../proxy/router/catalog.ts';
 import { assistant, request, system, tool, user } from './context-fixtures.ts';
