@@ -4,7 +4,7 @@
  * outside what the classifier was trained on (code, proofs, agent turns with tools) form their own groups: they
  * stay in the cloud until their own audits say otherwise.
  */
-import type { DifficultySignals } from '../router/signals.ts';
+import type { DifficultySignals } from '../router/index.ts';
 
 export interface AuditBucket {
   topic: 'code' | 'proof' | 'math' | 'general';

@@ -9,7 +9,7 @@
  * where its own audits' lower bound, at the 99% it takes to overrule the classifier, holds the floor. Other groups
  * (code, proofs, tools) have no prior and stay in the cloud until `minSamples` audits of their own hold the floor.
  */
-import type { CalibrationPoint } from '../router/classifier.ts';
+import type { CalibrationPoint } from '../router/index.ts';
 import type { CalibrationGroup } from './buckets.ts';
 import { Z } from './stats.ts';
 

@@ -8,13 +8,9 @@
  * recorded and logged, never thrown, and their cloud calls stay within a daily dollar cap.
  */
 import type { ChatChunk, ChatRequest, Usage } from '../chat.ts';
-import type { ChatOptions } from '../providers/provider.ts';
-import type { ClassifierDecision, DifficultyClassifier } from '../router/classifier.ts';
-import { worstCaseCost } from '../router/budget.ts';
-import { promptText } from '../router/prompt-terms.ts';
-import { selectRoute, type ModelCatalog, type RouteDecision } from '../router/catalog.ts';
-import { readSignals } from '../router/signals.ts';
-import type { Pricing } from '../usage/pricing.ts';
+import type { ChatOptions } from '../providers/index.ts';
+import { type ClassifierDecision, type DifficultyClassifier, worstCaseCost, promptText, selectRoute, type ModelCatalog, type RouteDecision, readSignals } from '../router/index.ts';
+import type { Pricing } from '../usage/index.ts';
 import { Calibration, type AuditOutcome } from './calibration.ts';
 import { fitConfidenceFloor } from './confidence-floor.ts';
 import { judgeExactly, judgeRequest, readVerdict, type Judgement } from './judge.ts';

@@ -4,7 +4,7 @@
  * random per audit (judges favour a position), and the verdict maps back to local/cloud.
  */
 import type { ChatRequest } from '../chat.ts';
-import { promptText } from '../router/prompt-terms.ts';
+import { promptText } from '../router/index.ts';
 import { compareStructured } from './answers.ts';
 
 export const RUBRIC_VERSION = 'pairwise/1';

@@ -3,9 +3,7 @@
  * prompt's group. Used by the proxy's route policy and by `tokenwise eval audit` alike.
  */
 import type { ChatRequest } from '../chat.ts';
-import type { ClassifierDecision } from '../router/classifier.ts';
-import { promptText } from '../router/prompt-terms.ts';
-import { readSignals } from '../router/signals.ts';
+import { type ClassifierDecision, promptText, readSignals } from '../router/index.ts';
 import { auditBucket, bucketKey, calibrationGroup, type CalibrationGroup } from './buckets.ts';
 import type { Calibration } from './calibration.ts';
 

@@ -3,11 +3,10 @@
  * policy. Only a policy with the classifier has an operating point to calibrate.
  */
 import type { Config } from '../config/schema.ts';
-import type { LocalProvider } from '../providers/local/index.ts';
-import type { RoutePolicy } from '../router/policy.ts';
-import type { ModelCatalog } from '../router/catalog.ts';
+import type { LocalProvider } from '../providers/index.ts';
+import type { RoutePolicy, ModelCatalog } from '../router/index.ts';
 import type { Database } from '../storage/database.ts';
-import type { Pricing } from '../usage/pricing.ts';
+import type { Pricing } from '../usage/index.ts';
 import { QualityAudit } from './index.ts';
 import { modelKey } from './model-key.ts';
 import { AuditStore } from './store.ts';

@@ -5,7 +5,7 @@
  */
 import type { DoctorReport } from '../../shared/llama-backends.ts';
 import type { Config } from '../config/schema.ts';
-import { LocalProvider } from '../providers/local/index.ts';
+import { LocalProvider } from '../providers/index.ts';
 import { CliError } from './args.ts';
 import { callRunningProxy } from './running-proxy.ts';
 

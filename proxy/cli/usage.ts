@@ -10,7 +10,7 @@ import { usd } from '../../shared/format.ts';
 import { UsageError } from './args.ts';
 import { round9, table, toJson } from './output.ts';
 import { askRunningProxy } from './running-proxy.ts';
-import { GROUP_BYS, parseTime, summarize, type GroupBy, type UsageSummary, type UsageTotals } from '../usage/totals.ts';
+import { GROUP_BYS, parseTime, summarize, type GroupBy, type UsageSummary, type UsageTotals } from '../usage/index.ts';
 
 function time(value: string, flag: string): number {
   try {
