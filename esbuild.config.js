@@ -25,7 +25,9 @@ const builds = [
     // node_modules on first use, so the proxy never parses the 9 MB compiler.
     external: ['node-llama-cpp', 'node-sqlite3-wasm', 'typescript', 'web-tree-sitter'],
     // express and friends are CommonJS and call require() at run time.
-    banner: { js: "import { createRequire as __twCreateRequire } from 'node:module'; const require = __twCreateRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __twCreateRequire } from 'node:module'; const require = __twCreateRequire(import.meta.url);",
+    },
   },
   {
     ...common,

@@ -9,18 +9,36 @@ import { load, percentile } from './support/load.ts';
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tokenwise-bench-'));
 const upstream = await startFakeOpenAI();
-const env = { TOKENWISE_DATA_DIR: dataDir, XDG_CONFIG_HOME: dataDir, TOKENWISE_PORT: '0', TOKENWISE_TOKEN: 'bench-token', TOKENWISE_LOCAL_MODEL: 'off', OPENAI_BASE_URL: `${upstream.url}/v1`, OPENAI_API_KEY: 'k' };
+const env = {
+  TOKENWISE_DATA_DIR: dataDir,
+  XDG_CONFIG_HOME: dataDir,
+  TOKENWISE_PORT: '0',
+  TOKENWISE_TOKEN: 'bench-token',
+  TOKENWISE_LOCAL_MODEL: 'off',
+  OPENAI_BASE_URL: `${upstream.url}/v1`,
+  OPENAI_API_KEY: 'k',
+};
 const proxy = await startProxy(loadConfig({ env }), { env });
 const headers = { authorization: 'Bearer bench-token' };
 const url = `${proxy.url}/v1/chat/completions`;
-const request = { model: 'gpt-4o-mini', temperature: 0, messages: [{ role: 'system', content: 'You are terse.' }, { role: 'user', content: 'What is a cache?' }] };
+const request = {
+  model: 'gpt-4o-mini',
+  temperature: 0,
+  messages: [
+    { role: 'system', content: 'You are terse.' },
+    { role: 'user', content: 'What is a cache?' },
+  ],
+};
 const json = JSON.stringify(request);
 const sse = JSON.stringify({ ...request, stream: true });
 
 await load({ url, body: json, headers, concurrency: 1, requests: 1 }); // fills the cache
 const upstreamCalls = upstream.calls;
 const results: Record<string, string> = {};
-for (const [label, body] of [['JSON', json], ['SSE', sse]] as const) {
+for (const [label, body] of [
+  ['JSON', json],
+  ['SSE', sse],
+] as const) {
   await load({ url, body, headers, concurrency: 1, requests: 300 });
   const sequential = await load({ url, body, headers, concurrency: 1, requests: 3000 });
   const parallel = await load({ url, body, headers, concurrency: 16, requests: 6000 });
@@ -33,4 +51,11 @@ results['upstream calls during the run'] = String(upstream.calls - upstreamCalls
 await proxy.close();
 await upstream.close();
 fs.rmSync(dataDir, { recursive: true, force: true });
-console.log(JSON.stringify({ name: 'Exact cache hits through HTTP', results, notes: 'One loopback proxy process (ledger on), load from a separate process; every request is a hit on the same cached answer.' }));
+console.log(
+  JSON.stringify({
+    name: 'Exact cache hits through HTTP',
+    results,
+    notes:
+      'One loopback proxy process (ledger on), load from a separate process; every request is a hit on the same cached answer.',
+  }),
+);

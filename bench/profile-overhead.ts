@@ -14,7 +14,8 @@ import { loadMany } from './support/load.ts';
 
 const root = path.dirname(import.meta.dirname);
 const argv = process.argv.slice(2);
-const option = (name: string, fallback: number) => (argv.includes(name) ? Number(argv[argv.indexOf(name) + 1]) : fallback);
+const option = (name: string, fallback: number) =>
+  argv.includes(name) ? Number(argv[argv.indexOf(name) + 1]) : fallback;
 const stream = argv.includes('--stream');
 // --forwarder profiles the bare forwarder (bench/support/forwarder.ts) instead: the floor, for comparison.
 const floor = argv.includes('--forwarder');
@@ -36,33 +37,83 @@ await esbuild.build({
   format: 'esm',
   target: 'node20',
   external: ['node-llama-cpp', 'node-sqlite3-wasm', 'typescript', 'web-tree-sitter'],
-  banner: { js: "import { createRequire as __twCreateRequire } from 'node:module'; const require = __twCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __twCreateRequire } from 'node:module'; const require = __twCreateRequire(import.meta.url);",
+  },
   logLevel: 'warning',
 });
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tokenwise-profile-'));
 const upstream = await startMockUpstream();
 const config = path.join(work, 'config.json');
-fs.writeFileSync(config, JSON.stringify({
-  token,
-  local: { model: 'off' },
-  providers: { openai: { kind: 'openai', baseUrl: `${upstream.fast}/v1`, apiKey: 'k', models: ['gpt-4o-mini'], modelPattern: '^gpt-4o-mini$' } },
-  cache: { exact: { enabled: false }, semantic: { enabled: false }, coalesce: false },
-  budget: { session: { enabled: false } },
-}));
-const entry = floor ? ['--import', 'tsx', path.join(root, 'bench/support/forwarder.ts')] : [path.join(outdir, 'cli.js'), 'serve'];
-const child = spawn('taskset', ['-c', '1', process.execPath, '--liftoff-only', '--cpu-prof', `--cpu-prof-interval=${intervalUs}`, `--cpu-prof-dir=${work}`, ...entry], {
-  cwd: root,
-  env: { ...process.env, TOKENWISE_CONFIG: config, TOKENWISE_DATA_DIR: work, XDG_CONFIG_HOME: work, TOKENWISE_PORT: '0' },
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
-const url = await new Promise<string>((resolve) => createInterface({ input: child.stdout! }).on('line', (line) => {
-  const match = /listening on (http:\/\/\S+)/.exec(line);
-  if (match) resolve(match[1]!);
-}));
+fs.writeFileSync(
+  config,
+  JSON.stringify({
+    token,
+    local: { model: 'off' },
+    providers: {
+      openai: {
+        kind: 'openai',
+        baseUrl: `${upstream.fast}/v1`,
+        apiKey: 'k',
+        models: ['gpt-4o-mini'],
+        modelPattern: '^gpt-4o-mini$',
+      },
+    },
+    cache: { exact: { enabled: false }, semantic: { enabled: false }, coalesce: false },
+    budget: { session: { enabled: false } },
+  }),
+);
+const entry = floor
+  ? ['--import', 'tsx', path.join(root, 'bench/support/forwarder.ts')]
+  : [path.join(outdir, 'cli.js'), 'serve'];
+const child = spawn(
+  'taskset',
+  [
+    '-c',
+    '1',
+    process.execPath,
+    '--liftoff-only',
+    '--cpu-prof',
+    `--cpu-prof-interval=${intervalUs}`,
+    `--cpu-prof-dir=${work}`,
+    ...entry,
+  ],
+  {
+    cwd: root,
+    env: {
+      ...process.env,
+      TOKENWISE_CONFIG: config,
+      TOKENWISE_DATA_DIR: work,
+      XDG_CONFIG_HOME: work,
+      TOKENWISE_PORT: '0',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  },
+);
+const url = await new Promise<string>((resolve) =>
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    const match = /listening on (http:\/\/\S+)/.exec(line);
+    if (match) resolve(match[1]!);
+  }),
+);
 
-const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'system', content: 'You are a terse assistant for a developer.' }, { role: 'user', content: 'In one sentence: what does a cache do?' }], max_tokens: 64, ...(stream ? { stream: true } : {}) });
-const job = { url: `${url}/v1/chat/completions`, body, headers: { authorization: `Bearer ${token}`, 'x-portkey-custom-host': `${upstream.fast}/v1` }, concurrency, measurePid: child.pid! };
+const body = JSON.stringify({
+  model: 'gpt-4o-mini',
+  messages: [
+    { role: 'system', content: 'You are a terse assistant for a developer.' },
+    { role: 'user', content: 'In one sentence: what does a cache do?' },
+  ],
+  max_tokens: 64,
+  ...(stream ? { stream: true } : {}),
+});
+const job = {
+  url: `${url}/v1/chat/completions`,
+  body,
+  headers: { authorization: `Bearer ${token}`, 'x-portkey-custom-host': `${upstream.fast}/v1` },
+  concurrency,
+  measurePid: child.pid!,
+};
 await loadMany([{ ...job, durationMs: warmMs }], { taskset: '0' });
 // The profile's clock is CLOCK_MONOTONIC in µs, as is hrtime: keep only the samples of the measured run.
 const windowStartUs = Number(process.hrtime.bigint() / 1000n);
@@ -72,14 +123,24 @@ child.kill('SIGINT');
 await new Promise((resolve) => child.once('exit', resolve));
 stopProcess(upstream.child);
 
-interface Node { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }
+interface Node {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
 const file = fs.readdirSync(work).find((f) => f.endsWith('.cpuprofile'))!;
-const profile = JSON.parse(fs.readFileSync(path.join(work, file), 'utf8')) as { nodes: Node[]; samples: number[]; timeDeltas: number[]; startTime: number };
+const profile = JSON.parse(fs.readFileSync(path.join(work, file), 'utf8')) as {
+  nodes: Node[];
+  samples: number[];
+  timeDeltas: number[];
+  startTime: number;
+};
 const selfUs = new Map<number, number>();
 let clock = profile.startTime;
 profile.samples.forEach((id, i) => {
   clock += profile.timeDeltas[i] ?? 0;
-  if (clock >= windowStartUs && clock <= windowEndUs) selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i + 1] ?? 0));
+  if (clock >= windowStartUs && clock <= windowEndUs)
+    selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i + 1] ?? 0));
 });
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const place = (n: Node) => {
@@ -97,12 +158,18 @@ const group = (key: (n: Node) => string) => {
   return [...sums].sort((a, b) => b[1] - a[1]);
 };
 const requests = result!.latenciesMs.length;
-const pct = (us: number) => `${((us / total) * 100).toFixed(1).padStart(5)} % ${(us / requests).toFixed(1).padStart(7)} µs/req`;
-console.log(`${stream ? 'SSE' : 'JSON'} c=${concurrency}: ${requests} requests in ${durationMs} ms (${Math.round((requests / result!.elapsedMs) * 1000)} req/s), CPU ${(result!.cpuMs! / requests).toFixed(3)} ms/request; profile ${path.join(work, file)}`);
+const pct = (us: number) =>
+  `${((us / total) * 100).toFixed(1).padStart(5)} % ${(us / requests).toFixed(1).padStart(7)} µs/req`;
+console.log(
+  `${stream ? 'SSE' : 'JSON'} c=${concurrency}: ${requests} requests in ${durationMs} ms (${Math.round((requests / result!.elapsedMs) * 1000)} req/s), CPU ${(result!.cpuMs! / requests).toFixed(3)} ms/request; profile ${path.join(work, file)}`,
+);
 console.log('\nself time by place:');
 for (const [where, us] of group(place).slice(0, 25)) console.log(`${pct(us)}  ${where}`);
 console.log('\nself time by function:');
-for (const [fn, us] of group((n) => `${n.callFrame.functionName || '(anonymous)'}  ${place(n)}:${n.callFrame.lineNumber + 1}`).slice(0, 40)) console.log(`${pct(us)}  ${fn}`);
+for (const [fn, us] of group(
+  (n) => `${n.callFrame.functionName || '(anonymous)'}  ${place(n)}:${n.callFrame.lineNumber + 1}`,
+).slice(0, 40))
+  console.log(`${pct(us)}  ${fn}`);
 
 // Inclusive time: each sample counts once for every distinct function on its stack.
 const parent = new Map<number, number>();

@@ -13,8 +13,11 @@ import { PromptAnalysisWorker } from '../extension/prompt-worker.ts';
 const root = path.dirname(path.dirname(new URL(import.meta.url).pathname));
 const RUNS = 50;
 const WARM_UP = 20;
-if (spawnSync(process.execPath, ['esbuild.config.js'], { cwd: root, stdio: 'inherit' }).status !== 0) throw new Error('the build failed');
-const worker = new PromptAnalysisWorker(path.join(root, 'dist', 'extension', 'prompt-analysis.cjs'), (line) => process.stderr.write(`${line}\n`));
+if (spawnSync(process.execPath, ['esbuild.config.js'], { cwd: root, stdio: 'inherit' }).status !== 0)
+  throw new Error('the build failed');
+const worker = new PromptAnalysisWorker(path.join(root, 'dist', 'extension', 'prompt-analysis.cjs'), (line) =>
+  process.stderr.write(`${line}\n`),
+);
 const results: Record<string, string> = {};
 const ms = (value: number) => value.toFixed(1);
 
@@ -53,4 +56,10 @@ for (const file of ['prompts-5000.ts', 'prompts-5000.py']) {
 }
 worker.dispose();
 const load = os.loadavg()[0]!.toFixed(1);
-console.log(JSON.stringify({ name: 'Prompt analysis', results, notes: `${RUNS} runs per file after ${WARM_UP} warm-up runs, in the editor's worker thread, load average ${load} at the end; target p95 < 50 ms for a 5,000-line file.` }));
+console.log(
+  JSON.stringify({
+    name: 'Prompt analysis',
+    results,
+    notes: `${RUNS} runs per file after ${WARM_UP} warm-up runs, in the editor's worker thread, load average ${load} at the end; target p95 < 50 ms for a 5,000-line file.`,
+  }),
+);

@@ -18,17 +18,38 @@ import { load, percentile } from './support/load.ts';
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tokenwise-bench-'));
 const upstream = await startFakeOpenAI();
-const env = { TOKENWISE_DATA_DIR: dataDir, XDG_CONFIG_HOME: dataDir, OPENAI_BASE_URL: `${upstream.url}/v1`, OPENAI_API_KEY: 'k', TOKENWISE_LOCAL_MODEL: 'off' };
+const env = {
+  TOKENWISE_DATA_DIR: dataDir,
+  XDG_CONFIG_HOME: dataDir,
+  OPENAI_BASE_URL: `${upstream.url}/v1`,
+  OPENAI_API_KEY: 'k',
+  TOKENWISE_LOCAL_MODEL: 'off',
+};
 const config = loadConfig({ env });
 const catalog = { cloud: cloudCatalog(config, env), defaultCloudModel: 'gpt-4o-mini' };
 const db = openDatabase(path.join(dataDir, 'tokenwise.db'));
 const usage = new UsageRecorder({ config, db, localQueue: () => ({ active: 0, queued: 0 }) });
 
-
 // 1. The call the request path makes.
 const sample: FinishedRequest = {
-  time: Date.now(), client: 'bench', api: 'openai', modelAsked: 'gpt-4o-mini', modelUsed: 'gpt-4o-mini', provider: 'openai', providerKind: 'openai', route: 'cloud', reason: 'model=gpt-4o-mini',
-  cache: 'miss', stream: false, status: 200, usage: { inputTokens: 1200, outputTokens: 300, cachedInputTokens: 1000 }, tokensEstimated: false, originalInputTokens: 1200, latencyMs: 10, overheadMs: 0.1, generationMs: 0,
+  time: Date.now(),
+  client: 'bench',
+  api: 'openai',
+  modelAsked: 'gpt-4o-mini',
+  modelUsed: 'gpt-4o-mini',
+  provider: 'openai',
+  providerKind: 'openai',
+  route: 'cloud',
+  reason: 'model=gpt-4o-mini',
+  cache: 'miss',
+  stream: false,
+  status: 200,
+  usage: { inputTokens: 1200, outputTokens: 300, cachedInputTokens: 1000 },
+  tokensEstimated: false,
+  originalInputTokens: 1200,
+  latencyMs: 10,
+  overheadMs: 0.1,
+  generationMs: 0,
 };
 const calls = 20_000;
 let started = performance.now();
@@ -40,7 +61,20 @@ const drainUs = ((performance.now() - started) * 1000) / calls;
 
 // 2. Through HTTP, with and without recording, alternating rounds.
 async function serve(pipeline: Pipeline) {
-  const app = createApp({ config, token: 't', pipeline, catalog, health: () => ({ status: 'ok', service: 'tokenwise', version: 'bench', pid: process.pid, local: { state: 'disabled' }, providers: {} }) });
+  const app = createApp({
+    config,
+    token: 't',
+    pipeline,
+    catalog,
+    health: () => ({
+      status: 'ok',
+      service: 'tokenwise',
+      version: 'bench',
+      pid: process.pid,
+      local: { state: 'disabled' },
+      providers: {},
+    }),
+  });
   const server = http.createServer(app).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
@@ -54,13 +88,30 @@ await load({ url: `${without.url}/v1/chat/completions`, body, headers, concurren
 // Alternate short rounds and compare each pair: machine noise shifts both sides of a pair alike.
 const pairs: { with: number; without: number }[] = [];
 for (let round = 0; round < 12; round++) {
-  const a = percentile((await load({ url: `${withLedger.url}/v1/chat/completions`, body, headers, concurrency: 1, requests: 400 })).latenciesMs, 50);
-  const b = percentile((await load({ url: `${without.url}/v1/chat/completions`, body, headers, concurrency: 1, requests: 400 })).latenciesMs, 50);
+  const a = percentile(
+    (await load({ url: `${withLedger.url}/v1/chat/completions`, body, headers, concurrency: 1, requests: 400 }))
+      .latenciesMs,
+    50,
+  );
+  const b = percentile(
+    (await load({ url: `${without.url}/v1/chat/completions`, body, headers, concurrency: 1, requests: 400 }))
+      .latenciesMs,
+    50,
+  );
   pairs.push({ with: a, without: b });
 }
-const p50With = percentile(pairs.map((p) => p.with), 50);
-const p50Without = percentile(pairs.map((p) => p.without), 50);
-const addedP50 = percentile(pairs.map((p) => p.with - p.without), 50);
+const p50With = percentile(
+  pairs.map((p) => p.with),
+  50,
+);
+const p50Without = percentile(
+  pairs.map((p) => p.without),
+  50,
+);
+const addedP50 = percentile(
+  pairs.map((p) => p.with - p.without),
+  50,
+);
 
 // 3. The ledger commit itself, which runs on the event loop every flush interval: one transaction of 200 records
 // (a busy flush window), synchronous=FULL (what the proxy uses) against NORMAL, each on a fresh file.
@@ -89,16 +140,19 @@ usage.close();
 await upstream.close();
 fs.rmSync(dataDir, { recursive: true, force: true });
 
-console.log(JSON.stringify({
-  name: 'Usage recording overhead',
-  results: {
-    'record() on the request path, µs/call': recordCallUs.toFixed(2),
-    'pricing + ledger queue + live + metrics, µs/request (after the response)': drainUs.toFixed(1),
-    'HTTP p50 with ledger, ms': p50With.toFixed(3),
-    'HTTP p50 without ledger, ms': p50Without.toFixed(3),
-    'added p50 latency, ms (median of 12 paired rounds)': addedP50.toFixed(3),
-    'ledger commit of 200 records, synchronous=FULL, ms p50 / p95': commitFull,
-    'ledger commit of 200 records, synchronous=NORMAL, ms p50 / p95': commitNormal,
-  },
-  notes: '12 alternating rounds of 400 sequential JSON requests per side, from a separate load process, against one loopback upstream (0 ms delay) in the proxy’s process. Commits: 60 transactions of 200 records each, rollback journal, on the bench machine’s tmp disk.',
-}));
+console.log(
+  JSON.stringify({
+    name: 'Usage recording overhead',
+    results: {
+      'record() on the request path, µs/call': recordCallUs.toFixed(2),
+      'pricing + ledger queue + live + metrics, µs/request (after the response)': drainUs.toFixed(1),
+      'HTTP p50 with ledger, ms': p50With.toFixed(3),
+      'HTTP p50 without ledger, ms': p50Without.toFixed(3),
+      'added p50 latency, ms (median of 12 paired rounds)': addedP50.toFixed(3),
+      'ledger commit of 200 records, synchronous=FULL, ms p50 / p95': commitFull,
+      'ledger commit of 200 records, synchronous=NORMAL, ms p50 / p95': commitNormal,
+    },
+    notes:
+      '12 alternating rounds of 400 sequential JSON requests per side, from a separate load process, against one loopback upstream (0 ms delay) in the proxy’s process. Commits: 60 transactions of 200 records each, rollback journal, on the bench machine’s tmp disk.',
+  }),
+);

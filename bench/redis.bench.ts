@@ -17,7 +17,16 @@ const headers = { authorization: 'Bearer bench-token' };
 async function proxy(team: boolean, timeoutMs?: number): Promise<RunningProxy> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tokenwise-bench-'));
   dirs.push(dataDir);
-  const env = { TOKENWISE_DATA_DIR: dataDir, XDG_CONFIG_HOME: dataDir, TOKENWISE_PORT: '0', TOKENWISE_TOKEN: 'bench-token', TOKENWISE_LOCAL_MODEL: 'off', OPENAI_BASE_URL: `${upstream.url}/v1`, OPENAI_API_KEY: 'k', ...(team ? { TOKENWISE_REDIS_URL: redis.url } : {}) };
+  const env = {
+    TOKENWISE_DATA_DIR: dataDir,
+    XDG_CONFIG_HOME: dataDir,
+    TOKENWISE_PORT: '0',
+    TOKENWISE_TOKEN: 'bench-token',
+    TOKENWISE_LOCAL_MODEL: 'off',
+    OPENAI_BASE_URL: `${upstream.url}/v1`,
+    OPENAI_API_KEY: 'k',
+    ...(team ? { TOKENWISE_REDIS_URL: redis.url } : {}),
+  };
   const config = loadConfig({ env });
   if (timeoutMs) config.redis.timeoutMs = timeoutMs;
   const running = await startProxy(config, { env });
@@ -29,7 +38,12 @@ async function proxy(team: boolean, timeoutMs?: number): Promise<RunningProxy> {
 }
 
 // Distinct questions the semantic cache cannot confuse (it is off for this measure anyway: each has its own key).
-const body = (label: string) => JSON.stringify({ model: 'gpt-4o-mini', temperature: 0, messages: [{ role: 'user', content: `${label} request #{n}: what is the checksum of block {n}?` }] });
+const body = (label: string) =>
+  JSON.stringify({
+    model: 'gpt-4o-mini',
+    temperature: 0,
+    messages: [{ role: 'user', content: `${label} request #{n}: what is the checksum of block {n}?` }],
+  });
 const url = (running: RunningProxy) => `${running.url}/v1/chat/completions`;
 const ms = (values: number[], p: number) => percentile(values, p).toFixed(3);
 const results: Record<string, string> = {};
@@ -45,7 +59,8 @@ results['shared-cache hit p50, ms'] = ms(shared.latenciesMs, 50);
 results['shared-cache hit p99, ms'] = ms(shared.latenciesMs, 99);
 results['local hit p50, ms (same answers, same proxy)'] = ms(local.latenciesMs, 50);
 results['local hit p99, ms'] = ms(local.latenciesMs, 99);
-results['added by Redis, p50 / p99, ms'] = `${(percentile(shared.latenciesMs, 50) - percentile(local.latenciesMs, 50)).toFixed(3)} / ${(percentile(shared.latenciesMs, 99) - percentile(local.latenciesMs, 99)).toFixed(3)}`;
+results['added by Redis, p50 / p99, ms'] =
+  `${(percentile(shared.latenciesMs, 50) - percentile(local.latenciesMs, 50)).toFixed(3)} / ${(percentile(shared.latenciesMs, 99) - percentile(local.latenciesMs, 99)).toFixed(3)}`;
 results['errors'] = String(fill.errors + shared.errors + local.errors);
 
 // 2. Throughput: three proxies, each sent the same 400 distinct requests (8 at a time) by its own load process.
@@ -54,11 +69,23 @@ async function three(team: boolean, label: string, timeoutMs?: number) {
   const proxies = [await proxy(team, timeoutMs), await proxy(team, timeoutMs), await proxy(team, timeoutMs)];
   const calls = upstream.calls;
   const started = performance.now();
-  const runs = await Promise.all(proxies.map((p) => load({ url: url(p), body: body(label), variants: DISTINCT, headers, concurrency: 8, requests: DISTINCT })));
+  const runs = await Promise.all(
+    proxies.map((p) =>
+      load({ url: url(p), body: body(label), variants: DISTINCT, headers, concurrency: 8, requests: DISTINCT }),
+    ),
+  );
   const elapsed = performance.now() - started;
   for (const p of proxies) await p.close();
   const done = runs.reduce((sum, run) => sum + run.latenciesMs.length, 0);
-  return { perSecond: ((done / elapsed) * 1000).toFixed(0), upstream: upstream.calls - calls, errors: runs.reduce((sum, run) => sum + run.errors, 0), p99: ms(runs.flatMap((run) => run.latenciesMs), 99) };
+  return {
+    perSecond: ((done / elapsed) * 1000).toFixed(0),
+    upstream: upstream.calls - calls,
+    errors: runs.reduce((sum, run) => sum + run.errors, 0),
+    p99: ms(
+      runs.flatMap((run) => run.latenciesMs),
+      99,
+    ),
+  };
 }
 const team = await three(true, 'team');
 const patient = await three(true, 'patient', 1000);
@@ -79,8 +106,11 @@ await b.close();
 await upstream.close();
 await redis.stop();
 for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
-console.log(JSON.stringify({
-  name: 'Team mode on Redis',
-  results,
-  notes: 'redis-server 7 (Debian) on loopback with a password; proxies in one process, load from separate processes; fake upstream answers at once. Shared hit: the answer comes from Redis (then is copied into the proxy\'s own cache); local hit: the same answers again, from that cache. Throughput: every proxy is sent the same 400 distinct requests, so on Redis a question is paid for once by the team, on their own once per proxy.',
-}));
+console.log(
+  JSON.stringify({
+    name: 'Team mode on Redis',
+    results,
+    notes:
+      "redis-server 7 (Debian) on loopback with a password; proxies in one process, load from separate processes; fake upstream answers at once. Shared hit: the answer comes from Redis (then is copied into the proxy's own cache); local hit: the same answers again, from that cache. Throughput: every proxy is sent the same 400 distinct requests, so on Redis a question is paid for once by the team, on their own once per proxy.",
+  }),
+);

@@ -14,7 +14,7 @@ v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
 
 let seed = 0x5eed;
-const random = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296);
+const random = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296;
 const pick = <T>(items: T[]) => items[Math.floor(random() * items.length)]!;
 const SYLLABLES = 'ka lo mi ne ru ta shi po ve da qu zen bar tor lin gex fa mo ri su'.split(' ');
 const word = () => Array.from({ length: 2 + Math.floor(random() * 3) }, () => pick(SYLLABLES)).join('');
@@ -65,7 +65,10 @@ for (const size of [10_000, 100_000]) {
   // The index alone, approximate against exact, on the same vectors.
   const index = new SketchIndex(embedder.dimensions);
   vectors.slice(0, size).forEach((v, i) => index.add(String(i), v));
-  const found = { near: 0, fresh: 0 }, servable = { queries: 0, found: 0 }, approximateMs: number[] = [], exactMs: number[] = [];
+  const found = { near: 0, fresh: 0 },
+    servable = { queries: 0, found: 0 },
+    approximateMs: number[] = [],
+    exactMs: number[] = [];
   const queries = size > 10_000 ? 100 : 200;
   for (let i = 0; i < queries; i++) {
     const kind = i % 2 ? 'fresh' : 'near';
@@ -96,13 +99,15 @@ for (const size of [10_000, 100_000]) {
   });
 }
 
-console.log(JSON.stringify({
-  name: 'Semantic cache lookup',
-  results,
-  notes:
-    'One context holding all entries; lookups are end to end (embed, search, key-term guard) for 400 questions, half ' +
-    'near-duplicates of stored ones (one word changed), half new. Searches scan 128-bit sketches and re-score the ' +
-    'closest 128 exactly from 5,000 entries on. Recall@1 compares that with an exact scan of the same vectors; for new ' +
-    'questions the nearest stored one is a weak topic-mate that the cache would not serve anyway. Memory per entry ' +
-    'excludes the question text, which the caller owns.',
-}));
+console.log(
+  JSON.stringify({
+    name: 'Semantic cache lookup',
+    results,
+    notes:
+      'One context holding all entries; lookups are end to end (embed, search, key-term guard) for 400 questions, half ' +
+      'near-duplicates of stored ones (one word changed), half new. Searches scan 128-bit sketches and re-score the ' +
+      'closest 128 exactly from 5,000 entries on. Recall@1 compares that with an exact scan of the same vectors; for new ' +
+      'questions the nearest stored one is a weak topic-mate that the cache would not serve anyway. Memory per entry ' +
+      'excludes the question text, which the caller owns.',
+  }),
+);

@@ -18,17 +18,29 @@ const warmupMs = Math.min(60, seconds / 5) * 1000;
 const SAMPLE_MS = 5000;
 const token = 'soak-token-0123456789';
 
-if (spawnSync(process.execPath, ['esbuild.config.js'], { cwd: root, stdio: 'inherit' }).status !== 0) throw new Error('build failed');
+if (spawnSync(process.execPath, ['esbuild.config.js'], { cwd: root, stdio: 'inherit' }).status !== 0)
+  throw new Error('build failed');
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tokenwise-soak-'));
 const configFile = path.join(dataDir, 'soak.json');
 const upstream = await startMockUpstream();
-fs.writeFileSync(configFile, JSON.stringify({
-  token,
-  local: { model: 'off' },
-  providers: { openai: { kind: 'openai', baseUrl: `${upstream.fast}/v1`, apiKey: 'k', models: ['gpt-4o-mini'], modelPattern: '^gpt-4o-mini$' } },
-  // Thousands of identical requests from one client are what the per-session breaker exists to stop.
-  budget: { session: { enabled: false } },
-}));
+fs.writeFileSync(
+  configFile,
+  JSON.stringify({
+    token,
+    local: { model: 'off' },
+    providers: {
+      openai: {
+        kind: 'openai',
+        baseUrl: `${upstream.fast}/v1`,
+        apiKey: 'k',
+        models: ['gpt-4o-mini'],
+        modelPattern: '^gpt-4o-mini$',
+      },
+    },
+    // Thousands of identical requests from one client are what the per-session breaker exists to stop.
+    budget: { session: { enabled: false } },
+  }),
+);
 
 const proxy = await startTokenwise({
   configFile,
@@ -36,7 +48,13 @@ const proxy = await startTokenwise({
   nodeArgs: ['--import', './bench/support/loop-probe.js'],
   env: { TOKENWISE_PROBE_EVERY_MS: String(SAMPLE_MS), TOKENWISE_PROBE_WARMUP_MS: String(warmupMs) },
 });
-interface Sample { rssMb: number; loopP50Ms: number; loopP99Ms: number; loopMaxMs: number; warm: boolean }
+interface Sample {
+  rssMb: number;
+  loopP50Ms: number;
+  loopP99Ms: number;
+  loopMaxMs: number;
+  warm: boolean;
+}
 const samples: Sample[] = [];
 createInterface({ input: proxy.child.stdout! }).on('line', (line) => {
   if (line.startsWith('probe ')) samples.push(JSON.parse(line.slice(6)) as Sample);
@@ -44,7 +62,8 @@ createInterface({ input: proxy.child.stdout! }).on('line', (line) => {
 
 const url = `${proxy.url}/v1/chat/completions`;
 const headers = { authorization: `Bearer ${token}` };
-const body = (stream: boolean) => JSON.stringify({ model: 'gpt-4o-mini', stream, messages: [{ role: 'user', content: 'soak prompt {n}' }] });
+const body = (stream: boolean) =>
+  JSON.stringify({ model: 'gpt-4o-mini', stream, messages: [{ role: 'user', content: 'soak prompt {n}' }] });
 const mixes = [
   { stream: false, cache: true },
   { stream: false, cache: false },
@@ -54,7 +73,16 @@ const mixes = [
 const results: LoadResult[] = (
   await Promise.all(
     mixes.map(({ stream, cache }) =>
-      loadMany([{ url, body: body(stream), headers: cache ? headers : { ...headers, 'x-tokenwise-cache': 'off' }, concurrency: 16, durationMs: seconds * 1000, variants: 1000 }]),
+      loadMany([
+        {
+          url,
+          body: body(stream),
+          headers: cache ? headers : { ...headers, 'x-tokenwise-cache': 'off' },
+          concurrency: 16,
+          durationMs: seconds * 1000,
+          variants: 1000,
+        },
+      ]),
     ),
   )
 ).flat();
@@ -77,21 +105,23 @@ const serverErrors = results.reduce((sum, r) => sum + r.serverErrors, 0);
 const errors = results.reduce((sum, r) => sum + r.errors, 0);
 const latencies = results.flatMap((r) => r.latenciesMs);
 
-console.log(JSON.stringify({
-  name: 'Soak',
-  results: {
-    'duration, s': seconds,
-    'requests (c=64)': requests,
-    'requests/s': Math.round(requests / seconds),
-    '5xx': serverErrors,
-    'other non-2xx or connection errors': errors - serverErrors,
-    'RSS after warm-up, MB': rssAfterWarmup.toFixed(1),
-    'RSS at end, MB': rssAtEnd.toFixed(1),
-    'RSS growth after warm-up, %': growthPct.toFixed(1),
-    'RSS max, MB': Math.max(...samples.map((s) => s.rssMb)).toFixed(1),
-    'event-loop delay p50 / p99 / max, ms (after warm-up)': `${end.loopP50Ms} / ${end.loopP99Ms} / ${end.loopMaxMs}`,
-    'latency p50 / p99, ms': `${percentile(latencies, 50).toFixed(2)} / ${percentile(latencies, 99).toFixed(2)}`,
-  },
-  notes: `The built proxy (cache on, no local model) against the loopback mock upstream, ${seconds} s at c=64: JSON and SSE, each with the cache on and with \`x-tokenwise-cache: off\` (16 connections each), over 1,000 distinct prompts. RSS and event-loop delay are read inside the proxy every ${SAMPLE_MS / 1000} s; warm-up ${warmupMs / 1000} s; RSS points are medians of 3 samples. Machine shared with other work.`,
-}));
+console.log(
+  JSON.stringify({
+    name: 'Soak',
+    results: {
+      'duration, s': seconds,
+      'requests (c=64)': requests,
+      'requests/s': Math.round(requests / seconds),
+      '5xx': serverErrors,
+      'other non-2xx or connection errors': errors - serverErrors,
+      'RSS after warm-up, MB': rssAfterWarmup.toFixed(1),
+      'RSS at end, MB': rssAtEnd.toFixed(1),
+      'RSS growth after warm-up, %': growthPct.toFixed(1),
+      'RSS max, MB': Math.max(...samples.map((s) => s.rssMb)).toFixed(1),
+      'event-loop delay p50 / p99 / max, ms (after warm-up)': `${end.loopP50Ms} / ${end.loopP99Ms} / ${end.loopMaxMs}`,
+      'latency p50 / p99, ms': `${percentile(latencies, 50).toFixed(2)} / ${percentile(latencies, 99).toFixed(2)}`,
+    },
+    notes: `The built proxy (cache on, no local model) against the loopback mock upstream, ${seconds} s at c=64: JSON and SSE, each with the cache on and with \`x-tokenwise-cache: off\` (16 connections each), over 1,000 distinct prompts. RSS and event-loop delay are read inside the proxy every ${SAMPLE_MS / 1000} s; warm-up ${warmupMs / 1000} s; RSS points are medians of 3 samples. Machine shared with other work.`,
+  }),
+);
 if (growthPct > 10 || serverErrors > 0) process.exitCode = 1;

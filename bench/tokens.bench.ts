@@ -11,7 +11,11 @@ const dir = path.resolve(process.env.TOKENWISE_DATA ?? path.join(root, '..', 'sh
 const passages = readdirSync(dir)
   .filter((f) => f.endsWith('.jsonl'))
   .flatMap((f) => readFileSync(path.join(dir, f), 'utf8').split('\n').filter(Boolean))
-  .flatMap((line) => (JSON.parse(line) as { passages: { title: string; text: string }[] }).passages.map((p) => `${p.title}\n${p.text}\n`));
+  .flatMap((line) =>
+    (JSON.parse(line) as { passages: { title: string; text: string }[] }).passages.map(
+      (p) => `${p.title}\n${p.text}\n`,
+    ),
+  );
 // SQuAD repeats one article's paragraphs per question: each passage once, so the warm memo is not flattered.
 const text = [...new Set(passages)].join('\n');
 
@@ -34,10 +38,17 @@ for (const encoding of ['o200k_base', 'cl100k_base'] as EncodingName[]) {
   const reference = new Tiktoken((await import(`js-tiktoken/ranks/${encoding}`)).default);
   const [encoded, plainMs] = time(() => reference.encode(text, [], []).length);
   if (encoded !== tokens) throw new Error(`${encoding}: counted ${tokens}, tiktoken encodes ${encoded}`);
-  results[`${encoding}: tokens (chars/token)`] = `${tokens.toLocaleString('en')} (${(text.length / tokens).toFixed(2)})`;
+  results[`${encoding}: tokens (chars/token)`] =
+    `${tokens.toLocaleString('en')} (${(text.length / tokens).toFixed(2)})`;
   results[`${encoding}: load, ms`] = String(Math.round(loadMs));
   results[`${encoding}: first pass`] = rate(tokens, coldMs);
   results[`${encoding}: repeated text`] = rate(tokens, warmMs);
   results[`${encoding}: plain js-tiktoken encode`] = rate(tokens, plainMs);
 }
-console.log(JSON.stringify({ name: 'Token counting', results, notes: `Distinct passages of the context dev sets (${dir}); counts checked equal to js-tiktoken's.` }));
+console.log(
+  JSON.stringify({
+    name: 'Token counting',
+    results,
+    notes: `Distinct passages of the context dev sets (${dir}); counts checked equal to js-tiktoken's.`,
+  }),
+);

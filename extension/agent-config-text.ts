@@ -14,9 +14,12 @@ const tomlString = (value: string) => JSON.stringify(value);
  * replaced (or added) with `entries`.
  */
 export function setTomlProvider(text: string, id: string, entries: Record<string, string>): string {
-  if (/"""|'''/.test(text)) throw new UnsupportedConfigError('it has multi-line strings, which this edit does not read safely');
+  if (/"""|'''/.test(text))
+    throw new UnsupportedConfigError('it has multi-line strings, which this edit does not read safely');
   if (/^\s*model_providers\s*=/m.test(text) || new RegExp(`^\\s*model_providers\\.${id}\\b`, 'm').test(text)) {
-    throw new UnsupportedConfigError(`it defines model_providers inline; add the [model_providers.${id}] table by hand`);
+    throw new UnsupportedConfigError(
+      `it defines model_providers inline; add the [model_providers.${id}] table by hand`,
+    );
   }
   const lines = text.split('\n');
   if (lines.at(-1) === '') lines.pop();
@@ -52,7 +55,8 @@ export const tomlSelects = (text: string, id: string) => new RegExp(`^model_prov
  */
 export function setYamlModel(text: string, name: string, item: string[]): string {
   if (/^\t/m.test(text)) throw new UnsupportedConfigError('it is indented with tabs');
-  if (/^---\s*$/m.test(text.replace(/^---\s*\n/, ''))) throw new UnsupportedConfigError('it holds more than one YAML document');
+  if (/^---\s*$/m.test(text.replace(/^---\s*\n/, '')))
+    throw new UnsupportedConfigError('it holds more than one YAML document');
   const lines = text.split('\n');
   if (lines.at(-1) === '') lines.pop();
   const key = lines.findIndex((line) => /^models\s*:/.test(line));
@@ -61,7 +65,8 @@ export function setYamlModel(text: string, name: string, item: string[]): string
     lines.push('models:', ...itemLines('  ', item));
     return `${lines.join('\n')}\n`;
   }
-  if (!/^models\s*:\s*(#.*)?$/.test(lines[key]!)) throw new UnsupportedConfigError('its models list is written inline ([…]); add the model by hand');
+  if (!/^models\s*:\s*(#.*)?$/.test(lines[key]!))
+    throw new UnsupportedConfigError('its models list is written inline ([…]); add the model by hand');
   let end = key + 1;
   while (end < lines.length && (!lines[end]!.trim() || /^[\s-]/.test(lines[end]!))) end++;
   const list = lines.slice(key + 1, end);
@@ -69,7 +74,9 @@ export function setYamlModel(text: string, name: string, item: string[]): string
   const indent = first ? /^(\s*)-/.exec(first)?.[1] : '  ';
   if (indent === undefined) throw new UnsupportedConfigError('its models key is not a list');
   const itemStart = new RegExp(`^${indent}-`);
-  const nameLine = new RegExp(`^${indent}-?\\s*name\\s*:\\s*["']?${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}["']?\\s*$`);
+  const nameLine = new RegExp(
+    `^${indent}-?\\s*name\\s*:\\s*["']?${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}["']?\\s*$`,
+  );
   let at = -1;
   for (let i = 0; i < list.length; i++) if (itemStart.test(list[i]!) && nameLine.test(list[i]!)) at = i;
   const replacement = itemLines(indent, item);
@@ -77,7 +84,12 @@ export function setYamlModel(text: string, name: string, item: string[]): string
     lines.splice(key + 1, 0, ...replacement);
   } else {
     let stop = at + 1;
-    while (stop < list.length && !itemStart.test(list[stop]!) && (list[stop]!.startsWith(`${indent} `) || !list[stop]!.trim())) stop++;
+    while (
+      stop < list.length &&
+      !itemStart.test(list[stop]!) &&
+      (list[stop]!.startsWith(`${indent} `) || !list[stop]!.trim())
+    )
+      stop++;
     while (stop > at + 1 && !list[stop - 1]!.trim()) stop--;
     lines.splice(key + 1 + at, stop - at, ...replacement);
   }

@@ -34,10 +34,13 @@ function editJson(text: string | undefined, edit: (settings: Json) => void): str
     try {
       settings = JSON.parse(text);
     } catch (error) {
-      throw new UnsupportedConfigError(`it is not plain JSON (${(error as Error).message}); comments are not read here`);
+      throw new UnsupportedConfigError(
+        `it is not plain JSON (${(error as Error).message}); comments are not read here`,
+      );
     }
   }
-  if (!settings || typeof settings !== 'object' || Array.isArray(settings)) throw new UnsupportedConfigError('it does not hold a JSON object');
+  if (!settings || typeof settings !== 'object' || Array.isArray(settings))
+    throw new UnsupportedConfigError('it does not hold a JSON object');
   edit(settings as Json);
   return `${JSON.stringify(settings, null, 2)}\n`;
 }
@@ -45,7 +48,8 @@ function editJson(text: string | undefined, edit: (settings: Json) => void): str
 /** The object at `key` (created when missing); a non-object there is refused rather than overwritten. */
 function child(parent: Json, key: string): Json {
   const value = parent[key] ?? (parent[key] = {});
-  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new UnsupportedConfigError(`its "${key}" is not an object`);
+  if (!value || typeof value !== 'object' || Array.isArray(value))
+    throw new UnsupportedConfigError(`its "${key}" is not an object`);
   return value as Json;
 }
 
@@ -59,7 +63,10 @@ export const AGENTS: Agent[] = [
     name: 'Claude Code',
     file: '.claude/settings.json',
     // The token as a Bearer header (ANTHROPIC_AUTH_TOKEN): Claude Code asks before using an ANTHROPIC_API_KEY it finds.
-    apply: (text, { url, token }) => editJson(text, (settings) => Object.assign(child(settings, 'env'), { ANTHROPIC_BASE_URL: url, ANTHROPIC_AUTH_TOKEN: token })),
+    apply: (text, { url, token }) =>
+      editJson(text, (settings) =>
+        Object.assign(child(settings, 'env'), { ANTHROPIC_BASE_URL: url, ANTHROPIC_AUTH_TOKEN: token }),
+      ),
   },
   {
     id: 'codex',
@@ -67,14 +74,26 @@ export const AGENTS: Agent[] = [
     file: '.codex/config.toml',
     // docs/agents.md's provider table, with the token written in (experimental_bearer_token) instead of an env_key the
     // user would have to export.
-    apply: (text, { url, token }) => setTomlProvider(text ?? '', PROVIDER_ID, { name: 'Tokenwise', base_url: `${url}/v1`, experimental_bearer_token: token, wire_api: 'responses' }),
+    apply: (text, { url, token }) =>
+      setTomlProvider(text ?? '', PROVIDER_ID, {
+        name: 'Tokenwise',
+        base_url: `${url}/v1`,
+        experimental_bearer_token: token,
+        wire_api: 'responses',
+      }),
   },
   {
     id: 'continue',
     name: 'Continue',
     file: '.continue/config.yaml',
     apply: (text, { url, token }) => {
-      const item = [`name: ${PROVIDER_ID}`, 'provider: openai', `model: ${MODEL}`, `apiBase: ${url}/v1`, `apiKey: ${token}`];
+      const item = [
+        `name: ${PROVIDER_ID}`,
+        'provider: openai',
+        `model: ${MODEL}`,
+        `apiBase: ${url}/v1`,
+        `apiKey: ${token}`,
+      ];
       return setYamlModel(text ?? `name: ${PROVIDER_ID}\nversion: 1.0.0\nschema: v1\n`, PROVIDER_ID, item);
     },
   },
@@ -84,7 +103,11 @@ export const AGENTS: Agent[] = [
     file: '.qwen/settings.json',
     apply: (text, { url, token }) =>
       editJson(text, (settings) => {
-        Object.assign(child(child(settings, 'security'), 'auth'), { selectedType: 'openai', apiKey: token, baseUrl: `${url}/v1` });
+        Object.assign(child(child(settings, 'security'), 'auth'), {
+          selectedType: 'openai',
+          apiKey: token,
+          baseUrl: `${url}/v1`,
+        });
         child(settings, 'model').name = MODEL;
         // As docs/agents.md says: otherwise Qwen adds a hidden memory-extraction call every turn.
         child(settings, 'privacy').usageStatisticsEnabled = false;
@@ -98,7 +121,12 @@ export const AGENTS: Agent[] = [
     file: '.config/opencode/opencode.json',
     apply: (text, { url, token }) =>
       editJson(text, (settings) => {
-        child(settings, 'provider')[PROVIDER_ID] = { npm: '@ai-sdk/openai-compatible', name: 'Tokenwise', options: { baseURL: `${url}/v1`, apiKey: token }, models: { [MODEL]: { name: MODEL } } };
+        child(settings, 'provider')[PROVIDER_ID] = {
+          npm: '@ai-sdk/openai-compatible',
+          name: 'Tokenwise',
+          options: { baseURL: `${url}/v1`, apiKey: token },
+          models: { [MODEL]: { name: MODEL } },
+        };
       }),
   },
 ];
@@ -116,11 +144,13 @@ export function connectAgent(agent: Agent, home: string, endpoint: ProxyEndpoint
   try {
     after = agent.apply(before, endpoint);
   } catch (error) {
-    if (error instanceof UnsupportedConfigError) throw new Error(`${agent.name}: ${file} was left as it is: ${error.message}.`);
+    if (error instanceof UnsupportedConfigError)
+      throw new Error(`${agent.name}: ${file} was left as it is: ${error.message}.`);
     throw error;
   }
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  if (!fs.existsSync(backupOf(file))) fs.writeFileSync(backupOf(file), JSON.stringify({ text: before ?? null }), { mode: 0o600 });
+  if (!fs.existsSync(backupOf(file)))
+    fs.writeFileSync(backupOf(file), JSON.stringify({ text: before ?? null }), { mode: 0o600 });
   // The token is a secret: a file created here is readable by its owner only.
   fs.writeFileSync(file, after, before === undefined ? { mode: 0o600 } : {});
   return file;

@@ -14,7 +14,12 @@ export interface CloudKey {
 }
 
 export const CLOUD_KEYS: readonly CloudKey[] = [
-  { provider: 'openai', label: 'OpenAI (or any OpenAI-compatible base URL)', env: 'OPENAI_API_KEY', secret: 'tokenwise.apiKey.openai' },
+  {
+    provider: 'openai',
+    label: 'OpenAI (or any OpenAI-compatible base URL)',
+    env: 'OPENAI_API_KEY',
+    secret: 'tokenwise.apiKey.openai',
+  },
   { provider: 'anthropic', label: 'Anthropic', env: 'ANTHROPIC_API_KEY', secret: 'tokenwise.apiKey.anthropic' },
 ];
 

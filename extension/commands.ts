@@ -33,7 +33,10 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   const { supervisor, feed, output } = deps;
   const running = () => {
     const { connection } = supervisor.current;
-    if (!connection) void vscode.window.showWarningMessage('Tokenwise: the proxy is not running. Start it with "Tokenwise: Start proxy".');
+    if (!connection)
+      void vscode.window.showWarningMessage(
+        'Tokenwise: the proxy is not running. Start it with "Tokenwise: Start proxy".',
+      );
     return connection;
   };
   const handlers: Record<(typeof COMMANDS)[keyof typeof COMMANDS], () => unknown> = {
@@ -41,7 +44,10 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     [COMMANDS.stopProxy]: async () => {
       const attached = supervisor.current.connection?.attached;
       await supervisor.stop();
-      if (attached) void vscode.window.showInformationMessage('Tokenwise: detached. That proxy was not started by this window, so it keeps running.');
+      if (attached)
+        void vscode.window.showInformationMessage(
+          'Tokenwise: detached. That proxy was not started by this window, so it keeps running.',
+        );
     },
     [COMMANDS.restartProxy]: () => supervisor.restart(),
     [COMMANDS.copyEndpoint]: async () => {
@@ -49,8 +55,16 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       if (!connection) return;
       const endpoint = { openai: `${connection.url}/v1`, anthropic: connection.url };
       const items = [
-        { label: 'OpenAI base URL and token', detail: 'as OPENAI_BASE_URL / OPENAI_API_KEY', text: `OPENAI_BASE_URL=${endpoint.openai}\nOPENAI_API_KEY=${connection.token}` },
-        { label: 'Anthropic base URL and token', detail: 'as ANTHROPIC_BASE_URL / ANTHROPIC_API_KEY', text: `ANTHROPIC_BASE_URL=${endpoint.anthropic}\nANTHROPIC_API_KEY=${connection.token}` },
+        {
+          label: 'OpenAI base URL and token',
+          detail: 'as OPENAI_BASE_URL / OPENAI_API_KEY',
+          text: `OPENAI_BASE_URL=${endpoint.openai}\nOPENAI_API_KEY=${connection.token}`,
+        },
+        {
+          label: 'Anthropic base URL and token',
+          detail: 'as ANTHROPIC_BASE_URL / ANTHROPIC_API_KEY',
+          text: `ANTHROPIC_BASE_URL=${endpoint.anthropic}\nANTHROPIC_API_KEY=${connection.token}`,
+        },
         { label: 'OpenAI base URL', detail: endpoint.openai, text: endpoint.openai },
         { label: 'Token', detail: 'send it as the API key', text: connection.token },
         ...connectSnippets(endpoint, connection.token).map((s) => ({ label: `Snippet: ${s.tool}`, text: s.text })),
@@ -58,21 +72,33 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       const item = await vscode.window.showQuickPick(items, { title: 'Tokenwise: copy' });
       if (!item) return;
       await vscode.env.clipboard.writeText(item.text);
-      void vscode.window.showInformationMessage(`Tokenwise: copied ${item.label.replace('Snippet: ', 'the snippet for ')}.`);
+      void vscode.window.showInformationMessage(
+        `Tokenwise: copied ${item.label.replace('Snippet: ', 'the snippet for ')}.`,
+      );
     },
     [COMMANDS.setApiKey]: async () => {
       const key = await vscode.window.showQuickPick(
         CLOUD_KEYS.map((k) => ({ ...k, description: k.env })),
-        { title: 'Tokenwise: set a cloud API key', placeHolder: 'Kept in the OS keychain (VS Code SecretStorage) and given to the proxy only' },
+        {
+          title: 'Tokenwise: set a cloud API key',
+          placeHolder: 'Kept in the OS keychain (VS Code SecretStorage) and given to the proxy only',
+        },
       );
       if (!key) return;
-      const value = await vscode.window.showInputBox({ title: `${key.label} API key`, prompt: 'Leave empty to remove the stored key.', password: true, ignoreFocusOut: true });
+      const value = await vscode.window.showInputBox({
+        title: `${key.label} API key`,
+        prompt: 'Leave empty to remove the stored key.',
+        password: true,
+        ignoreFocusOut: true,
+      });
       if (value === undefined) return;
       if (value.trim()) await deps.context.secrets.store(key.secret, value.trim());
       else await deps.context.secrets.delete(key.secret);
       output.info(`${value.trim() ? 'stored' : 'removed'} the ${key.provider} API key`);
       await deps.relaunch();
-      void vscode.window.showInformationMessage(`Tokenwise: ${value.trim() ? 'saved' : 'removed'} the ${key.provider} key.`);
+      void vscode.window.showInformationMessage(
+        `Tokenwise: ${value.trim() ? 'saved' : 'removed'} the ${key.provider} key.`,
+      );
     },
     [COMMANDS.chooseLocalModel]: () => {
       const config = () => vscode.workspace.getConfiguration('tokenwise');
@@ -91,10 +117,13 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       if (!connection) return;
       const { cleared } = await new ProxyClient(connection.url, connection.token).clearCache();
       feed.refreshSoon(0);
-      void vscode.window.showInformationMessage(`Tokenwise: cleared ${cleared} cached answer${cleared === 1 ? '' : 's'}.`);
+      void vscode.window.showInformationMessage(
+        `Tokenwise: cleared ${cleared} cached answer${cleared === 1 ? '' : 's'}.`,
+      );
     },
     [COMMANDS.exportUsage]: async () => exportUsage(deps.hostScript, await deps.launch()),
-    [COMMANDS.openSettings]: () => vscode.commands.executeCommand('workbench.action.openSettings', '@ext:tokenwise.tokenwise'),
+    [COMMANDS.openSettings]: () =>
+      vscode.commands.executeCommand('workbench.action.openSettings', '@ext:tokenwise.tokenwise'),
     [COMMANDS.openPanel]: () => vscode.commands.executeCommand(`${PANEL_VIEW_ID}.focus`),
     [COMMANDS.showLog]: () => output.show(true),
     [COMMANDS.togglePromptHints]: () => togglePromptHints(),

@@ -25,8 +25,15 @@ export async function exportUsage(hostScript: string, launch: Launch): Promise<v
     filters: { CSV: ['csv'] },
   });
   if (!target) return;
-  const csv = await runProxyCli(hostScript, ['usage', '--since', choice.since, '--group-by', choice.groupBy, '--csv'], launch);
+  const csv = await runProxyCli(
+    hostScript,
+    ['usage', '--since', choice.since, '--group-by', choice.groupBy, '--csv'],
+    launch,
+  );
   await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(csv));
-  const open = await vscode.window.showInformationMessage(`Tokenwise: usage saved to ${path.basename(target.fsPath)}.`, 'Open');
+  const open = await vscode.window.showInformationMessage(
+    `Tokenwise: usage saved to ${path.basename(target.fsPath)}.`,
+    'Open',
+  );
   if (open) await vscode.window.showTextDocument(target);
 }

@@ -25,7 +25,11 @@ export function activate(context: vscode.ExtensionContext): void {
   const began = performance.now();
   const output = vscode.window.createOutputChannel('Tokenwise', { log: true });
   const log = (line: string) => output.info(line);
-  const defaults = (context.extension.packageJSON as { contributes: { configuration: { properties: Record<string, { default?: unknown }> } } }).contributes.configuration.properties;
+  const defaults = (
+    context.extension.packageJSON as {
+      contributes: { configuration: { properties: Record<string, { default?: unknown }> } };
+    }
+  ).contributes.configuration.properties;
   let settings = readSettings(output, defaults);
   let lastLaunch: Launch | undefined;
   // Downloaded GPU backends ride in the environment, so a launch with them differs from one without.
@@ -36,7 +40,13 @@ export function activate(context: vscode.ExtensionContext): void {
   const hostScript = context.asAbsolutePath('dist/extension/proxy-host.cjs');
 
   const statusBar = new StatusBar();
-  const panel = new UsagePanel({ extensionUri: context.extensionUri, snapshot: () => feed.current, token: () => feed.token, setTableRange: (range) => feed.setTableRange(range), log });
+  const panel = new UsagePanel({
+    extensionUri: context.extensionUri,
+    snapshot: () => feed.current,
+    token: () => feed.token,
+    setTableRange: (range) => feed.setTableRange(range),
+    log,
+  });
   const feed = new UsageFeed((snapshot) => {
     statusBar.show(snapshot, settings.statusBar);
     panel.update(snapshot);
@@ -56,7 +66,10 @@ export function activate(context: vscode.ExtensionContext): void {
     onSpawn: (forkMs) => {
       // What start-up pays is the thread time (activation + the fork call); the rest of the wall time the extension
       // host was free while the keychain and the port check answered.
-      if (!spawned) log(`proxy spawned ${(performance.now() - began).toFixed(1)} ms after activation began, using ${(activationMs + forkMs).toFixed(1)} ms of the extension host's thread`);
+      if (!spawned)
+        log(
+          `proxy spawned ${(performance.now() - began).toFixed(1)} ms after activation began, using ${(activationMs + forkMs).toFixed(1)} ms of the extension host's thread`,
+        );
       spawned = true;
     },
   });
@@ -84,7 +97,9 @@ export function activate(context: vscode.ExtensionContext): void {
       if (connection?.attached && next.env.TOKENWISE_PORT === lastLaunch?.env.TOKENWISE_PORT) {
         lastLaunch = next;
         log('settings changed, but the proxy on this port was not started by this window: they apply when it restarts');
-        void vscode.window.showInformationMessage(`Tokenwise: the proxy on ${connection.url} was started outside this window, so the new settings apply once it is restarted from where it runs.`);
+        void vscode.window.showInformationMessage(
+          `Tokenwise: the proxy on ${connection.url} was started outside this window, so the new settings apply once it is restarted from where it runs.`,
+        );
         return;
       }
       log('settings changed: restarting the proxy');

@@ -43,7 +43,9 @@ export function backendsDir(storage: string, version: string): string {
 /** The backend packages installed for `version`. */
 export function installedBackends(storage: string, version: string): string[] {
   try {
-    return fs.readdirSync(path.join(backendsDir(storage, version), 'node_modules', '@node-llama-cpp')).map((name) => `@node-llama-cpp/${name}`);
+    return fs
+      .readdirSync(path.join(backendsDir(storage, version), 'node_modules', '@node-llama-cpp'))
+      .map((name) => `@node-llama-cpp/${name}`);
   } catch {
     return [];
   }
@@ -68,12 +70,19 @@ async function distOf(name: string, version: string, network: NpmNetwork, signal
   }
   const dist = (JSON.parse(body) as { versions?: Record<string, { dist?: Partial<Dist> }> }).versions?.[version]?.dist;
   if (!dist?.tarball) throw new Error(`the npm registry ${network.registry} has no ${name}@${version}`);
-  if (!dist.integrity?.includes('sha512-')) throw new Error(`the npm registry publishes no sha512 integrity for ${name}@${version}: refused`);
+  if (!dist.integrity?.includes('sha512-'))
+    throw new Error(`the npm registry publishes no sha512 integrity for ${name}@${version}: refused`);
   return { tarball: dist.tarball, integrity: dist.integrity };
 }
 
 /** Downloads `dist.tarball` to `file`, hashing as it goes, and refuses it unless its sha512 matches. */
-async function download(name: string, dist: Dist, file: string, options: InstallOptions, position: Pick<InstallProgress, 'index' | 'count'>): Promise<void> {
+async function download(
+  name: string,
+  dist: Dist,
+  file: string,
+  options: InstallOptions,
+  position: Pick<InstallProgress, 'index' | 'count'>,
+): Promise<void> {
   const response = await npmGet(dist.tarball, options.network, options.signal);
   const totalBytes = Number(response.headers['content-length'] ?? 0);
   const hash = createHash('sha512');
@@ -90,17 +99,21 @@ async function download(name: string, dist: Dist, file: string, options: Install
   const actual = `sha512-${hash.digest('base64')}`;
   const expected = dist.integrity.split(/\s+/).filter((sri) => sri.startsWith('sha512-'));
   if (!expected.includes(actual)) {
-    throw new Error(`${name}: the downloaded tarball does not match the registry's integrity (expected ${expected[0]}, got ${actual}); refused, nothing was installed`);
+    throw new Error(
+      `${name}: the downloaded tarball does not match the registry's integrity (expected ${expected[0]}, got ${actual}); refused, nothing was installed`,
+    );
   }
 }
 
 /** Installs `packages` at `version`; resolves with the folder to give the proxy. Rejects with the step that failed. */
 export async function installBackend(options: InstallOptions): Promise<string> {
   const { packages, version, storage, signal } = options;
-  if (!/^\d+\.\d+\.\d+(-[\w.]+)?$/.test(version)) throw new Error(`node-llama-cpp's version "${version}" is not exact: cannot pick matching backends`);
+  if (!/^\d+\.\d+\.\d+(-[\w.]+)?$/.test(version))
+    throw new Error(`node-llama-cpp's version "${version}" is not exact: cannot pick matching backends`);
   fs.mkdirSync(storage, { recursive: true });
   // A staging folder left by a window that was killed mid-install is garbage.
-  for (const name of fs.readdirSync(storage)) if (name.startsWith('.staging-')) fs.rmSync(path.join(storage, name), { recursive: true, force: true });
+  for (const name of fs.readdirSync(storage))
+    if (name.startsWith('.staging-')) fs.rmSync(path.join(storage, name), { recursive: true, force: true });
   const staging = path.join(storage, `.staging-${randomUUID()}`);
   try {
     const unpacked: [string, string][] = [];
@@ -112,8 +125,14 @@ export async function installBackend(options: InstallOptions): Promise<string> {
       const into = path.join(staging, 'node_modules', name);
       await untarPackage(file, into, signal);
       fs.rmSync(file);
-      const manifest = JSON.parse(fs.readFileSync(path.join(into, 'package.json'), 'utf8')) as { name?: string; version?: string };
-      if (manifest.name !== name || manifest.version !== version) throw new Error(`${name}: the tarball holds ${manifest.name}@${manifest.version}, not ${name}@${version}; refused`);
+      const manifest = JSON.parse(fs.readFileSync(path.join(into, 'package.json'), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
+      if (manifest.name !== name || manifest.version !== version)
+        throw new Error(
+          `${name}: the tarball holds ${manifest.name}@${manifest.version}, not ${name}@${version}; refused`,
+        );
       unpacked.push([name, into]);
     }
     signal?.throwIfAborted();

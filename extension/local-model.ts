@@ -19,10 +19,22 @@ export interface LocalModelDeps {
 export async function chooseLocalModel(deps: LocalModelDeps): Promise<void> {
   type Item = vscode.QuickPickItem & { pick: () => Promise<string | undefined> };
   const items: Item[] = [
-    { label: '$(cloud-download) Qwen2.5 1.5B Instruct', description: 'default · Q4_K_M · ~1 GB download', detail: DEFAULT_MODEL, pick: async () => DEFAULT_MODEL },
+    {
+      label: '$(cloud-download) Qwen2.5 1.5B Instruct',
+      description: 'default · Q4_K_M · ~1 GB download',
+      detail: DEFAULT_MODEL,
+      pick: async () => DEFAULT_MODEL,
+    },
     {
       label: '$(file) Choose a GGUF file…',
-      pick: async () => (await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'GGUF model': ['gguf'] }, openLabel: 'Use this model' }))?.[0]?.fsPath,
+      pick: async () =>
+        (
+          await vscode.window.showOpenDialog({
+            canSelectMany: false,
+            filters: { 'GGUF model': ['gguf'] },
+            openLabel: 'Use this model',
+          })
+        )?.[0]?.fsPath,
     },
     {
       label: '$(link) Enter a Hugging Face model…',
@@ -31,12 +43,16 @@ export async function chooseLocalModel(deps: LocalModelDeps): Promise<void> {
         vscode.window.showInputBox({
           prompt: 'A Hugging Face GGUF model, e.g. hf:bartowski/Qwen2.5-3B-Instruct-GGUF:Q4_K_M',
           value: 'hf:',
-          validateInput: (v) => (/^hf:[^/\s]+\/[^/\s]+/.test(v.trim()) ? undefined : 'Write it as hf:user/repo or hf:user/repo:QUANT'),
+          validateInput: (v) =>
+            /^hf:[^/\s]+\/[^/\s]+/.test(v.trim()) ? undefined : 'Write it as hf:user/repo or hf:user/repo:QUANT',
         }),
     },
     { label: '$(circle-slash) Off', description: 'cloud models only', pick: async () => 'off' },
   ];
-  const chosen = await vscode.window.showQuickPick(items, { title: 'Tokenwise: local model', placeHolder: `Now: ${deps.current() ?? `${DEFAULT_MODEL} (default)`}` });
+  const chosen = await vscode.window.showQuickPick(items, {
+    title: 'Tokenwise: local model',
+    placeHolder: `Now: ${deps.current() ?? `${DEFAULT_MODEL} (default)`}`,
+  });
   const model = await chosen?.pick();
   if (!model) return;
   const previous = deps.current();
@@ -48,33 +64,43 @@ export async function chooseLocalModel(deps: LocalModelDeps): Promise<void> {
 }
 
 /** Shows download and load progress until the model is ready or fails; Cancel restores the previous model. */
-function followLoad(deps: LocalModelDeps, model: string, oldPid: number | undefined, restore: () => Thenable<void>): Thenable<void> {
-  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Tokenwise: ${model}`, cancellable: true }, async (progress, token) => {
-    let shown = 0;
-    const deadline = Date.now() + 30_000;
-    while (!token.isCancellationRequested) {
-      const health = await deps.health();
-      // Until the restarted proxy answers, the old one may still report the old model.
-      const local = health && health.pid !== oldPid ? health.local : undefined;
-      if (local?.state === 'ready') {
-        void vscode.window.showInformationMessage(`Tokenwise: the local model ${local.model ?? model} is ready.`);
-        return;
+function followLoad(
+  deps: LocalModelDeps,
+  model: string,
+  oldPid: number | undefined,
+  restore: () => Thenable<void>,
+): Thenable<void> {
+  return vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Tokenwise: ${model}`, cancellable: true },
+    async (progress, token) => {
+      let shown = 0;
+      const deadline = Date.now() + 30_000;
+      while (!token.isCancellationRequested) {
+        const health = await deps.health();
+        // Until the restarted proxy answers, the old one may still report the old model.
+        const local = health && health.pid !== oldPid ? health.local : undefined;
+        if (local?.state === 'ready') {
+          void vscode.window.showInformationMessage(`Tokenwise: the local model ${local.model ?? model} is ready.`);
+          return;
+        }
+        if (local?.state === 'unavailable') {
+          void vscode.window.showErrorMessage(
+            `Tokenwise: the local model is unavailable: ${local.detail ?? 'unknown reason'}`,
+          );
+          return;
+        }
+        if (local?.state === 'downloading') {
+          const percent = Math.floor((local.progress ?? 0) * 100);
+          progress.report({ increment: percent - shown, message: `downloading… ${percent}%` });
+          shown = percent;
+        } else {
+          progress.report({ message: local ? 'loading…' : 'restarting the proxy…' });
+          if (!local && Date.now() > deadline) return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 500));
       }
-      if (local?.state === 'unavailable') {
-        void vscode.window.showErrorMessage(`Tokenwise: the local model is unavailable: ${local.detail ?? 'unknown reason'}`);
-        return;
-      }
-      if (local?.state === 'downloading') {
-        const percent = Math.floor((local.progress ?? 0) * 100);
-        progress.report({ increment: percent - shown, message: `downloading… ${percent}%` });
-        shown = percent;
-      } else {
-        progress.report({ message: local ? 'loading…' : 'restarting the proxy…' });
-        if (!local && Date.now() > deadline) return;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
-    await restore();
-    void vscode.window.showInformationMessage('Tokenwise: download cancelled; the previous local model is back.');
-  });
+      await restore();
+      void vscode.window.showInformationMessage('Tokenwise: download cancelled; the previous local model is back.');
+    },
+  );
 }

@@ -30,7 +30,11 @@ export function parseNpmrc(text: string, env: NodeJS.ProcessEnv): Record<string,
     if (!line || line.startsWith(';') || line.startsWith('#')) continue;
     const eq = line.indexOf('=');
     if (eq <= 0) continue;
-    const value = line.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1').replace(/\$\{([^}]+)\}/g, (_, name: string) => env[name] ?? '');
+    const value = line
+      .slice(eq + 1)
+      .trim()
+      .replace(/^"(.*)"$/, '$1')
+      .replace(/\$\{([^}]+)\}/g, (_, name: string) => env[name] ?? '');
     values[line.slice(0, eq).trim()] = value;
   }
   return values;
@@ -45,23 +49,52 @@ export function readNpmNetwork(env: NodeJS.ProcessEnv = process.env, home = os.h
   } catch {
     // No .npmrc: npm's defaults.
   }
-  const setting = (key: string) => env[`npm_config_${key.replace(/-/g, '_')}`] || env[`NPM_CONFIG_${key.replace(/-/g, '_').toUpperCase()}`] || npmrc[key] || undefined;
-  const registry = (env['npm_config_@node-llama-cpp:registry'] || npmrc['@node-llama-cpp:registry'] || setting('registry') || DEFAULT_REGISTRY).replace(/\/?$/, '/');
-  const proxyFor = registry.startsWith('https:') ? setting('https-proxy') || env.HTTPS_PROXY || env.https_proxy || setting('proxy') || env.HTTP_PROXY || env.http_proxy : setting('proxy') || env.HTTP_PROXY || env.http_proxy;
+  const setting = (key: string) =>
+    env[`npm_config_${key.replace(/-/g, '_')}`] ||
+    env[`NPM_CONFIG_${key.replace(/-/g, '_').toUpperCase()}`] ||
+    npmrc[key] ||
+    undefined;
+  const registry = (
+    env['npm_config_@node-llama-cpp:registry'] ||
+    npmrc['@node-llama-cpp:registry'] ||
+    setting('registry') ||
+    DEFAULT_REGISTRY
+  ).replace(/\/?$/, '/');
+  const proxyFor = registry.startsWith('https:')
+    ? setting('https-proxy') ||
+      env.HTTPS_PROXY ||
+      env.https_proxy ||
+      setting('proxy') ||
+      env.HTTP_PROXY ||
+      env.http_proxy
+    : setting('proxy') || env.HTTP_PROXY || env.http_proxy;
   const noProxy = (setting('noproxy') || env.NO_PROXY || env.no_proxy || '').split(/[,\s]+/).filter(Boolean);
   const authKey = `//${registry.replace(/^https?:\/\//, '')}:_authToken`;
-  return { registry, ...(proxyFor ? { proxy: proxyFor } : {}), noProxy, ...(npmrc[authKey] ? { authToken: npmrc[authKey] } : {}) };
+  return {
+    registry,
+    ...(proxyFor ? { proxy: proxyFor } : {}),
+    noProxy,
+    ...(npmrc[authKey] ? { authToken: npmrc[authKey] } : {}),
+  };
 }
 
 /** Whether `host` is exempt from the proxy (`NO_PROXY` entries: exact host, `.suffix`, `*`). */
 function bypassesProxy(host: string, noProxy: string[]): boolean {
-  return noProxy.some((entry) => entry === '*' || host === entry.replace(/^\./, '') || host.endsWith(entry.startsWith('.') ? entry : `.${entry}`));
+  return noProxy.some(
+    (entry) =>
+      entry === '*' || host === entry.replace(/^\./, '') || host.endsWith(entry.startsWith('.') ? entry : `.${entry}`),
+  );
 }
 
 const MAX_REDIRECTS = 5;
 
 /** GETs `url` (following redirects) through the proxy the settings name; rejects on a non-200 status. */
-export async function npmGet(url: string, network: NpmNetwork, signal?: AbortSignal, redirects = 0): Promise<IncomingMessage> {
+export async function npmGet(
+  url: string,
+  network: NpmNetwork,
+  signal?: AbortSignal,
+  redirects = 0,
+): Promise<IncomingMessage> {
   signal?.throwIfAborted();
   const target = new URL(url);
   const headers: Record<string, string> = { accept: '*/*', 'user-agent': 'tokenwise-vscode' };
@@ -74,11 +107,32 @@ export async function npmGet(url: string, network: NpmNetwork, signal?: AbortSig
       request.end();
     };
     if (!proxy) return done((target.protocol === 'https:' ? https : http).request(target, { headers }));
-    if (target.protocol === 'http:') return done(http.request({ host: proxy.hostname, port: proxy.port || 80, path: url, headers: { ...headers, host: target.host } }));
-    const connect = http.request({ host: proxy.hostname, port: proxy.port || 80, method: 'CONNECT', path: `${target.hostname}:${target.port || 443}` });
+    if (target.protocol === 'http:')
+      return done(
+        http.request({
+          host: proxy.hostname,
+          port: proxy.port || 80,
+          path: url,
+          headers: { ...headers, host: target.host },
+        }),
+      );
+    const connect = http.request({
+      host: proxy.hostname,
+      port: proxy.port || 80,
+      method: 'CONNECT',
+      path: `${target.hostname}:${target.port || 443}`,
+    });
     connect.on('connect', (answer, socket) => {
-      if (answer.statusCode !== 200) return reject(new Error(`the proxy ${proxy.host} refused the tunnel to ${target.host} (HTTP ${answer.statusCode})`));
-      done(https.request(target, { headers, createConnection: () => tls.connect({ socket, servername: target.hostname }) }));
+      if (answer.statusCode !== 200)
+        return reject(
+          new Error(`the proxy ${proxy.host} refused the tunnel to ${target.host} (HTTP ${answer.statusCode})`),
+        );
+      done(
+        https.request(target, {
+          headers,
+          createConnection: () => tls.connect({ socket, servername: target.hostname }),
+        }),
+      );
     });
     connect.on('error', (error) => reject(new Error(`cannot reach the proxy ${proxy.host}: ${error.message}`)));
     connect.end();

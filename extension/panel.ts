@@ -5,7 +5,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import { parsePanelMessage, type CopyTarget, type PanelSnapshot, type TableRange, type ToPanel } from '../shared/protocol.ts';
+import {
+  parsePanelMessage,
+  type CopyTarget,
+  type PanelSnapshot,
+  type TableRange,
+  type ToPanel,
+} from '../shared/protocol.ts';
 import { connectSnippets } from '../shared/snippets.ts';
 import { COMMANDS } from './ids.ts';
 
@@ -62,7 +68,9 @@ export class UsagePanel implements vscode.WebviewViewProvider, vscode.Disposable
       case 'copy': {
         const text = this.copyText(message.target);
         if (text === undefined) {
-          void vscode.window.showWarningMessage('Tokenwise: the proxy is not running yet, so there is no endpoint to copy.');
+          void vscode.window.showWarningMessage(
+            'Tokenwise: the proxy is not running yet, so there is no endpoint to copy.',
+          );
           return;
         }
         await vscode.env.clipboard.writeText(text);
@@ -95,7 +103,12 @@ export class UsagePanel implements vscode.WebviewViewProvider, vscode.Disposable
 function html(webview: vscode.Webview, root: vscode.Uri): string {
   const nonce = randomBytes(16).toString('base64');
   const asset = (name: string) => webview.asWebviewUri(vscode.Uri.joinPath(root, name)).toString();
-  const csp = [`default-src 'none'`, `style-src ${webview.cspSource}`, `img-src ${webview.cspSource} data:`, `script-src 'nonce-${nonce}'`].join('; ');
+  const csp = [
+    `default-src 'none'`,
+    `style-src ${webview.cspSource}`,
+    `img-src ${webview.cspSource} data:`,
+    `script-src 'nonce-${nonce}'`,
+  ].join('; ');
   return `<!DOCTYPE html>
 <html lang="en">
 <head>

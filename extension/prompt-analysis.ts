@@ -17,11 +17,20 @@ export interface AnalysisRequest {
 }
 export type AnalysisAnswer = { id: number; reports: PromptReport[] } | { id: number; error: string };
 
-const analyzer = createPromptAnalyzer({ pythonWasm: { runtime: path.join(__dirname, 'web-tree-sitter.wasm'), grammar: path.join(__dirname, 'tree-sitter-python.wasm') } });
+const analyzer = createPromptAnalyzer({
+  pythonWasm: {
+    runtime: path.join(__dirname, 'web-tree-sitter.wasm'),
+    grammar: path.join(__dirname, 'tree-sitter-python.wasm'),
+  },
+});
 
 parentPort?.on('message', (request: AnalysisRequest) => {
   analyzer.analyze(request.fileName, request.source, request.options).then(
     (reports) => parentPort!.postMessage({ id: request.id, reports } satisfies AnalysisAnswer),
-    (error: unknown) => parentPort!.postMessage({ id: request.id, error: (error as Error).stack ?? String(error) } satisfies AnalysisAnswer),
+    (error: unknown) =>
+      parentPort!.postMessage({
+        id: request.id,
+        error: (error as Error).stack ?? String(error),
+      } satisfies AnalysisAnswer),
   );
 });

@@ -29,12 +29,28 @@ export interface PromptHintSettings {
 }
 
 /** Names under `tokenwise.`, for package.json's check. */
-export const PROMPT_HINT_SETTING_NAMES = ['enabled', 'minTokens', 'activeLineOnly', 'maxTokens', 'defaultModel', 'expectedOutputTokens', 'severity', 'position', 'mediumCostPerCall', 'highCostPerCall'].map(
-  (name) => `promptHints.${name}`,
-);
+export const PROMPT_HINT_SETTING_NAMES = [
+  'enabled',
+  'minTokens',
+  'activeLineOnly',
+  'maxTokens',
+  'defaultModel',
+  'expectedOutputTokens',
+  'severity',
+  'position',
+  'mediumCostPerCall',
+  'highCostPerCall',
+].map((name) => `promptHints.${name}`);
 
 /** Every rule, for the severity setting. */
-export const RULE_NAMES: RuleName[] = ['over-token-budget', 'dynamic-before-static', 'template-padding', 'large-json-interpolation', 'repeated-block', 'duplicate-system-prompt'];
+export const RULE_NAMES: RuleName[] = [
+  'over-token-budget',
+  'dynamic-before-static',
+  'template-padding',
+  'large-json-interpolation',
+  'repeated-block',
+  'duplicate-system-prompt',
+];
 const SEVERITIES: HintSeverity[] = ['error', 'warning', 'info', 'off'];
 const POSITIONS: HintPosition[] = ['end', 'above', 'auto'];
 
@@ -44,14 +60,17 @@ const FALLBACK_MODEL = 'gpt-4o-mini';
 const MEDIUM_COST = 0.001;
 const HIGH_COST = 0.01;
 
-const count = (value: unknown, fallback: number, min = 0) => (Number.isInteger(value) && (value as number) >= min ? (value as number) : fallback);
-const dollars = (value: unknown, fallback: number) => (typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : fallback);
+const count = (value: unknown, fallback: number, min = 0) =>
+  Number.isInteger(value) && (value as number) >= min ? (value as number) : fallback;
+const dollars = (value: unknown, fallback: number) =>
+  typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : fallback;
 
 function severityMap(value: unknown): Partial<Record<RuleName, HintSeverity>> {
   if (!value || typeof value !== 'object') return {};
   const map: Partial<Record<RuleName, HintSeverity>> = {};
   for (const [rule, severity] of Object.entries(value)) {
-    if (RULE_NAMES.includes(rule as RuleName) && SEVERITIES.includes(severity as HintSeverity)) map[rule as RuleName] = severity as HintSeverity;
+    if (RULE_NAMES.includes(rule as RuleName) && SEVERITIES.includes(severity as HintSeverity))
+      map[rule as RuleName] = severity as HintSeverity;
   }
   return map;
 }
@@ -66,7 +85,12 @@ export function parsePromptHintSettings(read: (name: string) => unknown): Prompt
     minTokens: count(read('promptHints.minTokens'), 0),
     activeLineOnly: read('promptHints.activeLineOnly') === true,
     maxTokens: count(read('promptHints.maxTokens'), 8000, 1),
-    defaultModel: typeof model === 'string' && model.trim() ? model.trim() : typeof cloudModel === 'string' && cloudModel.trim() ? cloudModel.trim() : FALLBACK_MODEL,
+    defaultModel:
+      typeof model === 'string' && model.trim()
+        ? model.trim()
+        : typeof cloudModel === 'string' && cloudModel.trim()
+          ? cloudModel.trim()
+          : FALLBACK_MODEL,
     expectedOutputTokens: count(read('promptHints.expectedOutputTokens'), 256, 1),
     severity: severityMap(read('promptHints.severity')),
     position: POSITIONS.includes(position as HintPosition) ? (position as HintPosition) : 'auto',

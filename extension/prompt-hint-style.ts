@@ -10,7 +10,10 @@ import type { HintSeverity, PromptHintSettings } from './prompt-hint-settings.ts
 export const LONG_LINE = 120;
 
 /** The finding's severity in the editor: the user's setting for its rule, else a warning. */
-export function severityOf(finding: Pick<Finding, 'rule'>, settings: Pick<PromptHintSettings, 'severity'>): HintSeverity {
+export function severityOf(
+  finding: Pick<Finding, 'rule'>,
+  settings: Pick<PromptHintSettings, 'severity'>,
+): HintSeverity {
   return settings.severity[finding.rule] ?? 'warning';
 }
 
@@ -23,7 +26,10 @@ export function placement(lineLength: number, position: PromptHintSettings['posi
 export type CostLevel = 'low' | 'medium' | 'high' | 'unknown';
 
 /** The colour band of a prompt's cost per call; `unknown` without a price or a known size. */
-export function costLevel(cost: Pick<PromptCost, 'costPerCall' | 'sizeUnknown'>, settings: Pick<PromptHintSettings, 'mediumCostPerCall' | 'highCostPerCall'>): CostLevel {
+export function costLevel(
+  cost: Pick<PromptCost, 'costPerCall' | 'sizeUnknown'>,
+  settings: Pick<PromptHintSettings, 'mediumCostPerCall' | 'highCostPerCall'>,
+): CostLevel {
   if (cost.costPerCall === null || cost.sizeUnknown) return 'unknown';
   if (cost.costPerCall >= settings.highCostPerCall) return 'high';
   return cost.costPerCall >= settings.mediumCostPerCall ? 'medium' : 'low';

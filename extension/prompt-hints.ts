@@ -19,18 +19,36 @@ const DIAGNOSTIC_SOURCE = 'tokenwise';
 /** Files on this machine, over a remote connection (code-server, SSH), and unsaved ones. */
 const SCHEMES = ['file', 'vscode-remote', 'untitled'];
 /** Untitled documents have no file name: their language says which finder reads them. */
-const LANGUAGE_FILES: Record<string, string> = { typescript: 'untitled.ts', typescriptreact: 'untitled.tsx', javascript: 'untitled.js', javascriptreact: 'untitled.jsx', python: 'untitled.py' };
+const LANGUAGE_FILES: Record<string, string> = {
+  typescript: 'untitled.ts',
+  typescriptreact: 'untitled.tsx',
+  javascript: 'untitled.js',
+  javascriptreact: 'untitled.jsx',
+  python: 'untitled.py',
+};
 
 /** Each cost level's colour: contributed in package.json (`contributes.colors`), so themes can change them. */
-const LEVEL_COLORS: Record<CostLevel, string> = { low: 'tokenwise.promptHint.lowCost', medium: 'tokenwise.promptHint.mediumCost', high: 'tokenwise.promptHint.highCost', unknown: 'editorCodeLens.foreground' };
-const SEVERITIES: Record<Exclude<HintSeverity, 'off'>, vscode.DiagnosticSeverity> = { error: vscode.DiagnosticSeverity.Error, warning: vscode.DiagnosticSeverity.Warning, info: vscode.DiagnosticSeverity.Information };
+const LEVEL_COLORS: Record<CostLevel, string> = {
+  low: 'tokenwise.promptHint.lowCost',
+  medium: 'tokenwise.promptHint.mediumCost',
+  high: 'tokenwise.promptHint.highCost',
+  unknown: 'editorCodeLens.foreground',
+};
+const SEVERITIES: Record<Exclude<HintSeverity, 'off'>, vscode.DiagnosticSeverity> = {
+  error: vscode.DiagnosticSeverity.Error,
+  warning: vscode.DiagnosticSeverity.Warning,
+  info: vscode.DiagnosticSeverity.Information,
+};
 
 export class PromptHints implements vscode.Disposable, vscode.CodeActionProvider, vscode.CodeLensProvider {
   static readonly providedCodeActionKinds = [vscode.CodeActionKind.QuickFix];
   private readonly decorations = Object.fromEntries(
     Object.entries(LEVEL_COLORS).map(([level, color]) => [
       level,
-      vscode.window.createTextEditorDecorationType({ after: { color: new vscode.ThemeColor(color), fontStyle: 'italic', margin: '0 0 0 2em' }, rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed }),
+      vscode.window.createTextEditorDecorationType({
+        after: { color: new vscode.ThemeColor(color), fontStyle: 'italic', margin: '0 0 0 2em' },
+        rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
+      }),
     ]),
   ) as Record<CostLevel, vscode.TextEditorDecorationType>;
   private readonly lensesChanged = new vscode.EventEmitter<void>();
@@ -55,19 +73,34 @@ export class PromptHints implements vscode.Disposable, vscode.CodeActionProvider
       this.lensesChanged,
       this.diagnostics,
       vscode.window.onDidChangeVisibleTextEditors(() => this.scheduleVisible()),
-      vscode.workspace.onDidChangeTextDocument((event) => this.isVisible(event.document) && this.schedule(event.document)),
+      vscode.workspace.onDidChangeTextDocument(
+        (event) => this.isVisible(event.document) && this.schedule(event.document),
+      ),
       vscode.workspace.onDidCloseTextDocument((document) => this.forget(document)),
-      vscode.window.onDidChangeTextEditorSelection((event) => this.settings.activeLineOnly && this.render(event.textEditor)),
+      vscode.window.onDidChangeTextEditorSelection(
+        (event) => this.settings.activeLineOnly && this.render(event.textEditor),
+      ),
       vscode.workspace.onDidChangeConfiguration((event) => {
-        if (!event.affectsConfiguration('tokenwise.promptHints') && !event.affectsConfiguration('tokenwise.defaultCloudModel')) return;
+        if (
+          !event.affectsConfiguration('tokenwise.promptHints') &&
+          !event.affectsConfiguration('tokenwise.defaultCloudModel')
+        )
+          return;
         this.settings = readSettings();
         this.cache.clear();
         this.reports.clear();
         if (!this.settings.enabled) this.clearAll();
         this.scheduleVisible();
       }),
-      vscode.languages.registerCodeActionsProvider(SCHEMES.map((scheme) => ({ scheme })), this, { providedCodeActionKinds: PromptHints.providedCodeActionKinds }),
-      vscode.languages.registerCodeLensProvider(SCHEMES.map((scheme) => ({ scheme })), this),
+      vscode.languages.registerCodeActionsProvider(
+        SCHEMES.map((scheme) => ({ scheme })),
+        this,
+        { providedCodeActionKinds: PromptHints.providedCodeActionKinds },
+      ),
+      vscode.languages.registerCodeLensProvider(
+        SCHEMES.map((scheme) => ({ scheme })),
+        this,
+      ),
     );
     this.scheduleVisible();
   }
@@ -88,7 +121,9 @@ export class PromptHints implements vscode.Disposable, vscode.CodeActionProvider
       key,
       setTimeout(() => {
         this.timers.delete(key);
-        void this.analyze(document).catch((error: unknown) => this.log(`prompt analysis of ${document.uri.fsPath} failed: ${(error as Error).stack ?? String(error)}`));
+        void this.analyze(document).catch((error: unknown) =>
+          this.log(`prompt analysis of ${document.uri.fsPath} failed: ${(error as Error).stack ?? String(error)}`),
+        );
       }, DEBOUNCE_MS),
     );
   }
@@ -99,25 +134,38 @@ export class PromptHints implements vscode.Disposable, vscode.CodeActionProvider
     const version = document.version;
     const text = document.getText();
     const { defaultModel, maxTokens, expectedOutputTokens } = this.settings;
-    const hash = createHash('sha1').update(`${fileName}\0${defaultModel}\0${maxTokens}\0${expectedOutputTokens}\0`).update(text).digest('hex');
+    const hash = createHash('sha1')
+      .update(`${fileName}\0${defaultModel}\0${maxTokens}\0${expectedOutputTokens}\0`)
+      .update(text)
+      .digest('hex');
     let reports = this.cache.get(hash);
     if (!reports) {
       const began = performance.now();
       reports = await this.worker.analyze(fileName, text, { defaultModel, maxTokens, expectedOutputTokens });
-      this.log(`analyzed ${reports.length} prompt${reports.length === 1 ? '' : 's'} in ${vscode.workspace.asRelativePath(document.uri)} in ${(performance.now() - began).toFixed(1)} ms`);
+      this.log(
+        `analyzed ${reports.length} prompt${reports.length === 1 ? '' : 's'} in ${vscode.workspace.asRelativePath(document.uri)} in ${(performance.now() - began).toFixed(1)} ms`,
+      );
       if (this.cache.size >= CACHE_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
       this.cache.set(hash, reports);
     }
     // The document changed while this ran: its own, newer analysis is on the way.
     if (document.version !== version || document.isClosed || !this.settings.enabled) return;
     this.reports.set(document.uri.toString(), { version, reports });
-    this.diagnostics.set(document.uri, reports.flatMap((report) => report.findings.flatMap((finding) => diagnosticOf(document, finding, severityOf(finding, this.settings)))));
+    this.diagnostics.set(
+      document.uri,
+      reports.flatMap((report) =>
+        report.findings.flatMap((finding) => diagnosticOf(document, finding, severityOf(finding, this.settings))),
+      ),
+    );
     for (const editor of vscode.window.visibleTextEditors) if (editor.document === document) this.render(editor);
     this.lensesChanged.fire();
   }
 
   /** The prompts whose hint shows: on, over the minimum size, under the cursor when asked. */
-  private shown(document: vscode.TextDocument, cursor?: number): { report: PromptReport; line: vscode.TextLine; above: boolean }[] {
+  private shown(
+    document: vscode.TextDocument,
+    cursor?: number,
+  ): { report: PromptReport; line: vscode.TextLine; above: boolean }[] {
     const entry = this.reports.get(document.uri.toString());
     if (!entry || !this.settings.enabled || entry.version !== document.version) return [];
     return entry.reports.flatMap((report) => {
@@ -131,10 +179,20 @@ export class PromptHints implements vscode.Disposable, vscode.CodeActionProvider
   }
 
   provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
-    const cursor = vscode.window.activeTextEditor?.document === document ? vscode.window.activeTextEditor.selection.active.line : undefined;
+    const cursor =
+      vscode.window.activeTextEditor?.document === document
+        ? vscode.window.activeTextEditor.selection.active.line
+        : undefined;
     return this.shown(document, cursor)
       .filter(({ above }) => above)
-      .map(({ report, line }) => new vscode.CodeLens(line.range, { title: hintText(report.cost), tooltip: breakdownLines(report.cost).join('\n'), command: '' }));
+      .map(
+        ({ report, line }) =>
+          new vscode.CodeLens(line.range, {
+            title: hintText(report.cost),
+            tooltip: breakdownLines(report.cost).join('\n'),
+            command: '',
+          }),
+      );
   }
 
   private render(editor: vscode.TextEditor): void {
@@ -142,20 +200,30 @@ export class PromptHints implements vscode.Disposable, vscode.CodeActionProvider
     for (const { report, line, above } of this.shown(editor.document, editor.selection.active.line)) {
       if (above) continue;
       const end = line.range.end;
-      levels[costLevel(report.cost, this.settings)].push({ range: new vscode.Range(end, end), hoverMessage: hover(report), renderOptions: { after: { contentText: hintText(report.cost) } } });
+      levels[costLevel(report.cost, this.settings)].push({
+        range: new vscode.Range(end, end),
+        hoverMessage: hover(report),
+        renderOptions: { after: { contentText: hintText(report.cost) } },
+      });
     }
-    for (const [level, options] of Object.entries(levels)) editor.setDecorations(this.decorations[level as CostLevel], options);
+    for (const [level, options] of Object.entries(levels))
+      editor.setDecorations(this.decorations[level as CostLevel], options);
     if (this.settings.activeLineOnly) this.lensesChanged.fire();
   }
 
-  provideCodeActions(document: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {
+  provideCodeActions(
+    document: vscode.TextDocument,
+    _range: vscode.Range,
+    context: vscode.CodeActionContext,
+  ): vscode.CodeAction[] {
     const entry = this.reports.get(document.uri.toString());
     if (!entry || entry.version !== document.version) return [];
     const actions: vscode.CodeAction[] = [];
     for (const diagnostic of context.diagnostics) {
       if (diagnostic.source !== DIAGNOSTIC_SOURCE) continue;
       for (const finding of entry.reports.flatMap((r) => r.findings)) {
-        if (!finding.fix || finding.rule !== diagnostic.code || !diagnostic.range.isEqual(rangeOf(document, finding))) continue;
+        if (!finding.fix || finding.rule !== diagnostic.code || !diagnostic.range.isEqual(rangeOf(document, finding)))
+          continue;
         const action = new vscode.CodeAction(finding.fix.title, vscode.CodeActionKind.QuickFix);
         action.edit = new vscode.WorkspaceEdit();
         for (const edit of finding.fix.edits) action.edit.replace(document.uri, rangeOf(document, edit), edit.newText);
@@ -177,7 +245,8 @@ export class PromptHints implements vscode.Disposable, vscode.CodeActionProvider
 
   private clearAll(): void {
     this.diagnostics.clear();
-    for (const editor of vscode.window.visibleTextEditors) for (const decoration of Object.values(this.decorations)) editor.setDecorations(decoration, []);
+    for (const editor of vscode.window.visibleTextEditors)
+      for (const decoration of Object.values(this.decorations)) editor.setDecorations(decoration, []);
     this.lensesChanged.fire();
   }
 
@@ -190,7 +259,11 @@ export class PromptHints implements vscode.Disposable, vscode.CodeActionProvider
 /** Flips `tokenwise.promptHints.enabled` in the user's settings. */
 export async function togglePromptHints(): Promise<void> {
   const config = vscode.workspace.getConfiguration('tokenwise');
-  await config.update('promptHints.enabled', config.get('promptHints.enabled') === false, vscode.ConfigurationTarget.Global);
+  await config.update(
+    'promptHints.enabled',
+    config.get('promptHints.enabled') === false,
+    vscode.ConfigurationTarget.Global,
+  );
 }
 
 function readSettings(): PromptHintSettings {
@@ -204,9 +277,14 @@ function fileNameOf(document: vscode.TextDocument): string | undefined {
   return /\.([cm]?[jt]sx?|pyi?|prompt|prompty|prompt\.md)$/i.test(document.fileName) ? document.fileName : undefined;
 }
 
-const rangeOf = (document: vscode.TextDocument, span: { start: number; end: number }) => new vscode.Range(document.positionAt(span.start), document.positionAt(span.end));
+const rangeOf = (document: vscode.TextDocument, span: { start: number; end: number }) =>
+  new vscode.Range(document.positionAt(span.start), document.positionAt(span.end));
 
-function diagnosticOf(document: vscode.TextDocument, finding: PromptReport['findings'][number], severity: HintSeverity): vscode.Diagnostic[] {
+function diagnosticOf(
+  document: vscode.TextDocument,
+  finding: PromptReport['findings'][number],
+  severity: HintSeverity,
+): vscode.Diagnostic[] {
   if (severity === 'off') return [];
   const diagnostic = new vscode.Diagnostic(rangeOf(document, finding), finding.message, SEVERITIES[severity]);
   diagnostic.code = finding.rule;
@@ -216,7 +294,12 @@ function diagnosticOf(document: vscode.TextDocument, finding: PromptReport['find
 
 function hover(report: PromptReport): vscode.MarkdownString {
   const markdown = new vscode.MarkdownString(`**Tokenwise** · ${report.kind}\n\n`);
-  markdown.appendMarkdown(breakdownLines(report.cost).map((line) => `- ${line}`).join('\n'));
-  if (report.findings.length) markdown.appendMarkdown(`\n\n${report.findings.map((f) => `- \`${f.rule}\` ${f.message}`).join('\n')}`);
+  markdown.appendMarkdown(
+    breakdownLines(report.cost)
+      .map((line) => `- ${line}`)
+      .join('\n'),
+  );
+  if (report.findings.length)
+    markdown.appendMarkdown(`\n\n${report.findings.map((f) => `- \`${f.rule}\` ${f.message}`).join('\n')}`);
   return markdown;
 }

@@ -11,7 +11,10 @@ const YOUNG_GENERATION_MB = 96;
 export class PromptAnalysisWorker {
   private worker: Worker | undefined;
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (reports: PromptReport[]) => void; reject: (error: Error) => void }>();
+  private readonly pending = new Map<
+    number,
+    { resolve: (reports: PromptReport[]) => void; reject: (error: Error) => void }
+  >();
 
   constructor(
     private readonly script: string,

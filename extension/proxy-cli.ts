@@ -5,9 +5,18 @@
 import { fork } from 'node:child_process';
 import type { Launch } from './settings.ts';
 
-export function runProxyCli(hostScript: string, command: string[], launch: Launch, timeoutMs = 60_000): Promise<string> {
+export function runProxyCli(
+  hostScript: string,
+  command: string[],
+  launch: Launch,
+  timeoutMs = 60_000,
+): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = fork(hostScript, [...command, ...launch.args], { env: { ...process.env, ...launch.env }, execArgv: [], silent: true });
+    const child = fork(hostScript, [...command, ...launch.args], {
+      env: { ...process.env, ...launch.env },
+      execArgv: [],
+      silent: true,
+    });
     let out = '';
     let err = '';
     child.stdout?.on('data', (d: Buffer) => (out += d.toString()));

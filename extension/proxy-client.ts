@@ -3,7 +3,16 @@
  * a timeout so a wedged proxy never hangs the UI.
  */
 import http from 'node:http';
-import { isProxyHealth, ROUTES, type AuditReport, type ConversationsReply, type GroupBy, type ProxyHealth, type UsageSummary, type WhatIf } from '../shared/protocol.ts';
+import {
+  isProxyHealth,
+  ROUTES,
+  type AuditReport,
+  type ConversationsReply,
+  type GroupBy,
+  type ProxyHealth,
+  type UsageSummary,
+  type WhatIf,
+} from '../shared/protocol.ts';
 
 /**
  * What answers on a port: a Tokenwise proxy, another program, or nothing. Plain `node:http`, because the first
@@ -44,7 +53,10 @@ export class ProxyClient {
 
   /** The costliest agent conversations since `since`. */
   conversations(since: number): Promise<ConversationsReply> {
-    return this.json<ConversationsReply>('GET', `${ROUTES.conversations}?${new URLSearchParams({ since: String(since) })}`);
+    return this.json<ConversationsReply>(
+      'GET',
+      `${ROUTES.conversations}?${new URLSearchParams({ since: String(since) })}`,
+    );
   }
 
   /** What each switched-off lever would have saved on the last 7 days of recordings. */
@@ -63,12 +75,20 @@ export class ProxyClient {
 
   /** The live feed (SSE); replays what came after `lastEventId`. */
   events(lastEventId: number, signal: AbortSignal): Promise<Response> {
-    return fetch(`${this.url}${ROUTES.events}`, { headers: { ...this.auth(), 'last-event-id': String(lastEventId) }, signal });
+    return fetch(`${this.url}${ROUTES.events}`, {
+      headers: { ...this.auth(), 'last-event-id': String(lastEventId) },
+      signal,
+    });
   }
 
   private async json<T>(method: 'GET' | 'DELETE', route: string): Promise<T> {
-    const response = await fetch(`${this.url}${route}`, { method, headers: this.auth(), signal: AbortSignal.timeout(10_000) });
-    if (!response.ok) throw new Error(`${method} ${route}: HTTP ${response.status} ${(await response.text()).slice(0, 200)}`);
+    const response = await fetch(`${this.url}${route}`, {
+      method,
+      headers: this.auth(),
+      signal: AbortSignal.timeout(10_000),
+    });
+    if (!response.ok)
+      throw new Error(`${method} ${route}: HTTP ${response.status} ${(await response.text()).slice(0, 200)}`);
     return (await response.json()) as T;
   }
 

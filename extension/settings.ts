@@ -15,12 +15,21 @@ export const DEFAULT_MODEL = 'hf:bartowski/Qwen2.5-1.5B-Instruct-GGUF:Q4_K_M';
 
 type Parse<T> = (value: unknown) => T | undefined;
 
-const integer = (min: number, max = Number.MAX_SAFE_INTEGER): Parse<number> => (v) => (Number.isInteger(v) && (v as number) >= min && (v as number) <= max ? (v as number) : undefined);
-const between = (min: number, max: number): Parse<number> => (v) => (typeof v === 'number' && v >= min && v <= max ? v : undefined);
+const integer =
+  (min: number, max = Number.MAX_SAFE_INTEGER): Parse<number> =>
+  (v) =>
+    Number.isInteger(v) && (v as number) >= min && (v as number) <= max ? (v as number) : undefined;
+const between =
+  (min: number, max: number): Parse<number> =>
+  (v) =>
+    typeof v === 'number' && v >= min && v <= max ? v : undefined;
 const text: Parse<string> = (v) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
 const dollars: Parse<number> = (v) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : undefined);
 const bool: Parse<boolean> = (v) => (typeof v === 'boolean' ? v : undefined);
-const oneOf = <T extends string>(...values: T[]): Parse<T> => (v) => (values.includes(v as T) ? (v as T) : undefined);
+const oneOf =
+  <T extends string>(...values: T[]): Parse<T> =>
+  (v) =>
+    values.includes(v as T) ? (v as T) : undefined;
 const httpUrl: Parse<string> = (v) => {
   const s = text(v);
   if (!s) return undefined;
@@ -76,7 +85,13 @@ export interface Settings {
 }
 
 /** Every setting's name under `tokenwise.`, for the change listener and the package.json check. */
-export const SETTING_NAMES = ['autoStart', 'statusBar.enabled', 'port', ...Object.values(proxySettings).map((s) => s.setting), ...PROMPT_HINT_SETTING_NAMES];
+export const SETTING_NAMES = [
+  'autoStart',
+  'statusBar.enabled',
+  'port',
+  ...Object.values(proxySettings).map((s) => s.setting),
+  ...PROMPT_HINT_SETTING_NAMES,
+];
 
 /**
  * Reads the settings. `read(name)` returns what the user set for `tokenwise.<name>`, or undefined when they set
@@ -117,7 +132,10 @@ export interface Launch {
 export function proxyLaunch(settings: Settings, secrets: Record<string, string> = {}): Launch {
   const env: Record<string, string> = { TOKENWISE_PORT: String(settings.port) };
   const args: string[] = [];
-  for (const [key, spec] of Object.entries(proxySettings) as [ProxySettingKey, (typeof proxySettings)[ProxySettingKey]][]) {
+  for (const [key, spec] of Object.entries(proxySettings) as [
+    ProxySettingKey,
+    (typeof proxySettings)[ProxySettingKey],
+  ][]) {
     const value = settings.proxy[key];
     if (value === undefined) continue;
     if ('env' in spec) env[spec.env] = String(value);

@@ -22,8 +22,14 @@ export class StatusBar implements vscode.Disposable {
     const status = statusText(snapshot);
     this.item.text = status.text;
     this.item.tooltip = new vscode.MarkdownString(status.tooltip.join('\n\n'), true);
-    this.item.backgroundColor = status.tone === 'normal' ? undefined : new vscode.ThemeColor(`statusBarItem.${status.tone}Background`);
-    this.item.command = snapshot.proxy.kind === 'failed' ? COMMANDS.showLog : snapshot.proxy.kind === 'stopped' ? COMMANDS.startProxy : COMMANDS.openPanel;
+    this.item.backgroundColor =
+      status.tone === 'normal' ? undefined : new vscode.ThemeColor(`statusBarItem.${status.tone}Background`);
+    this.item.command =
+      snapshot.proxy.kind === 'failed'
+        ? COMMANDS.showLog
+        : snapshot.proxy.kind === 'stopped'
+          ? COMMANDS.startProxy
+          : COMMANDS.openPanel;
     this.item.show();
   }
 

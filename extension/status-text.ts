@@ -16,9 +16,17 @@ export function statusText(snapshot: PanelSnapshot): StatusText {
   const { proxy, today } = snapshot;
   switch (proxy.kind) {
     case 'stopped':
-      return { text: '$(circle-slash) Tokenwise stopped', tooltip: ['**Tokenwise proxy is stopped.**', 'Click to start it.'], tone: 'warning' };
+      return {
+        text: '$(circle-slash) Tokenwise stopped',
+        tooltip: ['**Tokenwise proxy is stopped.**', 'Click to start it.'],
+        tone: 'warning',
+      };
     case 'starting':
-      return { text: '$(loading~spin) Tokenwise starting…', tooltip: ['Starting the Tokenwise proxy…'], tone: 'normal' };
+      return {
+        text: '$(loading~spin) Tokenwise starting…',
+        tooltip: ['Starting the Tokenwise proxy…'],
+        tone: 'normal',
+      };
     case 'restarting':
       return {
         text: `$(loading~spin) Tokenwise restarting…`,
@@ -26,10 +34,16 @@ export function statusText(snapshot: PanelSnapshot): StatusText {
         tone: 'warning',
       };
     case 'failed':
-      return { text: '$(error) Tokenwise failed', tooltip: ['**The Tokenwise proxy is not running.**', proxy.reason, 'Click to see the log.'], tone: 'error' };
+      return {
+        text: '$(error) Tokenwise failed',
+        tooltip: ['**The Tokenwise proxy is not running.**', proxy.reason, 'Click to see the log.'],
+        tone: 'error',
+      };
     case 'running': {
       const top = snapshot.byModel[0];
-      const levers = Object.entries(today.savedByLever).filter(([, v]) => v > 0).map(([lever, v]) => `${lever} ${usd(v)}`);
+      const levers = Object.entries(today.savedByLever)
+        .filter(([, v]) => v > 0)
+        .map(([lever, v]) => `${lever} ${usd(v)}`);
       return {
         text: `$(pulse) ${statusSummary(today)}`,
         tooltip: [

@@ -89,7 +89,9 @@ export class ProxySupervisor {
       timed(port ? probeHealth(`http://127.0.0.1:${port}`) : Promise.resolve(undefined)),
     ]);
     if (run !== this.run) return;
-    this.options.log(`settings and keys read in ${keysMs.toFixed(1)} ms, port ${port} checked in ${probeMs.toFixed(1)} ms`);
+    this.options.log(
+      `settings and keys read in ${keysMs.toFixed(1)} ms, port ${port} checked in ${probeMs.toFixed(1)} ms`,
+    );
     if (found === 'other') {
       this.fail(`port ${port} is used by another program: set "tokenwise.port" to a free port`, true);
       return;
@@ -123,7 +125,11 @@ export class ProxySupervisor {
 
   private spawn(run: number, launch: Launch): void {
     const forking = performance.now();
-    const child = fork(this.options.hostScript, ['serve', ...launch.args], { env: { ...process.env, ...launch.env }, execArgv: [], silent: true });
+    const child = fork(this.options.hostScript, ['serve', ...launch.args], {
+      env: { ...process.env, ...launch.env },
+      execArgv: [],
+      silent: true,
+    });
     this.options.onSpawn?.(performance.now() - forking);
     this.child = child;
     this.options.log(`started the proxy (pid ${child.pid})`);
@@ -141,7 +147,9 @@ export class ProxySupervisor {
       const banner = readBanner(line);
       url ??= banner.url;
       token ??= banner.token;
-      this.options.log(banner.token ? line.replace(banner.token, '(hidden: run "Tokenwise: Copy endpoint and token")') : line);
+      this.options.log(
+        banner.token ? line.replace(banner.token, '(hidden: run "Tokenwise: Copy endpoint and token")') : line,
+      );
       if (isError && line.trim()) lastError = line.trim();
       if (!ready && url && token && run === this.run) {
         ready = true;
@@ -168,7 +176,14 @@ export class ProxySupervisor {
     const health = await waitForHealth(url, () => run !== this.run || child.exitCode !== null);
     if (!health || run !== this.run) return;
     this.connection = { url, token, pid: child.pid ?? health.pid, attached: false };
-    this.setState({ kind: 'running', url, pid: this.connection.pid, attached: false, local: health.local, budget: health.budget });
+    this.setState({
+      kind: 'running',
+      url,
+      pid: this.connection.pid,
+      attached: false,
+      local: health.local,
+      budget: health.budget,
+    });
     this.stableTimer = setTimeout(() => (this.streak = 0), STABLE_MS);
     this.pollHealth(run);
   }
@@ -178,36 +193,63 @@ export class ProxySupervisor {
     try {
       token = (await runProxyCli(this.options.hostScript, ['token'], launch, 15_000)).trim();
     } catch (error) {
-      this.fail(`a Tokenwise proxy (pid ${health.pid}) answers on ${url}, but its token could not be read: ${(error as Error).message}`, true);
+      this.fail(
+        `a Tokenwise proxy (pid ${health.pid}) answers on ${url}, but its token could not be read: ${(error as Error).message}`,
+        true,
+      );
       return;
     }
     if (run !== this.run) return;
-    this.options.log(`attached to the Tokenwise proxy already running on ${url} (pid ${health.pid}); it was not started by this window`);
+    this.options.log(
+      `attached to the Tokenwise proxy already running on ${url} (pid ${health.pid}); it was not started by this window`,
+    );
     this.connection = { url, token, pid: health.pid, attached: true };
-    this.setState({ kind: 'running', url, pid: health.pid, attached: true, local: health.local, budget: health.budget });
+    this.setState({
+      kind: 'running',
+      url,
+      pid: health.pid,
+      attached: true,
+      local: health.local,
+      budget: health.budget,
+    });
     this.pollHealth(run);
   }
 
   /** Keeps the local model's state fresh and notices an attached proxy going away. */
   private pollHealth(run: number): void {
-    this.healthTimer = setTimeout(async () => {
-      const connection = this.connection;
-      if (run !== this.run || !connection) return;
-      const health = await probeHealth(connection.url);
-      if (run !== this.run) return;
-      if (health && health !== 'other') {
-        if (JSON.stringify(health.local) !== JSON.stringify(this.state.kind === 'running' ? this.state.local : undefined)) {
-          this.setState({ kind: 'running', url: connection.url, pid: health.pid, attached: connection.attached, local: health.local, budget: health.budget });
+    this.healthTimer = setTimeout(
+      async () => {
+        const connection = this.connection;
+        if (run !== this.run || !connection) return;
+        const health = await probeHealth(connection.url);
+        if (run !== this.run) return;
+        if (health && health !== 'other') {
+          if (
+            JSON.stringify(health.local) !==
+            JSON.stringify(this.state.kind === 'running' ? this.state.local : undefined)
+          ) {
+            this.setState({
+              kind: 'running',
+              url: connection.url,
+              pid: health.pid,
+              attached: connection.attached,
+              local: health.local,
+              budget: health.budget,
+            });
+          }
+        } else if (connection.attached) {
+          this.options.log(`the proxy this window attached to (pid ${connection.pid}) went away; starting one`);
+          this.connection = undefined;
+          this.state = { kind: 'stopped' };
+          void this.start();
+          return;
         }
-      } else if (connection.attached) {
-        this.options.log(`the proxy this window attached to (pid ${connection.pid}) went away; starting one`);
-        this.connection = undefined;
-        this.state = { kind: 'stopped' };
-        void this.start();
-        return;
-      }
-      this.pollHealth(run);
-    }, ['loading', 'downloading'].includes(this.state.kind === 'running' ? (this.state.local?.state ?? '') : '') ? HEALTH_POLL_BUSY_MS : HEALTH_POLL_MS);
+        this.pollHealth(run);
+      },
+      ['loading', 'downloading'].includes(this.state.kind === 'running' ? (this.state.local?.state ?? '') : '')
+        ? HEALTH_POLL_BUSY_MS
+        : HEALTH_POLL_MS,
+    );
     this.healthTimer.unref?.();
   }
 
@@ -222,7 +264,8 @@ export class ProxySupervisor {
       this.fail(`the proxy keeps stopping (${reason}); gave up after ${MAX_RESTARTS} restarts`, true);
       return;
     }
-    if (attempt === 1) this.options.onFailure(`The Tokenwise proxy stopped unexpectedly (${reason}); restarting it.`, false);
+    if (attempt === 1)
+      this.options.onFailure(`The Tokenwise proxy stopped unexpectedly (${reason}); restarting it.`, false);
     const delay = restartDelayMs(attempt);
     this.options.log(`restarting the proxy in ${delay / 1000} s (attempt ${attempt} of ${MAX_RESTARTS})`);
     this.setState({ kind: 'restarting', attempt, reason });

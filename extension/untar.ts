@@ -26,12 +26,17 @@ function octal(block: Buffer, start: number, length: number): number {
 
 /** The path inside `target` an entry named `name` goes to (after dropping `package/`), or an error. */
 export function entryPath(target: string, name: string): string | undefined {
-  const parts = name.replace(/\\/g, '/').split('/').filter((p) => p && p !== '.');
-  if (name.startsWith('/') || /^[a-zA-Z]:/.test(name) || parts.includes('..')) throw new UnsafeTarballError(`tar entry "${name}" points outside the package`);
+  const parts = name
+    .replace(/\\/g, '/')
+    .split('/')
+    .filter((p) => p && p !== '.');
+  if (name.startsWith('/') || /^[a-zA-Z]:/.test(name) || parts.includes('..'))
+    throw new UnsafeTarballError(`tar entry "${name}" points outside the package`);
   const rest = parts.slice(1);
   if (!rest.length) return undefined;
   const full = path.resolve(target, ...rest);
-  if (!full.startsWith(path.resolve(target) + path.sep)) throw new UnsafeTarballError(`tar entry "${name}" points outside the package`);
+  if (!full.startsWith(path.resolve(target) + path.sep))
+    throw new UnsafeTarballError(`tar entry "${name}" points outside the package`);
   return full;
 }
 
@@ -41,7 +46,9 @@ export async function untarPackage(file: string, target: string, signal?: AbortS
   let buffer: Buffer = Buffer.alloc(0);
   let files = 0;
   /** The entry whose data is being read. */
-  let entry: { remaining: number; padding: number; type: string; handle?: fs.promises.FileHandle; data: Buffer[] } | undefined;
+  let entry:
+    | { remaining: number; padding: number; type: string; handle?: fs.promises.FileHandle; data: Buffer[] }
+    | undefined;
   let longName: string | undefined;
   let ended = false;
 
@@ -68,7 +75,9 @@ export async function untarPackage(file: string, target: string, signal?: AbortS
       files += 1;
       entry = { remaining: size, padding, type, handle, data: [] };
     } else {
-      throw new UnsafeTarballError(`tar entry "${name}" is a ${type === '1' || type === '2' ? 'link' : `type-${type} entry`}; npm packages hold only files and folders`);
+      throw new UnsafeTarballError(
+        `tar entry "${name}" is a ${type === '1' || type === '2' ? 'link' : `type-${type} entry`}; npm packages hold only files and folders`,
+      );
     }
   };
 

@@ -6,7 +6,14 @@ import type { PanelSnapshot, ProxyState, RequestEvent } from '../shared/protocol
 import { ProxyClient } from './proxy-client.ts';
 import { createParser } from 'eventsource-parser';
 import { EVENTS, TABLE_RANGE_DAYS, type TableRange } from '../shared/protocol.ts';
-import { emptySnapshot, hourWindowStart, startOfDay, startOfMonth, withRequest, withSummaries } from './usage-snapshot.ts';
+import {
+  emptySnapshot,
+  hourWindowStart,
+  startOfDay,
+  startOfMonth,
+  withRequest,
+  withSummaries,
+} from './usage-snapshot.ts';
 
 /** Wait after an event before re-reading the ledger, so a burst of requests costs one refresh. */
 const REFRESH_DELAY_MS = 150;
@@ -44,10 +51,13 @@ export class UsageFeed {
 
   /** Follows the proxy at `connection` (or stops following when there is none), keeping what is shown. */
   setProxy(state: ProxyState, connection?: Connection): void {
-    const endpoint = connection ? { openai: `${connection.url}/v1`, anthropic: connection.url } : this.snapshot.endpoint;
+    const endpoint = connection
+      ? { openai: `${connection.url}/v1`, anthropic: connection.url }
+      : this.snapshot.endpoint;
     const monthlyBefore = monthlyLimit(this.snapshot.proxy);
     this.snapshot = { ...this.snapshot, proxy: state, ...(endpoint ? { endpoint } : {}) };
-    if (connection && (connection.url !== this.client?.url || connection.token !== this.followedToken)) this.follow(connection);
+    if (connection && (connection.url !== this.client?.url || connection.token !== this.followedToken))
+      this.follow(connection);
     else if (monthlyLimit(state) !== monthlyBefore) this.refreshSoon(0); // the monthly gauge needs the month's spend
     if (!connection) this.unfollow();
     this.onChange(this.snapshot);
@@ -79,7 +89,12 @@ export class UsageFeed {
   private follow(connection: Connection): void {
     this.unfollow();
     // Another data directory (a new token) has its own ledger and ids: start over.
-    if (this.followedToken !== undefined && this.followedToken !== connection.token) this.snapshot = { ...emptySnapshot(this.snapshot.proxy), endpoint: this.snapshot.endpoint, tableRange: this.snapshot.tableRange };
+    if (this.followedToken !== undefined && this.followedToken !== connection.token)
+      this.snapshot = {
+        ...emptySnapshot(this.snapshot.proxy),
+        endpoint: this.snapshot.endpoint,
+        tableRange: this.snapshot.tableRange,
+      };
     this.followedToken = connection.token;
     this.client = new ProxyClient(connection.url, connection.token);
     this.stream = new AbortController();
@@ -101,7 +116,8 @@ export class UsageFeed {
         if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
         const parser = createParser({ onEvent: (event) => this.onEvent(event.event ?? 'message', event.data) });
         const decoder = new TextDecoder();
-        for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) parser.feed(decoder.decode(chunk, { stream: true }));
+        for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>)
+          parser.feed(decoder.decode(chunk, { stream: true }));
       } catch (error) {
         if (signal.aborted) return;
         this.log(`live feed interrupted (${(error as Error).message}); reconnecting`);
@@ -175,7 +191,19 @@ export class UsageFeed {
       if (client !== this.client) return;
       if (this.snapshot.lastEventId !== seen || this.snapshot.tableRange !== range) this.dirty = true;
       else {
-        this.snapshot = withSummaries(this.snapshot, { byModel, byClient, byMinute, byDay, conversations: conversations?.conversations ?? [], ...(todayTotals ? { today: todayTotals } : {}), ...(month ? { month } : {}) }, now);
+        this.snapshot = withSummaries(
+          this.snapshot,
+          {
+            byModel,
+            byClient,
+            byMinute,
+            byDay,
+            conversations: conversations?.conversations ?? [],
+            ...(todayTotals ? { today: todayTotals } : {}),
+            ...(month ? { month } : {}),
+          },
+          now,
+        );
         this.lastRefreshMinute = Math.floor(now / 60_000);
         this.onChange(this.snapshot);
         if (now - this.whatIfAt >= WHAT_IF_INTERVAL_MS) this.readWhatIf(client, now);

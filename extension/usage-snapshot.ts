@@ -3,13 +3,34 @@
  * with zero bars for quiet minutes and days), and a finished request applied to it at once, so counters move the
  * moment its event arrives; the next summary then replaces the estimate with the ledger's numbers.
  */
-import { emptyTotals, type ConversationTotals, type PanelSnapshot, type ProxyState, type RequestEvent, type SpendPoint, type UsageGroup, type UsageSummary, type UsageTotals } from '../shared/protocol.ts';
+import {
+  emptyTotals,
+  type ConversationTotals,
+  type PanelSnapshot,
+  type ProxyState,
+  type RequestEvent,
+  type SpendPoint,
+  type UsageGroup,
+  type UsageSummary,
+  type UsageTotals,
+} from '../shared/protocol.ts';
 
 /** How many recent requests the panel lists. */
 export const RECENT_LIMIT = 50;
 
 export function emptySnapshot(proxy: ProxyState = { kind: 'stopped' }): PanelSnapshot {
-  return { proxy, today: emptyTotals(), byModel: [], byClient: [], conversations: [], lastHour: [], lastWeek: [], tableRange: 'today', recent: [], lastEventId: 0 };
+  return {
+    proxy,
+    today: emptyTotals(),
+    byModel: [],
+    byClient: [],
+    conversations: [],
+    lastHour: [],
+    lastWeek: [],
+    tableRange: 'today',
+    recent: [],
+    lastEventId: 0,
+  };
 }
 
 const pad = (n: number) => String(n).padStart(2, '0');
@@ -72,7 +93,8 @@ export function lastWeekKeys(now: number): string[] {
   return Array.from({ length: 7 }, (_, i) => dayKey(startOfDay(now, 6 - i)));
 }
 
-const byCostThenRequests = (a: UsageGroup, b: UsageGroup) => b.costUsd - a.costUsd || b.requests - a.requests || a.key.localeCompare(b.key);
+const byCostThenRequests = (a: UsageGroup, b: UsageGroup) =>
+  b.costUsd - a.costUsd || b.requests - a.requests || a.key.localeCompare(b.key);
 
 /** The snapshot with the ledger's numbers; recent requests are kept. */
 export function withSummaries(snapshot: PanelSnapshot, s: Summaries, now: number): PanelSnapshot {
@@ -101,7 +123,16 @@ export function withRequest(snapshot: PanelSnapshot, event: RequestEvent, now: n
   const lastEventId = Math.max(snapshot.lastEventId, event.id);
   if (event.time < startOfDay(now)) return { ...snapshot, recent, lastEventId };
   const addTo = (points: SpendPoint[], key: string) =>
-    points.map((p) => (p.key === key ? { ...p, costUsd: p.costUsd + (event.costUsd ?? 0), baselineCostUsd: p.baselineCostUsd + (event.baselineCostUsd ?? 0), requests: p.requests + 1 } : p));
+    points.map((p) =>
+      p.key === key
+        ? {
+            ...p,
+            costUsd: p.costUsd + (event.costUsd ?? 0),
+            baselineCostUsd: p.baselineCostUsd + (event.baselineCostUsd ?? 0),
+            requests: p.requests + 1,
+          }
+        : p,
+    );
   const addToGroup = (groups: UsageGroup[], key: string) => {
     const existing = groups.find((g) => g.key === key);
     const updated = { ...counted(existing ?? { ...emptyTotals(), key }, event), key };

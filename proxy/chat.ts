@@ -106,7 +106,13 @@ export type ChatChunk =
    * answered by Anthropic, a signed `thinking` / `redacted_thinking` block it must send back on its next turn.
    */
   | { type: 'item'; item: Record<string, unknown> }
-  | { type: 'done'; finishReason: FinishReason; stopSequence?: string; usage: Usage; /** counted by the proxy: the provider reported none */ usageEstimated?: boolean };
+  | {
+      type: 'done';
+      finishReason: FinishReason;
+      stopSequence?: string;
+      usage: Usage /** counted by the proxy: the provider reported none */;
+      usageEstimated?: boolean;
+    };
 
 /** The plain text of a message's text parts. */
 export function textOf(message: ChatMessage): string {
@@ -117,7 +123,14 @@ export function textOf(message: ChatMessage): string {
 
 /** Folds a chunk stream into one response: how non-streaming callers are served by a streaming provider. */
 export async function collect(chunks: AsyncIterable<ChatChunk>): Promise<ChatResponse> {
-  const response: ChatResponse = { id: '', model: '', text: '', toolCalls: [], finishReason: 'stop', usage: { inputTokens: 0, outputTokens: 0 } };
+  const response: ChatResponse = {
+    id: '',
+    model: '',
+    text: '',
+    toolCalls: [],
+    finishReason: 'stop',
+    usage: { inputTokens: 0, outputTokens: 0 },
+  };
   for await (const chunk of chunks) {
     switch (chunk.type) {
       case 'start':

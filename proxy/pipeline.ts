@@ -4,11 +4,39 @@
  * knows the order of the levers; each lever is one door (`cache/`, `router/`, `context/`, `usage/`, `providers/`
  * `index.ts`) of plain functions and classes without HTTP types, so the whole flow runs in tests without a socket.
  */
-import { AnswerCache, replayAnswer, type CacheDirective, type CacheSlot, type CallSharing, type AnswerStore, type SemanticCache } from './cache/index.ts';
+import {
+  AnswerCache,
+  replayAnswer,
+  type CacheDirective,
+  type CacheSlot,
+  type CallSharing,
+  type AnswerStore,
+  type SemanticCache,
+} from './cache/index.ts';
 import type { ChatChunk, ChatRequest } from './chat.ts';
 import { fitRequest, type FitOptions } from './context/index.ts';
-import { Router, type Budget, type FallbackOptions, type ModelCatalog, type Reservation, type RouteDecision, type RouteOverride, type RoutePolicy, type SessionGate } from './router/index.ts';
-import { answerCost, countUsage, isMissingUsage, paidCost, RequestTrace, type CacheStatus, type Pricing, type RequestNotes, type UsageSink } from './usage/index.ts';
+import {
+  Router,
+  type Budget,
+  type FallbackOptions,
+  type ModelCatalog,
+  type Reservation,
+  type RouteDecision,
+  type RouteOverride,
+  type RoutePolicy,
+  type SessionGate,
+} from './router/index.ts';
+import {
+  answerCost,
+  countUsage,
+  isMissingUsage,
+  paidCost,
+  RequestTrace,
+  type CacheStatus,
+  type Pricing,
+  type RequestNotes,
+  type UsageSink,
+} from './usage/index.ts';
 
 export type { UsageSink } from './usage/index.ts';
 export type { CacheDirective } from './cache/index.ts';
@@ -66,7 +94,11 @@ export interface PipelineDeps {
 }
 
 /** Passes records on, adding each answer's cost to its agent session's spend. */
-function chargingSession(usage: UsageSink | undefined, session: { spent(usd: number): void }, pricing: Pricing): UsageSink {
+function chargingSession(
+  usage: UsageSink | undefined,
+  session: { spent(usd: number): void },
+  pricing: Pricing,
+): UsageSink {
   return {
     record(finished) {
       if (finished.cache === 'miss') session.spent(answerCost(finished, pricing) ?? 0);
@@ -107,8 +139,20 @@ export class Pipeline {
   private readonly router: Router;
 
   constructor(private readonly deps: PipelineDeps) {
-    this.cache = new AnswerCache({ store: deps.cache, inFlight: deps.inFlight, semantic: deps.semantic, semanticOffFor: deps.semanticOffFor, mode: deps.cacheMode });
-    this.router = new Router({ catalog: deps.catalog, policy: deps.policy, confidenceFloor: deps.confidenceFloor, budget: deps.budget, fallback: deps.fallback });
+    this.cache = new AnswerCache({
+      store: deps.cache,
+      inFlight: deps.inFlight,
+      semantic: deps.semantic,
+      semanticOffFor: deps.semanticOffFor,
+      mode: deps.cacheMode,
+    });
+    this.router = new Router({
+      catalog: deps.catalog,
+      policy: deps.policy,
+      confidenceFloor: deps.confidenceFloor,
+      budget: deps.budget,
+      fallback: deps.fallback,
+    });
   }
 
   /** Turns the semantic cache on once its embedder is loaded (a model may first need downloading). */
@@ -118,34 +162,68 @@ export class Pipeline {
 
   async run(request: ChatRequest, context: PipelineContext): Promise<PipelineResult> {
     const routed = this.router.decide(request, context.route, context.client);
-    const lookup = await this.cache.lookup(request, { provider: routed.provider.name, model: routed.model }, context.cache, context.client);
+    const lookup = await this.cache.lookup(
+      request,
+      { provider: routed.provider.name, model: routed.model },
+      context.cache,
+      context.client,
+    );
     const hit = lookup.hit;
     let cache: CacheStatus = hit?.status ?? 'miss';
     let usage = this.deps.usage;
     const notes: RequestNotes = {};
     let source: AsyncIterator<ChatChunk>;
-    const answering: Answering = { decision: hit ? { ...routed, reason: hit.reason } : lookup.refused ? { ...routed, reason: `${routed.reason}; ${lookup.refused}` } : routed };
+    const answering: Answering = {
+      decision: hit
+        ? { ...routed, reason: hit.reason }
+        : lookup.refused
+          ? { ...routed, reason: `${routed.reason}; ${lookup.refused}` }
+          : routed,
+    };
     if (hit) {
       // A cached answer costs nothing, so it is not counted; a tool loop is still one (admit checks it on a miss).
-      await this.refuseForSession(() => this.deps.sessions?.breaker.checkLoop(request), request, context, answering.decision);
+      await this.refuseForSession(
+        () => this.deps.sessions?.breaker.checkLoop(request),
+        request,
+        context,
+        answering.decision,
+      );
       source = replayAnswer(hit.answer);
     } else {
-      const session = await this.refuseForSession(() => this.deps.sessions?.breaker.admit(request, context.client), request, context, answering.decision);
+      const session = await this.refuseForSession(
+        () => this.deps.sessions?.breaker.admit(request, context.client),
+        request,
+        context,
+        answering.decision,
+      );
       if (session) usage = chargingSession(usage, session, this.deps.sessions!.pricing);
-      const budgeted = await this.refuseForSession(() => this.router.reserve(request, answering.decision), request, context, answering.decision);
+      const budgeted = await this.refuseForSession(
+        () => this.router.reserve(request, answering.decision),
+        request,
+        context,
+        answering.decision,
+      );
       answering.decision = budgeted.decision;
       if (budgeted.reservation) usage = settling(usage, budgeted.reservation, this.deps.budget!.pricing);
-      const start = (signal: AbortSignal) => this.answer(request, answering, lookup.slot, signal, notes, context.trim !== 'off');
+      const start = (signal: AbortSignal) =>
+        this.answer(request, answering, lookup.slot, signal, notes, context.trim !== 'off');
       const shared = await this.cache.share(lookup.slot, context.signal, start);
       source = shared.chunks;
       if (shared.joined) cache = 'coalesced';
     }
-    const answered = hit ? { provider: hit.answer.provider, kind: hit.answer.providerKind, route: hit.answer.route } : undefined;
+    const answered = hit
+      ? { provider: hit.answer.provider, kind: hit.answer.providerKind, route: hit.answer.route }
+      : undefined;
     return this.follow(request, context, answering, cache, source, answered, notes, usage);
   }
 
   /** Runs a session or budget check; a refusal is recorded in the ledger, so the user sees it. */
-  private async refuseForSession<T>(check: () => T | Promise<T>, request: ChatRequest, context: PipelineContext, decision: RouteDecision): Promise<T> {
+  private async refuseForSession<T>(
+    check: () => T | Promise<T>,
+    request: ChatRequest,
+    context: PipelineContext,
+    decision: RouteDecision,
+  ): Promise<T> {
     try {
       return await check();
     } catch (error) {
@@ -159,7 +237,14 @@ export class Pipeline {
    * cacheable requests, stores the answer once it completed successfully. `answering` then names whoever answered,
    * so headers and the ledger name them.
    */
-  private async *answer(request: ChatRequest, answering: Answering, slot: CacheSlot | undefined, signal: AbortSignal, notes: RequestNotes, trim: boolean): AsyncGenerator<ChatChunk> {
+  private async *answer(
+    request: ChatRequest,
+    answering: Answering,
+    slot: CacheSlot | undefined,
+    signal: AbortSignal,
+    notes: RequestNotes,
+    trim: boolean,
+  ): AsyncGenerator<ChatChunk> {
     const plan = this.router.plan(request, answering.decision);
     let chunks: AsyncIterator<ChatChunk> | undefined;
     let first: IteratorResult<ChatChunk> | undefined;
@@ -169,11 +254,14 @@ export class Pipeline {
       for (let attempt = 0; ; attempt++) {
         try {
           const fitStarted = performance.now();
-          const fitted = trim && this.deps.fit ? await fitRequest(request, call.decision, this.deps.fit, signal) : undefined;
+          const fitted =
+            trim && this.deps.fit ? await fitRequest(request, call.decision, this.deps.fit, signal) : undefined;
           // Trimming runs inside the wait for the provider's first chunk, but it is the proxy's own time.
           notes.busyMs = (notes.busyMs ?? 0) + performance.now() - fitStarted;
           sent = fitted?.request ?? request;
-          chunks = call.decision.provider.chat(sent, call.decision.model, signal, this.router.gate(call))[Symbol.asyncIterator]();
+          chunks = call.decision.provider
+            .chat(sent, call.decision.model, signal, this.router.gate(call))
+            [Symbol.asyncIterator]();
           first = await chunks.next();
           notes.trim = fitted;
           break;
@@ -204,11 +292,20 @@ export class Pipeline {
         else if (chunk.type === 'tool_arguments') output.push(chunk.arguments);
         // Some OpenAI-compatible servers send no usage: count it ourselves, and say so.
         // The caller then gets the answer rebuilt with that count (a new chunk: the upstream's usage-less text no longer goes with it).
-        else if (chunk.type === 'done' && isMissingUsage(chunk.usage)) chunk = { ...chunk, usage: await countUsage(sent, output.join(''), decision.model, signal), usageEstimated: true };
+        else if (chunk.type === 'done' && isMissingUsage(chunk.usage))
+          chunk = {
+            ...chunk,
+            usage: await countUsage(sent, output.join(''), decision.model, signal),
+            usageEstimated: true,
+          };
         recorder?.observe(chunk);
         if (chunk.type === 'done') {
           // Stored before the caller gets `done`: a JSON caller stops reading there, so code after the loop may never run.
-          this.cache.store(slot, recorder, { provider: decision.provider.name, providerKind: decision.provider.kind, route: decision.target });
+          this.cache.store(slot, recorder, {
+            provider: decision.provider.name,
+            providerKind: decision.provider.kind,
+            route: decision.target,
+          });
           // The answer is complete: the audit draws now and, if drawn, starts once the caller has it.
           this.deps.audit?.afterAnswer(request, decision, output.join(''));
         }
@@ -254,6 +351,12 @@ export class Pipeline {
     };
     const first = await rest.next();
     if (first.done) throw new Error(`provider ${answering.decision.provider.name} returned an empty stream`);
-    return { decision: answering.decision, cache, first: first.value, rest, overheadMs: () => Math.max(0, performance.now() - context.arrived - trace.providerMs) };
+    return {
+      decision: answering.decision,
+      cache,
+      first: first.value,
+      rest,
+      overheadMs: () => Math.max(0, performance.now() - context.arrived - trace.providerMs),
+    };
   }
 }

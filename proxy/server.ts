@@ -15,9 +15,26 @@ import type { Config } from './config/schema.ts';
 import { resolveToken } from './config/token.ts';
 import { DEFAULT_TRIM_OPTIONS, localSummarizer, type FitOptions } from './context/index.ts';
 import { Pipeline } from './pipeline.ts';
-import { AnthropicProvider, LlamaHost, LocalProvider, OpenAIProvider, resolveModelPath, type LocalProviderEvents, type Provider } from './providers/index.ts';
+import {
+  AnthropicProvider,
+  LlamaHost,
+  LocalProvider,
+  OpenAIProvider,
+  resolveModelPath,
+  type LocalProviderEvents,
+  type Provider,
+} from './providers/index.ts';
 import { SessionRecorder } from './record/recorder.ts';
-import { BudgetGuard, DifficultyClassifier, ruleFactNames, SessionBreaker, type CloudEntry, type DifficultyWeights, type ModelCatalog, type RoutePolicy } from './router/index.ts';
+import {
+  BudgetGuard,
+  DifficultyClassifier,
+  ruleFactNames,
+  SessionBreaker,
+  type CloudEntry,
+  type DifficultyWeights,
+  type ModelCatalog,
+  type RoutePolicy,
+} from './router/index.ts';
 import { closeDatabase, openDatabase } from './storage/database.ts';
 import type { Team } from './team/index.ts';
 import { UsageRecorder } from './usage/index.ts';
@@ -48,8 +65,19 @@ export function cloudCatalog(config: Config, env: NodeJS.ProcessEnv): Map<string
   const cloud = new Map<string, CloudEntry>();
   for (const [name, entry] of Object.entries(config.providers)) {
     const apiKey = apiKeyOf(entry, env);
-    const options = { name, baseUrl: entry.baseUrl, apiKey, headers: entry.headers, models: entry.models, timeoutMs: config.upstream.timeoutMs, idleTimeoutMs: config.upstream.idleTimeoutMs };
-    const provider = entry.kind === 'anthropic' ? new AnthropicProvider({ ...options, promptCaching: config.cache.promptCaching }) : new OpenAIProvider(options);
+    const options = {
+      name,
+      baseUrl: entry.baseUrl,
+      apiKey,
+      headers: entry.headers,
+      models: entry.models,
+      timeoutMs: config.upstream.timeoutMs,
+      idleTimeoutMs: config.upstream.idleTimeoutMs,
+    };
+    const provider =
+      entry.kind === 'anthropic'
+        ? new AnthropicProvider({ ...options, promptCaching: config.cache.promptCaching })
+        : new OpenAIProvider(options);
     // A key, or a custom base URL (Ollama, vLLM and llama.cpp servers need no key), makes a provider usable.
     const configured = apiKey !== undefined || !officialBaseUrls.has(entry.baseUrl.replace(/\/+$/, ''));
     cloud.set(name, {
@@ -63,7 +91,9 @@ export function cloudCatalog(config: Config, env: NodeJS.ProcessEnv): Map<string
 }
 
 /** The local tier as trimming sees it: a provider (for summaries) with its window and tokenizer once loaded. */
-export type LocalTier = Provider & { readonly window: { contextSize: number; countTokens: (text: string) => number } | undefined };
+export type LocalTier = Provider & {
+  readonly window: { contextSize: number; countTokens: (text: string) => number } | undefined;
+};
 
 /** Context trimming as configured, with the local model's own window and tokenizer once it is loaded. */
 export function fitOptions(config: Config, local: LocalTier | undefined): FitOptions | undefined {
@@ -72,27 +102,50 @@ export function fitOptions(config: Config, local: LocalTier | undefined): FitOpt
   return {
     minCloudSaving: context.minCloudSaving,
     local: () => local?.window,
-    cachesPrefix: (decision) => decision.provider.kind === 'openai' || (decision.provider.kind === 'anthropic' && config.cache.promptCaching),
+    cachesPrefix: (decision) =>
+      decision.provider.kind === 'openai' || (decision.provider.kind === 'anthropic' && config.cache.promptCaching),
     overrides: {
-      budgets: { ...DEFAULT_TRIM_OPTIONS.budgets, ...(context.maxInputTokens ? { maxInputTokens: context.maxInputTokens } : {}) },
+      budgets: {
+        ...DEFAULT_TRIM_OPTIONS.budgets,
+        ...(context.maxInputTokens ? { maxInputTokens: context.maxInputTokens } : {}),
+      },
       normalize: { enabled: context.normalize },
       dedupe: { enabled: context.dedupe },
       truncate: { enabled: context.truncate },
       select: { enabled: context.select },
       window: { enabled: context.window },
-      summary: { enabled: context.summary && local !== undefined, ...(local ? { summarizer: localSummarizer(local) } : {}) },
+      summary: {
+        enabled: context.summary && local !== undefined,
+        ...(local ? { summarizer: localSummarizer(local) } : {}),
+      },
     },
   };
 }
 
 /** The routing policy; the classifier's weights ship with the proxy (bundled, ~0.7 MB) and load only when used. */
 export async function routePolicy(config: Config, local: Provider | undefined): Promise<RoutePolicy> {
-  const { classifier: enabled, qualityFloor, cloudShare, allowDowngrade, rules, clientModels, sideCalls } = config.router;
+  const {
+    classifier: enabled,
+    qualityFloor,
+    cloudShare,
+    allowDowngrade,
+    rules,
+    clientModels,
+    sideCalls,
+  } = config.router;
   const agents = { clientModels, sideCallsLocal: sideCalls === 'local' };
   if (!enabled || !local) return { rules, allowDowngrade, ...agents };
-  const weights = (await import('./router/difficulty-weights.json', { with: { type: 'json' } })).default as unknown as DifficultyWeights;
-  const operatingPoint = cloudShare !== undefined ? { cloudShare } : qualityFloor !== undefined ? { qualityFloor } : undefined;
-  return { rules, classifier: new DifficultyClassifier(weights), allowDowngrade, ...agents, ...(operatingPoint ? { operatingPoint } : {}) };
+  const weights = (await import('./router/difficulty-weights.json', { with: { type: 'json' } }))
+    .default as unknown as DifficultyWeights;
+  const operatingPoint =
+    cloudShare !== undefined ? { cloudShare } : qualityFloor !== undefined ? { qualityFloor } : undefined;
+  return {
+    rules,
+    classifier: new DifficultyClassifier(weights),
+    allowDowngrade,
+    ...agents,
+    ...(operatingPoint ? { operatingPoint } : {}),
+  };
 }
 
 /** The budget guard, when a limit is set, starting from what the ledger already holds for today and this month. */
@@ -101,7 +154,13 @@ function budgetGuard(config: Config, usage: UsageRecorder) {
   if (dailyUsd === undefined && monthlyUsd === undefined) return undefined;
   const now = new Date();
   const spent = (since: Date) => usage.summary(since.getTime(), Date.now() + 1).totals.costUsd;
-  const guard = new BudgetGuard({ dailyUsd, monthlyUsd }, { todayUsd: spent(new Date(now.getFullYear(), now.getMonth(), now.getDate())), monthUsd: spent(new Date(now.getFullYear(), now.getMonth(), 1)) });
+  const guard = new BudgetGuard(
+    { dailyUsd, monthlyUsd },
+    {
+      todayUsd: spent(new Date(now.getFullYear(), now.getMonth(), now.getDate())),
+      monthUsd: spent(new Date(now.getFullYear(), now.getMonth(), 1)),
+    },
+  );
   return { guard, pricing: usage.pricing, whenOver };
 }
 
@@ -117,7 +176,11 @@ export async function startProxy(config: Config, options: ProxyOptions = {}): Pr
   const log = options.log ?? (() => {});
   const known = ruleFactNames();
   for (const rule of config.router.rules) {
-    for (const name of Object.keys(rule.when)) if (!known.includes(name)) throw new ConfigError(`invalid configuration:\n  router.rules: unknown signal "${name}" (known: ${known.join(', ')})`);
+    for (const name of Object.keys(rule.when))
+      if (!known.includes(name))
+        throw new ConfigError(
+          `invalid configuration:\n  router.rules: unknown signal "${name}" (known: ${known.join(', ')})`,
+        );
   }
   const token = resolveToken(config.token, config.dataDir);
   let audit: QualityAudit | undefined;
@@ -128,20 +191,52 @@ export async function startProxy(config: Config, options: ProxyOptions = {}): Pr
   };
   // One llama.cpp instance for the process: the chat model and a GGUF embedder load on it, with `local.gpu` and `local.threads`.
   const llama = new LlamaHost(config.local);
-  const local = config.local.model === 'off' ? undefined : new LocalProvider(config.local, { ...options, onStateChange }, llama);
-  const catalog: ModelCatalog = { local, cloud: cloudCatalog(config, env), defaultCloudModel: config.defaultCloudModel };
+  const local =
+    config.local.model === 'off' ? undefined : new LocalProvider(config.local, { ...options, onStateChange }, llama);
+  const catalog: ModelCatalog = {
+    local,
+    cloud: cloudCatalog(config, env),
+    defaultCloudModel: config.defaultCloudModel,
+  };
   const dataFile = path.join(config.dataDir, 'tokenwise.db');
   const db = openDatabase(dataFile, log);
   const usage = new UsageRecorder({ config, db, localQueue: () => local?.stats ?? { active: 0, queued: 0 }, log });
-  const cache = config.cache.exact.enabled ? new ExactCache(db, { maxBytes: config.cache.exact.maxBytes, ttlSeconds: config.cache.exact.ttlSeconds, flushIntervalMs: config.usage.flushIntervalMs }) : undefined;
+  const cache = config.cache.exact.enabled
+    ? new ExactCache(db, {
+        maxBytes: config.cache.exact.maxBytes,
+        ttlSeconds: config.cache.exact.ttlSeconds,
+        flushIntervalMs: config.usage.flushIntervalMs,
+      })
+    : undefined;
   const inFlight = config.cache.coalesce ? new InFlight() : undefined;
   const budget = budgetGuard(config, usage);
   const sessions = sessionBreaker(config, usage);
   // Team mode loads the Redis client only when configured.
-  const team: Team | undefined = config.redis.url ? (await import('./team/index.ts')).createTeam(config, token, { cache, inFlight, guard: budget?.guard, breaker: sessions?.breaker, usage }, log) : undefined;
+  const team: Team | undefined = config.redis.url
+    ? (await import('./team/index.ts')).createTeam(
+        config,
+        token,
+        { cache, inFlight, guard: budget?.guard, breaker: sessions?.breaker, usage },
+        log,
+      )
+    : undefined;
   const policy = await routePolicy(config, local);
   audit = startAudit(config, { db, catalog, policy, pricing: usage.pricing, log });
-  const pipeline = new Pipeline({ catalog, usage, cache: team?.cache ?? cache, inFlight: team?.inFlight ?? inFlight, cacheMode: config.cache.exact.mode, semanticOffFor: config.cache.semantic.offForClients, fallback: { ...config.router, chain: config.router.fallback }, fit: fitOptions(config, local), budget: budget && team?.budget ? { ...budget, guard: team.budget } : budget, policy, confidenceFloor: gateFloor(config.router.confidenceFloor, audit), sessions: sessions && team?.sessions ? { ...sessions, breaker: team.sessions } : sessions, audit });
+  const pipeline = new Pipeline({
+    catalog,
+    usage,
+    cache: team?.cache ?? cache,
+    inFlight: team?.inFlight ?? inFlight,
+    cacheMode: config.cache.exact.mode,
+    semanticOffFor: config.cache.semantic.offForClients,
+    fallback: { ...config.router, chain: config.router.fallback },
+    fit: fitOptions(config, local),
+    budget: budget && team?.budget ? { ...budget, guard: team.budget } : budget,
+    policy,
+    confidenceFloor: gateFloor(config.router.confidenceFloor, audit),
+    sessions: sessions && team?.sessions ? { ...sessions, breaker: team.sessions } : sessions,
+    audit,
+  });
   const secrets = [token, ...Object.values(config.providers).flatMap((entry) => apiKeyOf(entry, env) ?? [])];
   const recordings = config.record.dir ?? path.join(config.dataDir, 'recordings');
   const recorder = new SessionRecorder({ dir: config.record.dir, fallbackDir: recordings, secrets, log });
@@ -165,7 +260,9 @@ export async function startProxy(config: Config, options: ProxyOptions = {}): Pr
       version: VERSION,
       pid: process.pid,
       local: local ? local.health() : { state: 'disabled' },
-      providers: Object.fromEntries([...catalog.cloud].map(([name, entry]) => [name, entry.configured ? 'configured' : 'no key'])),
+      providers: Object.fromEntries(
+        [...catalog.cloud].map(([name, entry]) => [name, entry.configured ? 'configured' : 'no key']),
+      ),
       ...(team ? { redis: team.redis.state } : {}),
       // The limits the panel draws its budget gauge against (the guard itself stays in the pipeline).
       budget: { dailyUsd: config.budget.dailyUsd ?? null, monthlyUsd: config.budget.monthlyUsd ?? null },
@@ -174,7 +271,12 @@ export async function startProxy(config: Config, options: ProxyOptions = {}): Pr
   void local?.start();
   let semantic: SemanticCache | undefined;
   if (cache && config.cache.semantic.enabled) {
-    const judge = local ? { ready: () => local.isReady(), judge: (stored: string, asked: string, signal: AbortSignal) => local.judge(stored, asked, signal) } : undefined;
+    const judge = local
+      ? {
+          ready: () => local.isReady(),
+          judge: (stored: string, asked: string, signal: AbortSignal) => local.judge(stored, asked, signal),
+        }
+      : undefined;
     const resolve = (uri: string) => resolveModelPath({ ...config.local, model: uri }, () => {});
     // Attached once its embedder is ready: a GGUF model may be downloaded first, like the chat model.
     void startSemanticCache(config, cache, { judge, llama: () => llama.get(), resolve, log }).then((ready) => {

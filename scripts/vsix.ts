@@ -50,12 +50,17 @@ export function runtimeClosure(names: string[], from = root, backend = targetBac
     const dir = resolvePackage(name, fromDir, from);
     if (!dir) {
       if (optional) return;
-      throw new Error(`${name} (needed by ${path.relative(from, fromDir) || 'the proxy'}) is not installed: run npm ci`);
+      throw new Error(
+        `${name} (needed by ${path.relative(from, fromDir) || 'the proxy'}) is not installed: run npm ci`,
+      );
     }
     const rel = path.relative(from, dir);
     if (found.has(rel)) return;
     found.set(rel, { name, dir: rel });
-    const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { dependencies?: object; optionalDependencies?: object };
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as {
+      dependencies?: object;
+      optionalDependencies?: object;
+    };
     for (const dep of Object.keys(manifest.dependencies ?? {})) visit(dep, dir, false);
     for (const dep of Object.keys(manifest.optionalDependencies ?? {})) visit(dep, dir, true);
   };
@@ -77,7 +82,10 @@ function copyPackage(pkg: Pkg, stage: string): void {
     // Nested node_modules are packages of their own: copied when the closure needs them.
     filter: (source) => {
       const rel = path.relative(path.join(root, pkg.dir), source);
-      return !rel.split(path.sep).includes('node_modules') && !SKIP.some((re) => re.test(`${pkg.name}/${rel.split(path.sep).join('/')}`));
+      return (
+        !rel.split(path.sep).includes('node_modules') &&
+        !SKIP.some((re) => re.test(`${pkg.name}/${rel.split(path.sep).join('/')}`))
+      );
     },
   });
 }
@@ -94,7 +102,9 @@ async function fetchBackend(target: string, stage: string, closure: Pkg[]): Prom
   const name = targetBackend(target);
   if (closure.some((pkg) => pkg.name === name)) return;
   const llama = closure.find((pkg) => pkg.name === 'node-llama-cpp')!;
-  const { version } = JSON.parse(fs.readFileSync(path.join(root, llama.dir, 'package.json'), 'utf8')) as { version: string };
+  const { version } = JSON.parse(fs.readFileSync(path.join(root, llama.dir, 'package.json'), 'utf8')) as {
+    version: string;
+  };
   const cache = path.join(os.tmpdir(), 'tokenwise-vsix-backends');
   const network = readNpmNetwork();
   console.log(`fetching ${name}@${version} for ${target} from ${network.registry}`);
@@ -105,17 +115,25 @@ async function fetchBackend(target: string, stage: string, closure: Pkg[]): Prom
 async function packageTarget(target: string, out: string): Promise<void> {
   const stage = fs.mkdtempSync(path.join(os.tmpdir(), 'tokenwise-vsix-'));
   try {
-    for (const file of ['package.json', 'LICENSE', '.vscodeignore']) fs.copyFileSync(path.join(root, file), path.join(stage, file));
+    for (const file of ['package.json', 'LICENSE', '.vscodeignore'])
+      fs.copyFileSync(path.join(root, file), path.join(stage, file));
     // vsce makes the stage's README.md the Marketplace page: the extension's own, not the repository's.
     fs.copyFileSync(path.join(root, EXTENSION_README), path.join(stage, 'README.md'));
     for (const dir of ['dist/extension', 'dist/proxy', 'dist/webview', 'extension/media', 'schemas']) {
-      fs.cpSync(path.join(root, dir), path.join(stage, dir), { recursive: true, filter: (source) => !source.endsWith('.map') });
+      fs.cpSync(path.join(root, dir), path.join(stage, dir), {
+        recursive: true,
+        filter: (source) => !source.endsWith('.map'),
+      });
     }
     const closure = stageRuntime(stage, target);
     await fetchBackend(target, stage, closure);
     console.log(`staged the runtime packages for ${target} (llama.cpp: ${targetBackend(target)})`);
     const vsce = path.join(root, 'node_modules', '@vscode', 'vsce', 'vsce');
-    const result = spawnSync(process.execPath, [vsce, 'package', '--no-dependencies', '--target', target, '--out', out], { cwd: stage, stdio: 'inherit' });
+    const result = spawnSync(
+      process.execPath,
+      [vsce, 'package', '--no-dependencies', '--target', target, '--out', out],
+      { cwd: stage, stdio: 'inherit' },
+    );
     if (result.status !== 0) throw new Error(`vsce package failed for ${target} (${result.status ?? result.signal})`);
   } finally {
     fs.rmSync(stage, { recursive: true, force: true });
@@ -123,18 +141,32 @@ async function packageTarget(target: string, out: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { name: string; version: string };
-  const flag = (name: string) => (process.argv.indexOf(name) > 0 ? process.argv[process.argv.indexOf(name) + 1] : undefined);
+  const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+    name: string;
+    version: string;
+  };
+  const flag = (name: string) =>
+    process.argv.indexOf(name) > 0 ? process.argv[process.argv.indexOf(name) + 1] : undefined;
   const asked = flag('--target');
   const targets = asked === 'all' ? [...TARGETS] : (asked?.split(',') ?? [hostTarget]);
   const unknown = targets.filter((t) => !(TARGETS as readonly string[]).includes(t));
   if (unknown.length) throw new Error(`unknown target ${unknown.join(', ')}: expected ${TARGETS.join(', ')} or all`);
   const out = flag('--out');
   if (out && targets.length > 1) throw new Error('--out names one file: give one --target');
-  for (const bundle of ['dist/extension/extension.cjs', 'dist/extension/proxy-host.cjs', 'dist/proxy/cli.js', 'dist/webview/panel.js']) {
-    if (!fs.existsSync(path.join(root, bundle))) throw new Error(`${bundle} is missing: run node esbuild.config.js first`);
+  for (const bundle of [
+    'dist/extension/extension.cjs',
+    'dist/extension/proxy-host.cjs',
+    'dist/proxy/cli.js',
+    'dist/webview/panel.js',
+  ]) {
+    if (!fs.existsSync(path.join(root, bundle)))
+      throw new Error(`${bundle} is missing: run node esbuild.config.js first`);
   }
-  for (const target of targets) await packageTarget(target, path.resolve(out ?? path.join(root, `${manifest.name}-${target}-${manifest.version}.vsix`)));
+  for (const target of targets)
+    await packageTarget(
+      target,
+      path.resolve(out ?? path.join(root, `${manifest.name}-${target}-${manifest.version}.vsix`)),
+    );
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.meta.filename)) {

@@ -18,5 +18,10 @@ export interface BudgetUse {
 export function budgetUse(spentUsd: number, limitUsd: number | null | undefined): BudgetUse | undefined {
   if (!limitUsd || limitUsd <= 0) return undefined;
   const ratio = spentUsd / limitUsd;
-  return { spentUsd, limitUsd, share: Math.min(1, ratio), level: ratio >= 1 ? 'over' : ratio >= NEAR_LIMIT ? 'near' : 'ok' };
+  return {
+    spentUsd,
+    limitUsd,
+    share: Math.min(1, ratio),
+    level: ratio >= 1 ? 'over' : ratio >= NEAR_LIMIT ? 'near' : 'ok',
+  };
 }

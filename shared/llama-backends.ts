@@ -20,11 +20,17 @@ export function baseBackendPackage(platform: string = process.platform, arch: st
 }
 
 /** The packages a GPU backend needs on this platform; empty when node-llama-cpp has no prebuilt build of it here. */
-export function backendPackages(gpu: GpuBackend, platform: string = process.platform, arch: string = process.arch): string[] {
+export function backendPackages(
+  gpu: GpuBackend,
+  platform: string = process.platform,
+  arch: string = process.arch,
+): string[] {
   const name = llamaPlatform(platform, arch);
   if (gpu === 'metal') return name === 'mac-arm64' ? [baseBackendPackage(platform, arch)] : [];
   if (name !== 'linux-x64' && name !== 'win-x64') return [];
-  return gpu === 'cuda' ? [`@node-llama-cpp/${name}-cuda`, `@node-llama-cpp/${name}-cuda-ext`] : [`@node-llama-cpp/${name}-vulkan`];
+  return gpu === 'cuda'
+    ? [`@node-llama-cpp/${name}-cuda`, `@node-llama-cpp/${name}-cuda-ext`]
+    : [`@node-llama-cpp/${name}-vulkan`];
 }
 
 /** A graphics card as the driver's own tool reports it. */

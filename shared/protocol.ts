@@ -143,20 +143,36 @@ export type CacheReport =
       misses: number;
       semanticEntries: number;
       /** The verifier's counts (null: no verifier). */
-      semanticVerifier: { confirmed: number; rejected: number; failed: number; unverified: number; inputTokens: number; outputTokens: number } | null;
+      semanticVerifier: {
+        confirmed: number;
+        rejected: number;
+        failed: number;
+        unverified: number;
+        inputTokens: number;
+        outputTokens: number;
+      } | null;
     };
 
 /** True when a health answer comes from a Tokenwise proxy (and not some other server on the port). */
 export function isProxyHealth(body: unknown): body is ProxyHealth {
   const b = body as Partial<ProxyHealth> | null;
-  return typeof b === 'object' && b !== null && b.service === 'tokenwise' && b.status === 'ok' && typeof b.pid === 'number';
+  return (
+    typeof b === 'object' && b !== null && b.service === 'tokenwise' && b.status === 'ok' && typeof b.pid === 'number'
+  );
 }
 
 /** What the supervisor is doing, as the status bar and the panel show it. */
 export type ProxyState =
   | { kind: 'stopped' }
   | { kind: 'starting' }
-  | { kind: 'running'; url: string; pid: number; attached: boolean; local?: ProxyHealth['local']; budget?: ProxyHealth['budget'] }
+  | {
+      kind: 'running';
+      url: string;
+      pid: number;
+      attached: boolean;
+      local?: ProxyHealth['local'];
+      budget?: ProxyHealth['budget'];
+    }
   | { kind: 'restarting'; attempt: number; reason: string }
   | { kind: 'failed'; reason: string };
 
@@ -200,7 +216,16 @@ export interface PanelSnapshot {
 }
 
 /** What the panel can ask to have copied; the token never travels to the webview, the extension fills it in. */
-export const COPY_TARGETS = ['openaiBaseUrl', 'anthropicBaseUrl', 'token', 'snippet:openai', 'snippet:claude-code', 'snippet:continue', 'snippet:cline', 'snippet:aider'] as const;
+export const COPY_TARGETS = [
+  'openaiBaseUrl',
+  'anthropicBaseUrl',
+  'token',
+  'snippet:openai',
+  'snippet:claude-code',
+  'snippet:continue',
+  'snippet:cline',
+  'snippet:aider',
+] as const;
 export type CopyTarget = (typeof COPY_TARGETS)[number];
 
 /** The per-model and per-tool tables' date range: today, or the last 7 or 30 days including today. */
@@ -210,14 +235,26 @@ export type TableRange = (typeof TABLE_RANGES)[number];
 export const TABLE_RANGE_DAYS: Record<TableRange, number> = { today: 0, '7d': 6, '30d': 29 };
 
 /** Commands the panel's buttons run. */
-export const PANEL_ACTIONS = ['startProxy', 'restartProxy', 'showLog', 'openSettings', 'exportUsage', 'setApiKey', 'chooseLocalModel'] as const;
+export const PANEL_ACTIONS = [
+  'startProxy',
+  'restartProxy',
+  'showLog',
+  'openSettings',
+  'exportUsage',
+  'setApiKey',
+  'chooseLocalModel',
+] as const;
 export type PanelAction = (typeof PANEL_ACTIONS)[number];
 
 /** Extension → panel. */
 export type ToPanel = { type: 'snapshot'; snapshot: PanelSnapshot } | { type: 'copied'; target: CopyTarget };
 
 /** Panel → extension. */
-export type FromPanel = { type: 'ready' } | { type: 'copy'; target: CopyTarget } | { type: 'run'; action: PanelAction } | { type: 'tableRange'; range: TableRange };
+export type FromPanel =
+  | { type: 'ready' }
+  | { type: 'copy'; target: CopyTarget }
+  | { type: 'run'; action: PanelAction }
+  | { type: 'tableRange'; range: TableRange };
 
 /** Checks a message from the webview; anything malformed is undefined. */
 export function parsePanelMessage(raw: unknown): FromPanel | undefined {
@@ -227,11 +264,17 @@ export function parsePanelMessage(raw: unknown): FromPanel | undefined {
     case 'ready':
       return { type: 'ready' };
     case 'copy':
-      return COPY_TARGETS.includes(m.target as CopyTarget) ? { type: 'copy', target: m.target as CopyTarget } : undefined;
+      return COPY_TARGETS.includes(m.target as CopyTarget)
+        ? { type: 'copy', target: m.target as CopyTarget }
+        : undefined;
     case 'run':
-      return PANEL_ACTIONS.includes(m.action as PanelAction) ? { type: 'run', action: m.action as PanelAction } : undefined;
+      return PANEL_ACTIONS.includes(m.action as PanelAction)
+        ? { type: 'run', action: m.action as PanelAction }
+        : undefined;
     case 'tableRange':
-      return TABLE_RANGES.includes(m.range as TableRange) ? { type: 'tableRange', range: m.range as TableRange } : undefined;
+      return TABLE_RANGES.includes(m.range as TableRange)
+        ? { type: 'tableRange', range: m.range as TableRange }
+        : undefined;
     default:
       return undefined;
   }
@@ -240,8 +283,19 @@ export function parsePanelMessage(raw: unknown): FromPanel | undefined {
 /** Totals with nothing in them (a fresh ledger, or before the proxy answered). */
 export function emptyTotals(): UsageTotals {
   return {
-    requests: 0, errors: 0, inputTokens: 0, outputTokens: 0, cachedTokens: 0, costUsd: 0, baselineCostUsd: 0, savedUsd: 0,
+    requests: 0,
+    errors: 0,
+    inputTokens: 0,
+    outputTokens: 0,
+    cachedTokens: 0,
+    costUsd: 0,
+    baselineCostUsd: 0,
+    savedUsd: 0,
     savedByLever: { cache: 0, coalescing: 0, routing: 0, trimming: 0, promptCache: 0 },
-    unpricedRequests: 0, cacheHitRate: 0, localShare: 0, latencyP50Ms: 0, latencyP95Ms: 0,
+    unpricedRequests: 0,
+    cacheHitRate: 0,
+    localShare: 0,
+    latencyP50Ms: 0,
+    latencyP95Ms: 0,
   };
 }

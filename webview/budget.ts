@@ -12,7 +12,10 @@ export function budgetGauges({ proxy, today, month }: PanelSnapshot): HTMLElemen
   const daily = budgetUse(today.costUsd, budget?.dailyUsd);
   // Drawn once the month's spend is read: today's alone would show the month emptier than it is.
   const monthly = month && budgetUse(month.costUsd, budget?.monthlyUsd);
-  return [...(daily ? [gauge('daily', 'Daily budget', daily)] : []), ...(monthly ? [gauge('monthly', 'Monthly budget', monthly)] : [])];
+  return [
+    ...(daily ? [gauge('daily', 'Daily budget', daily)] : []),
+    ...(monthly ? [gauge('monthly', 'Monthly budget', monthly)] : []),
+  ];
 }
 
 function gauge(kind: 'daily' | 'monthly', label: string, use: BudgetUse): HTMLElement {
@@ -21,7 +24,11 @@ function gauge(kind: 'daily' | 'monthly', label: string, use: BudgetUse): HTMLEl
   fill.style.width = `${(use.share * 100).toFixed(1)}%`;
   return h(
     'div',
-    { class: `budget ${use.level}`, 'data-budget': kind, title: 'Over the limit the proxy answers locally or refuses (budget.whenOver)' },
+    {
+      class: `budget ${use.level}`,
+      'data-budget': kind,
+      title: 'Over the limit the proxy answers locally or refuses (budget.whenOver)',
+    },
     h('div', { class: 'label' }, `${label}: ${usd(use.spentUsd)} of ${usd(use.limitUsd)}`),
     h('div', { class: 'bar' }, fill),
   );

@@ -17,12 +17,44 @@ export function spendChart(points: SpendPoint[], range: 'hour' | 'week'): HTMLEl
     const label = `${labelOf(p.key, range)}: spent ${usd(p.costUsd)}, baseline ${usd(p.baselineCostUsd)}, ${p.requests} request${p.requests === 1 ? '' : 's'}`;
     const x = i * slot;
     return [
-      svg('rect', { class: 'bar baseline', x: x + slot * 0.1, y: HEIGHT - y(p.baselineCostUsd), width: slot * 0.8, height: y(p.baselineCostUsd) }, svg('title', {}, label)),
-      svg('rect', { class: 'bar spent', x: x + slot * 0.25, y: HEIGHT - y(p.costUsd), width: slot * 0.5, height: y(p.costUsd) }, svg('title', {}, label)),
-      ...(p.requests > 0 && p.baselineCostUsd === 0 && p.costUsd === 0 ? [svg('rect', { class: 'bar free', x: x + slot * 0.25, y: HEIGHT - 2, width: slot * 0.5, height: 2 }, svg('title', {}, label))] : []),
+      svg(
+        'rect',
+        {
+          class: 'bar baseline',
+          x: x + slot * 0.1,
+          y: HEIGHT - y(p.baselineCostUsd),
+          width: slot * 0.8,
+          height: y(p.baselineCostUsd),
+        },
+        svg('title', {}, label),
+      ),
+      svg(
+        'rect',
+        { class: 'bar spent', x: x + slot * 0.25, y: HEIGHT - y(p.costUsd), width: slot * 0.5, height: y(p.costUsd) },
+        svg('title', {}, label),
+      ),
+      ...(p.requests > 0 && p.baselineCostUsd === 0 && p.costUsd === 0
+        ? [
+            svg(
+              'rect',
+              { class: 'bar free', x: x + slot * 0.25, y: HEIGHT - 2, width: slot * 0.5, height: 2 },
+              svg('title', {}, label),
+            ),
+          ]
+        : []),
     ];
   });
-  const chart = svg('svg', { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, preserveAspectRatio: 'none', role: 'img', 'aria-label': 'Spend versus baseline' }, svg('line', { class: 'axis', x1: 0, y1: HEIGHT - 0.5, x2: WIDTH, y2: HEIGHT - 0.5 }), ...bars);
+  const chart = svg(
+    'svg',
+    {
+      viewBox: `0 0 ${WIDTH} ${HEIGHT}`,
+      preserveAspectRatio: 'none',
+      role: 'img',
+      'aria-label': 'Spend versus baseline',
+    },
+    svg('line', { class: 'axis', x1: 0, y1: HEIGHT - 0.5, x2: WIDTH, y2: HEIGHT - 0.5 }),
+    ...bars,
+  );
   const first = points[0];
   const last = points.at(-1);
   return h(
@@ -30,7 +62,12 @@ export function spendChart(points: SpendPoint[], range: 'hour' | 'week'): HTMLEl
     { class: 'chart', 'data-range': range },
     h('div', { class: 'chart-max' }, max > 0 ? usd(max) : ''),
     chart,
-    h('figcaption', {}, h('span', {}, first ? labelOf(first.key, range) : ''), h('span', {}, last ? (range === 'hour' ? 'now' : 'today') : '')),
+    h(
+      'figcaption',
+      {},
+      h('span', {}, first ? labelOf(first.key, range) : ''),
+      h('span', {}, last ? (range === 'hour' ? 'now' : 'today') : ''),
+    ),
   );
 }
 

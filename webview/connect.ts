@@ -23,7 +23,11 @@ export function connectSection(snapshot: PanelSnapshot, ui: PanelUi, open: boole
   const selected = snippets.find((s) => s.target === ui.snippet) ?? snippets[0]!;
   const tabs = h('div', { class: 'tabs', role: 'tablist' });
   for (const s of snippets) {
-    const tab = h('button', { role: 'tab', class: s === selected ? 'tab selected' : 'tab', 'aria-selected': String(s === selected) }, s.tool);
+    const tab = h(
+      'button',
+      { role: 'tab', class: s === selected ? 'tab selected' : 'tab', 'aria-selected': String(s === selected) },
+      s.tool,
+    );
     tab.addEventListener('click', () => ui.selectSnippet(s.target));
     tabs.append(tab);
   }

@@ -3,7 +3,15 @@
  * per-conversation tables, the live list of recent requests, and how to connect a tool (open when nothing has been sent yet).
  */
 import { clock, duration, percent, savedShare, tokens, usd } from '../shared/format.ts';
-import { TABLE_RANGES, type CopyTarget, type PanelAction, type PanelSnapshot, type RequestEvent, type TableRange, type UsageGroup } from '../shared/protocol.ts';
+import {
+  TABLE_RANGES,
+  type CopyTarget,
+  type PanelAction,
+  type PanelSnapshot,
+  type RequestEvent,
+  type TableRange,
+  type UsageGroup,
+} from '../shared/protocol.ts';
 import { budgetGauges } from './budget.ts';
 import { spendChart } from './chart.ts';
 import { connectSection } from './connect.ts';
@@ -26,8 +34,26 @@ export function render(snapshot: PanelSnapshot, ui: PanelUi): HTMLElement[] {
   return [
     statusLine(snapshot, ui),
     ...(empty
-      ? [h('p', { class: 'empty' }, 'No requests yet today. Connect a tool below, and every request it sends shows up here as it finishes.'), connectSection(snapshot, ui, true)]
-      : [counters(snapshot), chartSection(snapshot, ui), tableRangeTabs(snapshot, ui), table('By model', snapshot.byModel, 'model', snapshot.tableRange), table('By tool', snapshot.byClient, 'client', snapshot.tableRange), conversationsTable(snapshot), ...whatIfSection(snapshot), ...auditSection(snapshot), recentList(snapshot.recent), connectSection(snapshot, ui, false)]),
+      ? [
+          h(
+            'p',
+            { class: 'empty' },
+            'No requests yet today. Connect a tool below, and every request it sends shows up here as it finishes.',
+          ),
+          connectSection(snapshot, ui, true),
+        ]
+      : [
+          counters(snapshot),
+          chartSection(snapshot, ui),
+          tableRangeTabs(snapshot, ui),
+          table('By model', snapshot.byModel, 'model', snapshot.tableRange),
+          table('By tool', snapshot.byClient, 'client', snapshot.tableRange),
+          conversationsTable(snapshot),
+          ...whatIfSection(snapshot),
+          ...auditSection(snapshot),
+          recentList(snapshot.recent),
+          connectSection(snapshot, ui, false),
+        ]),
   ];
 }
 
@@ -43,8 +69,24 @@ function statusLine({ proxy }: PanelSnapshot, ui: PanelUi): HTMLElement {
   switch (proxy.kind) {
     case 'running': {
       const local = proxy.local;
-      const localText = !local ? '' : local.state === 'ready' ? `local model ${local.model ?? ''} ready` : local.state === 'downloading' ? `downloading local model ${percent(local.progress ?? 0)}` : `local model ${local.state}`;
-      line.append(dot, h('span', { class: 'grow' }, `Proxy ${proxy.attached ? 'attached' : 'running'} on ${proxy.url.replace(/^https?:\/\//, '')}`, h('br'), h('small', { class: 'muted' }, localText)), button('Restart', 'restartProxy', ui));
+      const localText = !local
+        ? ''
+        : local.state === 'ready'
+          ? `local model ${local.model ?? ''} ready`
+          : local.state === 'downloading'
+            ? `downloading local model ${percent(local.progress ?? 0)}`
+            : `local model ${local.state}`;
+      line.append(
+        dot,
+        h(
+          'span',
+          { class: 'grow' },
+          `Proxy ${proxy.attached ? 'attached' : 'running'} on ${proxy.url.replace(/^https?:\/\//, '')}`,
+          h('br'),
+          h('small', { class: 'muted' }, localText),
+        ),
+        button('Restart', 'restartProxy', ui),
+      );
       break;
     }
     case 'starting':
@@ -57,7 +99,12 @@ function statusLine({ proxy }: PanelSnapshot, ui: PanelUi): HTMLElement {
       line.append(dot, h('span', { class: 'grow' }, 'Proxy stopped'), button('Start', 'startProxy', ui, 'primary'));
       break;
     case 'failed':
-      line.append(dot, h('span', { class: 'grow' }, 'Proxy failed: ', proxy.reason), button('Log', 'showLog', ui), button('Restart', 'restartProxy', ui, 'primary'));
+      line.append(
+        dot,
+        h('span', { class: 'grow' }, 'Proxy failed: ', proxy.reason),
+        button('Log', 'showLog', ui),
+        button('Restart', 'restartProxy', ui, 'primary'),
+      );
       break;
     default:
       proxy satisfies never;
@@ -66,7 +113,13 @@ function statusLine({ proxy }: PanelSnapshot, ui: PanelUi): HTMLElement {
 }
 
 function metric(name: string, label: string, value: string, note?: string): HTMLElement {
-  return h('div', { class: 'metric', 'data-metric': name }, h('div', { class: 'label' }, label), h('div', { class: 'value' }, value), note ? h('div', { class: 'note' }, note) : null);
+  return h(
+    'div',
+    { class: 'metric', 'data-metric': name },
+    h('div', { class: 'label' }, label),
+    h('div', { class: 'value' }, value),
+    note ? h('div', { class: 'note' }, note) : null,
+  );
 }
 
 function counters(snapshot: PanelSnapshot): HTMLElement {
@@ -79,7 +132,12 @@ function counters(snapshot: PanelSnapshot): HTMLElement {
     h(
       'div',
       { class: 'metrics' },
-      metric('spent', 'Spent', usd(today.costUsd), today.unpricedRequests ? `${today.unpricedRequests} unpriced` : undefined),
+      metric(
+        'spent',
+        'Spent',
+        usd(today.costUsd),
+        today.unpricedRequests ? `${today.unpricedRequests} unpriced` : undefined,
+      ),
       metric('saved', 'Saved', usd(today.savedUsd), `${percent(savedShare(today))} of ${usd(today.baselineCostUsd)}`),
       metric('requests', 'Requests', String(today.requests), today.errors ? `${today.errors} failed` : undefined),
       metric('tokens', 'Tokens in / out', `${tokens(today.inputTokens)} / ${tokens(today.outputTokens)}`),
@@ -87,22 +145,40 @@ function counters(snapshot: PanelSnapshot): HTMLElement {
       metric('local', 'Local share', percent(today.localShare)),
     ),
     ...budgetGauges(snapshot),
-    levers.length ? h('p', { class: 'levers muted' }, `Saved by ${levers.map(([lever, v]) => `${lever} ${usd(v)}`).join(' · ')}`) : null,
+    levers.length
+      ? h('p', { class: 'levers muted' }, `Saved by ${levers.map(([lever, v]) => `${lever} ${usd(v)}`).join(' · ')}`)
+      : null,
   );
 }
 
 function chartSection(snapshot: PanelSnapshot, ui: PanelUi): HTMLElement {
   const toggle = (range: 'hour' | 'week', label: string) => {
-    const b = h('button', { class: ui.range === range ? 'tab selected' : 'tab', 'aria-pressed': String(ui.range === range) }, label);
+    const b = h(
+      'button',
+      { class: ui.range === range ? 'tab selected' : 'tab', 'aria-pressed': String(ui.range === range) },
+      label,
+    );
     b.addEventListener('click', () => ui.setRange(range));
     return b;
   };
   return h(
     'section',
     { class: 'spend' },
-    h('h2', {}, 'Spend vs baseline', h('span', { class: 'tabs inline' }, toggle('hour', 'Last hour'), toggle('week', '7 days'))),
+    h(
+      'h2',
+      {},
+      'Spend vs baseline',
+      h('span', { class: 'tabs inline' }, toggle('hour', 'Last hour'), toggle('week', '7 days')),
+    ),
     spendChart(ui.range === 'hour' ? snapshot.lastHour : snapshot.lastWeek, ui.range),
-    h('div', { class: 'legend muted' }, h('span', { class: 'swatch spent' }), 'spent ', h('span', { class: 'swatch baseline' }), 'baseline (without Tokenwise)'),
+    h(
+      'div',
+      { class: 'legend muted' },
+      h('span', { class: 'swatch spent' }),
+      'spent ',
+      h('span', { class: 'swatch baseline' }),
+      'baseline (without Tokenwise)',
+    ),
   );
 }
 
@@ -111,7 +187,15 @@ const RANGE_LABELS: Record<TableRange, string> = { today: 'Today', '7d': '7 days
 /** The date range of the per-model, per-tool and per-conversation tables. */
 function tableRangeTabs(snapshot: PanelSnapshot, ui: PanelUi): HTMLElement {
   const tab = (range: TableRange) => {
-    const b = h('button', { class: snapshot.tableRange === range ? 'tab selected' : 'tab', 'aria-pressed': String(snapshot.tableRange === range), 'data-table-range': range }, RANGE_LABELS[range]);
+    const b = h(
+      'button',
+      {
+        class: snapshot.tableRange === range ? 'tab selected' : 'tab',
+        'aria-pressed': String(snapshot.tableRange === range),
+        'data-table-range': range,
+      },
+      RANGE_LABELS[range],
+    );
     b.addEventListener('click', () => ui.setTableRange(range));
     return b;
   };
@@ -127,17 +211,47 @@ function table(title: string, groups: UsageGroup[], kind: string, range: TableRa
       ? h(
           'table',
           {},
-          h('thead', {}, h('tr', {}, h('th', {}, kind === 'model' ? 'Model' : 'Tool'), h('th', { class: 'num' }, 'Req'), h('th', { class: 'num' }, 'Spent'), h('th', { class: 'num' }, 'Saved'))),
-          h('tbody', {}, ...groups.map((g) => h('tr', {}, h('td', { title: g.key }, g.key), h('td', { class: 'num' }, g.requests), h('td', { class: 'num' }, usd(g.costUsd)), h('td', { class: 'num' }, usd(g.savedUsd))))),
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              h('th', {}, kind === 'model' ? 'Model' : 'Tool'),
+              h('th', { class: 'num' }, 'Req'),
+              h('th', { class: 'num' }, 'Spent'),
+              h('th', { class: 'num' }, 'Saved'),
+            ),
+          ),
+          h(
+            'tbody',
+            {},
+            ...groups.map((g) =>
+              h(
+                'tr',
+                {},
+                h('td', { title: g.key }, g.key),
+                h('td', { class: 'num' }, g.requests),
+                h('td', { class: 'num' }, usd(g.costUsd)),
+                h('td', { class: 'num' }, usd(g.savedUsd)),
+              ),
+            ),
+          ),
         )
-      : h('p', { class: 'muted' }, range === 'today' ? 'Nothing yet today.' : `Nothing in the last ${RANGE_LABELS[range]}.`),
+      : h(
+          'p',
+          { class: 'muted' },
+          range === 'today' ? 'Nothing yet today.' : `Nothing in the last ${RANGE_LABELS[range]}.`,
+        ),
   );
 }
 
 /** An agent conversation's first and last request: times today, dates with times before. */
 function when(time: number): string {
   const d = new Date(time);
-  return d.toDateString() === new Date().toDateString() ? clock(time) : `${d.getMonth() + 1}/${d.getDate()} ${clock(time)}`;
+  return d.toDateString() === new Date().toDateString()
+    ? clock(time)
+    : `${d.getMonth() + 1}/${d.getDate()} ${clock(time)}`;
 }
 
 /** What each agent conversation cost in the table range, costliest first. */
@@ -150,7 +264,19 @@ function conversationsTable({ conversations, tableRange }: PanelSnapshot): HTMLE
       ? h(
           'table',
           {},
-          h('thead', {}, h('tr', {}, h('th', {}, 'Tool · conversation'), h('th', { class: 'num' }, 'Req'), h('th', { class: 'num' }, 'Tokens'), h('th', { class: 'num' }, 'Spent'), h('th', { class: 'num' }, 'First – last'))),
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              h('th', {}, 'Tool · conversation'),
+              h('th', { class: 'num' }, 'Req'),
+              h('th', { class: 'num' }, 'Tokens'),
+              h('th', { class: 'num' }, 'Spent'),
+              h('th', { class: 'num' }, 'First – last'),
+            ),
+          ),
           h(
             'tbody',
             {},
@@ -160,14 +286,24 @@ function conversationsTable({ conversations, tableRange }: PanelSnapshot): HTMLE
                 { 'data-conversation': c.id },
                 h('td', { title: `${c.client} · ${c.id}` }, `${c.client} · ${c.id.slice(0, 8)}`),
                 h('td', { class: 'num' }, c.requests),
-                h('td', { class: 'num', title: `${c.inputTokens} in, ${c.outputTokens} out` }, tokens(c.inputTokens + c.outputTokens)),
+                h(
+                  'td',
+                  { class: 'num', title: `${c.inputTokens} in, ${c.outputTokens} out` },
+                  tokens(c.inputTokens + c.outputTokens),
+                ),
                 h('td', { class: 'num' }, usd(c.costUsd)),
                 h('td', { class: 'num' }, `${when(c.first)} – ${when(c.last)}`),
               ),
             ),
           ),
         )
-      : h('p', { class: 'muted' }, tableRange === 'today' ? 'No conversations yet today.' : `No conversations in the last ${RANGE_LABELS[tableRange]}.`),
+      : h(
+          'p',
+          { class: 'muted' },
+          tableRange === 'today'
+            ? 'No conversations yet today.'
+            : `No conversations in the last ${RANGE_LABELS[tableRange]}.`,
+        ),
   );
 }
 
@@ -177,20 +313,56 @@ const CONVERSATIONS_SHOWN = 5;
 /** What each switched-off lever would have saved on the week's recordings, and the costliest conversations. */
 function whatIfSection({ whatIf }: PanelSnapshot): HTMLElement[] {
   if (!whatIf?.turns) return [];
-  return [h(
-    'section',
-    { class: 'whatif', 'data-section': 'whatif' },
-    h('h2', {}, 'What if (7 days, recorded)'),
-    whatIf.levers.length
-      ? h('ul', {}, ...whatIf.levers.map((l) => h('li', { 'data-lever': l.lever, title: `set ${l.setting} to turn it on` }, `${l.lever} on: ${l.savedUsd >= 0 ? '−' : '+'}${usd(Math.abs(l.savedUsd))}`)))
-      : h('p', { class: 'muted' }, 'Every lever is on.'),
+  return [
     h(
-      'table',
-      {},
-      h('thead', {}, h('tr', {}, h('th', {}, 'Conversation'), h('th', { class: 'num' }, 'Turns'), h('th', { class: 'num' }, 'Cost'))),
-      h('tbody', {}, ...whatIf.conversations.slice(0, CONVERSATIONS_SHOWN).map((c) => h('tr', {}, h('td', { title: c.id }, c.id), h('td', { class: 'num' }, c.turns), h('td', { class: 'num' }, usd(c.costUsd))))),
+      'section',
+      { class: 'whatif', 'data-section': 'whatif' },
+      h('h2', {}, 'What if (7 days, recorded)'),
+      whatIf.levers.length
+        ? h(
+            'ul',
+            {},
+            ...whatIf.levers.map((l) =>
+              h(
+                'li',
+                { 'data-lever': l.lever, title: `set ${l.setting} to turn it on` },
+                `${l.lever} on: ${l.savedUsd >= 0 ? '−' : '+'}${usd(Math.abs(l.savedUsd))}`,
+              ),
+            ),
+          )
+        : h('p', { class: 'muted' }, 'Every lever is on.'),
+      h(
+        'table',
+        {},
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            h('th', {}, 'Conversation'),
+            h('th', { class: 'num' }, 'Turns'),
+            h('th', { class: 'num' }, 'Cost'),
+          ),
+        ),
+        h(
+          'tbody',
+          {},
+          ...whatIf.conversations
+            .slice(0, CONVERSATIONS_SHOWN)
+            .map((c) =>
+              h(
+                'tr',
+                {},
+                h('td', { title: c.id }, c.id),
+                h('td', { class: 'num' }, c.turns),
+                h('td', { class: 'num' }, usd(c.costUsd)),
+              ),
+            ),
+        ),
+      ),
     ),
-  )];
+  ];
 }
 
 /** The quality audit in three lines: how often the local answer was as good, what it cost, where routing sits. */
@@ -199,14 +371,34 @@ function auditSection({ audit }: PanelSnapshot): HTMLElement[] {
   const percent = (x: number) => `${Math.round(x * 100)}%`;
   const rate = audit.localAsGood;
   const prior = audit.operatingPoints.find((p) => p.group === 'prior');
-  return [h(
-    'section',
-    { class: 'audit', 'data-section': 'audit' },
-    h('h2', {}, 'Quality audit'),
-    h('p', { 'data-audit': 'rate', title: '90% Wilson interval' }, rate.rate === null ? `${audit.audited} audited, none judged yet` : `Local as good as cloud: ${percent(rate.rate)} (${percent(rate.low)}–${percent(rate.high)}) of ${rate.judged} judged`),
-    h('p', { class: 'muted', 'data-audit': 'spend' }, `Audit spend ${usd(audit.spentTodayUsd)} today, ${usd(audit.spentUsd)} in all`),
-    ...(prior ? [h('p', { class: 'muted', 'data-audit': 'point' }, `Operating point: gain < ${prior.threshold} goes local${prior.movedAt ? `, moved ${new Date(prior.movedAt).toLocaleString()}` : ''}`)] : []),
-  )];
+  return [
+    h(
+      'section',
+      { class: 'audit', 'data-section': 'audit' },
+      h('h2', {}, 'Quality audit'),
+      h(
+        'p',
+        { 'data-audit': 'rate', title: '90% Wilson interval' },
+        rate.rate === null
+          ? `${audit.audited} audited, none judged yet`
+          : `Local as good as cloud: ${percent(rate.rate)} (${percent(rate.low)}–${percent(rate.high)}) of ${rate.judged} judged`,
+      ),
+      h(
+        'p',
+        { class: 'muted', 'data-audit': 'spend' },
+        `Audit spend ${usd(audit.spentTodayUsd)} today, ${usd(audit.spentUsd)} in all`,
+      ),
+      ...(prior
+        ? [
+            h(
+              'p',
+              { class: 'muted', 'data-audit': 'point' },
+              `Operating point: gain < ${prior.threshold} goes local${prior.movedAt ? `, moved ${new Date(prior.movedAt).toLocaleString()}` : ''}`,
+            ),
+          ]
+        : []),
+    ),
+  ];
 }
 
 function recentList(recent: RequestEvent[]): HTMLElement {
@@ -237,6 +429,10 @@ function requestRow(e: RequestEvent): HTMLElement {
       h('span', { class: 'grow' }),
       e.savedUsd > 0 ? h('span', { class: 'saved' }, `saved ${usd(e.savedUsd)}`) : null,
     ),
-    h('div', { class: 'reason muted', title: e.reason }, failed ? `HTTP ${e.status}: ${e.error ?? e.reason}` : e.reason),
+    h(
+      'div',
+      { class: 'reason muted', title: e.reason },
+      failed ? `HTTP ${e.status}: ${e.error ?? e.reason}` : e.reason,
+    ),
   );
 }

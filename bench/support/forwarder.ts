@@ -12,14 +12,22 @@ const server = http.createServer(function forward(req, res) {
   req.on('end', () => {
     const body = Buffer.concat(parts);
     JSON.parse(body.toString('utf8'));
-    const upstream = http.request(`${req.headers['x-portkey-custom-host']}/chat/completions`, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': body.length } }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, { 'content-type': answer.headers['content-type'] ?? 'application/json' });
-      answer.pipe(res);
-    });
+    const upstream = http.request(
+      `${req.headers['x-portkey-custom-host']}/chat/completions`,
+      { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': body.length } },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, {
+          'content-type': answer.headers['content-type'] ?? 'application/json',
+        });
+        answer.pipe(res);
+      },
+    );
     upstream.on('error', () => res.destroy());
     upstream.end(body);
   });
 });
-server.listen(0, '127.0.0.1', () => process.stdout.write(`listening on http://127.0.0.1:${(server.address() as AddressInfo).port}\n`));
+server.listen(0, '127.0.0.1', () =>
+  process.stdout.write(`listening on http://127.0.0.1:${(server.address() as AddressInfo).port}\n`),
+);
 // Exit cleanly on SIGINT, so a --cpu-prof profile is written (bench/profile-overhead.ts --forwarder).
 process.on('SIGINT', () => process.exit(0));

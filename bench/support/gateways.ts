@@ -17,10 +17,17 @@ export interface GatewayProcess {
   stop(): void;
 }
 
-function launch(command: string[], options: { cpus?: string; env?: NodeJS.ProcessEnv; stdin?: 'pipe' | 'ignore' }): ChildProcess {
+function launch(
+  command: string[],
+  options: { cpus?: string; env?: NodeJS.ProcessEnv; stdin?: 'pipe' | 'ignore' },
+): ChildProcess {
   const argv = options.cpus ? ['taskset', '-c', options.cpus, ...command] : command;
   // taskset execs the command, so the child's pid is the measured process's.
-  return spawn(argv[0]!, argv.slice(1), { cwd: root, env: { ...process.env, ...options.env }, stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'] });
+  return spawn(argv[0]!, argv.slice(1), {
+    cwd: root,
+    env: { ...process.env, ...options.env },
+    stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'],
+  });
 }
 
 /** The first stdout line matching `pattern`, or an error with what the process printed. */
@@ -28,7 +35,10 @@ function waitForLine(child: ChildProcess, pattern: RegExp, what: string, timeout
   let output = '';
   child.stderr!.on('data', (part: Buffer) => (output += part.toString()));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what} did not start within ${timeoutMs} ms:\n${output}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`${what} did not start within ${timeoutMs} ms:\n${output}`)),
+      timeoutMs,
+    );
     child.once('exit', (code) => reject(new Error(`${what} exited (${code}):\n${output}`)));
     createInterface({ input: child.stdout! }).on('line', (line) => {
       output += `${line}\n`;
@@ -46,16 +56,34 @@ export function stopProcess(child: ChildProcess): void {
 }
 
 export async function startMockUpstream(cpus?: string): Promise<{ fast: string; slow: string; child: ChildProcess }> {
-  const child = launch([process.execPath, '--import', 'tsx', 'bench/support/mock-upstream.ts'], { cpus, stdin: 'pipe' });
+  const child = launch([process.execPath, '--import', 'tsx', 'bench/support/mock-upstream.ts'], {
+    cpus,
+    stdin: 'pipe',
+  });
   const match = await waitForLine(child, /^\{.*\}$/, 'the mock upstream');
   const ports = JSON.parse(match[0]) as { fast: number; slow: number };
   return { fast: `http://127.0.0.1:${ports.fast}`, slow: `http://127.0.0.1:${ports.slow}`, child };
 }
 
 /** `bin/tokenwise.js serve` with a config file (and dist/ built by the caller); `nodeArgs` go before the script. */
-export async function startTokenwise(options: { configFile: string; dataDir: string; cpus?: string; nodeArgs?: string[]; env?: NodeJS.ProcessEnv }): Promise<GatewayProcess> {
-  const env = { TOKENWISE_CONFIG: options.configFile, TOKENWISE_DATA_DIR: options.dataDir, XDG_CONFIG_HOME: options.dataDir, TOKENWISE_PORT: '0', ...options.env };
-  const child = launch([process.execPath, ...(options.nodeArgs ?? []), 'bin/tokenwise.js', 'serve'], { cpus: options.cpus, env });
+export async function startTokenwise(options: {
+  configFile: string;
+  dataDir: string;
+  cpus?: string;
+  nodeArgs?: string[];
+  env?: NodeJS.ProcessEnv;
+}): Promise<GatewayProcess> {
+  const env = {
+    TOKENWISE_CONFIG: options.configFile,
+    TOKENWISE_DATA_DIR: options.dataDir,
+    XDG_CONFIG_HOME: options.dataDir,
+    TOKENWISE_PORT: '0',
+    ...options.env,
+  };
+  const child = launch([process.execPath, ...(options.nodeArgs ?? []), 'bin/tokenwise.js', 'serve'], {
+    cpus: options.cpus,
+    env,
+  });
   const [, url] = await waitForLine(child, /listening on (http:\/\/\S+)/, 'Tokenwise');
   return { pid: child.pid!, url: url!, child, stop: () => stopProcess(child) };
 }
@@ -71,12 +99,18 @@ export async function startForwarder(cpus?: string): Promise<GatewayProcess> {
 export function ensurePortkey(): void {
   if (existsSync(portkeyServer)) return;
   process.stderr.write('installing @portkey-ai/gateway into bench/peer (npm ci)…\n');
-  const npm = spawnSync('npm', ['ci', '--prefix', peer, '--no-audit', '--no-fund'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const npm = spawnSync('npm', ['ci', '--prefix', peer, '--no-audit', '--no-fund'], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   if (npm.status !== 0) throw new Error('npm ci in bench/peer failed');
 }
 
 export function portkeyVersion(): string {
-  return (JSON.parse(readFileSync(path.join(peer, 'node_modules/@portkey-ai/gateway/package.json'), 'utf8')) as { version: string }).version;
+  return (
+    JSON.parse(readFileSync(path.join(peer, 'node_modules/@portkey-ai/gateway/package.json'), 'utf8')) as {
+      version: string;
+    }
+  ).version;
 }
 
 async function freePort(): Promise<number> {
@@ -91,7 +125,10 @@ export async function startPortkey(cpus?: string): Promise<GatewayProcess> {
   ensurePortkey();
   const port = await freePort();
   // The gateway listens on every interface; the preload keeps it on 127.0.0.1.
-  const child = launch([process.execPath, '--require', path.join(peer, 'loopback.cjs'), portkeyServer, `--port=${port}`, '--headless'], { cpus });
+  const child = launch(
+    [process.execPath, '--require', path.join(peer, 'loopback.cjs'), portkeyServer, `--port=${port}`, '--headless'],
+    { cpus },
+  );
   await waitForLine(child, /Ready for connections/, 'the Portkey gateway');
   return { pid: child.pid!, url: `http://127.0.0.1:${port}`, child, stop: () => stopProcess(child) };
 }

@@ -36,7 +36,8 @@ async function run(job: Job) {
   const target = new URL(job.url);
   const agent = new http.Agent({ keepAlive: true, maxSockets: job.concurrency });
   const fixed = Buffer.from(job.body);
-  const bodyOf = (n: number) => (job.variants ? Buffer.from(job.body.replaceAll('{n}', String(n % job.variants))) : fixed);
+  const bodyOf = (n: number) =>
+    job.variants ? Buffer.from(job.body.replaceAll('{n}', String(n % job.variants))) : fixed;
 
   // Resolves with [total, first byte of the body] in ms.
   const once = (n: number): Promise<[number, number]> => {
@@ -49,7 +50,11 @@ async function run(job: Job) {
         response.on('data', () => {
           if (!firstByte) firstByte = performance.now() - started;
         });
-        response.on('end', () => (response.statusCode === 200 ? resolve([performance.now() - started, firstByte]) : reject(Object.assign(new Error(`status ${response.statusCode}`), { status: response.statusCode }))));
+        response.on('end', () =>
+          response.statusCode === 200
+            ? resolve([performance.now() - started, firstByte])
+            : reject(Object.assign(new Error(`status ${response.statusCode}`), { status: response.statusCode })),
+        );
       });
       request.on('error', reject);
       request.end(payload);
@@ -84,7 +89,15 @@ async function run(job: Job) {
   const elapsedMs = performance.now() - started;
   agent.destroy();
   const measured = job.measurePid ? { cpuMs: cpuMs(job.measurePid) - cpuBefore, rssKb: rssKb(job.measurePid) } : {};
-  return { latenciesMs, firstByteMs, errors, serverErrors, ...(firstError ? { firstError } : {}), elapsedMs, ...measured };
+  return {
+    latenciesMs,
+    firstByteMs,
+    errors,
+    serverErrors,
+    ...(firstError ? { firstError } : {}),
+    elapsedMs,
+    ...measured,
+  };
 }
 
 const input = JSON.parse(process.argv[2]!) as Job | Job[];

@@ -36,7 +36,9 @@ const worker = path.join(import.meta.dirname, 'load-worker.ts');
 /** Runs jobs one after another in one load process. `taskset` pins that process to CPUs (e.g. "0"). */
 export async function loadMany(jobs: LoadJob[], options: { taskset?: string } = {}): Promise<LoadResult[]> {
   const args = ['--import', 'tsx', worker, JSON.stringify(jobs.map((job) => ({ headers: {}, ...job })))];
-  const [command, argv] = options.taskset ? ['taskset', ['-c', options.taskset, process.execPath, ...args]] : [process.execPath, args];
+  const [command, argv] = options.taskset
+    ? ['taskset', ['-c', options.taskset, process.execPath, ...args]]
+    : [process.execPath, args];
   const { stdout } = await promisify(execFile)(command, argv, { maxBuffer: 256 * 1024 * 1024 });
   return JSON.parse(stdout) as LoadResult[];
 }

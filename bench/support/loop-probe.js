@@ -13,7 +13,13 @@ let warm = false;
 const ms = (ns) => Number((ns / 1e6).toFixed(2));
 
 setInterval(() => {
-  const sample = { rssMb: Number((process.memoryUsage.rss() / 2 ** 20).toFixed(1)), loopP50Ms: ms(delay.percentile(50)), loopP99Ms: ms(delay.percentile(99)), loopMaxMs: ms(delay.max), warm };
+  const sample = {
+    rssMb: Number((process.memoryUsage.rss() / 2 ** 20).toFixed(1)),
+    loopP50Ms: ms(delay.percentile(50)),
+    loopP99Ms: ms(delay.percentile(99)),
+    loopMaxMs: ms(delay.max),
+    warm,
+  };
   process.stdout.write(`probe ${JSON.stringify(sample)}\n`);
   if (!warm && Date.now() - started >= warmupMs) {
     warm = true;

@@ -10,7 +10,21 @@ const usage = { prompt_tokens: 24, completion_tokens: 9, total_tokens: 33 };
 const words = ['A', ' cache', ' keeps', ' answers', ' close', ' to', ' where', ' they', ' are', ' used.'];
 
 const json = Buffer.from(
-  JSON.stringify({ id: 'chatcmpl-bench', object: 'chat.completion', created, model, choices: [{ index: 0, message: { role: 'assistant', content: words.join(''), refusal: null }, logprobs: null, finish_reason: 'stop' }], usage }),
+  JSON.stringify({
+    id: 'chatcmpl-bench',
+    object: 'chat.completion',
+    created,
+    model,
+    choices: [
+      {
+        index: 0,
+        message: { role: 'assistant', content: words.join(''), refusal: null },
+        logprobs: null,
+        finish_reason: 'stop',
+      },
+    ],
+    usage,
+  }),
 );
 const chunk = (delta: object, finish: string | null, extra: object = {}) =>
   `data: ${JSON.stringify({ id: 'chatcmpl-bench', object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], ...extra })}\n\n`;

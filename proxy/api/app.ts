@@ -68,7 +68,11 @@ function apiOf(req: IncomingMessage): WireApi {
 /** The request listener for node:http. */
 export function createApp(deps: AppDeps): RequestListener {
   const log = deps.log ?? (() => {});
-  const guard = { token: deps.token, allowedHosts: deps.config.allowedHosts, allowedOrigins: deps.config.allowedOrigins };
+  const guard = {
+    token: deps.token,
+    allowedHosts: deps.config.allowedHosts,
+    allowedOrigins: deps.config.allowedOrigins,
+  };
   const app = express.Router();
 
   app.use(function checkCaller(req: IncomingMessage, res: ServerResponse, next: NextFunction) {
@@ -87,18 +91,31 @@ export function createApp(deps: AppDeps): RequestListener {
   };
   // Any content type: some clients omit it, and a clear JSON error beats a silent empty body.
   const json = jsonBody(deps.config.maxBodyBytes);
-  const post = (path: string, handler: (req: ApiRequest, res: ServerResponse) => Promise<void>) => app.post(path, json, handler as unknown as express.RequestHandler);
+  const post = (path: string, handler: (req: ApiRequest, res: ServerResponse) => Promise<void>) =>
+    app.post(path, json, handler as unknown as express.RequestHandler);
 
   // The API first: a model call passes no other route on its way in.
   app.use('/v1', requireToken);
   post('/v1/chat/completions', async (req, res) => {
-    await serveChat('openai', parseChatCompletionRequest(req.body), req, res, { pipeline: deps.pipeline, log, recorder: deps.recorder });
+    await serveChat('openai', parseChatCompletionRequest(req.body), req, res, {
+      pipeline: deps.pipeline,
+      log,
+      recorder: deps.recorder,
+    });
   });
   post('/v1/messages', async (req, res) => {
-    await serveChat('anthropic', parseMessagesRequest(req.body, req.headers), req, res, { pipeline: deps.pipeline, log, recorder: deps.recorder });
+    await serveChat('anthropic', parseMessagesRequest(req.body, req.headers), req, res, {
+      pipeline: deps.pipeline,
+      log,
+      recorder: deps.recorder,
+    });
   });
   post('/v1/responses', async (req, res) => {
-    await serveChat('responses', parseResponsesRequest(req.body), req, res, { pipeline: deps.pipeline, log, recorder: deps.recorder });
+    await serveChat('responses', parseResponsesRequest(req.body), req, res, {
+      pipeline: deps.pipeline,
+      log,
+      recorder: deps.recorder,
+    });
   });
   post('/v1/messages/count_tokens', async (req, res) => {
     await serveCountTokens(req, res, deps.catalog);
@@ -111,7 +128,16 @@ export function createApp(deps: AppDeps): RequestListener {
     sendJson(res, deps.health());
   });
   app.use([ROUTES.usage, ROUTES.events, ROUTES.cache, ROUTES.doctor, ROUTES.whatIf, ROUTES.audit], requireToken);
-  if (deps.usage) app.use(controlRoutes({ usage: deps.usage, cache: deps.cache, team: deps.team, doctor: deps.doctor, whatIf: deps.whatIf }));
+  if (deps.usage)
+    app.use(
+      controlRoutes({
+        usage: deps.usage,
+        cache: deps.cache,
+        team: deps.team,
+        doctor: deps.doctor,
+        whatIf: deps.whatIf,
+      }),
+    );
   if (deps.audit) app.use(auditRoutes(deps.audit));
 
   app.use((req: IncomingMessage) => {
@@ -120,14 +146,16 @@ export function createApp(deps: AppDeps): RequestListener {
 
   function renderError(error: unknown, req: ApiRequest, res: ServerResponse) {
     const failure = toProxyError(error);
-    if (failure.status >= 500 && !(error instanceof ProxyError)) log(`internal error on ${req.method} ${pathOf(req)}: ${(error as Error)?.stack ?? String(error)}`);
+    if (failure.status >= 500 && !(error instanceof ProxyError))
+      log(`internal error on ${req.method} ${pathOf(req)}: ${(error as Error)?.stack ?? String(error)}`);
     if (res.headersSent) {
       res.end();
       return;
     }
     // A caller without the token gets its answer and loses the connection: it must not keep trickling a body in.
     if (failure.status === 401 && !req.complete) res.setHeader('connection', 'close');
-    if (failure.options.retryAfterSeconds !== undefined) res.setHeader('retry-after', String(Math.ceil(failure.options.retryAfterSeconds)));
+    if (failure.options.retryAfterSeconds !== undefined)
+      res.setHeader('retry-after', String(Math.ceil(failure.options.retryAfterSeconds)));
     // The OpenAI and Anthropic SDKs (and the agents built on them) honour this: retrying a tool loop only loops.
     if (failure.options.final) res.setHeader('x-should-retry', 'false');
     res.setHeader('x-tokenwise-overhead-ms', (performance.now() - req.arrived).toFixed(2));

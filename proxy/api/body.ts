@@ -56,15 +56,25 @@ export function jsonBody(limit: number) {
       settled = true;
       next(error);
     };
-    const tooLarge = () => new ProxyError('too_large', `request body is larger than the ${limit} bytes allowed (maxBodyBytes)`);
+    const tooLarge = () =>
+      new ProxyError('too_large', `request body is larger than the ${limit} bytes allowed (maxBodyBytes)`);
 
     const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(req.headers['content-type'] ?? '')?.[1]?.toLowerCase();
-    if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') return finish(new ProxyError('invalid_request', `unsupported charset "${charset.toUpperCase()}": send the body as UTF-8`));
+    if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8')
+      return finish(
+        new ProxyError('invalid_request', `unsupported charset "${charset.toUpperCase()}": send the body as UTF-8`),
+      );
     const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
     let source: Readable = req;
     if (encoding !== 'identity') {
       const inflate = inflaters[encoding];
-      if (!inflate) return finish(new ProxyError('invalid_request', `unsupported content encoding "${encoding}" (expected gzip, deflate, br or none)`));
+      if (!inflate)
+        return finish(
+          new ProxyError(
+            'invalid_request',
+            `unsupported content encoding "${encoding}" (expected gzip, deflate, br or none)`,
+          ),
+        );
       source = req.pipe(inflate());
     } else if (Number(req.headers['content-length']) > limit) {
       // Said up front: no need to read it. The rest of the body is discarded by Node when the answer is sent.
@@ -88,7 +98,13 @@ export function jsonBody(limit: number) {
       // Decoding would replace bad bytes with U+FFFD silently: the caller would be billed for text they did not send.
       if (!isUtf8(bytes)) return finish(new ProxyError('invalid_request', 'request body is not valid UTF-8'));
       const text = bytes.toString('utf8');
-      if (nestsDeeperThan(text, MAX_JSON_DEPTH)) return finish(new ProxyError('invalid_request', `request body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels`));
+      if (nestsDeeperThan(text, MAX_JSON_DEPTH))
+        return finish(
+          new ProxyError(
+            'invalid_request',
+            `request body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels`,
+          ),
+        );
       try {
         (req as ApiRequest).body = text.trim() === '' ? {} : JSON.parse(text);
       } catch (error) {
@@ -96,7 +112,17 @@ export function jsonBody(limit: number) {
       }
       finish();
     });
-    source.on('error', (error: Error) => finish(new ProxyError('invalid_request', source === req ? 'request aborted by the client' : `request body cannot be inflated as ${encoding}: ${error.message}`)));
-    if (source !== req) req.on('error', () => finish(new ProxyError('invalid_request', 'request aborted by the client')));
+    source.on('error', (error: Error) =>
+      finish(
+        new ProxyError(
+          'invalid_request',
+          source === req
+            ? 'request aborted by the client'
+            : `request body cannot be inflated as ${encoding}: ${error.message}`,
+        ),
+      ),
+    );
+    if (source !== req)
+      req.on('error', () => finish(new ProxyError('invalid_request', 'request aborted by the client')));
   };
 }

@@ -12,7 +12,11 @@ const CROWDED = 0.9;
 /** The node:http server options that bound how long a caller may take to send its request. */
 export function serverTimeouts(limits: Config['connections']): http.ServerOptions {
   // Deadlines are checked on this interval (Node's default, 30 s, would let a slow client stay 30 s too long).
-  return { headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs, connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs) };
+  return {
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
+  };
 }
 
 /** Caps open connections; near the cap, idle keep-alive connections go first so working callers get in. */

@@ -50,23 +50,41 @@ async function teamTotals(team: TeamUsage | undefined, query: URLSearchParams) {
   const since = query.get('since') ? timeParam(query.get('since'), 'since', 0) : undefined;
   const until = timeParam(query.get('until') ?? undefined, 'until', Date.now());
   const totals = await team.totals(since, until);
-  if (!totals) throw new ProxyError('overloaded', 'team totals unavailable: Redis does not answer (this proxy\'s own totals: scope=proxy)', { code: 'redis_unavailable', retryAfterSeconds: 1 });
+  if (!totals)
+    throw new ProxyError(
+      'overloaded',
+      "team totals unavailable: Redis does not answer (this proxy's own totals: scope=proxy)",
+      { code: 'redis_unavailable', retryAfterSeconds: 1 },
+    );
   return { scope: 'team', since: since ?? null, until, ...totals };
 }
 
 /** Conversations /tokenwise/conversations lists when the caller names no limit. */
 const CONVERSATIONS_LIMIT = 20;
 
-export function controlRoutes({ usage, cache, team, doctor, whatIf, totalsIntervalMs = 5_000 }: ControlOptions): Router {
+export function controlRoutes({
+  usage,
+  cache,
+  team,
+  doctor,
+  whatIf,
+  totalsIntervalMs = 5_000,
+}: ControlOptions): Router {
   const router = express.Router();
 
   router.get(ROUTES.whatIf, async (req: IncomingMessage, res: ServerResponse) => {
-    if (!whatIf) throw new ProxyError('not_found', 'what-if needs recordings: set record.dir in the Tokenwise config', { code: 'no_recordings' });
+    if (!whatIf)
+      throw new ProxyError('not_found', 'what-if needs recordings: set record.dir in the Tokenwise config', {
+        code: 'no_recordings',
+      });
     sendJson(res, await whatIf(timeParam(queryOf(req).get('since') ?? undefined, 'since', Date.now() - WEEK_MS)));
   });
 
   router.get(ROUTES.doctor, async (_req: IncomingMessage, res: ServerResponse) => {
-    if (!doctor) throw new ProxyError('overloaded', 'the local model is off (local.model = "off")', { code: 'local_model_unavailable' });
+    if (!doctor)
+      throw new ProxyError('overloaded', 'the local model is off (local.model = "off")', {
+        code: 'local_model_unavailable',
+      });
     const measuring = new AbortController();
     res.on('close', () => measuring.abort());
     sendJson(res, await doctor(measuring.signal));
@@ -87,11 +105,13 @@ export function controlRoutes({ usage, cache, team, doctor, whatIf, totalsInterv
       usage.flush(); // this proxy's latest requests reach the team counters first
       return sendJson(res, await teamTotals(team, query));
     }
-    if (scope !== 'proxy') throw badRequest('scope: expected proxy (this proxy\'s ledger) or team (every proxy on the Redis)', 'scope');
+    if (scope !== 'proxy')
+      throw badRequest("scope: expected proxy (this proxy's ledger) or team (every proxy on the Redis)", 'scope');
     const since = timeParam(query.get('since') ?? undefined, 'since', 0);
     const until = timeParam(query.get('until') ?? undefined, 'until', Date.now() + 1);
     const groupBy = query.get('groupBy') ?? undefined;
-    if (groupBy !== undefined && !GROUP_BYS.includes(groupBy as GroupBy)) throw badRequest(`groupBy: expected one of ${GROUP_BYS.join(', ')}`, 'groupBy');
+    if (groupBy !== undefined && !GROUP_BYS.includes(groupBy as GroupBy))
+      throw badRequest(`groupBy: expected one of ${GROUP_BYS.join(', ')}`, 'groupBy');
     sendJson(res, usage.summary(since, until, groupBy as GroupBy | undefined));
   });
 
@@ -100,7 +120,8 @@ export function controlRoutes({ usage, cache, team, doctor, whatIf, totalsInterv
     const since = timeParam(query.get('since') ?? undefined, 'since', 0);
     const until = timeParam(query.get('until') ?? undefined, 'until', Date.now() + 1);
     const limit = Number(query.get('limit') ?? CONVERSATIONS_LIMIT);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw badRequest('limit: expected a whole number from 1 to 1000', 'limit');
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+      throw badRequest('limit: expected a whole number from 1 to 1000', 'limit');
     sendJson(res, { since, until, conversations: usage.conversations(since, until, limit) });
   });
 
@@ -108,7 +129,8 @@ export function controlRoutes({ usage, cache, team, doctor, whatIf, totalsInterv
     const lastId = Number(req.headers['last-event-id'] ?? queryOf(req).get('lastEventId') ?? NaN);
     startEventStream(res);
     res.write('retry: 2000\n\n');
-    const send = (event: { id: number }) => res.write(`id: ${event.id}\nevent: ${EVENTS.request}\ndata: ${JSON.stringify(event)}\n\n`);
+    const send = (event: { id: number }) =>
+      res.write(`id: ${event.id}\nevent: ${EVENTS.request}\ndata: ${JSON.stringify(event)}\n\n`);
     const sendTotals = () => writeEvent(res, EVENTS.totals, usage.summary(startOfToday(), Date.now() + 1).totals);
     // Totals drain the recorder, publishing what was queued: replay after that, and subscribe in the same tick, so
     // nothing falls between the two.

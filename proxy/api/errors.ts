@@ -42,7 +42,10 @@ export function toProxyError(error: unknown): ProxyError {
 export function errorBody(api: WireApi, error: ProxyError): Record<string, unknown> {
   const param = paramFor(api, error.options.param);
   // A message that opens with the internal field name says it the caller's way.
-  const message = param && error.options.param && param !== error.options.param && error.message.startsWith(`${error.options.param}:`) ? `${param}${error.message.slice(error.options.param.length)}` : error.message;
+  const message =
+    param && error.options.param && param !== error.options.param && error.message.startsWith(`${error.options.param}:`)
+      ? `${param}${error.message.slice(error.options.param.length)}`
+      : error.message;
   if (api === 'anthropic') return { type: 'error', error: { type: anthropicType[error.kind], message } };
   return {
     error: {
@@ -59,14 +62,25 @@ export function errorBody(api: WireApi, error: ProxyError): Record<string, unkno
  * `response_format`); the other APIs' callers sent it under their own name. Keys are field-path prefixes.
  */
 const callerFields: Record<Exclude<WireApi, 'openai'>, Record<string, string>> = {
-  responses: { messages: 'input', response_format: 'text.format', 'response_format.json_schema': 'text.format', reasoning_effort: 'reasoning.effort' },
-  anthropic: { response_format: 'output_config.format', 'response_format.json_schema': 'output_config.format', stop: 'stop_sequences' },
+  responses: {
+    messages: 'input',
+    response_format: 'text.format',
+    'response_format.json_schema': 'text.format',
+    reasoning_effort: 'reasoning.effort',
+  },
+  anthropic: {
+    response_format: 'output_config.format',
+    'response_format.json_schema': 'output_config.format',
+    stop: 'stop_sequences',
+  },
 };
 
 function paramFor(api: WireApi, param: string | undefined): string | null {
   if (param === undefined) return null;
   if (api === 'openai') return param;
   const names = callerFields[api];
-  const prefix = Object.keys(names).filter((k) => param === k || param.startsWith(`${k}.`)).sort((a, b) => b.length - a.length)[0];
+  const prefix = Object.keys(names)
+    .filter((k) => param === k || param.startsWith(`${k}.`))
+    .sort((a, b) => b.length - a.length)[0];
   return prefix === undefined ? param : `${names[prefix]}${param.slice(prefix.length)}`;
 }

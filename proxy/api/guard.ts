@@ -28,29 +28,55 @@ export function checkOrigin(headers: IncomingHttpHeaders, options: GuardOptions)
   if (!host) throw new ProxyError('permission', 'missing Host header');
   const name = hostName(host);
   if (!loopbackNames.has(name) && !name.endsWith('.localhost') && !options.allowedHosts.includes(name)) {
-    throw new ProxyError('permission', `Host "${printable(name)}" is not allowed: the proxy answers loopback names only (add it to allowedHosts to change that)`);
+    throw new ProxyError(
+      'permission',
+      `Host "${printable(name)}" is not allowed: the proxy answers loopback names only (add it to allowedHosts to change that)`,
+    );
   }
   const origin = headers.origin;
   // `null` is what sandboxed iframes, file:// pages and some redirects send: a page we cannot name is not trusted.
-  if (origin !== undefined && !options.allowedOrigins.includes(origin) && !isLoopbackOrigin(origin) && !origin.startsWith('vscode-webview://')) {
-    throw new ProxyError('permission', `browser requests from ${printable(origin)} are not allowed (add it to allowedOrigins to change that)`);
+  if (
+    origin !== undefined &&
+    !options.allowedOrigins.includes(origin) &&
+    !isLoopbackOrigin(origin) &&
+    !origin.startsWith('vscode-webview://')
+  ) {
+    throw new ProxyError(
+      'permission',
+      `browser requests from ${printable(origin)} are not allowed (add it to allowedOrigins to change that)`,
+    );
   }
 }
 
 /** Headers a browser page may send to the proxy when its origin is in allowedOrigins. */
-const CORS_REQUEST_HEADERS = 'authorization, content-type, x-api-key, anthropic-version, anthropic-beta, x-tokenwise-cache, x-tokenwise-route, x-tokenwise-trim';
+const CORS_REQUEST_HEADERS =
+  'authorization, content-type, x-api-key, anthropic-version, anthropic-beta, x-tokenwise-cache, x-tokenwise-route, x-tokenwise-trim';
 
 /**
  * CORS headers for a page in `allowedOrigins` (none for anyone else, loopback pages included: they may call, as
  * before, but only a listed origin may read the answer from a browser). A preflight needs no token: browsers never
  * send credentials on it.
  */
-export function corsHeaders(headers: IncomingHttpHeaders, options: GuardOptions, preflight: boolean): Record<string, string> {
+export function corsHeaders(
+  headers: IncomingHttpHeaders,
+  options: GuardOptions,
+  preflight: boolean,
+): Record<string, string> {
   const origin = headers.origin;
   if (origin === undefined || !options.allowedOrigins.includes(origin)) return {};
-  const allowed: Record<string, string> = { 'access-control-allow-origin': origin, vary: 'Origin', 'access-control-expose-headers': 'x-tokenwise-route, x-tokenwise-reason, x-tokenwise-cache, x-tokenwise-cost-usd, x-tokenwise-saved-usd, x-tokenwise-overhead-ms, retry-after' };
+  const allowed: Record<string, string> = {
+    'access-control-allow-origin': origin,
+    vary: 'Origin',
+    'access-control-expose-headers':
+      'x-tokenwise-route, x-tokenwise-reason, x-tokenwise-cache, x-tokenwise-cost-usd, x-tokenwise-saved-usd, x-tokenwise-overhead-ms, retry-after',
+  };
   if (!preflight) return allowed;
-  return { ...allowed, 'access-control-allow-methods': 'GET, POST, DELETE, OPTIONS', 'access-control-allow-headers': CORS_REQUEST_HEADERS, 'access-control-max-age': '600' };
+  return {
+    ...allowed,
+    'access-control-allow-methods': 'GET, POST, DELETE, OPTIONS',
+    'access-control-allow-headers': CORS_REQUEST_HEADERS,
+    'access-control-max-age': '600',
+  };
 }
 
 function isLoopbackOrigin(origin: string): boolean {
@@ -66,8 +92,13 @@ function isLoopbackOrigin(origin: string): boolean {
 export function checkToken(headers: IncomingHttpHeaders, token: string): void {
   const bearer = headers.authorization?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim();
   const given = bearer ?? (typeof headers['x-api-key'] === 'string' ? headers['x-api-key'].trim() : undefined);
-  if (!given) throw new ProxyError('authentication', 'missing Tokenwise token: send it as "Authorization: Bearer <token>" or "x-api-key" (`tokenwise token` prints it)');
+  if (!given)
+    throw new ProxyError(
+      'authentication',
+      'missing Tokenwise token: send it as "Authorization: Bearer <token>" or "x-api-key" (`tokenwise token` prints it)',
+    );
   const a = Buffer.from(given);
   const b = Buffer.from(token);
-  if (a.length !== b.length || !timingSafeEqual(a, b)) throw new ProxyError('authentication', 'invalid Tokenwise token');
+  if (a.length !== b.length || !timingSafeEqual(a, b))
+    throw new ProxyError('authentication', 'invalid Tokenwise token');
 }

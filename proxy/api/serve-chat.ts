@@ -23,7 +23,13 @@ export interface ServeChatDeps {
   recorder?: SessionRecorder;
 }
 
-export async function serveChat(api: WireApi, request: ChatRequest, req: ApiRequest, res: ServerResponse, deps: ServeChatDeps): Promise<void> {
+export async function serveChat(
+  api: WireApi,
+  request: ChatRequest,
+  req: ApiRequest,
+  res: ServerResponse,
+  deps: ServeChatDeps,
+): Promise<void> {
   const arrived = req.arrived;
   const controller = new AbortController();
   res.on('close', () => {
@@ -32,13 +38,22 @@ export async function serveChat(api: WireApi, request: ChatRequest, req: ApiRequ
 
   const client = clientName(req.headers);
   const take = deps.recorder?.begin({ api, request, headers: req.headers, client });
-  const result = await deps.pipeline.run(request, { signal: controller.signal, client, api, arrived, cache: cacheDirective(req.headers['x-tokenwise-cache']), trim: req.headers['x-tokenwise-trim'] === 'off' ? 'off' : 'default', route: routeOverride(req.headers['x-tokenwise-route']) });
+  const result = await deps.pipeline.run(request, {
+    signal: controller.signal,
+    client,
+    api,
+    arrived,
+    cache: cacheDirective(req.headers['x-tokenwise-cache']),
+    trim: req.headers['x-tokenwise-trim'] === 'off' ? 'off' : 'default',
+    route: routeOverride(req.headers['x-tokenwise-route']),
+  });
   res.setHeader('x-tokenwise-route', result.decision.target);
   res.setHeader('x-tokenwise-reason', headerSafe(result.decision.reason));
   res.setHeader('x-tokenwise-cache', result.cache);
   const wire = wireOf(request);
   const unmapped = wire?.unmapped;
-  if (unmapped && result.decision.provider.kind !== 'openai') deps.log(`${result.decision.provider.name} answers a Responses request without: ${unmapped.join(', ')}`);
+  if (unmapped && result.decision.provider.kind !== 'openai')
+    deps.log(`${result.decision.provider.name} answers a Responses request without: ${unmapped.join(', ')}`);
 
   if (!request.stream) {
     if (api === 'openai') {
@@ -49,7 +64,10 @@ export async function serveChat(api: WireApi, request: ChatRequest, req: ApiRequ
       else sendJson(res, chatCompletionJson(answer));
       return;
     }
-    const json = api === 'responses' ? await responseJson(replay(result, take), wire!.body) : messageJson(await collect(replay(result, take)));
+    const json =
+      api === 'responses'
+        ? await responseJson(replay(result, take), wire!.body)
+        : messageJson(await collect(replay(result, take)));
     res.setHeader('x-tokenwise-overhead-ms', result.overheadMs().toFixed(2));
     sendJson(res, json);
     return;
@@ -57,7 +75,12 @@ export async function serveChat(api: WireApi, request: ChatRequest, req: ApiRequ
 
   res.setHeader('x-tokenwise-overhead-ms', result.overheadMs().toFixed(2));
   startEventStream(res);
-  const writer = api === 'responses' ? new ResponseStream(res, wire!.body) : api === 'openai' ? new ChatCompletionStream(res, request.streamUsage ?? false) : new MessageStream(res);
+  const writer =
+    api === 'responses'
+      ? new ResponseStream(res, wire!.body)
+      : api === 'openai'
+        ? new ChatCompletionStream(res, request.streamUsage ?? false)
+        : new MessageStream(res);
   try {
     for await (const chunk of replay(result, take)) {
       if (controller.signal.aborted) break;
@@ -87,7 +110,11 @@ const MAX_REASON_CHARS = 512;
 function headerSafe(text: string): string {
   const capped = text.length > MAX_REASON_CHARS ? `${text.slice(0, MAX_REASON_CHARS)}...` : text;
   if (!/[^\x20-\x7e]/.test(capped)) return capped;
-  return capped.replaceAll('≥', '>=').replaceAll('≤', '<=').replaceAll('→', '->').replace(/[^\x20-\x7e]/g, '?');
+  return capped
+    .replaceAll('≥', '>=')
+    .replaceAll('≤', '<=')
+    .replaceAll('→', '->')
+    .replace(/[^\x20-\x7e]/g, '?');
 }
 
 function routeOverride(header: string | string[] | undefined): 'local' | 'cloud' | undefined {
@@ -100,7 +127,8 @@ async function* replay(result: PipelineResult, take: Take | undefined): AsyncGen
   // Recorded as the chunks pass: a caller that stops reading at `done` (collect) still gets its line written.
   const pass = (chunk: ChatChunk) => {
     take?.observe(chunk);
-    if (chunk.type === 'done') take?.finish({ route: result.decision.target, model: result.decision.model, cache: result.cache });
+    if (chunk.type === 'done')
+      take?.finish({ route: result.decision.target, model: result.decision.model, cache: result.cache });
     return chunk;
   };
   yield pass(result.first);

@@ -41,7 +41,13 @@ export function optionalBoolean(value: unknown, at: string): boolean | undefined
   return value;
 }
 
-export function optionalNumber(value: unknown, at: string, min: number, max: number, integer = false): number | undefined {
+export function optionalNumber(
+  value: unknown,
+  at: string,
+  min: number,
+  max: number,
+  integer = false,
+): number | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'number' || !Number.isFinite(value)) throw badRequest(`${at}: expected a number`, at);
   if (integer && !Number.isInteger(value)) throw badRequest(`${at}: expected an integer`, at);

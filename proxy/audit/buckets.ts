@@ -17,7 +17,8 @@ export interface AuditBucket {
 export type CalibrationGroup = 'prior' | 'code' | 'proof' | 'tools';
 
 /** Asks for code to be written, fixed or explained, or carries code. */
-const ASKS_CODE = /\b(write|implement|create|generate|fix|debug|refactor|complete)\b[^.?!\n]{0,60}\b(code|function|script|program|class|method|tests?|python|javascript|typescript|java|rust|golang|sql|bash|regex|api|endpoint)\b|\b(in|using|with) (python|javascript|typescript|java|c\+\+|c#|rust|golang|sql|bash)\b|\btested (python|javascript|typescript|code)\b|\bunit tests?\b/i;
+const ASKS_CODE =
+  /\b(write|implement|create|generate|fix|debug|refactor|complete)\b[^.?!\n]{0,60}\b(code|function|script|program|class|method|tests?|python|javascript|typescript|java|rust|golang|sql|bash|regex|api|endpoint)\b|\b(in|using|with) (python|javascript|typescript|java|c\+\+|c#|rust|golang|sql|bash)\b|\btested (python|javascript|typescript|code)\b|\bunit tests?\b/i;
 const ASKS_PROOF = /\b(prove|proof|show that|demonstrate that)\b/i;
 
 /** Long enough a last message to be a different kind of request than the short questions the classifier saw most. */
@@ -28,8 +29,18 @@ const MEDIUM_TOKENS = 500;
 export function auditBucket(signals: DifficultySignals, lastMessage: string): AuditBucket {
   const code = signals.codeBlocks > 0 || ASKS_CODE.test(lastMessage);
   const topic = code ? 'code' : ASKS_PROOF.test(lastMessage) ? 'proof' : signals.mathCues > 0 ? 'math' : 'general';
-  const length = signals.lastMessageTokens <= SHORT_TOKENS ? 'short' : signals.lastMessageTokens <= MEDIUM_TOKENS ? 'medium' : 'long';
-  return { topic, length, tools: signals.tools > 0 || signals.toolResults > 0, depth: signals.userTurns > 1 ? 'multi' : 'single' };
+  const length =
+    signals.lastMessageTokens <= SHORT_TOKENS
+      ? 'short'
+      : signals.lastMessageTokens <= MEDIUM_TOKENS
+        ? 'medium'
+        : 'long';
+  return {
+    topic,
+    length,
+    tools: signals.tools > 0 || signals.toolResults > 0,
+    depth: signals.userTurns > 1 ? 'multi' : 'single',
+  };
 }
 
 /** A bucket's stable name, as stored in the ledger: `topic/length/tools|no-tools/single|multi`. */
@@ -47,5 +58,10 @@ export function calibrationGroup(bucket: AuditBucket): CalibrationGroup {
 /** The group a stored bucket key belongs to. */
 export function groupOfKey(key: string): CalibrationGroup {
   const [topic, , tools] = key.split('/');
-  return calibrationGroup({ topic: topic as AuditBucket['topic'], length: 'short', tools: tools === 'tools', depth: 'single' });
+  return calibrationGroup({
+    topic: topic as AuditBucket['topic'],
+    length: 'short',
+    tools: tools === 'tools',
+    depth: 'single',
+  });
 }

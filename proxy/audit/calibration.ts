@@ -64,7 +64,11 @@ export class Calibration {
   ) {
     // Most local first: the search stops at the first threshold that holds the floor.
     this.candidates = prior
-      .map((p) => ({ threshold: p.threshold ?? (p.cloudShare === 0 ? Infinity : -Infinity), priorLoss: 1 - p.quality, localShare: 1 - p.cloudShare }))
+      .map((p) => ({
+        threshold: p.threshold ?? (p.cloudShare === 0 ? Infinity : -Infinity),
+        priorLoss: 1 - p.quality,
+        localShare: 1 - p.cloudShare,
+      }))
       .sort((a, b) => b.threshold - a.threshold);
     for (const group of GROUPS) this.points.set(group, this.fit(group));
   }
@@ -104,7 +108,8 @@ export class Calibration {
       if (data.filter((o) => o.gain < candidate.threshold).length < minSamples) continue;
       // Past the classifier's own point only on the audits' word, at the confidence it takes to overrule it.
       const estimate = this.estimate(data, candidate, cloudMean, prior ? DETECT_Z : Z);
-      if (estimate.qualityLow >= this.options.floor) return { threshold: candidate.threshold, ...estimate, samples: data.length };
+      if (estimate.qualityLow >= this.options.floor)
+        return { threshold: candidate.threshold, ...estimate, samples: data.length };
     }
     return prior ?? { ...ALL_CLOUD, samples: data.length };
   }
@@ -113,7 +118,10 @@ export class Calibration {
   private priorPoint(excess: { mean: number; high: number }, samples: number): GroupPoint {
     for (const candidate of this.candidates) {
       if (candidate.threshold === -Infinity) break;
-      const estimate = { quality: 1 - candidate.priorLoss - excess.mean * candidate.localShare, qualityLow: 1 - candidate.priorLoss - excess.high * candidate.localShare };
+      const estimate = {
+        quality: 1 - candidate.priorLoss - excess.mean * candidate.localShare,
+        qualityLow: 1 - candidate.priorLoss - excess.high * candidate.localShare,
+      };
       if (estimate.qualityLow >= this.options.floor) return { threshold: candidate.threshold, ...estimate, samples };
     }
     return { ...ALL_CLOUD, samples };
@@ -137,13 +145,20 @@ export class Calibration {
   }
 
   /** Quality at a threshold from a group's own audits alone: a ratio estimate with its standard error. */
-  private estimate(data: readonly AuditOutcome[], candidate: Candidate, cloudMean: number, z: number): { quality: number; qualityLow: number } {
+  private estimate(
+    data: readonly AuditOutcome[],
+    candidate: Candidate,
+    cloudMean: number,
+    z: number,
+  ): { quality: number; qualityLow: number } {
     const n = data.length;
     let lost = 0;
     for (const o of data) if (o.gain < candidate.threshold) lost += o.cloudScore - o.localScore;
     const loss = lost / (cloudMean * n);
     let squares = 0;
-    for (const o of data) squares += (((o.gain < candidate.threshold ? o.cloudScore - o.localScore : 0) - loss * o.cloudScore) / cloudMean) ** 2;
+    for (const o of data)
+      squares +=
+        (((o.gain < candidate.threshold ? o.cloudScore - o.localScore : 0) - loss * o.cloudScore) / cloudMean) ** 2;
     return { quality: 1 - loss, qualityLow: 1 - loss - (z * Math.sqrt(squares)) / n };
   }
 }

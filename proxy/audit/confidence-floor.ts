@@ -25,7 +25,11 @@ export interface ConfidenceFloorFit {
 }
 
 /** Fits the gate's floor so the local answers it lets through keep `floor` quality at the lower bound. */
-export function fitConfidenceFloor(answers: readonly ScoredAnswer[], floor: number, minSamples = DEFAULT_MIN_SAMPLES): ConfidenceFloorFit {
+export function fitConfidenceFloor(
+  answers: readonly ScoredAnswer[],
+  floor: number,
+  minSamples = DEFAULT_MIN_SAMPLES,
+): ConfidenceFloorFit {
   const samples = answers.length;
   if (samples < minSamples) return { floor: null, samples, kept: 0, qualityLow: null };
   // Most confident first: each prefix is what a floor at its last answer's confidence lets through.
@@ -36,7 +40,8 @@ export function fitConfidenceFloor(answers: readonly ScoredAnswer[], floor: numb
     // Answers tied at this confidence pass or fail the gate together.
     if (kept < samples && sorted[kept]!.confidence === confidence) continue;
     const low = qualityLow(sorted.slice(0, kept));
-    if (low !== null && low >= floor) best = { floor: confidence, samples, kept, qualityLow: Math.round(low * 10_000) / 10_000 };
+    if (low !== null && low >= floor)
+      best = { floor: confidence, samples, kept, qualityLow: Math.round(low * 10_000) / 10_000 };
   }
   return best;
 }

@@ -9,7 +9,16 @@
  */
 import type { ChatChunk, ChatRequest, Usage } from '../chat.ts';
 import type { ChatOptions } from '../providers/index.ts';
-import { type ClassifierDecision, type DifficultyClassifier, worstCaseCost, promptText, selectRoute, type ModelCatalog, type RouteDecision, readSignals } from '../router/index.ts';
+import {
+  type ClassifierDecision,
+  type DifficultyClassifier,
+  worstCaseCost,
+  promptText,
+  selectRoute,
+  type ModelCatalog,
+  type RouteDecision,
+  readSignals,
+} from '../router/index.ts';
 import type { Pricing } from '../usage/index.ts';
 import { Calibration, type AuditOutcome } from './calibration.ts';
 import { fitConfidenceFloor } from './confidence-floor.ts';
@@ -50,7 +59,11 @@ export class QualityAudit {
   constructor(private readonly options: QualityAuditOptions) {
     this.random = options.random ?? Math.random;
     this.now = options.now ?? Date.now;
-    this.cap = new AuditSpendCap(options.maxUsdPerDay, options.store.spentSince(startOfDay(this.now())), () => new Date(this.now()));
+    this.cap = new AuditSpendCap(
+      options.maxUsdPerDay,
+      options.store.spentSince(startOfDay(this.now())),
+      () => new Date(this.now()),
+    );
     this.calibration = this.restore(this.key);
     this.refitGate();
   }
@@ -72,7 +85,8 @@ export class QualityAudit {
   }
 
   /** The route policy's hook: the classifier's verdict at the calibrated operating point. */
-  readonly calibrate = (request: ChatRequest, verdict: ClassifierDecision): ClassifierDecision => calibratedVerdict(this.calibration, request, verdict);
+  readonly calibrate = (request: ChatRequest, verdict: ClassifierDecision): ClassifierDecision =>
+    calibratedVerdict(this.calibration, request, verdict);
 
   /**
    * Called once a caller has received a complete answer. Draws whether to audit it; the audit itself starts on a
@@ -95,7 +109,13 @@ export class QualityAudit {
 
   /** What the audit found for the current local model. */
   report(): AuditReport {
-    return auditReport(this.key, this.options.store.audits(this.key), this.options.store.points(this.key), startOfDay(this.now()), this.options.floor);
+    return auditReport(
+      this.key,
+      this.options.store.audits(this.key),
+      this.options.store.points(this.key),
+      startOfDay(this.now()),
+      this.options.floor,
+    );
   }
 
   /** One stored audit, by id. */
@@ -136,21 +156,35 @@ export class QualityAudit {
     try {
       if (route === 'local') row.cloudAnswer = await this.call(asked, this.cloudRoute(asked), row);
       // The local answer the audit makes itself is scored, so the confidence gate's floor can be fitted.
-      else row.localAnswer = await this.call(asked, this.localRoute(), row, { scoreConfidence: (confidence) => (row.localConfidence = confidence) });
+      else
+        row.localAnswer = await this.call(asked, this.localRoute(), row, {
+          scoreConfidence: (confidence) => (row.localConfidence = confidence),
+        });
       judgement = judgeExactly(row.localAnswer!, row.cloudAnswer!);
       if (!judgement) {
         const localFirst = this.random() < 0.5;
         const judge = this.cloudRoute(asked);
-        const reply = await this.call(judgeRequest(request, row.localAnswer!, row.cloudAnswer!, localFirst, judge.model), judge, row);
+        const reply = await this.call(
+          judgeRequest(request, row.localAnswer!, row.cloudAnswer!, localFirst, judge.model),
+          judge,
+          row,
+        );
         judgement = readVerdict(reply, localFirst);
         if (!judgement) row.error = `the judge gave no verdict: ${JSON.stringify(reply.slice(0, 80))}`;
       }
     } catch (error) {
       row.error = (error as Error).message;
     }
-    if (judgement) Object.assign(row, { method: judgement.method, verdict: judgement.verdict, localScore: judgement.localScore, cloudScore: judgement.cloudScore });
+    if (judgement)
+      Object.assign(row, {
+        method: judgement.method,
+        verdict: judgement.verdict,
+        localScore: judgement.localScore,
+        cloudScore: judgement.cloudScore,
+      });
     store.add(row);
-    if (judgement) this.learn({ gain: row.gain, group, localScore: judgement.localScore, cloudScore: judgement.cloudScore });
+    if (judgement)
+      this.learn({ gain: row.gain, group, localScore: judgement.localScore, cloudScore: judgement.cloudScore });
     if (judgement && row.localConfidence !== null) this.refitGate();
   }
 
@@ -158,18 +192,32 @@ export class QualityAudit {
   private learn(outcome: AuditOutcome): void {
     const moved = this.calibration.add(outcome);
     const stored = this.options.store.points(this.key).some((p) => p.group === outcome.group);
-    if (moved || !stored) this.options.store.savePoint(this.key, { group: outcome.group, ...this.calibration.point(outcome.group), movedAt: moved ? this.now() : 0 });
+    if (moved || !stored)
+      this.options.store.savePoint(this.key, {
+        group: outcome.group,
+        ...this.calibration.point(outcome.group),
+        movedAt: moved ? this.now() : 0,
+      });
     if (moved) this.options.log?.(`audit: the ${outcome.group} operating point moved for ${this.key}`);
   }
 
   /** Runs one call to completion, within the day's cap when it costs money; its cost is added to the row. */
-  private async call(request: ChatRequest, route: RouteDecision, row: { costUsd: number }, options?: ChatOptions): Promise<string> {
+  private async call(
+    request: ChatRequest,
+    route: RouteDecision,
+    row: { costUsd: number },
+    options?: ChatOptions,
+  ): Promise<string> {
     const paid = route.target === 'cloud';
-    const reservation = paid ? this.cap.reserve(worstCaseCost(request, route.model, route.provider.kind, this.options.pricing)) : undefined;
+    const reservation = paid
+      ? this.cap.reserve(worstCaseCost(request, route.model, route.provider.kind, this.options.pricing))
+      : undefined;
     if (paid && !reservation) throw new Error(`the audit's daily cap of $${this.options.maxUsdPerDay} is reached`);
     let usage: Usage | undefined;
     try {
-      const { text, usage: used } = await collect(route.provider.chat(request, route.model, AbortSignal.timeout(120_000), options));
+      const { text, usage: used } = await collect(
+        route.provider.chat(request, route.model, AbortSignal.timeout(120_000), options),
+      );
       usage = used;
       return text;
     } finally {
@@ -185,7 +233,7 @@ export class QualityAudit {
 
   private localRoute(): RouteDecision {
     const local = this.options.catalog.local;
-    if (!local || local.health().state !== 'ready') throw new Error('the local model is not ready');
+    if (local?.health().state !== 'ready') throw new Error('the local model is not ready');
     return { target: 'local', provider: local, model: 'local', reason: 'audit' };
   }
 
@@ -201,7 +249,8 @@ export class QualityAudit {
   private restore(key: string): Calibration {
     const calibration = new Calibration(this.options.classifier.weights.calibration, { floor: this.options.floor });
     for (const row of this.options.store.audits(key)) {
-      if (row.verdict) calibration.add({ gain: row.gain, group: row.group, localScore: row.localScore!, cloudScore: row.cloudScore! });
+      if (row.verdict)
+        calibration.add({ gain: row.gain, group: row.group, localScore: row.localScore!, cloudScore: row.cloudScore! });
     }
     return calibration;
   }

@@ -36,10 +36,25 @@ export function judgeExactly(local: string, cloud: string): Judgement | undefine
 }
 
 /** The request that asks the cloud model for a verdict; `localFirst` puts the local answer in position A. */
-export function judgeRequest(request: ChatRequest, local: string, cloud: string, localFirst: boolean, model: string): ChatRequest {
+export function judgeRequest(
+  request: ChatRequest,
+  local: string,
+  cloud: string,
+  localFirst: boolean,
+  model: string,
+): ChatRequest {
   const [a, b] = localFirst ? [local, cloud] : [cloud, local];
   const text = `Request:\n${promptText(request.messages)}\n\nAnswer A:\n${a}\n\nAnswer B:\n${b}\n\nWhich is better: A, B or TIE?`;
-  return { model, stream: false, maxTokens: 4, temperature: 0, messages: [{ role: 'system', content: [{ type: 'text', text: RUBRIC_V1 }] }, { role: 'user', content: [{ type: 'text', text }] }] };
+  return {
+    model,
+    stream: false,
+    maxTokens: 4,
+    temperature: 0,
+    messages: [
+      { role: 'system', content: [{ type: 'text', text: RUBRIC_V1 }] },
+      { role: 'user', content: [{ type: 'text', text }] },
+    ],
+  };
 }
 
 /** Reads the judge's reply; undefined when it gave no verdict. */

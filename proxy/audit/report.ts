@@ -27,7 +27,13 @@ export interface AuditReport {
   buckets: (AsGoodRate & { bucket: string })[];
   spentUsd: number;
   spentTodayUsd: number;
-  operatingPoints: { group: string; threshold: number | 'all local' | 'all cloud'; qualityLow: number; samples: number; movedAt: number | null }[];
+  operatingPoints: {
+    group: string;
+    threshold: number | 'all local' | 'all cloud';
+    qualityLow: number;
+    samples: number;
+    movedAt: number | null;
+  }[];
   /** The confidence gate's floor fitted from the audits whose local answer was scored. */
   confidenceFloor: ConfidenceFloorFit;
   /** The latest audits where the local answer was judged worse (open one with `tokenwise audit show <id>`). */
@@ -35,7 +41,13 @@ export interface AuditReport {
 }
 
 /** Builds the report from a model's audit rows and stored operating points. */
-export function auditReport(modelKey: string, rows: readonly AuditRow[], points: readonly StoredPoint[], startOfToday: number, floor: number): AuditReport {
+export function auditReport(
+  modelKey: string,
+  rows: readonly AuditRow[],
+  points: readonly StoredPoint[],
+  startOfToday: number,
+  floor: number,
+): AuditReport {
   const judged = rows.filter((r) => r.verdict);
   const buckets = new Map<string, AuditRow[]>();
   for (const row of judged) buckets.set(row.bucket, [...(buckets.get(row.bucket) ?? []), row]);
@@ -50,13 +62,20 @@ export function auditReport(modelKey: string, rows: readonly AuditRow[], points:
     spentTodayUsd: rows.filter((r) => r.time >= startOfToday).reduce((sum, r) => sum + r.costUsd, 0),
     operatingPoints: points.map((p) => ({
       group: p.group,
-      threshold: p.threshold === Infinity ? 'all local' : p.threshold === -Infinity ? 'all cloud' : Math.round(p.threshold * 10_000) / 10_000,
+      threshold:
+        p.threshold === Infinity
+          ? 'all local'
+          : p.threshold === -Infinity
+            ? 'all cloud'
+            : Math.round(p.threshold * 10_000) / 10_000,
       qualityLow: Math.round(p.qualityLow * 10_000) / 10_000,
       samples: p.samples,
       movedAt: p.movedAt || null,
     })),
     confidenceFloor: fitConfidenceFloor(
-      judged.filter((r) => r.localConfidence !== null).map((r) => ({ confidence: r.localConfidence!, localScore: r.localScore!, cloudScore: r.cloudScore! })),
+      judged
+        .filter((r) => r.localConfidence !== null)
+        .map((r) => ({ confidence: r.localConfidence!, localScore: r.localScore!, cloudScore: r.cloudScore! })),
       floor,
     ),
     disagreements: judged
@@ -79,10 +98,19 @@ export function formatAuditReport(report: AuditReport): string {
   const rate = (r: AsGoodRate) => `${percent(r.rate)} (${percent(r.low)}–${percent(r.high)}, ${r.judged} judged)`;
   const points = table(
     ['group', 'threshold', 'quality ≥', 'audits', 'moved'],
-    report.operatingPoints.map((p) => [p.group, String(p.threshold), p.qualityLow.toFixed(3), String(p.samples), p.movedAt ? new Date(p.movedAt).toISOString() : 'not moved yet']),
+    report.operatingPoints.map((p) => [
+      p.group,
+      String(p.threshold),
+      p.qualityLow.toFixed(3),
+      String(p.samples),
+      p.movedAt ? new Date(p.movedAt).toISOString() : 'not moved yet',
+    ]),
     { right: [3] },
   );
-  const buckets = table(['bucket', 'as good as the cloud (95% interval, judged)'], report.buckets.map((b) => [b.bucket, rate(b)]));
+  const buckets = table(
+    ['bucket', 'as good as the cloud (95% interval, judged)'],
+    report.buckets.map((b) => [b.bucket, rate(b)]),
+  );
   const lines = [
     `local model ${report.modelKey}: ${report.audited} audited, ${report.judged} judged, ${report.failed} without a verdict`,
     `local answer as good as the cloud's: ${rate(report.localAsGood)}`,
@@ -95,13 +123,19 @@ export function formatAuditReport(report: AuditReport): string {
     '',
     buckets.trimEnd(),
   ];
-  if (report.disagreements.length) lines.push('', 'latest disagreements (tokenwise audit show <id>):', ...report.disagreements.map((d) => `  #${d.id} ${d.bucket}: ${d.question.replace(/\s+/g, ' ')}`));
+  if (report.disagreements.length)
+    lines.push(
+      '',
+      'latest disagreements (tokenwise audit show <id>):',
+      ...report.disagreements.map((d) => `  #${d.id} ${d.bucket}: ${d.question.replace(/\s+/g, ' ')}`),
+    );
   return `${lines.join('\n')}\n`;
 }
 
 function gateFloor(fit: ConfidenceFloorFit): string {
   if (fit.floor === null) return 'unset (too few yet)';
-  if (fit.qualityLow === null) return '1 (no confidence holds the quality floor: every routed local answer would go to the cloud)';
+  if (fit.qualityLow === null)
+    return '1 (no confidence holds the quality floor: every routed local answer would go to the cloud)';
   return `${fit.floor.toFixed(3)} (${fit.kept} answers at or above it, quality ≥ ${fit.qualityLow.toFixed(3)})`;
 }
 

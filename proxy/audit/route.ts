@@ -19,7 +19,11 @@ export function routeFacts(request: ChatRequest): RouteFacts {
 }
 
 /** The classifier's verdict moved to the calibrated operating point of the request's group. */
-export function calibratedVerdict(calibration: Calibration, request: ChatRequest, verdict: ClassifierDecision): ClassifierDecision {
+export function calibratedVerdict(
+  calibration: Calibration,
+  request: ChatRequest,
+  verdict: ClassifierDecision,
+): ClassifierDecision {
   const { group } = routeFacts(request);
   const point = calibration.point(group);
   const target = calibration.allowsLocal(group, verdict.gain) ? 'local' : 'cloud';

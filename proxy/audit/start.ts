@@ -15,7 +15,10 @@ import { AuditStore } from './store.ts';
 export const DEFAULT_FLOOR = 0.95;
 
 /** Creates the audit and hooks it into `policy` (mutated); undefined without a classifier. */
-export function startAudit(config: Config, deps: { db: Database; catalog: ModelCatalog; policy: RoutePolicy; pricing: Pricing; log: (line: string) => void }): QualityAudit | undefined {
+export function startAudit(
+  config: Config,
+  deps: { db: Database; catalog: ModelCatalog; policy: RoutePolicy; pricing: Pricing; log: (line: string) => void },
+): QualityAudit | undefined {
   const { policy } = deps;
   if (!policy.classifier) return undefined;
   const audit = new QualityAudit({
@@ -34,11 +37,17 @@ export function startAudit(config: Config, deps: { db: Database; catalog: ModelC
 }
 
 /** Switches the audit to the calibration of the local model's file. */
-export async function followLocalModel(audit: QualityAudit, local: LocalProvider, log: (line: string) => void): Promise<void> {
+export async function followLocalModel(
+  audit: QualityAudit,
+  local: LocalProvider,
+  log: (line: string) => void,
+): Promise<void> {
   if (!local.modelFile) return;
   try {
     audit.useModel(await modelKey(local.modelFile));
   } catch (error) {
-    log(`audit: cannot key the local model ${local.modelFile} (${(error as Error).message}); its audits are kept under "unknown"`);
+    log(
+      `audit: cannot key the local model ${local.modelFile} (${(error as Error).message}); its audits are kept under "unknown"`,
+    );
   }
 }

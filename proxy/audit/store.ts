@@ -46,14 +46,34 @@ export class AuditStore {
     const result = this.db.run(
       `INSERT INTO audits (time, model_key, bucket, calibration_group, gain, route, signals, question, local_answer, cloud_answer, local_confidence, method, verdict, local_score, cloud_score, cost_usd, error)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [row.time, row.modelKey, row.bucket, row.group, row.gain, row.route, row.signals, row.question, row.localAnswer, row.cloudAnswer, row.localConfidence, row.method, row.verdict, row.localScore, row.cloudScore, row.costUsd, row.error],
+      [
+        row.time,
+        row.modelKey,
+        row.bucket,
+        row.group,
+        row.gain,
+        row.route,
+        row.signals,
+        row.question,
+        row.localAnswer,
+        row.cloudAnswer,
+        row.localConfidence,
+        row.method,
+        row.verdict,
+        row.localScore,
+        row.cloudScore,
+        row.costUsd,
+        row.error,
+      ],
     );
     return Number(result.lastInsertRowid);
   }
 
   /** Every audit of a local model, oldest first. */
   audits(modelKey: string): AuditRow[] {
-    return this.db.all(`SELECT ${COLUMNS} FROM audits WHERE model_key = ? ORDER BY id`, [modelKey]) as unknown as AuditRow[];
+    return this.db.all(`SELECT ${COLUMNS} FROM audits WHERE model_key = ? ORDER BY id`, [
+      modelKey,
+    ]) as unknown as AuditRow[];
   }
 
   /** One audit, by id. */
@@ -68,18 +88,26 @@ export class AuditStore {
 
   /** Dollars the audit spent since `since` (ms), for every model. */
   spentSince(since: number): number {
-    return (this.db.get('SELECT coalesce(sum(cost_usd), 0) AS usd FROM audits WHERE time >= ?', [since]) as { usd: number }).usd;
+    return (
+      this.db.get('SELECT coalesce(sum(cost_usd), 0) AS usd FROM audits WHERE time >= ?', [since]) as { usd: number }
+    ).usd;
   }
 
   /** The stored operating points of a local model. */
   points(modelKey: string): StoredPoint[] {
-    const rows = this.db.all('SELECT calibration_group AS "group", threshold, quality_low AS qualityLow, samples, moved_at AS movedAt FROM audit_calibration WHERE model_key = ?', [modelKey]) as unknown as (StoredPoint & { threshold: number })[];
+    const rows = this.db.all(
+      'SELECT calibration_group AS "group", threshold, quality_low AS qualityLow, samples, moved_at AS movedAt FROM audit_calibration WHERE model_key = ?',
+      [modelKey],
+    ) as unknown as (StoredPoint & { threshold: number })[];
     return rows.map((r) => ({ ...r, threshold: fromStored(r.threshold), quality: r.qualityLow }));
   }
 
   /** Records where a group's operating point now sits. */
   savePoint(modelKey: string, point: StoredPoint): void {
-    this.db.run('INSERT OR REPLACE INTO audit_calibration (model_key, calibration_group, threshold, quality_low, samples, moved_at) VALUES (?, ?, ?, ?, ?, ?)', [modelKey, point.group, toStored(point.threshold), point.qualityLow, point.samples, point.movedAt]);
+    this.db.run(
+      'INSERT OR REPLACE INTO audit_calibration (model_key, calibration_group, threshold, quality_low, samples, moved_at) VALUES (?, ?, ?, ?, ?, ?)',
+      [modelKey, point.group, toStored(point.threshold), point.qualityLow, point.samples, point.movedAt],
+    );
   }
 }
 

@@ -24,7 +24,8 @@ export interface CachedAnswer {
 export async function* replayAnswer(answer: CachedAnswer): AsyncGenerator<ChatChunk> {
   const id = `chatcmpl-${randomUUID()}`;
   yield { type: 'start', id, model: answer.modelUsed, inputTokens: answer.usage.inputTokens };
-  for (const chunk of answer.chunks) yield chunk.type === 'done' && answer.wire ? answeredAs({ ...chunk }, renewed(answer.wire, id)) : chunk;
+  for (const chunk of answer.chunks)
+    yield chunk.type === 'done' && answer.wire ? answeredAs({ ...chunk }, renewed(answer.wire, id)) : chunk;
 }
 
 /** The upstream's own answer with the replay's id and time, every other field as it came. */
@@ -48,6 +49,13 @@ export class AnswerRecorder {
   complete(meta: Omit<CachedAnswer, 'chunks' | 'modelUsed' | 'usage' | 'created' | 'wire'>): CachedAnswer | undefined {
     const done = this.chunks.at(-1);
     if (done?.type !== 'done') return undefined;
-    return { ...meta, chunks: this.chunks, modelUsed: this.modelUsed, usage: done.usage, created: Date.now(), ...(this.wire ? { wire: this.wire } : {}) };
+    return {
+      ...meta,
+      chunks: this.chunks,
+      modelUsed: this.modelUsed,
+      usage: done.usage,
+      created: Date.now(),
+      ...(this.wire ? { wire: this.wire } : {}),
+    };
   }
 }

@@ -15,7 +15,15 @@ export interface CacheControl {
 /** The control view of this proxy's caches; the semantic one is read when asked, as it starts late. */
 export function cacheControl(exact: ExactCache | undefined, semantic: () => SemanticCache | undefined): CacheControl {
   return {
-    report: () => (exact ? { enabled: true, ...exact.stats(), semanticEntries: semantic()?.size ?? 0, semanticVerifier: semantic()?.verifier?.stats ?? null } : { enabled: false }),
+    report: () =>
+      exact
+        ? {
+            enabled: true,
+            ...exact.stats(),
+            semanticEntries: semantic()?.size ?? 0,
+            semanticVerifier: semantic()?.verifier?.stats ?? null,
+          }
+        : { enabled: false },
     clear: () => {
       semantic()?.clear();
       return exact?.clear() ?? 0;

@@ -64,26 +64,54 @@ export class AnswerCache {
   }
 
   /** Finds a stored answer for `request` as resolved to `provider`/`model`: exact first, then semantic. */
-  async lookup(request: ChatRequest, target: { provider: string; model: string }, directive: CacheDirective | undefined, client: string): Promise<CacheLookup> {
+  async lookup(
+    request: ChatRequest,
+    target: { provider: string; model: string },
+    directive: CacheDirective | undefined,
+    client: string,
+  ): Promise<CacheLookup> {
     const { store, inFlight, semantic, semanticOffFor, mode } = this.options;
     const eligible = directive !== 'off' && (mode === 'always' || isDeterministic(request));
     const keys = eligible && (store || inFlight) ? requestKeys(request, target.provider, target.model) : undefined;
     if (!keys) return {};
-    const slot: CacheSlot = { key: keys.exact, ...(semantic && !semanticOffFor?.includes(client) && keys.semantic ? { semantic: keys.semantic } : {}) };
+    const slot: CacheSlot = {
+      key: keys.exact,
+      ...(semantic && !semanticOffFor?.includes(client) && keys.semantic ? { semantic: keys.semantic } : {}),
+    };
     if (directive === 'refresh') return { slot };
     const exact = await store?.get(slot.key);
-    if (exact) return { slot, hit: { answer: exact, status: 'exact', reason: `exact cache hit (answered by ${exact.modelUsed})` } };
+    if (exact)
+      return {
+        slot,
+        hit: { answer: exact, status: 'exact', reason: `exact cache hit (answered by ${exact.modelUsed})` },
+      };
     if (!slot.semantic) return { slot };
     const near = await semantic!.decide(slot.semantic.contextKey, slot.semantic.question);
     const found = near && 'hit' in near ? near.hit : undefined;
     const answer = found ? await store?.get(found.entryKey) : undefined;
-    if (answer) return { slot, hit: { answer, status: 'semantic', reason: `semantic cache hit, ${found!.reason} (answered by ${answer.modelUsed})` } };
-    if (near && 'refused' in near) return { slot, refused: `semantic candidate refused (similarity ${near.refused.similarity.toFixed(3)}, ${near.refused.reason})` };
+    if (answer)
+      return {
+        slot,
+        hit: {
+          answer,
+          status: 'semantic',
+          reason: `semantic cache hit, ${found!.reason} (answered by ${answer.modelUsed})`,
+        },
+      };
+    if (near && 'refused' in near)
+      return {
+        slot,
+        refused: `semantic candidate refused (similarity ${near.refused.similarity.toFixed(3)}, ${near.refused.reason})`,
+      };
     return { slot };
   }
 
   /** Starts the call, or joins the identical one already in flight (`joined`). */
-  async share(slot: CacheSlot | undefined, signal: AbortSignal, start: Start): Promise<{ chunks: AsyncIterator<ChatChunk>; joined: boolean }> {
+  async share(
+    slot: CacheSlot | undefined,
+    signal: AbortSignal,
+    start: Start,
+  ): Promise<{ chunks: AsyncIterator<ChatChunk>; joined: boolean }> {
     const { inFlight } = this.options;
     if (slot && inFlight) return inFlight.join(slot.key, signal, start);
     return { chunks: start(signal), joined: false };
@@ -100,6 +128,7 @@ export class AnswerCache {
     if (!answer || !slot) return;
     this.options.store!.set(slot.key, answer, slot.semantic);
     // An embedding that fails only costs a future semantic hit.
-    if (slot.semantic) this.options.semantic?.add(slot.semantic.contextKey, slot.semantic.question, slot.key).catch(() => undefined);
+    if (slot.semantic)
+      this.options.semantic?.add(slot.semantic.contextKey, slot.semantic.question, slot.key).catch(() => undefined);
   }
 }

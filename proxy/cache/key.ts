@@ -8,13 +8,24 @@ import type { ChatRequest } from '../chat.ts';
 import { wireOf } from '../wire.ts';
 
 /** Body fields that never change the answer's content. */
-const delivery = new Set(['model', 'stream', 'stream_options', 'user', 'metadata', 'store', 'prompt_cache_key', 'service_tier']);
+const delivery = new Set([
+  'model',
+  'stream',
+  'stream_options',
+  'user',
+  'metadata',
+  'store',
+  'prompt_cache_key',
+  'service_tier',
+]);
 
 /** JSON with object keys sorted at every depth, so equal bodies hash equal however they were written. */
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value && typeof value === 'object') {
-    const keys = Object.keys(value).filter((k) => (value as Record<string, unknown>)[k] !== undefined).sort();
+    const keys = Object.keys(value)
+      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+      .sort();
     return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
@@ -73,7 +84,7 @@ export function isDeterministic(request: ChatRequest): boolean {
  */
 function semanticQuestion(request: ChatRequest): string | undefined {
   const last = request.messages.at(-1);
-  if (!last || last.role !== 'user' || last.content.some((p) => p.type !== 'text')) return undefined;
+  if (last?.role !== 'user' || last.content.some((p) => p.type !== 'text')) return undefined;
   if (request.messages.some((m) => m.role === 'tool')) return undefined;
   return last.content.map((p) => (p as { text: string }).text).join('');
 }

@@ -35,7 +35,10 @@ export class ExactCache implements AnswerStore {
   hits = 0;
   misses = 0;
 
-  constructor(private readonly db: Database, private readonly options: ExactCacheOptions) {
+  constructor(
+    private readonly db: Database,
+    private readonly options: ExactCacheOptions,
+  ) {
     this.memory = new LRUCache<string, CachedAnswer>({
       maxSize: options.maxBytes,
       sizeCalculation: (answer) => Math.max(1, sizeOf(answer)),
@@ -62,7 +65,10 @@ export class ExactCache implements AnswerStore {
   /** The questions of live entries, for rebuilding the semantic index at start. */
   semanticEntries(): (SemanticKey & { key: string })[] {
     this.flush();
-    return this.db.all('SELECT key, semantic_context AS contextKey, question FROM cache_entries WHERE semantic_context IS NOT NULL AND expires > ? ORDER BY created', [Date.now()]) as unknown as (SemanticKey & { key: string })[];
+    return this.db.all(
+      'SELECT key, semantic_context AS contextKey, question FROM cache_entries WHERE semantic_context IS NOT NULL AND expires > ? ORDER BY created',
+      [Date.now()],
+    ) as unknown as (SemanticKey & { key: string })[];
   }
 
   /** Commits queued writes in one transaction. */
@@ -70,10 +76,20 @@ export class ExactCache implements AnswerStore {
     if (!this.pendingWrites.size || !this.db.isOpen) return;
     const writes = this.pendingWrites;
     this.pendingWrites = new Map();
-    const statement = this.db.prepare('INSERT OR REPLACE INTO cache_entries (key, created, expires, value, semantic_context, question) VALUES (?, ?, ?, ?, ?, ?)');
+    const statement = this.db.prepare(
+      'INSERT OR REPLACE INTO cache_entries (key, created, expires, value, semantic_context, question) VALUES (?, ?, ?, ?, ?, ?)',
+    );
     try {
       this.db.exec('BEGIN');
-      for (const [key, { answer, semantic }] of writes) statement.run([key, answer.created, answer.created + this.options.ttlSeconds * 1000, JSON.stringify(answer), semantic?.contextKey ?? null, semantic?.question ?? null]);
+      for (const [key, { answer, semantic }] of writes)
+        statement.run([
+          key,
+          answer.created,
+          answer.created + this.options.ttlSeconds * 1000,
+          JSON.stringify(answer),
+          semantic?.contextKey ?? null,
+          semantic?.question ?? null,
+        ]);
       this.db.exec('COMMIT');
     } catch (error) {
       if (this.db.inTransaction) this.db.exec('ROLLBACK');
@@ -96,8 +112,18 @@ export class ExactCache implements AnswerStore {
 
   stats() {
     this.flush();
-    const row = this.db.get('SELECT count(*) AS entries, coalesce(sum(length(value)), 0) AS bytes FROM cache_entries WHERE expires > ?', [Date.now()]) as { entries: number; bytes: number };
-    return { entries: row.entries, bytes: row.bytes, memoryEntries: this.memory.size, memoryBytes: this.memory.calculatedSize, hits: this.hits, misses: this.misses };
+    const row = this.db.get(
+      'SELECT count(*) AS entries, coalesce(sum(length(value)), 0) AS bytes FROM cache_entries WHERE expires > ?',
+      [Date.now()],
+    ) as { entries: number; bytes: number };
+    return {
+      entries: row.entries,
+      bytes: row.bytes,
+      memoryEntries: this.memory.size,
+      memoryBytes: this.memory.calculatedSize,
+      hits: this.hits,
+      misses: this.misses,
+    };
   }
 
   close(): void {
@@ -106,7 +132,10 @@ export class ExactCache implements AnswerStore {
   }
 
   private fromDisk(key: string): CachedAnswer | undefined {
-    const row = this.db.get('SELECT value, expires FROM cache_entries WHERE key = ? AND expires > ?', [key, Date.now()]) as { value: string; expires: number } | null;
+    const row = this.db.get('SELECT value, expires FROM cache_entries WHERE key = ? AND expires > ?', [
+      key,
+      Date.now(),
+    ]) as { value: string; expires: number } | null;
     if (!row) return undefined;
     const answer = JSON.parse(row.value) as CachedAnswer;
     this.memory.set(key, answer, { ttl: row.expires - Date.now() });

@@ -28,12 +28,15 @@ export type OptionValues = Record<string, string | boolean | string[] | undefine
 
 /** Levenshtein distance with adjacent transpositions (`sinse` → `since` is one edit). */
 function editDistance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  const d = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
   for (let i = 1; i <= a.length; i++) {
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
       d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
     }
   }
   return d[a.length]![b.length]!;
@@ -75,11 +78,23 @@ function checkValue(flag: string, value: string, check: ValueCheck): void {
  * Parses one command's arguments strictly.
  * @example parseCommandArgs('usage', ['--since', '7d'], { since: { type: 'string', help: '…', check: 'time' } }, false)
  */
-export function parseCommandArgs(command: string, argv: string[], options: Record<string, OptionSpec>, allowPositionals: boolean): { values: OptionValues; positionals: string[] } {
-  const config = Object.fromEntries(Object.entries(options).map(([name, o]) => [name, { type: o.type, ...(o.multiple ? { multiple: true } : {}) }]));
+export function parseCommandArgs(
+  command: string,
+  argv: string[],
+  options: Record<string, OptionSpec>,
+  allowPositionals: boolean,
+): { values: OptionValues; positionals: string[] } {
+  const config = Object.fromEntries(
+    Object.entries(options).map(([name, o]) => [name, { type: o.type, ...(o.multiple ? { multiple: true } : {}) }]),
+  );
   let parsed: { values: OptionValues; positionals: string[] };
   try {
-    parsed = parseArgs({ args: argv, options: { ...config, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals }) as typeof parsed;
+    parsed = parseArgs({
+      args: argv,
+      options: { ...config, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+      allowPositionals,
+    }) as typeof parsed;
   } catch (error) {
     throw new UsageError(describeParseError(command, error as NodeJS.ErrnoException, Object.keys(options)));
   }
@@ -102,7 +117,9 @@ function describeParseError(command: string, error: NodeJS.ErrnoException, known
     }
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE': {
       const flag = quoted.split(' ')[0]!;
-      return error.message.includes('does not take an argument') ? `tokenwise ${command}: ${flag} takes no value ${help}` : `tokenwise ${command}: ${flag} needs a value ${help}`;
+      return error.message.includes('does not take an argument')
+        ? `tokenwise ${command}: ${flag} takes no value ${help}`
+        : `tokenwise ${command}: ${flag} needs a value ${help}`;
     }
     case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
       return `tokenwise ${command}: unexpected argument "${quoted}" ${help}`;
@@ -116,7 +133,13 @@ export function configFlags(values: OptionValues, names?: string[]): Record<stri
   const flags: Record<string, string | boolean> = {};
   for (const [name, value] of Object.entries(values)) {
     if (name === 'no-download' && value === true) flags.download = false;
-    else if ((typeof value === 'string' || typeof value === 'boolean') && name !== 'help' && name !== 'no-download' && (!names || names.includes(name))) flags[name] = value;
+    else if (
+      (typeof value === 'string' || typeof value === 'boolean') &&
+      name !== 'help' &&
+      name !== 'no-download' &&
+      (!names || names.includes(name))
+    )
+      flags[name] = value;
   }
   return flags;
 }

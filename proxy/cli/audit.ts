@@ -13,16 +13,28 @@ import { CliError, UsageError } from './args.ts';
 import { toJson } from './output.ts';
 import { askRunningProxy } from './running-proxy.ts';
 
-export async function auditCommand(config: Config, args: { action: string | undefined; id: string | undefined; json: boolean }): Promise<string> {
-  if (args.action !== undefined && args.action !== 'show') throw new UsageError('usage: tokenwise audit [--json] | tokenwise audit show <id> [--json]');
+export async function auditCommand(
+  config: Config,
+  args: { action: string | undefined; id: string | undefined; json: boolean },
+): Promise<string> {
+  if (args.action !== undefined && args.action !== 'show')
+    throw new UsageError('usage: tokenwise audit [--json] | tokenwise audit show <id> [--json]');
   if (args.action === 'show') {
-    if (!args.id || !/^\d+$/.test(args.id)) throw new UsageError('usage: tokenwise audit show <id>  (the ids are listed by `tokenwise audit`)');
-    const row = (await askRunningProxy<AuditRow>(config, 'GET', `/tokenwise/audit/${args.id}`)) ?? fromFile(config, (store) => store.audit(Number(args.id)));
+    if (!args.id || !/^\d+$/.test(args.id))
+      throw new UsageError('usage: tokenwise audit show <id>  (the ids are listed by `tokenwise audit`)');
+    const row =
+      (await askRunningProxy<AuditRow>(config, 'GET', `/tokenwise/audit/${args.id}`)) ??
+      fromFile(config, (store) => store.audit(Number(args.id)));
     if (!row) throw new CliError(`no audit #${args.id}`);
     return args.json ? toJson(row) : formatAudit(row);
   }
-  const report = (await askRunningProxy<AuditReport>(config, 'GET', '/tokenwise/audit')) ?? fromFile(config, (store) => latestReport(store, config.router.qualityFloor ?? DEFAULT_FLOOR));
-  if (!report) return args.json ? '{"audited":0}\n' : 'no audits yet: the proxy audits a share of the requests the router decides (audit.share)\n';
+  const report =
+    (await askRunningProxy<AuditReport>(config, 'GET', '/tokenwise/audit')) ??
+    fromFile(config, (store) => latestReport(store, config.router.qualityFloor ?? DEFAULT_FLOOR));
+  if (!report)
+    return args.json
+      ? '{"audited":0}\n'
+      : 'no audits yet: the proxy audits a share of the requests the router decides (audit.share)\n';
   return args.json ? toJson(report) : formatAuditReport(report);
 }
 
@@ -30,7 +42,13 @@ function latestReport(store: AuditStore, floor: number): AuditReport | undefined
   const key = store.latestModelKey();
   if (!key) return undefined;
   const today = new Date();
-  return auditReport(key, store.audits(key), store.points(key), new Date(today.getFullYear(), today.getMonth(), today.getDate()).getTime(), floor);
+  return auditReport(
+    key,
+    store.audits(key),
+    store.points(key),
+    new Date(today.getFullYear(), today.getMonth(), today.getDate()).getTime(),
+    floor,
+  );
 }
 
 function fromFile<T>(config: Config, read: (store: AuditStore) => T | undefined): T | undefined {

@@ -23,10 +23,29 @@ export interface CacheStats {
   semanticVerifier: VerifierStats | null;
 }
 
-type LiveStats = { enabled: boolean; entries?: number; bytes?: number; memoryEntries?: number; hits?: number; misses?: number; semanticEntries?: number; semanticVerifier?: VerifierStats | null };
+type LiveStats = {
+  enabled: boolean;
+  entries?: number;
+  bytes?: number;
+  memoryEntries?: number;
+  hits?: number;
+  misses?: number;
+  semanticEntries?: number;
+  semanticVerifier?: VerifierStats | null;
+};
 
 function fromLive(live: LiveStats): CacheStats {
-  return { proxyRunning: true, enabled: live.enabled, entries: live.entries ?? 0, bytes: live.bytes ?? 0, memoryEntries: live.memoryEntries ?? 0, hits: live.hits ?? 0, misses: live.misses ?? 0, semanticEntries: live.semanticEntries ?? 0, semanticVerifier: live.semanticVerifier ?? null };
+  return {
+    proxyRunning: true,
+    enabled: live.enabled,
+    entries: live.entries ?? 0,
+    bytes: live.bytes ?? 0,
+    memoryEntries: live.memoryEntries ?? 0,
+    hits: live.hits ?? 0,
+    misses: live.misses ?? 0,
+    semanticEntries: live.semanticEntries ?? 0,
+    semanticVerifier: live.semanticVerifier ?? null,
+  };
 }
 
 function onFile<T>(config: Config, empty: T, use: (db: ReturnType<typeof openDatabase>) => T): T {
@@ -43,8 +62,26 @@ function onFile<T>(config: Config, empty: T, use: (db: ReturnType<typeof openDat
 async function stats(config: Config): Promise<CacheStats> {
   const live = await askRunningProxy<LiveStats>(config, 'GET', '/tokenwise/cache');
   if (live) return fromLive(live);
-  const stored = onFile(config, { entries: 0, bytes: 0 }, (db) => db.get('SELECT count(*) AS entries, coalesce(sum(length(value)), 0) AS bytes FROM cache_entries WHERE expires > ?', [Date.now()]) as { entries: number; bytes: number });
-  return { proxyRunning: false, enabled: null, entries: stored.entries, bytes: stored.bytes, memoryEntries: null, hits: null, misses: null, semanticEntries: null, semanticVerifier: null };
+  const stored = onFile(
+    config,
+    { entries: 0, bytes: 0 },
+    (db) =>
+      db.get(
+        'SELECT count(*) AS entries, coalesce(sum(length(value)), 0) AS bytes FROM cache_entries WHERE expires > ?',
+        [Date.now()],
+      ) as { entries: number; bytes: number },
+  );
+  return {
+    proxyRunning: false,
+    enabled: null,
+    entries: stored.entries,
+    bytes: stored.bytes,
+    memoryEntries: null,
+    hits: null,
+    misses: null,
+    semanticEntries: null,
+    semanticVerifier: null,
+  };
 }
 
 function statsTable(s: CacheStats): string {
@@ -60,7 +97,11 @@ function statsTable(s: CacheStats): string {
     ['misses', known(s.misses)],
     ['semantic entries', known(s.semanticEntries)],
   ];
-  if (s.semanticVerifier) rows.push(['verifier', `${s.semanticVerifier.confirmed} confirmed, ${s.semanticVerifier.rejected} rejected, ${s.semanticVerifier.failed} failed`]);
+  if (s.semanticVerifier)
+    rows.push([
+      'verifier',
+      `${s.semanticVerifier.confirmed} confirmed, ${s.semanticVerifier.rejected} rejected, ${s.semanticVerifier.failed} failed`,
+    ]);
   return table(['cache', 'value'], rows);
 }
 
@@ -72,5 +113,7 @@ export async function cacheCommand(config: Config, action: 'stats' | 'clear', js
   }
   const live = await askRunningProxy<{ cleared: number }>(config, 'DELETE', '/tokenwise/cache');
   const cleared = live ? live.cleared : onFile(config, 0, (db) => db.run('DELETE FROM cache_entries').changes);
-  return json ? toJson({ proxyRunning: Boolean(live), cleared }) : `cleared ${cleared} cache entr${cleared === 1 ? 'y' : 'ies'}${live ? ' (through the running proxy)' : ' (from the data file)'}\n`;
+  return json
+    ? toJson({ proxyRunning: Boolean(live), cleared })
+    : `cleared ${cleared} cache entr${cleared === 1 ? 'y' : 'ies'}${live ? ' (through the running proxy)' : ' (from the data file)'}\n`;
 }

@@ -7,10 +7,15 @@ import type { Command } from './commands.ts';
 const EXIT_CODES = 'Exit codes: 0 done, 1 failed (or lint-prompts found an error), 2 bad command line.';
 
 function optionLines(options: Command['options']): string[] {
-  const rows: [string, string][] = Object.entries(options).map(([name, o]) => [`--${name}${o.value ? ` ${o.value}` : ''}`, `${o.help}${o.multiple ? ' (repeatable)' : ''}`]);
+  const rows: [string, string][] = Object.entries(options).map(([name, o]) => [
+    `--${name}${o.value ? ` ${o.value}` : ''}`,
+    `${o.help}${o.multiple ? ' (repeatable)' : ''}`,
+  ]);
   rows.push(['-h, --help', 'print this help']);
   const width = Math.min(24, Math.max(...rows.map(([flag]) => flag.length)));
-  return rows.map(([flag, help]) => (flag.length > width ? `  ${flag}\n  ${''.padEnd(width)}  ${help}` : `  ${flag.padEnd(width)}  ${help}`));
+  return rows.map(([flag, help]) =>
+    flag.length > width ? `  ${flag}\n  ${''.padEnd(width)}  ${help}` : `  ${flag.padEnd(width)}  ${help}`,
+  );
 }
 
 function listLines(commands: Command[], prefix: string): string[] {
@@ -22,10 +27,20 @@ function listLines(commands: Command[], prefix: string): string[] {
 export function commandHelp(path: string[], command: Command): string {
   const name = `tokenwise ${path.join(' ')}`;
   const lines: string[] = [];
-  if (command.run) lines.push(`Usage: ${name}${command.positionals ? ` ${command.positionals}` : ''}${Object.keys(command.options).length ? ' [flags]' : ''}`);
+  if (command.run)
+    lines.push(
+      `Usage: ${name}${command.positionals ? ` ${command.positionals}` : ''}${Object.keys(command.options).length ? ' [flags]' : ''}`,
+    );
   if (command.subcommands) lines.push(`Usage: ${name} <${command.subcommands.map((s) => s.name).join('|')}> [flags]`);
   lines.push('', command.summary);
-  if (command.subcommands) lines.push('', 'Commands:', ...listLines(command.subcommands, ''), '', `Run \`${name} <command> --help\` for its flags.`);
+  if (command.subcommands)
+    lines.push(
+      '',
+      'Commands:',
+      ...listLines(command.subcommands, ''),
+      '',
+      `Run \`${name} <command> --help\` for its flags.`,
+    );
   lines.push('', 'Flags:', ...optionLines(command.options), '', EXIT_CODES);
   return `${lines.join('\n')}\n`;
 }

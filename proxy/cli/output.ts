@@ -7,7 +7,10 @@ import { styleText } from 'node:util';
 type Style = Parameters<typeof styleText>[0];
 
 /** Colour only when stdout is a terminal and NO_COLOR is unset or empty (https://no-color.org). */
-export function colourWanted(stream: { isTTY?: boolean } = process.stdout, env: NodeJS.ProcessEnv = process.env): boolean {
+export function colourWanted(
+  stream: { isTTY?: boolean } = process.stdout,
+  env: NodeJS.ProcessEnv = process.env,
+): boolean {
   return Boolean(stream.isTTY) && !env.NO_COLOR;
 }
 
@@ -39,7 +42,14 @@ export interface TableOptions {
 export function table(header: string[], rows: string[][], options: TableOptions = {}): string {
   const colour = options.colour ?? colourWanted();
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((cell, i) => (options.right?.includes(i) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ').trimEnd();
-  const lines = [paint('bold', line(header), colour), ...rows.map((r, i) => (options.bold?.includes(i) ? paint('bold', line(r), colour) : line(r)))];
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => (options.right?.includes(i) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  const lines = [
+    paint('bold', line(header), colour),
+    ...rows.map((r, i) => (options.bold?.includes(i) ? paint('bold', line(r), colour) : line(r))),
+  ];
   return `${lines.join('\n')}\n`;
 }

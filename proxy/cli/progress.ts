@@ -21,7 +21,9 @@ export function createProgressBar(label: string, stream: NodeJS.WriteStream = pr
         if (now - lastDraw < 100 && percent !== 100) return;
         lastDraw = now;
         const filled = Math.round(fraction * WIDTH);
-        stream.write(`\r${label} [${'█'.repeat(filled)}${'░'.repeat(WIDTH - filled)}] ${String(percent).padStart(3)}% ${mb(done)} / ${mb(total)}`);
+        stream.write(
+          `\r${label} [${'█'.repeat(filled)}${'░'.repeat(WIDTH - filled)}] ${String(percent).padStart(3)}% ${mb(done)} / ${mb(total)}`,
+        );
         if (percent === 100) stream.write('\n');
       } else if (Math.floor(percent / 10) > lastTenth) {
         lastTenth = Math.floor(percent / 10);

@@ -51,25 +51,52 @@ export async function runUsage({ values }: CommandArgs): Promise<void> {
   if (values.json && values.csv) throw new UsageError('tokenwise usage: --json and --csv exclude each other');
   const config = loadConfig({ flags: configFlags(values, CONNECTION) });
   const format = values.json ? 'json' : values.csv ? 'csv' : 'table';
-  process.stdout.write(await usageCommand(config, { since: str(values.since), until: str(values.until), groupBy: str(values['group-by']), format }));
+  process.stdout.write(
+    await usageCommand(config, {
+      since: str(values.since),
+      until: str(values.until),
+      groupBy: str(values['group-by']),
+      format,
+    }),
+  );
 }
 
 export async function runCacheStats({ values }: CommandArgs): Promise<void> {
-  process.stdout.write(await cacheCommand(loadConfig({ flags: configFlags(values, CONNECTION) }), 'stats', values.json === true));
+  process.stdout.write(
+    await cacheCommand(loadConfig({ flags: configFlags(values, CONNECTION) }), 'stats', values.json === true),
+  );
 }
 
 export async function runCacheClear({ values }: CommandArgs): Promise<void> {
-  process.stdout.write(await cacheCommand(loadConfig({ flags: configFlags(values, CONNECTION) }), 'clear', values.json === true));
+  process.stdout.write(
+    await cacheCommand(loadConfig({ flags: configFlags(values, CONNECTION) }), 'clear', values.json === true),
+  );
 }
 
 export async function runAudit({ values, positionals }: CommandArgs): Promise<void> {
-  if (positionals.length) throw new UsageError(`tokenwise audit: unexpected argument "${positionals[0]}" (did you mean tokenwise audit show <id>?)`);
-  process.stdout.write(await auditCommand(loadConfig({ flags: configFlags(values, CONNECTION) }), { action: undefined, id: undefined, json: values.json === true }));
+  if (positionals.length)
+    throw new UsageError(
+      `tokenwise audit: unexpected argument "${positionals[0]}" (did you mean tokenwise audit show <id>?)`,
+    );
+  process.stdout.write(
+    await auditCommand(loadConfig({ flags: configFlags(values, CONNECTION) }), {
+      action: undefined,
+      id: undefined,
+      json: values.json === true,
+    }),
+  );
 }
 
 export async function runAuditShow({ values, positionals }: CommandArgs): Promise<void> {
-  if (positionals.length !== 1) throw new UsageError('usage: tokenwise audit show <id>  (the ids are listed by `tokenwise audit`)');
-  process.stdout.write(await auditCommand(loadConfig({ flags: configFlags(values, CONNECTION) }), { action: 'show', id: positionals[0], json: values.json === true }));
+  if (positionals.length !== 1)
+    throw new UsageError('usage: tokenwise audit show <id>  (the ids are listed by `tokenwise audit`)');
+  process.stdout.write(
+    await auditCommand(loadConfig({ flags: configFlags(values, CONNECTION) }), {
+      action: 'show',
+      id: positionals[0],
+      json: values.json === true,
+    }),
+  );
 }
 
 export async function runEval(lever: string, { values, positionals }: CommandArgs): Promise<void> {
@@ -83,7 +110,12 @@ export async function runLintPrompts({ values, positionals }: CommandArgs): Prom
   const pricing = { localCostPerHour: config.usage.localCostPerHour, priceOverrides: config.usage.priceOverrides };
   // Loaded here, so a serving proxy never holds the prompt analysis (it goes into its own chunk).
   const { lintPromptsCommand } = await import('./lint-prompts.ts');
-  const { output, exitCode } = await lintPromptsCommand(positionals, { json: values.json === true, maxTokens, model: str(values.model) ?? config.defaultCloudModel, pricing });
+  const { output, exitCode } = await lintPromptsCommand(positionals, {
+    json: values.json === true,
+    maxTokens,
+    model: str(values.model) ?? config.defaultCloudModel,
+    pricing,
+  });
   process.stdout.write(output);
   process.exitCode = exitCode;
 }

@@ -6,7 +6,12 @@ import type { Config } from '../config/schema.ts';
 import { resolveToken } from '../config/token.ts';
 
 /** The running proxy's status and JSON body, or undefined when none answers within `timeoutMs`. */
-export async function callRunningProxy<T>(config: Config, method: 'GET' | 'DELETE', route: string, timeoutMs = 2_000): Promise<{ status: number; body: T } | undefined> {
+export async function callRunningProxy<T>(
+  config: Config,
+  method: 'GET' | 'DELETE',
+  route: string,
+  timeoutMs = 2_000,
+): Promise<{ status: number; body: T } | undefined> {
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   try {
     const response = await fetch(`http://${host.includes(':') ? `[${host}]` : host}:${config.port}${route}`, {
@@ -21,7 +26,11 @@ export async function callRunningProxy<T>(config: Config, method: 'GET' | 'DELET
 }
 
 /** The JSON answer of the running proxy, or undefined when none answers. */
-export async function askRunningProxy<T>(config: Config, method: 'GET' | 'DELETE', route: string): Promise<T | undefined> {
+export async function askRunningProxy<T>(
+  config: Config,
+  method: 'GET' | 'DELETE',
+  route: string,
+): Promise<T | undefined> {
   const answer = await callRunningProxy<T>(config, method, route);
   return answer && answer.status >= 200 && answer.status < 300 ? answer.body : undefined;
 }

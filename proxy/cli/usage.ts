@@ -30,8 +30,11 @@ export interface UsageArgs {
 export async function usageCommand(config: Config, args: UsageArgs): Promise<string> {
   const since = args.since ? time(args.since, '--since') : 0;
   const until = args.until ? time(args.until, '--until') : Date.now() + 1;
-  if (args.groupBy && !GROUP_BYS.includes(args.groupBy as GroupBy)) throw new UsageError(`--group-by: expected one of ${GROUP_BYS.join(', ')}`);
-  const summary = (await fromProxy(config, since, until, args.groupBy)) ?? fromLedger(config, since, until, args.groupBy as GroupBy | undefined);
+  if (args.groupBy && !GROUP_BYS.includes(args.groupBy as GroupBy))
+    throw new UsageError(`--group-by: expected one of ${GROUP_BYS.join(', ')}`);
+  const summary =
+    (await fromProxy(config, since, until, args.groupBy)) ??
+    fromLedger(config, since, until, args.groupBy as GroupBy | undefined);
   if (args.format === 'json') return toJson(summary);
   if (args.format === 'csv') return csv(summary);
   return usageTable(summary);
@@ -55,26 +58,73 @@ function fromLedger(config: Config, since: number, until: number, groupBy?: Grou
 
 function summarizeEmpty(since: number, until: number, groupBy?: GroupBy): UsageSummary {
   const totals: UsageTotals = {
-    requests: 0, errors: 0, inputTokens: 0, outputTokens: 0, cachedTokens: 0, costUsd: 0, baselineCostUsd: 0, savedUsd: 0,
-    savedByLever: { cache: 0, coalescing: 0, routing: 0, trimming: 0, promptCache: 0 }, unpricedRequests: 0, cacheHitRate: 0, localShare: 0, latencyP50Ms: 0, latencyP95Ms: 0,
+    requests: 0,
+    errors: 0,
+    inputTokens: 0,
+    outputTokens: 0,
+    cachedTokens: 0,
+    costUsd: 0,
+    baselineCostUsd: 0,
+    savedUsd: 0,
+    savedByLever: { cache: 0, coalescing: 0, routing: 0, trimming: 0, promptCache: 0 },
+    unpricedRequests: 0,
+    cacheHitRate: 0,
+    localShare: 0,
+    latencyP50Ms: 0,
+    latencyP95Ms: 0,
   };
   return { since, until, ...(groupBy ? { groupBy, groups: [] } : {}), totals };
 }
 
-const csvColumns: (keyof UsageTotals)[] = ['requests', 'errors', 'inputTokens', 'outputTokens', 'cachedTokens', 'costUsd', 'baselineCostUsd', 'savedUsd', 'unpricedRequests', 'cacheHitRate', 'localShare', 'latencyP50Ms', 'latencyP95Ms'];
+const csvColumns: (keyof UsageTotals)[] = [
+  'requests',
+  'errors',
+  'inputTokens',
+  'outputTokens',
+  'cachedTokens',
+  'costUsd',
+  'baselineCostUsd',
+  'savedUsd',
+  'unpricedRequests',
+  'cacheHitRate',
+  'localShare',
+  'latencyP50Ms',
+  'latencyP95Ms',
+];
 
 function csv(summary: UsageSummary): string {
   const rows = summary.groups ?? [{ key: 'total', ...summary.totals }];
   const quote = (value: string) => (/[",\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value);
-  const lines = [['key', ...csvColumns, ...Object.keys(summary.totals.savedByLever).map((l) => `saved_${l}`)].join(',')];
-  for (const row of rows) lines.push([quote(row.key), ...csvColumns.map((c) => String(round9(row[c] as number))), ...Object.values(row.savedByLever).map((v) => String(round9(v)))].join(','));
+  const lines = [
+    ['key', ...csvColumns, ...Object.keys(summary.totals.savedByLever).map((l) => `saved_${l}`)].join(','),
+  ];
+  for (const row of rows)
+    lines.push(
+      [
+        quote(row.key),
+        ...csvColumns.map((c) => String(round9(row[c] as number))),
+        ...Object.values(row.savedByLever).map((v) => String(round9(v))),
+      ].join(','),
+    );
   return `${lines.join('\n')}\n`;
 }
 
 function usageTable(summary: UsageSummary): string {
   const count = (n: number) => n.toLocaleString('en');
-  const row = (label: string, t: UsageTotals) => [label, count(t.requests), count(t.inputTokens), count(t.outputTokens), usd(t.costUsd), usd(t.savedUsd), `${(t.localShare * 100).toFixed(0)}%`];
+  const row = (label: string, t: UsageTotals) => [
+    label,
+    count(t.requests),
+    count(t.inputTokens),
+    count(t.outputTokens),
+    usd(t.costUsd),
+    usd(t.savedUsd),
+    `${(t.localShare * 100).toFixed(0)}%`,
+  ];
   const rows = (summary.groups ?? []).map((g) => row(g.key, g));
   rows.push(row('total', summary.totals));
-  return table([summary.groupBy ?? 'usage', 'requests', 'input tokens', 'output tokens', 'spent', 'saved', 'local'], rows, { right: [1, 2, 3, 4, 5, 6], bold: [rows.length - 1] });
+  return table(
+    [summary.groupBy ?? 'usage', 'requests', 'input tokens', 'output tokens', 'spent', 'saved', 'local'],
+    rows,
+    { right: [1, 2, 3, 4, 5, 6], bold: [rows.length - 1] },
+  );
 }

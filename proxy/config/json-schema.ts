@@ -13,7 +13,8 @@ import { configSchema } from './schema.ts';
 export const CONFIG_SCHEMA_FILE = path.join(import.meta.dirname, '..', '..', 'schemas', 'config.schema.json');
 
 /** A default computed on this machine (a folder under the user's home) would make the file differ per machine. */
-const machineDefault = (value: unknown) => (typeof value === 'string' && value.startsWith(os.homedir())) || /tokenwise$/.test(String(value));
+const machineDefault = (value: unknown) =>
+  (typeof value === 'string' && value.startsWith(os.homedir())) || /tokenwise$/.test(String(value));
 
 /** The config file's JSON Schema, as committed. */
 export function configJsonSchema(): string {

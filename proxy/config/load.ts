@@ -3,7 +3,7 @@
  * and validates the merge against the schema, naming every unknown key and wrong type in one error.
  */
 import fs from 'node:fs';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { configSchema, defaultConfigFile, type Config, type RawConfig } from './schema.ts';
 
 export class ConfigError extends Error {}
@@ -12,10 +12,20 @@ type Source = { name: string; values: Record<string, unknown> };
 
 /** Built-in cloud providers; present unless the config file redefines them. */
 const builtInProviders = {
-  openai: { kind: 'openai', baseUrl: 'https://api.openai.com/v1', apiKeyEnv: 'OPENAI_API_KEY', modelPattern: '^(gpt-|o[1-9]|chatgpt-|codex-)',
-    models: ['gpt-4o-mini', 'gpt-4o', 'gpt-4.1-mini', 'gpt-4.1', 'gpt-5-mini', 'gpt-5'] },
-  anthropic: { kind: 'anthropic', baseUrl: 'https://api.anthropic.com', apiKeyEnv: 'ANTHROPIC_API_KEY', modelPattern: '^claude-',
-    models: ['claude-haiku-4-5', 'claude-sonnet-4-5', 'claude-opus-4-1'] },
+  openai: {
+    kind: 'openai',
+    baseUrl: 'https://api.openai.com/v1',
+    apiKeyEnv: 'OPENAI_API_KEY',
+    modelPattern: '^(gpt-|o[1-9]|chatgpt-|codex-)',
+    models: ['gpt-4o-mini', 'gpt-4o', 'gpt-4.1-mini', 'gpt-4.1', 'gpt-5-mini', 'gpt-5'],
+  },
+  anthropic: {
+    kind: 'anthropic',
+    baseUrl: 'https://api.anthropic.com',
+    apiKeyEnv: 'ANTHROPIC_API_KEY',
+    modelPattern: '^claude-',
+    models: ['claude-haiku-4-5', 'claude-sonnet-4-5', 'claude-opus-4-1'],
+  },
 } as const;
 
 /** Environment variables → config paths. Numbers are parsed here so a bad value names its variable. */
@@ -71,7 +81,10 @@ export interface LoadOptions {
 export function loadConfig({ env = process.env, flags = {}, explicitFileOnly = false }: LoadOptions = {}): Config {
   const problems: string[] = [];
   const fileName = typeof flags.config === 'string' ? flags.config : env.TOKENWISE_CONFIG;
-  const file = explicitFileOnly && fileName === undefined ? {} : readConfigFile(fileName ?? defaultConfigFile(env), fileName !== undefined, problems);
+  const file =
+    explicitFileOnly && fileName === undefined
+      ? {}
+      : readConfigFile(fileName ?? defaultConfigFile(env), fileName !== undefined, problems);
 
   const fromEnv: Record<string, unknown> = {};
   for (const [name, at, type] of envMap) {
@@ -85,7 +98,11 @@ export function loadConfig({ env = process.env, flags = {}, explicitFileOnly = f
     if (flag === 'config') continue;
     const mapped = flagMap[flag];
     if (!mapped) {
-      problems.push(`--${flag}: unknown flag (known: ${Object.keys(flagMap).map((f) => `--${f}`).join(', ')}, --config)`);
+      problems.push(
+        `--${flag}: unknown flag (known: ${Object.keys(flagMap)
+          .map((f) => `--${f}`)
+          .join(', ')}, --config)`,
+      );
       continue;
     }
     setPath(fromFlags, mapped[0], coerce(value, mapped[1], `--${flag}`, problems));
@@ -106,7 +123,10 @@ export function loadConfig({ env = process.env, flags = {}, explicitFileOnly = f
 }
 
 /** The API key of a provider: its own `apiKey`, else the environment variable it names. */
-export function apiKeyOf(provider: { apiKey?: string; apiKeyEnv?: string }, env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function apiKeyOf(
+  provider: { apiKey?: string; apiKeyEnv?: string },
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
   return provider.apiKey ?? (provider.apiKeyEnv ? env[provider.apiKeyEnv] || undefined : undefined);
 }
 
@@ -129,7 +149,12 @@ function readConfigFile(file: string, explicit: boolean, problems: string[]): Re
   return {};
 }
 
-function coerce(raw: string | boolean, type: 'string' | 'number' | 'boolean', name: string, problems: string[]): unknown {
+function coerce(
+  raw: string | boolean,
+  type: 'string' | 'number' | 'boolean',
+  name: string,
+  problems: string[],
+): unknown {
   if (type === 'boolean') {
     if (typeof raw === 'boolean') return raw;
     if (raw === 'true' || raw === '1') return true;
@@ -176,7 +201,8 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 function describeIssues(error: z.ZodError): string[] {
   return error.issues.map((issue) => {
     const at = issue.path.join('.') || '(root)';
-    if (issue.code === 'unrecognized_keys') return `${at}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+    if (issue.code === 'unrecognized_keys')
+      return `${at}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
     return `${at}: ${issue.message}`;
   });
 }

@@ -8,14 +8,16 @@ import { z } from 'zod';
 
 /** Where user data goes when nothing says otherwise: `$XDG_DATA_HOME/tokenwise` (or the platform's equivalent). */
 export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (process.platform === 'win32') return path.join(env.LOCALAPPDATA ?? path.join(os.homedir(), 'AppData', 'Local'), 'tokenwise');
+  if (process.platform === 'win32')
+    return path.join(env.LOCALAPPDATA ?? path.join(os.homedir(), 'AppData', 'Local'), 'tokenwise');
   if (process.platform === 'darwin') return path.join(os.homedir(), 'Library', 'Application Support', 'tokenwise');
   return path.join(env.XDG_DATA_HOME || path.join(os.homedir(), '.local', 'share'), 'tokenwise');
 }
 
 /** The config file's default place: `$XDG_CONFIG_HOME/tokenwise/config.json`. */
 export function defaultConfigFile(env: NodeJS.ProcessEnv = process.env): string {
-  if (process.platform === 'win32') return path.join(env.APPDATA ?? path.join(os.homedir(), 'AppData', 'Roaming'), 'tokenwise', 'config.json');
+  if (process.platform === 'win32')
+    return path.join(env.APPDATA ?? path.join(os.homedir(), 'AppData', 'Roaming'), 'tokenwise', 'config.json');
   return path.join(env.XDG_CONFIG_HOME || path.join(os.homedir(), '.config'), 'tokenwise', 'config.json');
 }
 
@@ -48,13 +50,20 @@ export const configSchema = z.strictObject({
   $schema: z.string().optional(),
   host: z.string().min(1).default('127.0.0.1'),
   port: port.default(8787),
-  dataDir: z.string().min(1).default(() => defaultDataDir()),
+  dataDir: z
+    .string()
+    .min(1)
+    .default(() => defaultDataDir()),
   /** The local token every /v1 call must carry; generated on first run when unset. */
   token: z.string().min(8, 'must be at least 8 characters').optional(),
   /** Whose token this is: the user's identity in team mode (cache scope, usage totals); unset: a hash of the token. */
   tokenOwner: z.string().min(1).max(100).optional(),
   /** Largest request body accepted; larger gets 413. */
-  maxBodyBytes: z.number().int().positive().default(32 * 1024 * 1024),
+  maxBodyBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(32 * 1024 * 1024),
   /** Extra Host header names accepted besides loopback names (only useful with a non-loopback `host`). */
   allowedHosts: z.array(z.string()).default([]),
   /** Browser origins allowed to call the proxy (pages on other origins are refused: CSRF / DNS rebinding). */
@@ -63,7 +72,10 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** A GGUF path, an `hf:` URI, or `off` to disable the local tier. */
       model: z.string().min(1).default(DEFAULT_LOCAL_MODEL),
-      modelsDir: z.string().min(1).default(() => path.join(os.homedir(), '.node-llama-cpp', 'models')),
+      modelsDir: z
+        .string()
+        .min(1)
+        .default(() => path.join(os.homedir(), '.node-llama-cpp', 'models')),
       /** Download a missing `hf:` model on start; false keeps the proxy fully offline. */
       download: z.boolean().default(true),
       gpu: z.enum(['auto', 'cuda', 'vulkan', 'metal', 'cpu']).default('auto'),
@@ -84,7 +96,9 @@ export const configSchema = z.strictObject({
       backendsDir: z.string().min(1).optional(),
     })
     .prefault({}),
-  providers: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'provider names are lowercase words'), cloudProvider).prefault({}),
+  providers: z
+    .record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'provider names are lowercase words'), cloudProvider)
+    .prefault({}),
   /** The cloud model `auto` falls back to when the local tier cannot answer. */
   defaultCloudModel: z.string().min(1).default('gpt-4o-mini'),
   cache: z
@@ -95,8 +109,16 @@ export const configSchema = z.strictObject({
           /** `deterministic`: only requests with temperature 0 or a seed (others may rightly differ each time). */
           mode: z.enum(['deterministic', 'always']).default('deterministic'),
           /** Memory for cached answers; the data file keeps them all until they expire. */
-          maxBytes: z.number().int().positive().default(128 * 1024 * 1024),
-          ttlSeconds: z.number().int().positive().default(7 * 86_400),
+          maxBytes: z
+            .number()
+            .int()
+            .positive()
+            .default(128 * 1024 * 1024),
+          ttlSeconds: z
+            .number()
+            .int()
+            .positive()
+            .default(7 * 86_400),
         })
         .prefault({}),
       semantic: z
@@ -157,7 +179,15 @@ export const configSchema = z.strictObject({
         .array(
           z.strictObject({
             name: z.string().optional(),
-            when: z.record(z.string(), z.union([z.number(), z.boolean(), z.string(), z.strictObject({ min: z.number().optional(), max: z.number().optional() })])),
+            when: z.record(
+              z.string(),
+              z.union([
+                z.number(),
+                z.boolean(),
+                z.string(),
+                z.strictObject({ min: z.number().optional(), max: z.number().optional() }),
+              ]),
+            ),
             route: z.enum(['local', 'cloud']),
           }),
         )
@@ -227,7 +257,15 @@ export const configSchema = z.strictObject({
       localCostPerHour: z.number().min(0).default(0),
       /** Prices for models genai-prices does not know (private deployments), in $ per million tokens. */
       priceOverrides: z
-        .record(z.string(), z.strictObject({ inputMtok: z.number().min(0), outputMtok: z.number().min(0), cacheReadMtok: z.number().min(0).optional(), cacheWriteMtok: z.number().min(0).optional() }))
+        .record(
+          z.string(),
+          z.strictObject({
+            inputMtok: z.number().min(0),
+            outputMtok: z.number().min(0),
+            cacheReadMtok: z.number().min(0).optional(),
+            cacheWriteMtok: z.number().min(0).optional(),
+          }),
+        )
         .default({}),
       /** Longest time a finished request waits in memory before it is committed to the ledger. */
       flushIntervalMs: z.number().int().min(10).max(1000).default(500),
@@ -259,7 +297,10 @@ export const configSchema = z.strictObject({
   redis: z
     .strictObject({
       /** `redis://[user:password@]host:port[/db]` or `rediss://…` (TLS); unset: every proxy keeps its own state. */
-      url: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
+      url: z
+        .string()
+        .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+        .optional(),
       /** TLS even for a `redis://` URL. */
       tls: z.boolean().default(false),
       username: z.string().min(1).optional(),

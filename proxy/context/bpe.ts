@@ -14,7 +14,8 @@ function rankTable(ranks: TiktokenBPE): Map<string, number> {
     if (!line) continue;
     const fields = line.split(' ');
     const offset = Number.parseInt(fields[1]!, 10);
-    for (let i = 2; i < fields.length; i++) table.set(Buffer.from(fields[i]!, 'base64').toString('latin1'), offset + i - 2);
+    for (let i = 2; i < fields.length; i++)
+      table.set(Buffer.from(fields[i]!, 'base64').toString('latin1'), offset + i - 2);
   }
   return table;
 }
@@ -39,7 +40,8 @@ const pairRanks = new Float64Array(MAX_CHUNK_BYTES + 1);
 function mergeChunk(bytes: string, table: Map<string, number>): number {
   if (table.has(bytes)) return 1;
   let bounds = bytes.length + 1;
-  const rankAt = (i: number) => (i + 2 < bounds ? (table.get(bytes.slice(starts[i], starts[i + 2])) ?? Infinity) : Infinity);
+  const rankAt = (i: number) =>
+    i + 2 < bounds ? (table.get(bytes.slice(starts[i], starts[i + 2])) ?? Infinity) : Infinity;
   for (let i = 0; i < bounds; i++) starts[i] = i;
   for (let i = 0; i < bounds; i++) pairRanks[i] = rankAt(i);
   while (bounds > 2) {
@@ -89,7 +91,8 @@ export function bpeCounter(ranks: TiktokenBPE): (text: string) => number {
   const chunks = new Map<string, number>();
   return function countBpe(text: string): number {
     let tokens = 0;
-    for (const match of text.matchAll(pieces)) tokens += mergeCount(Buffer.from(match[0], 'utf8').toString('latin1'), table, chunks);
+    for (const match of text.matchAll(pieces))
+      tokens += mergeCount(Buffer.from(match[0], 'utf8').toString('latin1'), table, chunks);
     return tokens;
   };
 }

@@ -48,7 +48,10 @@ function startWorker(): Worker {
   const data = { workerData: { role: ROLE } };
   // Run from source (tests, `tsx`), a worker does not inherit the TypeScript loader: it registers it, then loads us.
   const started = self.endsWith('.ts')
-    ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(self)}); });`, { ...data, eval: true })
+    ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(self)}); });`, {
+        ...data,
+        eval: true,
+      })
     : new Worker(new URL(self), data);
   started.on('message', (counts: number[]) => {
     // A stopped worker's last answer belongs to the job that was aborted, not to the one running now.
@@ -86,7 +89,11 @@ function runNext(): void {
 export function countOffLoop(encoding: EncodingName, texts: string[], signal?: AbortSignal): Promise<number[]> {
   if (signal?.aborted) return Promise.reject(abortError());
   if (waiting.length >= MAX_WAITING) {
-    return Promise.reject(new ProxyError('overloaded', 'too many large requests are being counted at once; retry shortly', { retryAfterSeconds: 1 }));
+    return Promise.reject(
+      new ProxyError('overloaded', 'too many large requests are being counted at once; retry shortly', {
+        retryAfterSeconds: 1,
+      }),
+    );
   }
   return new Promise((resolve, reject) => {
     const job: Job = {

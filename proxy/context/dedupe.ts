@@ -16,7 +16,10 @@ import type { TokenCounter } from './tokens.ts';
 
 /** Blocks inside a text that can repeat on their own: the body of fenced code, and XML-tagged documents. */
 const BLOCKS = /^ {0,3}(`{3,}|~{3,})[^\n]*\n([\s\S]*?)\n {0,3}\1[ \t]*$|<document\b[^>]*>[\s\S]*?<\/document>/gm;
-const REFERENCE = new RegExp(`\\${NOTE_PREFIX}: identical to the [a-z ]+ (?:later in this conversation|in the system prompt); omitted here #([0-9a-f]{12})\\]`, 'g');
+const REFERENCE = new RegExp(
+  `\\${NOTE_PREFIX}: identical to the [a-z ]+ (?:later in this conversation|in the system prompt); omitted here #([0-9a-f]{12})\\]`,
+  'g',
+);
 
 const hashOf = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 12);
 
@@ -34,7 +37,12 @@ function copiesIn(messages: ChatMessage[]): Copy[] {
     for (const part of message.content) {
       if (part.type !== 'text') continue;
       units.push({ message: m, text: part.text, kind: message.role === 'tool' ? 'tool output' : 'text' });
-      for (const [element, , body] of part.text.matchAll(BLOCKS)) units.push(body === undefined ? { message: m, text: element, kind: 'document' } : { message: m, text: body, kind: 'code block' });
+      for (const [element, , body] of part.text.matchAll(BLOCKS))
+        units.push(
+          body === undefined
+            ? { message: m, text: element, kind: 'document' }
+            : { message: m, text: body, kind: 'code block' },
+        );
     }
   });
   return units;
@@ -56,7 +64,9 @@ export function dedupeRequest(request: ChatRequest, options: DedupeOptions, coun
   }
   // Longest first: a whole repeated part wins over the blocks inside it, and a block inside a copy that stays is
   // never replaced (the reference to that copy would no longer find it).
-  const groups = [...copies].filter(([text, list]) => list.length > 1 && counter.text(text) >= options.minTokens).sort((a, b) => b[0].length - a[0].length);
+  const groups = [...copies]
+    .filter(([text, list]) => list.length > 1 && counter.text(text) >= options.minTokens)
+    .sort((a, b) => b[0].length - a[0].length);
   const kept: Copy[] = [];
   const replace = new Map<number, { text: string; with: string }[]>();
   for (const [text, list] of groups) {
@@ -74,7 +84,8 @@ export function dedupeRequest(request: ChatRequest, options: DedupeOptions, coun
   if (!replace.size) return { request, before, after: before };
   const result = mapText(request, (text, _message, index) => {
     let out = text;
-    for (const edit of replace.get(index) ?? []) out = out === edit.text ? edit.with : out.split(edit.text).join(edit.with);
+    for (const edit of replace.get(index) ?? [])
+      out = out === edit.text ? edit.with : out.split(edit.text).join(edit.with);
     return out;
   });
   return { request: result, before, after: counter.request(result) };

@@ -55,7 +55,12 @@ const MIN_CLOUD_TRIM_CHARS = 4096;
 const LOCAL_MARGIN = 0.9;
 
 /** The request trimmed for `decision`, or undefined to send it as it is. */
-export async function fitRequest(request: ChatRequest, decision: TrimTarget, options: FitOptions, signal?: AbortSignal): Promise<Fitted | undefined> {
+export async function fitRequest(
+  request: ChatRequest,
+  decision: TrimTarget,
+  options: FitOptions,
+  signal?: AbortSignal,
+): Promise<Fitted | undefined> {
   if (decision.target === 'cloud' && messageChars(request) < MIN_CLOUD_TRIM_CHARS) return undefined;
   const tier = decision.target;
   const local = tier === 'local' ? options.local?.() : undefined;
@@ -69,7 +74,15 @@ export async function fitRequest(request: ChatRequest, decision: TrimTarget, opt
     {
       ...options.overrides,
       tier,
-      ...(local ? { budgets: { ...(options.overrides.budgets as object), localContext: Math.floor(local.contextSize * LOCAL_MARGIN) } as never, localTokenizer: local.countTokens } : {}),
+      ...(local
+        ? {
+            budgets: {
+              ...(options.overrides.budgets as object),
+              localContext: Math.floor(local.contextSize * LOCAL_MARGIN),
+            } as never,
+            localTokenizer: local.countTokens,
+          }
+        : {}),
     },
     { signal },
   );
@@ -78,10 +91,21 @@ export async function fitRequest(request: ChatRequest, decision: TrimTarget, opt
   // A conversation's history is the provider's cached prefix, read at a tenth of the price: trimming it differently
   // from one turn to the next rewrites that prefix, which cost more than the trim saved (on gpt-4.1, replaying 22
   // SWE-agent sessions cost 2.8% more than sending them as they were). Only a request over its budget is fitted.
-  if (tier === 'cloud' && options.cachesPrefix?.(decision) && continues(request) && result.tokensBefore <= result.budget) return undefined;
+  if (
+    tier === 'cloud' &&
+    options.cachesPrefix?.(decision) &&
+    continues(request) &&
+    result.tokensBefore <= result.budget
+  )
+    return undefined;
   if (tier === 'cloud' && saved < options.minCloudSaving * result.tokensBefore) return undefined;
   // A new object: the caller's own body no longer goes with it (see wire.ts), fields only the body had are lost.
-  return { request: { ...result.request, model: request.model }, tokensBefore: result.tokensBefore, tokensAfter: result.tokensAfter, report: result.report };
+  return {
+    request: { ...result.request, model: request.model },
+    tokensBefore: result.tokensBefore,
+    tokensAfter: result.tokensAfter,
+    report: result.report,
+  };
 }
 
 /** A request that continues a conversation: it carries an earlier answer, so its history was sent before. */

@@ -3,22 +3,28 @@
  */
 
 const STOPWORDS = new Set(
-  ('a an and are as at be been being but by can could did do does for from had has have he her hers him his how i if in into is it its ' +
+  (
+    'a an and are as at be been being but by can could did do does for from had has have he her hers him his how i if in into is it its ' +
     'itself me my no nor not of on or our ours she should so than that the their theirs them then there these they this those to too ' +
     'us was we were what when where which while who whom whose why will with would you your yours also about after before between ' +
     'during over under up down out off again further once only own same other such both each few more most some any all just very ' +
-    's t don now am name named one first').split(' '),
+    's t don now am name named one first'
+  ).split(' '),
 );
 
 /** Folds case and accents so "Alû" and "Alu" meet. */
 export function fold(text: string): string {
-  return text.normalize('NFKD').replace(/\p{M}+/gu, '').toLowerCase();
+  return text
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
+    .toLowerCase();
 }
 
 /** A crude stem: plural and possessive endings, enough for BM25 to match "rivers" with "river". */
 function stem(word: string): string {
   if (word.length > 4 && word.endsWith('ies')) return `${word.slice(0, -3)}y`;
-  if (word.length > 3 && word.endsWith('s') && !word.endsWith('ss') && !word.endsWith('us') && !word.endsWith('is')) return word.slice(0, -1);
+  if (word.length > 3 && word.endsWith('s') && !word.endsWith('ss') && !word.endsWith('us') && !word.endsWith('is'))
+    return word.slice(0, -1);
   return word;
 }
 

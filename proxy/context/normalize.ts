@@ -46,7 +46,8 @@ export function normalizeText(text: string, verbatim: boolean): string {
       prose = [];
       fence = { marker: match[1]!, diff: /^\s*(diff|patch)\b/i.test(match[2]!) };
     } else if (fence) {
-      const closes = match && match[1]![0] === fence.marker[0] && match[1]!.length >= fence.marker.length && !match[2]!.trim();
+      const closes =
+        match && match[1]![0] === fence.marker[0] && match[1]!.length >= fence.marker.length && !match[2]!.trim();
       out.push(fence.diff && !closes ? line : stripTrailing(line));
       if (closes) fence = undefined;
     } else prose.push(line);

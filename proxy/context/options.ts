@@ -99,7 +99,9 @@ export const DEFAULT_TRIM_OPTIONS: TrimOptions = {
   window: { enabled: true },
 };
 
-export type TrimOverrides = { [K in keyof TrimOptions]?: TrimOptions[K] extends object ? Partial<TrimOptions[K]> : TrimOptions[K] };
+export type TrimOverrides = {
+  [K in keyof TrimOptions]?: TrimOptions[K] extends object ? Partial<TrimOptions[K]> : TrimOptions[K];
+};
 
 /** Defaults with the caller's overrides on top, one level deep (each strategy's options merge separately). */
 export function resolveTrimOptions(overrides: TrimOverrides = {}): TrimOptions {
@@ -107,13 +109,21 @@ export function resolveTrimOptions(overrides: TrimOverrides = {}): TrimOptions {
   for (const [key, value] of Object.entries(overrides)) {
     if (value === undefined) continue;
     const base = (DEFAULT_TRIM_OPTIONS as unknown as Record<string, unknown>)[key];
-    merged[key] = base && typeof base === 'object' && typeof value === 'object' && typeof value !== 'function' ? { ...base, ...value } : value;
+    merged[key] =
+      base && typeof base === 'object' && typeof value === 'object' && typeof value !== 'function'
+        ? { ...base, ...value }
+        : value;
   }
   return merged as unknown as TrimOptions;
 }
 
 /** Input tokens a request may use on a tier: the window less the output it asks for, and the cost cap on cloud. */
-export function inputBudget(tier: Tier, budgets: TrimBudgets, maxTokens: number | undefined, cloudContext = budgets.cloudContext): number {
+export function inputBudget(
+  tier: Tier,
+  budgets: TrimBudgets,
+  maxTokens: number | undefined,
+  cloudContext = budgets.cloudContext,
+): number {
   const window = tier === 'local' ? budgets.localContext : cloudContext;
   const room = window - (maxTokens ?? budgets.reserveOutput);
   return tier === 'cloud' && budgets.maxInputTokens !== undefined ? Math.min(room, budgets.maxInputTokens) : room;

@@ -41,7 +41,8 @@ function xmlPassages(text: string): Omit<Passage, 'message' | 'part'>[] {
   return [...text.matchAll(XML)].map((match) => {
     const [whole, , attributes = '', inner = ''] = match;
     const title = attribute(attributes, 'title') ?? attribute(attributes, 'source') ?? element(inner, 'title|source');
-    const body = element(inner, 'document_content|content|text') ?? inner.replace(/<(title|source)>[\s\S]*?<\/\1>/gi, '').trim();
+    const body =
+      element(inner, 'document_content|content|text') ?? inner.replace(/<(title|source)>[\s\S]*?<\/\1>/gi, '').trim();
     return { start: match.index, end: match.index + whole.length, title, text: body };
   });
 }
@@ -52,7 +53,8 @@ function splitTitle(body: string): { title?: string; text: string } {
   if (inline) return { title: inline[1]!.trim(), text: body.slice(inline[0].length).trim() };
   const newline = body.indexOf('\n');
   const first = newline < 0 ? '' : body.slice(0, newline).trim();
-  if (first && first.length <= 120 && !/[.!?:]$/.test(first)) return { title: first, text: body.slice(newline + 1).trim() };
+  if (first && first.length <= 120 && !/[.!?:]$/.test(first))
+    return { title: first, text: body.slice(newline + 1).trim() };
   return { text: body.trim() };
 }
 
@@ -84,16 +86,34 @@ function markdownPassages(text: string): (Omit<Passage, 'message' | 'part'> & { 
   const sections = headings.filter((h) => h[1]!.length === level);
   const rules = [...text.matchAll(RULE)].map((r) => r.index);
   return sections.map((h) => {
-    const bound = Math.min(...[...headings.filter((o) => o.index > h.index && o[1]!.length <= level).map((o) => o.index), ...rules.filter((r) => r > h.index)]);
+    const bound = Math.min(
+      ...[
+        ...headings.filter((o) => o.index > h.index && o[1]!.length <= level).map((o) => o.index),
+        ...rules.filter((r) => r > h.index),
+      ],
+    );
     const end = Number.isFinite(bound) ? bound : text.length;
     const title = h[2]!.trim();
-    return { start: h.index, end, title, text: text.slice(h.index + h[0].length, end).trim(), ...(Number.isFinite(bound) ? {} : { open: true }) };
+    return {
+      start: h.index,
+      end,
+      title,
+      text: text.slice(h.index + h[0].length, end).trim(),
+      ...(Number.isFinite(bound) ? {} : { open: true }),
+    };
   });
 }
 
 /** Passages of one text, in the first format that yields at least `min` of them. */
-export function parsePassages(text: string, min: number): { format: PassageFormat; passages: Omit<Passage, 'message' | 'part'>[] } | undefined {
-  for (const [format, parse] of [['xml', xmlPassages], ['numbered', numberedPassages], ['markdown', markdownPassages]] as const) {
+export function parsePassages(
+  text: string,
+  min: number,
+): { format: PassageFormat; passages: Omit<Passage, 'message' | 'part'>[] } | undefined {
+  for (const [format, parse] of [
+    ['xml', xmlPassages],
+    ['numbered', numberedPassages],
+    ['markdown', markdownPassages],
+  ] as const) {
     const passages = parse(text).filter((p) => !('open' in p && p.open));
     if (passages.length >= min) return { format, passages };
   }
@@ -114,10 +134,21 @@ export function findDocuments(messages: ChatMessage[], min: number): DocumentGro
     const inParts: Passage[] = [];
     for (const { part, p } of texts) {
       const parsed = parsePassages((part as { text: string }).text, min);
-      if (parsed) groups.push({ message: m, format: parsed.format, passages: parsed.passages.map((x) => ({ ...x, message: m, part: p })) });
+      if (parsed)
+        groups.push({
+          message: m,
+          format: parsed.format,
+          passages: parsed.passages.map((x) => ({ ...x, message: m, part: p })),
+        });
       else if (documentParts.some((d) => d.p === p)) {
         const text = (part as { text: string }).text;
-        inParts.push({ message: m, part: p, start: 0, end: text.length, ...splitTitle(text.replace(/^<document[^>]*>|<\/document>\s*$/gi, '').trim()) });
+        inParts.push({
+          message: m,
+          part: p,
+          start: 0,
+          end: text.length,
+          ...splitTitle(text.replace(/^<document[^>]*>|<\/document>\s*$/gi, '').trim()),
+        });
       }
     }
     if (inParts.length >= min) groups.push({ message: m, format: 'parts', passages: inParts });
@@ -130,14 +161,14 @@ export function questionOf(messages: ChatMessage[], groups: DocumentGroup[]): st
   const last = finalUserIndex(messages);
   if (last < 0) return '';
   const spans = groups.filter((g) => g.message === last).flatMap((g) => g.passages);
-  return messages[last]!.content
-    .map((part, p) => {
-      if (part.type !== 'text') return '';
-      let text = part.text;
-      for (const span of spans.filter((s) => s.part === p).sort((a, b) => b.start - a.start)) text = text.slice(0, span.start) + text.slice(span.end);
-      // The wrapper the documents came in says nothing about the question.
-      return text.replace(/<documents>\s*<\/documents>/gi, '');
-    })
+  return messages[last]!.content.map((part, p) => {
+    if (part.type !== 'text') return '';
+    let text = part.text;
+    for (const span of spans.filter((s) => s.part === p).sort((a, b) => b.start - a.start))
+      text = text.slice(0, span.start) + text.slice(span.end);
+    // The wrapper the documents came in says nothing about the question.
+    return text.replace(/<documents>\s*<\/documents>/gi, '');
+  })
     .join('\n')
     .trim();
 }

@@ -42,7 +42,10 @@ const REVERSE = 0.5;
  */
 const K1 = 2;
 
-const words = (text: string) => fold(text).split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+const words = (text: string) =>
+  fold(text)
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(Boolean);
 
 /** A title without its disambiguation: "Decade (Neil Young album)" → "Decade". */
 const bareTitle = (title: string) => title.replace(/\s*\([^)]*\)/g, '');
@@ -78,7 +81,12 @@ function nameLinks(passages: PassageText[], question: string): number[][] {
   const asked = new Set(names(question).map((x) => words(x).join(' ')));
   const n = passages.length;
   const lowercase = new Set(passages.flatMap((p) => p.text.match(/(?<![\p{L}\p{N}])\p{Ll}+(?![\p{L}\p{N}])/gu) ?? []));
-  const keep = (found: string[]) => new Set(found.map((name) => words(name).join(' ')).filter((name) => name.length > 2 && (name.includes(' ') || !lowercase.has(name))));
+  const keep = (found: string[]) =>
+    new Set(
+      found
+        .map((name) => words(name).join(' '))
+        .filter((name) => name.length > 2 && (name.includes(' ') || !lowercase.has(name))),
+    );
   const titles = passages.map((p) => keep(p.title ? [...names(p.title), fold(bareTitle(p.title))] : []));
   const own = passages.map((p, i) => new Set([...titles[i]!, ...keep(names(p.text))]));
   const mentions = mentionsOf(passages, new Set(own.flatMap((set) => [...set])));
@@ -142,12 +150,22 @@ function namedByQuestion(question: string, passages: PassageText[], scores: numb
  * embedding similarity says so (max of both, each scaled to its best), before the bridge.
  * @example relevance('Who founded X?', [{ title: 'X', text: '…' }], { hops: 2, hopDecay: 0.8 })
  */
-export async function relevance(question: string, passages: PassageText[], options: RelevanceOptions): Promise<number[]> {
-  const bm25 = new Bm25(passages.map((p) => [...terms(p.title ?? ''), ...terms(p.title ?? ''), ...terms(p.text)]), K1);
+export async function relevance(
+  question: string,
+  passages: PassageText[],
+  options: RelevanceOptions,
+): Promise<number[]> {
+  const bm25 = new Bm25(
+    passages.map((p) => [...terms(p.title ?? ''), ...terms(p.title ?? ''), ...terms(p.text)]),
+    K1,
+  );
   const query = terms(question);
   let scores = relative(passages.map((_, i) => bm25.score(query, i)));
   if (options.embed) {
-    const [q, ...vectors] = await options.embed([question, ...passages.map((p) => (p.title ? `${p.title}\n${p.text}` : p.text))]);
+    const [q, ...vectors] = await options.embed([
+      question,
+      ...passages.map((p) => (p.title ? `${p.title}\n${p.text}` : p.text)),
+    ]);
     const similarity = vectors.map((v) => cosine(q!, v));
     const dense = relative(similarity, Math.min(...similarity));
     scores = scores.map((s, i) => Math.max(s, dense[i]!));

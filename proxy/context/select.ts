@@ -23,7 +23,12 @@ function note(dropped: number, total: number): string {
   return `[Tokenwise: ${dropped} of ${total} documents left out as unrelated to the question]\n\n`;
 }
 
-async function choose(question: string, passages: Passage[], options: SelectOptions, counter: TokenCounter): Promise<boolean[]> {
+async function choose(
+  question: string,
+  passages: Passage[],
+  options: SelectOptions,
+  counter: TokenCounter,
+): Promise<boolean[]> {
   const scores = await relevance(question, passages, options);
   const order = scores.map((_, i) => i).sort((a, b) => scores[b]! - scores[a]! || a - b);
   const keep = new Array<boolean>(passages.length).fill(false);
@@ -53,7 +58,10 @@ function cut(messages: ChatMessage[], group: DocumentGroup, keep: boolean[]): vo
     for (const passage of [...dropped].reverse()) {
       const part = content[passage.part] as { type: 'text'; text: string };
       const insert = passage === first ? note(dropped.length, keep.length) : '';
-      content[passage.part] = { type: 'text', text: part.text.slice(0, passage.start) + insert + part.text.slice(passage.end) };
+      content[passage.part] = {
+        type: 'text',
+        text: part.text.slice(0, passage.start) + insert + part.text.slice(passage.end),
+      };
     }
   }
   messages[group.message] = { ...message, content: content.filter((p): p is ContentPart => p !== undefined) };
@@ -63,12 +71,24 @@ function cut(messages: ChatMessage[], group: DocumentGroup, keep: boolean[]): vo
  * Drops the documents the question does not need.
  * @example await selectPassages(request, DEFAULT_TRIM_OPTIONS.select, counter)
  */
-export async function selectPassages(request: ChatRequest, options: SelectOptions, counter: TokenCounter): Promise<SelectResult> {
+export async function selectPassages(
+  request: ChatRequest,
+  options: SelectOptions,
+  counter: TokenCounter,
+): Promise<SelectResult> {
   const before = counter.request(request);
   const groups = findDocuments(request.messages, options.minPassages);
   const question = questionOf(request.messages, groups);
   const passages = groups.reduce((n, g) => n + g.passages.length, 0);
-  if (!groups.length || !question) return { request, before, after: before, passages, kept: passages, groups: groups.map((group) => ({ group, keep: group.passages.map(() => true) })) };
+  if (!groups.length || !question)
+    return {
+      request,
+      before,
+      after: before,
+      passages,
+      kept: passages,
+      groups: groups.map((group) => ({ group, keep: group.passages.map(() => true) })),
+    };
 
   const messages = [...request.messages];
   const chosen: SelectResult['groups'] = [];

@@ -27,7 +27,10 @@ export function withMessages(request: ChatRequest, messages: ChatMessage[]): Cha
 }
 
 /** Applies `edit` to every text part; the request is returned as is when no text changed. */
-export function mapText(request: ChatRequest, edit: (text: string, message: ChatMessage, index: number) => string): ChatRequest {
+export function mapText(
+  request: ChatRequest,
+  edit: (text: string, message: ChatMessage, index: number) => string,
+): ChatRequest {
   let changed = false;
   const messages = request.messages.map((message, index) => {
     let touched = false;

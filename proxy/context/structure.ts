@@ -13,7 +13,8 @@ export interface Unit {
   end: number;
 }
 
-const isNote = (message: ChatMessage) => message.content[0]?.type === 'text' && message.content[0].text.startsWith(NOTE_PREFIX);
+const isNote = (message: ChatMessage) =>
+  message.content[0]?.type === 'text' && message.content[0].text.startsWith(NOTE_PREFIX);
 
 /** The last user message the caller wrote (notes Tokenwise added do not count), or -1. */
 export function finalUserIndex(messages: ChatMessage[]): number {
@@ -25,7 +26,8 @@ export function unitsOf(messages: ChatMessage[]): Unit[] {
   const units: Unit[] = [];
   for (let i = 0; i < messages.length; ) {
     let end = i + 1;
-    if (messages[i]!.role === 'assistant' && messages[i]!.toolCalls?.length) while (messages[end]?.role === 'tool') end++;
+    if (messages[i]!.role === 'assistant' && messages[i]!.toolCalls?.length)
+      while (messages[end]?.role === 'tool') end++;
     units.push({ start: i, end });
     i = end;
   }
@@ -42,20 +44,24 @@ export function structureProblems(messages: ChatMessage[]): string[] {
   const problems: string[] = [];
   const first = messages.findIndex((m) => m.role !== 'system');
   if (first < 0) problems.push('no user or assistant message');
-  else if (messages[first]!.role !== 'user') problems.push(`message ${first}: the first turn is ${messages[first]!.role}, not user`);
+  else if (messages[first]!.role !== 'user')
+    problems.push(`message ${first}: the first turn is ${messages[first]!.role}, not user`);
   messages.forEach((message, i) => {
-    if (message.content.some((p) => p.type === 'text' && !p.text.length) && !message.toolCalls?.length) problems.push(`message ${i}: empty text`);
+    if (message.content.some((p) => p.type === 'text' && !p.text.length) && !message.toolCalls?.length)
+      problems.push(`message ${i}: empty text`);
     if (message.role !== 'tool') return;
     let caller = i - 1;
     while (messages[caller]?.role === 'tool') caller--;
     const calls = messages[caller]?.role === 'assistant' ? (messages[caller]!.toolCalls ?? []) : [];
-    if (!calls.some((c) => c.id === message.toolCallId)) problems.push(`message ${i}: tool result ${message.toolCallId ?? '(no id)'} answers no call right before it`);
+    if (!calls.some((c) => c.id === message.toolCallId))
+      problems.push(`message ${i}: tool result ${message.toolCallId ?? '(no id)'} answers no call right before it`);
   });
   messages.forEach((message, i) => {
     if (message.role !== 'assistant' || !message.toolCalls?.length) return;
     const answered = new Set<string | undefined>();
     for (let j = i + 1; messages[j]?.role === 'tool'; j++) answered.add(messages[j]!.toolCallId);
-    for (const call of message.toolCalls) if (!answered.has(call.id)) problems.push(`message ${i}: tool call ${call.id} has no result right after it`);
+    for (const call of message.toolCalls)
+      if (!answered.has(call.id)) problems.push(`message ${i}: tool call ${call.id} has no result right after it`);
   });
   return problems;
 }

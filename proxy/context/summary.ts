@@ -54,13 +54,27 @@ export interface SummarizeHistoryOptions {
 }
 
 function summaryMessage(count: number, summary: string): ChatMessage {
-  return { role: 'user', content: [{ type: 'text', text: `${NOTE_PREFIX}: summary of ${count} earlier message${count === 1 ? '' : 's'}]\n${summary.trim()}` }] };
+  return {
+    role: 'user',
+    content: [
+      {
+        type: 'text',
+        text: `${NOTE_PREFIX}: summary of ${count} earlier message${count === 1 ? '' : 's'}]\n${summary.trim()}`,
+      },
+    ],
+  };
 }
 
 /** chain[i] covers the first i droppable messages: sha256(chain[i-1] + message i). */
 function hashChain(messages: ChatMessage[]): string[] {
   const chain = [''];
-  for (const message of messages) chain.push(createHash('sha256').update(chain.at(-1)!).update(JSON.stringify([message.role, message.content, message.toolCalls, message.toolCallId])).digest('hex'));
+  for (const message of messages)
+    chain.push(
+      createHash('sha256')
+        .update(chain.at(-1)!)
+        .update(JSON.stringify([message.role, message.content, message.toolCalls, message.toolCallId]))
+        .digest('hex'),
+    );
   return chain;
 }
 
@@ -69,9 +83,20 @@ function hashChain(messages: ChatMessage[]): string[] {
  * fit is reused as is; otherwise the cut moves forward until the recent turns fill at most `keepShare` of the
  * budget, and the new summary covers the last cached one plus the turns after it.
  */
-export async function summarizeHistory(request: ChatRequest, options: SummarizeHistoryOptions, counter: TokenCounter): Promise<SummaryResult> {
+export async function summarizeHistory(
+  request: ChatRequest,
+  options: SummarizeHistoryOptions,
+  counter: TokenCounter,
+): Promise<SummaryResult> {
   const before = counter.request(request);
-  const unchanged: SummaryResult = { request, before, after: before, origin: request.messages.map((_, i) => i), summarized: 0, cached: false };
+  const unchanged: SummaryResult = {
+    request,
+    before,
+    after: before,
+    origin: request.messages.map((_, i) => i),
+    summarized: 0,
+    cached: false,
+  };
   if (before <= options.budget) return unchanged;
   const units = droppableUnits(request.messages);
   const order = units.flatMap((u) => Array.from({ length: u.end - u.start }, (_, k) => u.start + k));
@@ -80,24 +105,33 @@ export async function summarizeHistory(request: ChatRequest, options: SummarizeH
   const cuts: number[] = [];
   units.reduce((n, u) => (cuts.push(n + u.end - u.start), n + u.end - u.start), 0);
   const sizes = request.messages.map((m) => counter.message(m));
-  const remaining = (cut: number, summary: string) => before - order.slice(0, cut).reduce((sum, i) => sum + sizes[i]!, 0) + counter.message(summaryMessage(cut, summary));
+  const remaining = (cut: number, summary: string) =>
+    before - order.slice(0, cut).reduce((sum, i) => sum + sizes[i]!, 0) + counter.message(summaryMessage(cut, summary));
 
   const build = (cut: number, summary: string, cached: boolean): SummaryResult => {
-    const { messages, origin } = replaceMessages(request.messages, new Set(order.slice(0, cut)), summaryMessage(cut, summary));
+    const { messages, origin } = replaceMessages(
+      request.messages,
+      new Set(order.slice(0, cut)),
+      summaryMessage(cut, summary),
+    );
     const trimmed = withMessages(request, messages);
     return { request: trimmed, before, after: counter.request(trimmed), origin, summarized: cut, cached };
   };
 
   const cachedCut = [...cuts].reverse().find((cut) => options.cache.get(chain[cut]!) !== undefined);
   const cachedSummary = cachedCut === undefined ? undefined : options.cache.get(chain[cachedCut]!)!;
-  if (cachedCut !== undefined && remaining(cachedCut, cachedSummary!) <= options.budget) return build(cachedCut, cachedSummary!, true);
+  if (cachedCut !== undefined && remaining(cachedCut, cachedSummary!) <= options.budget)
+    return build(cachedCut, cachedSummary!, true);
 
   const target = options.budget * options.keepShare;
   const kept = (cut: number) => order.slice(cut).reduce((sum, i) => sum + sizes[i]!, 0);
   const cut = cuts.find((c) => c > (cachedCut ?? 0) && before - kept(0) + kept(c) <= target) ?? cuts.at(-1);
   if (!cut || cut <= (cachedCut ?? 0)) return unchanged;
   const from = cachedCut ?? 0;
-  const input = [...(cachedSummary ? [summaryMessage(from, cachedSummary)] : []), ...order.slice(from, cut).map((i) => request.messages[i]!)];
+  const input = [
+    ...(cachedSummary ? [summaryMessage(from, cachedSummary)] : []),
+    ...order.slice(from, cut).map((i) => request.messages[i]!),
+  ];
   const summary = await options.summarizer.summarize(input);
   options.cache.set(chain[cut]!, summary);
   return build(cut, summary, false);

@@ -156,7 +156,8 @@ export class TokenCounter {
   message(message: ChatMessage): number {
     let tokens = PER_MESSAGE;
     for (const part of message.content) tokens += part.type === 'text' ? this.text(part.text) : IMAGE_TOKENS;
-    for (const call of message.toolCalls ?? []) tokens += PER_TOOL_CALL + this.text(call.name) + this.text(call.arguments);
+    for (const call of message.toolCalls ?? [])
+      tokens += PER_TOOL_CALL + this.text(call.name) + this.text(call.arguments);
     if (message.toolCallId) tokens += this.text(message.toolCallId);
     return tokens;
   }
@@ -234,7 +235,8 @@ export interface CounterOptions {
  * @example const counter = await loadTokenCounter('gpt-4o'); counter.request(request);
  */
 export async function loadTokenCounter(model: string, options: CounterOptions = {}): Promise<TokenCounter> {
-  if (model === 'local' && options.localTokenizer) return new TokenCounter({ encoding: 'local', factor: 1, exact: true }, options.localTokenizer);
+  if (model === 'local' && options.localTokenizer)
+    return new TokenCounter({ encoding: 'local', factor: 1, exact: true }, options.localTokenizer);
   const rule = countingRule(model);
   return new TokenCounter(rule, await loadEncodingCounter(rule.encoding));
 }

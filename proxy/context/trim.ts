@@ -47,9 +47,17 @@ const sharedSummaries = new SummaryCache();
  * Trims a request to its tier's budget with the enabled strategies.
  * @example const { request: trimmed, report } = await trimRequest(request, { tier: 'local' });
  */
-export async function trimRequest(request: ChatRequest, overrides: TrimOverrides = {}, context: TrimContext = {}): Promise<TrimResult> {
+export async function trimRequest(
+  request: ChatRequest,
+  overrides: TrimOverrides = {},
+  context: TrimContext = {},
+): Promise<TrimResult> {
   const options = resolveTrimOptions(overrides);
-  const counter = context.counter ?? (await loadTokenCounter(options.tier === 'local' ? 'local' : request.model, { localTokenizer: options.localTokenizer }));
+  const counter =
+    context.counter ??
+    (await loadTokenCounter(options.tier === 'local' ? 'local' : request.model, {
+      localTokenizer: options.localTokenizer,
+    }));
   // A large request is counted in the worker thread: each step runs through `settle`.
   const settle = <T>(work: () => T | Promise<T>) => counter.settle(work, context.signal);
   const budget = inputBudget(options.tier, options.budgets, request.maxTokens, context.cloudContext);
@@ -72,11 +80,26 @@ export async function trimRequest(request: ChatRequest, overrides: TrimOverrides
   if (options.normalize.enabled) apply('normalize', await settle(() => normalizeWhitespace(current, counter)));
   if (options.dedupe.enabled) apply('dedupe', await settle(() => dedupeRequest(current, options.dedupe, counter)));
   if (options.select.enabled) apply('select', await settle(() => selectPassages(current, options.select, counter)));
-  if (options.truncate.enabled) apply('truncate', await settle(() => truncateToolOutputs(current, options.truncate, counter)));
+  if (options.truncate.enabled)
+    apply('truncate', await settle(() => truncateToolOutputs(current, options.truncate, counter)));
   const summarizer = options.summary.summarizer;
   if (options.summary.enabled && summarizer && (await settle(() => counter.request(current))) > budget) {
     try {
-      apply('summary', await settle(() => summarizeHistory(current, { budget, summarizer, cache: options.summary.cache ?? sharedSummaries, keepShare: options.summary.keepShare }, counter)));
+      apply(
+        'summary',
+        await settle(() =>
+          summarizeHistory(
+            current,
+            {
+              budget,
+              summarizer,
+              cache: options.summary.cache ?? sharedSummaries,
+              keepShare: options.summary.keepShare,
+            },
+            counter,
+          ),
+        ),
+      );
     } catch (error) {
       if (context.signal?.aborted) throw error;
       // A summarizer that fails (model busy, out of memory) leaves the history to the window below.
@@ -84,7 +107,8 @@ export async function trimRequest(request: ChatRequest, overrides: TrimOverrides
       report.push({ strategy: 'summary', tokensBefore: tokens, tokensAfter: tokens });
     }
   }
-  if (options.window.enabled && (await settle(() => counter.request(current))) > budget) apply('window', await settle(() => windowHistory(current, budget, counter)));
+  if (options.window.enabled && (await settle(() => counter.request(current))) > budget)
+    apply('window', await settle(() => windowHistory(current, budget, counter)));
 
   const tokensAfter = await settle(() => counter.request(current));
   return { request: current, tokensBefore, tokensAfter, budget, fits: tokensAfter <= budget, report, origin };

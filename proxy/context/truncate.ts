@@ -23,7 +23,9 @@ function elision(from: number, to: number): string {
 
 /** Words of the call that produced this output (a grep pattern, a file name): lines naming them matter. */
 function callTerms(call: string): RegExp | undefined {
-  const words = [...new Set(call.match(/[A-Za-z_][\w.]{3,}/g) ?? [])].filter((w) => !/^(command|bash|python|true|false|null)$/i.test(w));
+  const words = [...new Set(call.match(/[A-Za-z_][\w.]{3,}/g) ?? [])].filter(
+    (w) => !/^(command|bash|python|true|false|null)$/i.test(w),
+  );
   return words.length ? new RegExp(words.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')) : undefined;
 }
 
@@ -82,7 +84,11 @@ function callOf(messages: ChatMessage[], index: number): string {
 }
 
 /** Truncates long tool results; the results the request ends with get the larger `maxTokensLatest`. */
-export function truncateToolOutputs(request: ChatRequest, options: TruncateOptions, counter: TokenCounter): StrategyResult {
+export function truncateToolOutputs(
+  request: ChatRequest,
+  options: TruncateOptions,
+  counter: TokenCounter,
+): StrategyResult {
   const before = counter.request(request);
   let latest = request.messages.length;
   while (latest > 0 && request.messages[latest - 1]!.role === 'tool') latest--;

@@ -21,14 +21,26 @@ export function droppableUnits(messages: ChatMessage[]): Unit[] {
 }
 
 function omissionNote(count: number): ChatMessage {
-  return { role: 'user', content: [{ type: 'text', text: `${NOTE_PREFIX}: ${count} earlier message${count === 1 ? '' : 's'} left out to fit the context window]` }] };
+  return {
+    role: 'user',
+    content: [
+      {
+        type: 'text',
+        text: `${NOTE_PREFIX}: ${count} earlier message${count === 1 ? '' : 's'} left out to fit the context window]`,
+      },
+    ],
+  };
 }
 
 /**
  * The messages with `dropped` left out and `insert` standing where the first of them was.
  * Returns the messages and, per output message, its input index (-1 for `insert`).
  */
-export function replaceMessages(messages: ChatMessage[], dropped: Set<number>, insert: ChatMessage): { messages: ChatMessage[]; origin: number[] } {
+export function replaceMessages(
+  messages: ChatMessage[],
+  dropped: Set<number>,
+  insert: ChatMessage,
+): { messages: ChatMessage[]; origin: number[] } {
   const out: ChatMessage[] = [];
   const origin: number[] = [];
   let placed = false;

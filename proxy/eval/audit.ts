@@ -68,13 +68,20 @@ export async function runAuditEval(options: AuditEvalOptions): Promise<Record<st
   const write = options.write ?? ((text: string) => void process.stdout.write(text));
   const records = loadRoutingRecords(options.data);
   if (!records.length) throw new Error('no routing records in the data');
-  const degrade = options.degrade ?? 0, sample = options.sample ?? 0.05, floor = options.floor ?? 0.95;
+  const degrade = options.degrade ?? 0,
+    sample = options.sample ?? 0.05,
+    floor = options.floor ?? 0.95;
   const length = options.requests ?? records.length;
-  if (!(degrade >= 0 && degrade <= 1) || !(sample >= 0 && sample <= 1) || !(floor > 0 && floor <= 1)) throw new Error('--degrade and --sample must be 0–1, --floor above 0 and at most 1');
+  if (!(degrade >= 0 && degrade <= 1) || !(sample >= 0 && sample <= 1) || !(floor > 0 && floor <= 1))
+    throw new Error('--degrade and --sample must be 0–1, --floor above 0 and at most 1');
   if (!(Number.isInteger(length) && length > 0)) throw new Error('--requests must be a whole number above 0');
   const { fold, classifiers } = foldClassifiers(records, options.folds ?? 5, 0, options.onProgress);
   const { costs } = await cloudCosts(records, DEFAULT_OUTPUT_TOKENS);
-  const catalog: ModelCatalog = { local: named('local', 'local'), cloud: new Map([['cloud', { provider: named('cloud', 'openai'), configured: true }]]), defaultCloudModel: 'cloud' };
+  const catalog: ModelCatalog = {
+    local: named('local', 'local'),
+    cloud: new Map([['cloud', { provider: named('cloud', 'openai'), configured: true }]]),
+    defaultCloudModel: 'cloud',
+  };
   const requests: ChatRequest[] = records.map((r) => ({ model: 'auto', messages: chatMessagesOf(r), stream: false }));
   const groups = requests.map((r) => routeFacts(r).group);
   const gains = records.map((r, i) => classifiers[fold[i]!]!.assess(requests[i]!.messages).gain);
@@ -83,25 +90,43 @@ export async function runAuditEval(options: AuditEvalOptions): Promise<Record<st
     const weak = degraded(records, degrade, seed);
     // Each fold's classifier has its own calibration table; every audit informs all of them.
     const calibrations = classifiers.map((classifier) => new Calibration(classifier.weights.calibration, { floor }));
-    const policies = classifiers.map((classifier, f): RoutePolicy => ({ rules: [], classifier, allowDowngrade: false, calibrate: (request, verdict) => calibratedVerdict(calibrations[f]!, request, verdict) }));
+    const policies = classifiers.map(
+      (classifier, f): RoutePolicy => ({
+        rules: [],
+        classifier,
+        allowDowngrade: false,
+        calibrate: (request, verdict) => calibratedVerdict(calibrations[f]!, request, verdict),
+      }),
+    );
     const draw = seededRandom(seed * 7919 + 17);
     const stream = epochs(records.length, length, seededRandom(seed));
     const steps: Step[] = [];
-    let auditUsd = 0, audited = 0;
+    let auditUsd = 0,
+      audited = 0;
     for (const i of stream) {
       const target = routeRequest(requests[i]!, catalog, policies[fold[i]!]!, undefined).target;
       const strong = records[i]!.strong.score;
       const isAudited = draw() < sample;
-      steps.push({ audited: isAudited, served: target === 'local' ? weak[i]! : strong, strong, cost: target === 'cloud' ? costs[i]! : 0, local: target === 'local' });
+      steps.push({
+        audited: isAudited,
+        served: target === 'local' ? weak[i]! : strong,
+        strong,
+        cost: target === 'cloud' ? costs[i]! : 0,
+        local: target === 'local',
+      });
       if (!isAudited) continue;
       audited++;
       // The other tier's answer: a cloud call when the caller got the local answer; the local model is free.
       if (target === 'local') auditUsd += costs[i]!;
-      for (const calibration of calibrations) calibration.add({ gain: gains[i]!, group: groups[i]!, localScore: weak[i]!, cloudScore: strong });
+      for (const calibration of calibrations)
+        calibration.add({ gain: gains[i]!, group: groups[i]!, localScore: weak[i]!, cloudScore: strong });
     }
     const allCloud = stream.reduce((sum, i) => sum + costs[i]!, 0);
     const spent = steps.reduce((sum, s) => sum + s.cost, 0);
-    const oracle = routingCurve(gains, records.map((r, i) => ({ strong: r.strong.score, weak: weak[i]!, cost: costs[i]! })));
+    const oracle = routingCurve(
+      gains,
+      records.map((r, i) => ({ strong: r.strong.score, weak: weak[i]!, cost: costs[i]! })),
+    );
     const strongMean = records.reduce((sum, r) => sum + r.strong.score, 0) / records.length;
     const round = (x: number) => Math.round(x * 10_000) / 10_000;
     const report = {
@@ -127,7 +152,13 @@ export async function runAuditEval(options: AuditEvalOptions): Promise<Record<st
       cost_all_strong_usd: round(allCloud),
     };
     reports.push(report);
-    write(options.json ? `${JSON.stringify(report)}\n` : `${Object.entries(report).map(([k, v]) => `${k.padEnd(22)} ${v}`).join('\n')}\n\n`);
+    write(
+      options.json
+        ? `${JSON.stringify(report)}\n`
+        : `${Object.entries(report)
+            .map(([k, v]) => `${k.padEnd(22)} ${v}`)
+            .join('\n')}\n\n`,
+    );
   }
   return reports;
 }
@@ -143,11 +174,13 @@ interface Step {
 
 /** Quality the callers got on requests that were not audited, relative to all-cloud on the same requests. */
 function realized(steps: readonly Step[]): number {
-  let served = 0, strong = 0;
-  for (const s of steps) if (!s.audited) {
-    served += s.served;
-    strong += s.strong;
-  }
+  let served = 0,
+    strong = 0;
+  for (const s of steps)
+    if (!s.audited) {
+      served += s.served;
+      strong += s.strong;
+    }
   return strong ? served / strong : 1;
 }
 

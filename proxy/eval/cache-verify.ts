@@ -25,12 +25,32 @@ const JUDGE_CONTEXT = 4096;
 const DEFAULT_THRESHOLD = configSchema.parse({}).cache.semantic.verifierThreshold;
 
 /** Judges the candidate hits of `scored` in place (`yes` on each judged pair) and returns the verifier's figures. */
-export async function verifyPairs(scored: ScoredPair[], threshold: number, options: { model: string; threshold?: number; threads?: number }): Promise<VerifierFigures> {
+export async function verifyPairs(
+  scored: ScoredPair[],
+  threshold: number,
+  options: { model: string; threshold?: number; threads?: number },
+): Promise<VerifierFigures> {
   const verifierThreshold = options.threshold ?? DEFAULT_THRESHOLD;
-  const local = new LocalProvider(configSchema.parse({ local: { model: options.model, threads: options.threads ?? 0, parallel: 1, download: false, contextSize: JUDGE_CONTEXT } }).local);
+  const local = new LocalProvider(
+    configSchema.parse({
+      local: {
+        model: options.model,
+        threads: options.threads ?? 0,
+        parallel: 1,
+        download: false,
+        contextSize: JUDGE_CONTEXT,
+      },
+    }).local,
+  );
   await local.start();
-  if (!local.isReady()) throw new Error(`cannot load ${options.model}: ${local.health().detail ?? local.health().state}`);
-  const verifier = new Verifier({ judge: { ready: () => local.isReady(), judge: (a, b, signal) => local.judge(a, b, signal) }, threshold: verifierThreshold, timeoutMs: 60_000, required: true });
+  if (!local.isReady())
+    throw new Error(`cannot load ${options.model}: ${local.health().detail ?? local.health().state}`);
+  const verifier = new Verifier({
+    judge: { ready: () => local.isReady(), judge: (a, b, signal) => local.judge(a, b, signal) },
+    threshold: verifierThreshold,
+    timeoutMs: 60_000,
+    required: true,
+  });
   const times: number[] = [];
   try {
     for (const pair of scored) {
@@ -43,8 +63,18 @@ export async function verifyPairs(scored: ScoredPair[], threshold: number, optio
     await local.close();
   }
   times.sort((x, y) => x - y);
-  const quantile = (q: number) => (times.length ? Math.round(times[Math.min(times.length - 1, Math.floor(q * times.length))]! * 10) / 10 : 0);
+  const quantile = (q: number) =>
+    times.length ? Math.round(times[Math.min(times.length - 1, Math.floor(q * times.length))]! * 10) / 10 : 0;
   const { confirmed, rejected, failed, inputTokens, outputTokens } = verifier.stats;
   const judged = confirmed + rejected;
-  return { model: options.model, threshold: verifierThreshold, judged, rejected, failed, p50_ms: quantile(0.5), p95_ms: quantile(0.95), tokens_per_judgement: judged ? Math.round((inputTokens + outputTokens) / judged) : 0 };
+  return {
+    model: options.model,
+    threshold: verifierThreshold,
+    judged,
+    rejected,
+    failed,
+    p50_ms: quantile(0.5),
+    p95_ms: quantile(0.95),
+    tokens_per_judgement: judged ? Math.round((inputTokens + outputTokens) / judged) : 0,
+  };
 }

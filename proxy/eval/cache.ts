@@ -84,7 +84,13 @@ export function parsePairs(text: string, file: string): CachePair[] {
     if (typeof r.same !== 'boolean') fail('"same" must be true or false');
     if (ids.has(r.id as string)) fail(`duplicate id "${r.id}"`);
     ids.add(r.id as string);
-    pairs.push({ id: r.id as string, source: r.source as string, a: r.a as string, b: r.b as string, same: r.same as boolean });
+    pairs.push({
+      id: r.id as string,
+      source: r.source as string,
+      a: r.a as string,
+      b: r.b as string,
+      same: r.same as boolean,
+    });
   }
   return pairs;
 }
@@ -96,7 +102,11 @@ export function loadPairs(files: string[]): CachePair[] {
 const EMBED_BATCH = 64;
 
 /** Embeds every distinct text once, then scores each pair as the cache would. */
-export async function scorePairs(pairs: CachePair[], embedder: Embedder, onProgress?: (done: number, total: number) => void): Promise<ScoredPair[]> {
+export async function scorePairs(
+  pairs: CachePair[],
+  embedder: Embedder,
+  onProgress?: (done: number, total: number) => void,
+): Promise<ScoredPair[]> {
   const texts = [...new Set(pairs.flatMap((p) => [p.a, p.b]))];
   const vectors: Awaited<ReturnType<Embedder['embed']>> = [];
   // In batches, so a GGUF embedder's minutes show as progress.
@@ -106,7 +116,8 @@ export async function scorePairs(pairs: CachePair[], embedder: Embedder, onProgr
   }
   const vectorOf = new Map(texts.map((text, i) => [text, vectors[i]!]));
   return pairs.map((pair) => {
-    const a = vectorOf.get(pair.a)!, b = vectorOf.get(pair.b)!;
+    const a = vectorOf.get(pair.a)!,
+      b = vectorOf.get(pair.b)!;
     const conflict = keyTermConflict(questionTerms(pair.a), questionTerms(pair.b));
     return { ...pair, similarity: Math.min(1, dot(a, 0, b, 0, a.length)), ...(conflict ? { conflict } : {}) };
   });
@@ -114,7 +125,9 @@ export async function scorePairs(pairs: CachePair[], embedder: Embedder, onProgr
 
 /** The metrics at `threshold`; a pair the verifier judged counts as a hit only at a yes of `verifierThreshold` or more. */
 export function metricsAt(scored: ScoredPair[], threshold: number, verifierThreshold?: number): PairMetrics {
-  let hits = 0, falseHits = 0, positives = 0;
+  let hits = 0,
+    falseHits = 0,
+    positives = 0;
   for (const pair of scored) {
     if (pair.same) positives++;
     const rejected = verifierThreshold !== undefined && pair.yes !== undefined && !(pair.yes >= verifierThreshold);
@@ -126,7 +139,15 @@ export function metricsAt(scored: ScoredPair[], threshold: number, verifierThres
   const negatives = scored.length - positives;
   const precision = hits ? (hits - falseHits) / hits : 1;
   const recall = positives ? (hits - falseHits) / positives : 0;
-  return { threshold, hits, falseHits, precision, recall, f1: precision + recall ? (2 * precision * recall) / (precision + recall) : 0, falseHitRate: negatives ? falseHits / negatives : 0 };
+  return {
+    threshold,
+    hits,
+    falseHits,
+    precision,
+    recall,
+    f1: precision + recall ? (2 * precision * recall) / (precision + recall) : 0,
+    falseHitRate: negatives ? falseHits / negatives : 0,
+  };
 }
 
 /** The lowest threshold, on a 0.001 grid, whose precision reaches `target`: the most hits a safe cache can serve. */
@@ -177,7 +198,16 @@ const round = (x: number) => Math.round(x * 10_000) / 10_000;
 export function setFigures(scored: ScoredPair[], threshold: number, verifierThreshold?: number): SetFigures {
   const m = metricsAt(scored, threshold, verifierThreshold);
   const same = scored.filter((p) => p.same).length;
-  return { pairs: scored.length, same, not_same: scored.length - same, hits: m.hits, false_hits: m.falseHits, precision: round(m.precision), recall: same ? round(m.recall) : null, false_hit_rate: round(m.falseHitRate) };
+  return {
+    pairs: scored.length,
+    same,
+    not_same: scored.length - same,
+    hits: m.hits,
+    false_hits: m.falseHits,
+    precision: round(m.precision),
+    recall: same ? round(m.recall) : null,
+    false_hit_rate: round(m.falseHitRate),
+  };
 }
 
 /** The false-hit rate `--calibrate` allows on each set, beside the precision target. */
@@ -187,7 +217,12 @@ export const MAX_FALSE_HIT_RATE = 0.005;
 export function calibratedThreshold(sets: ScoredPair[][]): number {
   for (let step = 0; step <= 1000; step++) {
     const t = step / 1000;
-    if (sets.every((set) => ((m) => m.precision >= TARGET_PRECISION && m.falseHitRate <= MAX_FALSE_HIT_RATE)(metricsAt(set, t)))) return t;
+    if (
+      sets.every((set) =>
+        ((m) => m.precision >= TARGET_PRECISION && m.falseHitRate <= MAX_FALSE_HIT_RATE)(metricsAt(set, t)),
+      )
+    )
+      return t;
   }
   return 1;
 }
@@ -196,10 +231,17 @@ export function calibratedThreshold(sets: ScoredPair[][]): number {
 export async function runCacheEval(options: CacheEvalOptions): Promise<CacheEvalResult> {
   const write = options.write ?? ((text: string) => void process.stdout.write(text));
   const files = options.data.map((file) => ({ name: path.basename(file), pairs: loadPairs([file]) }));
-  const embedder = !options.embedder || options.embedder === 'lexical' ? new LexicalEmbedder() : new LocalEmbedder(options.embedder, { threads: options.threads });
+  const embedder =
+    !options.embedder || options.embedder === 'lexical'
+      ? new LexicalEmbedder()
+      : new LocalEmbedder(options.embedder, { threads: options.threads });
   let scored: ScoredPair[];
   try {
-    scored = await scorePairs(files.flatMap((file) => file.pairs), embedder, options.onProgress);
+    scored = await scorePairs(
+      files.flatMap((file) => file.pairs),
+      embedder,
+      options.onProgress,
+    );
   } finally {
     if (embedder instanceof LocalEmbedder) await embedder.close();
   }
@@ -210,7 +252,9 @@ export async function runCacheEval(options: CacheEvalOptions): Promise<CacheEval
     at += file.pairs.length;
   }
   const threshold = options.threshold ?? defaultThreshold(embedder);
-  const verifier = options.verifier ? await verifyPairs(scored, threshold, { ...options.verifier, threads: options.threads }) : undefined;
+  const verifier = options.verifier
+    ? await verifyPairs(scored, threshold, { ...options.verifier, threads: options.threads })
+    : undefined;
   const m = metricsAt(scored, threshold, verifier?.threshold);
   const best = lowestSafeThreshold(scored);
   const group = (key: (p: ScoredPair) => string) => {
@@ -218,7 +262,8 @@ export async function runCacheEval(options: CacheEvalOptions): Promise<CacheEval
     for (const pair of scored) groups.set(key(pair), [...(groups.get(key(pair)) ?? []), pair]);
     return groups;
   };
-  const figures = (groups: Map<string, ScoredPair[]>) => Object.fromEntries([...groups].map(([name, pairs]) => [name, setFigures(pairs, threshold, verifier?.threshold)]));
+  const figures = (groups: Map<string, ScoredPair[]>) =>
+    Object.fromEntries([...groups].map(([name, pairs]) => [name, setFigures(pairs, threshold, verifier?.threshold)]));
   const result: CacheEvalResult = {
     pairs: scored.length,
     same: scored.filter((p) => p.same).length,
@@ -252,17 +297,29 @@ function table(result: CacheEvalResult, scored: ScoredPair[], embedderName: stri
     `lowest threshold with precision >= ${TARGET_PRECISION}: ${result.best_threshold} (recall ${f(result.recall_at_best_threshold)})`,
     '',
     'set / source  pairs  precision  recall  false-hit rate',
-    ...Object.entries({ ...result.sets, ...result.sources }).map(([name, s]) => `${name}  ${s.pairs}  ${f(s.precision)}  ${s.recall === null ? '-' : f(s.recall)}  ${f(s.false_hit_rate)}`),
+    ...Object.entries({ ...result.sets, ...result.sources }).map(
+      ([name, s]) =>
+        `${name}  ${s.pairs}  ${f(s.precision)}  ${s.recall === null ? '-' : f(s.recall)}  ${f(s.false_hit_rate)}`,
+    ),
   ];
   if (result.verifier) {
     const v = result.verifier;
-    lines.push('', `verifier ${v.model} at yes >= ${v.threshold}: ${v.judged} judged, ${v.rejected} rejected; latency p50 ${v.p50_ms} ms, p95 ${v.p95_ms} ms; ${v.tokens_per_judgement} tokens a judgement`);
+    lines.push(
+      '',
+      `verifier ${v.model} at yes >= ${v.threshold}: ${v.judged} judged, ${v.rejected} rejected; latency p50 ${v.p50_ms} ms, p95 ${v.p95_ms} ms; ${v.tokens_per_judgement} tokens a judgement`,
+    );
   }
-  if (result.calibrated_threshold !== undefined) lines.push('', `calibrated threshold (every set at precision >= ${TARGET_PRECISION} and false-hit rate <= ${MAX_FALSE_HIT_RATE}): ${result.calibrated_threshold}`);
+  if (result.calibrated_threshold !== undefined)
+    lines.push(
+      '',
+      `calibrated threshold (every set at precision >= ${TARGET_PRECISION} and false-hit rate <= ${MAX_FALSE_HIT_RATE}): ${result.calibrated_threshold}`,
+    );
   lines.push('', 'threshold  precision  recall  false-hit rate  hits');
   for (let t = 0.4; t < 0.951; t += 0.05) {
     const m = metricsAt(scored, t);
-    lines.push(`${t.toFixed(2).padStart(9)}  ${f(m.precision).padStart(9)}  ${f(m.recall).padStart(6)}  ${f(m.falseHitRate).padStart(14)}  ${String(m.hits).padStart(4)}`);
+    lines.push(
+      `${t.toFixed(2).padStart(9)}  ${f(m.precision).padStart(9)}  ${f(m.recall).padStart(6)}  ${f(m.falseHitRate).padStart(14)}  ${String(m.hits).padStart(4)}`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }

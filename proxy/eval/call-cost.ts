@@ -21,7 +21,10 @@ export interface CloudCosts {
   unpriced: string[];
 }
 
-export async function cloudCosts(records: readonly RoutingRecord[], outputTokens = DEFAULT_OUTPUT_TOKENS): Promise<CloudCosts> {
+export async function cloudCosts(
+  records: readonly RoutingRecord[],
+  outputTokens = DEFAULT_OUTPUT_TOKENS,
+): Promise<CloudCosts> {
   const counters = new Map<string, TokenCounter>();
   const costs: number[] = [];
   const unpriced = new Set<string>();
@@ -30,7 +33,10 @@ export async function cloudCosts(records: readonly RoutingRecord[], outputTokens
     let counter = counters.get(model);
     if (!counter) counters.set(model, (counter = await loadTokenCounter(model)));
     const chars = record.strong.output_chars;
-    const usage = { input_tokens: counter.request({ messages: chatMessagesOf(record) }), output_tokens: chars === null ? outputTokens : Math.ceil(chars / CHARS_PER_TOKEN) };
+    const usage = {
+      input_tokens: counter.request({ messages: chatMessagesOf(record) }),
+      output_tokens: chars === null ? outputTokens : Math.ceil(chars / CHARS_PER_TOKEN),
+    };
     const price = calcPrice(usage, model);
     if (!price) unpriced.add(model);
     costs.push(price?.total_price ?? 0);

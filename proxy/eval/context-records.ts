@@ -56,7 +56,11 @@ function contextRecord(raw: Record<string, unknown>, id: string, source: string)
   const passages = list(raw.passages, 'passages').map((p, i) => {
     if (!isObject(p)) throw new Invalid(`passages.${i}: expected an object`);
     if (typeof p.relevant !== 'boolean') throw new Invalid(`passages.${i}.relevant: expected true or false`);
-    return { title: text(p.title, `passages.${i}.title`), text: text(p.text, `passages.${i}.text`), relevant: p.relevant };
+    return {
+      title: text(p.title, `passages.${i}.title`),
+      text: text(p.text, `passages.${i}.text`),
+      relevant: p.relevant,
+    };
   });
   if (!passages.some((p) => p.relevant)) throw new Invalid('passages: no passage is marked relevant');
   const answers = list(raw.answers, 'answers').map((a, i) => text(a, `answers.${i}`));
@@ -67,8 +71,12 @@ const ROLES = new Set(['system', 'user', 'assistant', 'tool']);
 
 function conversationRecord(raw: Record<string, unknown>, id: string, source: string): ConversationRecord {
   const messages = list(raw.messages, 'messages').map((m, i) => {
-    if (!isObject(m) || typeof m.role !== 'string' || !ROLES.has(m.role)) throw new Invalid(`messages.${i}.role: expected system, user, assistant or tool`);
-    return { role: m.role as ConversationRecord['messages'][number]['role'], content: text(m.content, `messages.${i}.content`) };
+    if (!isObject(m) || typeof m.role !== 'string' || !ROLES.has(m.role))
+      throw new Invalid(`messages.${i}.role: expected system, user, assistant or tool`);
+    return {
+      role: m.role as ConversationRecord['messages'][number]['role'],
+      content: text(m.content, `messages.${i}.content`),
+    };
   });
   const kind = messages.some((m) => m.role === 'tool') ? 'traces' : 'chats';
   if (raw.probes === undefined) return { kind, id, source, messages };
@@ -76,10 +84,15 @@ function conversationRecord(raw: Record<string, unknown>, id: string, source: st
   const probes = (Array.isArray(raw.probes) ? raw.probes : list(raw.probes, 'probes')).map((p, i) => {
     if (!isObject(p)) throw new Invalid(`probes.${i}: expected an object`);
     const evidence = list(p.evidence, `probes.${i}.evidence`).map((e, j) => {
-      if (!Number.isInteger(e) || (e as number) < 0 || (e as number) >= messages.length) throw new Invalid(`probes.${i}.evidence.${j}: expected a message index below ${messages.length}`);
+      if (!Number.isInteger(e) || (e as number) < 0 || (e as number) >= messages.length)
+        throw new Invalid(`probes.${i}.evidence.${j}: expected a message index below ${messages.length}`);
       return e as number;
     });
-    return { question: text(p.question, `probes.${i}.question`), answer: text(p.answer, `probes.${i}.answer`), evidence };
+    return {
+      question: text(p.question, `probes.${i}.question`),
+      answer: text(p.answer, `probes.${i}.answer`),
+      evidence,
+    };
   });
   return { kind, id, source, messages, probes };
 }
@@ -99,9 +112,17 @@ export function parseRecord({ value: raw, error }: Pick<JsonlLine, 'value' | 'er
 export function expandPath(file: string): string[] {
   const base = path.basename(file);
   if (!base.includes('*')) return [file];
-  const pattern = new RegExp(`^${base.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  const pattern = new RegExp(
+    `^${base
+      .split('*')
+      .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
   const dir = path.dirname(file);
-  return readdirSync(dir).filter((name) => pattern.test(name)).sort().map((name) => path.join(dir, name));
+  return readdirSync(dir)
+    .filter((name) => pattern.test(name))
+    .sort()
+    .map((name) => path.join(dir, name));
 }
 
 /** Loads files into datasets (split parts merged by name); bad records are left out and listed. */

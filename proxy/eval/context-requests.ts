@@ -18,21 +18,39 @@ export function contextRequest(record: ContextRecord, index: number): ChatReques
   let messages: ChatMessage[];
   switch (LAYOUTS[index % LAYOUTS.length]!) {
     case 'xml': {
-      const docs = p.map((d, i) => `<document index="${i + 1}">\n<source>${d.title}</source>\n<document_content>\n${d.text}\n</document_content>\n</document>`);
+      const docs = p.map(
+        (d, i) =>
+          `<document index="${i + 1}">\n<source>${d.title}</source>\n<document_content>\n${d.text}\n</document_content>\n</document>`,
+      );
       messages = [user(`<documents>\n${docs.join('\n')}\n</documents>\n\n${question}`)];
       break;
     }
     case 'numbered':
-      messages = [user(`Search results:\n\n${p.map((d, i) => `[${i + 1}] ${d.title}\n${d.text}`).join('\n\n')}`), user(question)];
+      messages = [
+        user(`Search results:\n\n${p.map((d, i) => `[${i + 1}] ${d.title}\n${d.text}`).join('\n\n')}`),
+        user(question),
+      ];
       break;
     case 'markdown':
       messages = [user(`${p.map((d) => `## ${d.title}\n\n${d.text}`).join('\n\n')}\n\n---\n\n${question}`)];
       break;
     case 'parts':
-      messages = [{ role: 'user', content: [...p.map((d) => ({ type: 'text' as const, text: `${d.title}\n${d.text}` })), { type: 'text', text: question }] }];
+      messages = [
+        {
+          role: 'user',
+          content: [
+            ...p.map((d) => ({ type: 'text' as const, text: `${d.title}\n${d.text}` })),
+            { type: 'text', text: question },
+          ],
+        },
+      ];
       break;
   }
-  return { model: 'gpt-4o', stream: false, messages: [{ role: 'system', content: [{ type: 'text', text: SYSTEM }] }, ...messages] };
+  return {
+    model: 'gpt-4o',
+    stream: false,
+    messages: [{ role: 'system', content: [{ type: 'text', text: SYSTEM }] }, ...messages],
+  };
 }
 
 /** The command an assistant message runs: its last fenced block, as SWE-agent writes it. */
@@ -53,7 +71,15 @@ export function conversationRequest(record: ConversationRecord): ChatRequest {
     if (m.role !== 'tool') messages.push({ role: m.role, content });
     else if (caller?.role === 'assistant' && !caller.toolCalls) {
       const id = `call_${i}`;
-      caller.toolCalls = [{ id, name: 'bash', arguments: JSON.stringify({ command: command(caller.content.map((c) => (c.type === 'text' ? c.text : '')).join('')) }) }];
+      caller.toolCalls = [
+        {
+          id,
+          name: 'bash',
+          arguments: JSON.stringify({
+            command: command(caller.content.map((c) => (c.type === 'text' ? c.text : '')).join('')),
+          }),
+        },
+      ];
       messages.push({ role: 'tool', toolCallId: id, content });
     } else messages.push({ role: 'user', content });
   });

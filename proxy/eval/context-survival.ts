@@ -10,9 +10,11 @@ export interface UsedItem {
   value: string;
 }
 
-const PATH = /(?:[\w.-]*\/)+[\w.-]+|\b[\w-]+\.(?:py|js|ts|tsx|jsx|json|md|txt|cfg|toml|ya?ml|c|h|cpp|go|rs|java|rb|sh|html|css|ini|lock|enc)\b/g;
+const PATH =
+  /(?:[\w.-]*\/)+[\w.-]+|\b[\w-]+\.(?:py|js|ts|tsx|jsx|json|md|txt|cfg|toml|ya?ml|c|h|cpp|go|rs|java|rb|sh|html|css|ini|lock|enc)\b/g;
 const ERROR_LINE = /Traceback|Error|FAILED/;
-const IDENTIFIER = /[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+|[A-Za-z_]*_[A-Za-z0-9_]+|[a-z]+[A-Z][A-Za-z0-9]*|[A-Za-z_][A-Za-z0-9_]{2,}(?=\()/g;
+const IDENTIFIER =
+  /[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+|[A-Za-z_]*_[A-Za-z0-9_]+|[a-z]+[A-Z][A-Za-z0-9]*|[A-Za-z_][A-Za-z0-9_]{2,}(?=\()/g;
 
 /** A line number as tool output shows it: `120:` at a line start (file views), `line 120`, or `file.py:120`. */
 function lineNumberIn(text: string, n: string): boolean {

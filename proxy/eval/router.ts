@@ -9,7 +9,12 @@
  * all-cloud quality.
  */
 import path from 'node:path';
-import { DifficultyClassifier, loadDifficultyClassifier, SHIPPED_WEIGHTS, type OperatingPoint } from '../router/classifier.ts';
+import {
+  DifficultyClassifier,
+  loadDifficultyClassifier,
+  SHIPPED_WEIGHTS,
+  type OperatingPoint,
+} from '../router/classifier.ts';
 import { routingCurve, type RoutedOutcome } from './training/quality-cost-curve.ts';
 import { fitDifficulty, DEFAULT_OPERATING_POINT } from './training/difficulty-fit.ts';
 import { foldOf } from './training/folds.ts';
@@ -52,15 +57,28 @@ export async function runRouterEval(options: RouterEvalOptions): Promise<Record<
   const write = options.write ?? ((text: string) => void process.stdout.write(text));
   const records = loadRoutingRecords(options.data);
   if (!records.length) throw new Error('no routing records in the data');
-  const point: OperatingPoint = options.cloudShare !== undefined ? { cloudShare: options.cloudShare } : options.qualityFloor !== undefined ? { qualityFloor: options.qualityFloor } : DEFAULT_OPERATING_POINT;
+  const point: OperatingPoint =
+    options.cloudShare !== undefined
+      ? { cloudShare: options.cloudShare }
+      : options.qualityFloor !== undefined
+        ? { qualityFloor: options.qualityFloor }
+        : DEFAULT_OPERATING_POINT;
   const folds = options.weights ? 0 : (options.folds ?? 5);
   const { scores, cloud } = options.weights
-    ? scoreWith(loadDifficultyClassifier(options.weights === 'shipped' ? SHIPPED_WEIGHTS : options.weights), records, point)
+    ? scoreWith(
+        loadDifficultyClassifier(options.weights === 'shipped' ? SHIPPED_WEIGHTS : options.weights),
+        records,
+        point,
+      )
     : crossValidate(records, folds, options.seed ?? 0, point, options.onProgress);
 
   const outputTokens = options.outputTokens ?? DEFAULT_OUTPUT_TOKENS;
   const { costs, unpriced } = await cloudCosts(records, outputTokens);
-  const outcomes: RoutedOutcome[] = records.map((r, i) => ({ strong: r.strong.score, weak: r.weak.score, cost: costs[i]! }));
+  const outcomes: RoutedOutcome[] = records.map((r, i) => ({
+    strong: r.strong.score,
+    weak: r.weak.score,
+    cost: costs[i]!,
+  }));
   const strong = mean(outcomes.map((o) => o.strong));
   const weak = mean(outcomes.map((o) => o.weak));
   const quality = mean(outcomes.map((o, i) => (cloud[i] ? o.strong : o.weak)));
@@ -110,26 +128,43 @@ function scoreWith(classifier: DifficultyClassifier, records: readonly RoutingRe
 }
 
 /** One classifier per fold, each trained on the other folds, and each record's fold (its held-out scorer). */
-export function foldClassifiers(records: readonly RoutingRecord[], folds: number, seed: number, onProgress?: (done: number, total: number) => void): { fold: number[]; classifiers: DifficultyClassifier[] } {
+export function foldClassifiers(
+  records: readonly RoutingRecord[],
+  folds: number,
+  seed: number,
+  onProgress?: (done: number, total: number) => void,
+): { fold: number[]; classifiers: DifficultyClassifier[] } {
   const fold = records.map((r) => foldOf(promptText(chatMessagesOf(r)), folds, seed));
   const classifiers: DifficultyClassifier[] = [];
   for (let f = 0; f < folds; f++) {
     onProgress?.(f, folds);
-    const training = records.filter((_, i) => fold[i] !== f).map((r) => ({ messages: chatMessagesOf(r), topic: r.source, strong: r.strong.score, weak: r.weak.score }));
+    const training = records
+      .filter((_, i) => fold[i] !== f)
+      .map((r) => ({ messages: chatMessagesOf(r), topic: r.source, strong: r.strong.score, weak: r.weak.score }));
     if (!training.length) throw new Error(`fold ${f} holds every record: use fewer folds or more data`);
     classifiers.push(new DifficultyClassifier(fitDifficulty(training, { seed })));
   }
   return { fold, classifiers };
 }
 
-function crossValidate(records: readonly RoutingRecord[], folds: number, seed: number, point: OperatingPoint, onProgress?: (done: number, total: number) => void): Scored {
+function crossValidate(
+  records: readonly RoutingRecord[],
+  folds: number,
+  seed: number,
+  point: OperatingPoint,
+  onProgress?: (done: number, total: number) => void,
+): Scored {
   const { fold, classifiers } = foldClassifiers(records, folds, seed, onProgress);
   const scores = new Array<number>(records.length);
   const cloud = new Array<boolean>(records.length);
   classifiers.forEach((classifier, f) => {
     const held = records.flatMap((r, i) => (fold[i] === f ? [i] : []));
     if (!held.length) return;
-    const scored = scoreWith(classifier, held.map((i) => records[i]!), point);
+    const scored = scoreWith(
+      classifier,
+      held.map((i) => records[i]!),
+      point,
+    );
     held.forEach((i, j) => {
       scores[i] = scored.scores[j]!;
       cloud[i] = scored.cloud[j]!;
@@ -140,8 +175,11 @@ function crossValidate(records: readonly RoutingRecord[], folds: number, seed: n
 
 function table(result: Record<string, number>, options: RouterEvalOptions): string {
   const method = options.weights ? `weights ${options.weights}` : `${result.folds}-fold cross-validation`;
-  const lines = [`${result.records} routing records from ${options.data.map((f) => path.basename(f)).join(', ')}; ${method}`];
-  for (const [key, value] of Object.entries(result)) if (key !== 'records' && key !== 'folds') lines.push(`${key.padEnd(22)} ${value}`);
+  const lines = [
+    `${result.records} routing records from ${options.data.map((f) => path.basename(f)).join(', ')}; ${method}`,
+  ];
+  for (const [key, value] of Object.entries(result))
+    if (key !== 'records' && key !== 'folds') lines.push(`${key.padEnd(22)} ${value}`);
   return `${lines.join('\n')}\n`;
 }
 

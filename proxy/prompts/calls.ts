@@ -20,7 +20,23 @@ export interface CallSite {
 }
 
 /** Callee names that may carry a prompt: everything else is skipped before its arguments are read. */
-export const PROMPT_METHODS = new Set(['create', 'parse', 'stream', 'count_tokens', 'countTokens', 'generateText', 'streamText', 'generateObject', 'streamObject', 'fromTemplate', 'from_template', 'fromMessages', 'from_messages', 'LlamaChatSession', 'prompt']);
+export const PROMPT_METHODS = new Set([
+  'create',
+  'parse',
+  'stream',
+  'count_tokens',
+  'countTokens',
+  'generateText',
+  'streamText',
+  'generateObject',
+  'streamObject',
+  'fromTemplate',
+  'from_template',
+  'fromMessages',
+  'from_messages',
+  'LlamaChatSession',
+  'prompt',
+]);
 
 /** Whether a call with this callee may carry a prompt (a cheap check on the name alone). */
 export const mayCarryPrompt = (callee: string) => PROMPT_METHODS.has(callee.slice(callee.lastIndexOf('.') + 1));
@@ -28,33 +44,70 @@ export const mayCarryPrompt = (callee: string) => PROMPT_METHODS.has(callee.slic
 type Recognized = { kind: PromptKind; messages: Message[]; model?: string; maxOutputTokens?: Value };
 type Message = { role: string; value: Value | undefined };
 
-const endsWith = (callee: string, ...suffixes: string[]) => suffixes.some((s) => callee === s || callee.endsWith(`.${s}`));
+const endsWith = (callee: string, ...suffixes: string[]) =>
+  suffixes.some((s) => callee === s || callee.endsWith(`.${s}`));
 const last = (callee: string) => callee.slice(callee.lastIndexOf('.') + 1);
 
 /** LangChain's and the chat roles' names, as one vocabulary. */
-const ROLE_NAMES: Record<string, string> = { human: 'user', ai: 'assistant', humanmessage: 'user', systemmessage: 'system', aimessage: 'assistant' };
+const ROLE_NAMES: Record<string, string> = {
+  human: 'user',
+  ai: 'assistant',
+  humanmessage: 'user',
+  systemmessage: 'system',
+  aimessage: 'assistant',
+};
 const roleName = (role: string) => ROLE_NAMES[role.toLowerCase()] ?? role.toLowerCase();
 
 function recognize(call: CallSite): Recognized | undefined {
   const { callee, params } = call;
   const param = (...names: string[]) => names.map((n) => params.get(n)).find((v) => v !== undefined);
   if (endsWith(callee, 'chat.completions.create', 'chat.completions.parse', 'chat.completions.stream')) {
-    return { kind: 'openai.chat', messages: messageList(param('messages')), model: literalText(param('model')), maxOutputTokens: param('max_tokens', 'max_completion_tokens') };
+    return {
+      kind: 'openai.chat',
+      messages: messageList(param('messages')),
+      model: literalText(param('model')),
+      maxOutputTokens: param('max_tokens', 'max_completion_tokens'),
+    };
   }
   if (endsWith(callee, 'responses.create', 'responses.stream', 'responses.parse')) {
     const input = param('input');
-    const messages = [{ role: 'system', value: param('instructions') }, ...(input?.type === 'array' ? messageList(input) : [{ role: 'user', value: input }])];
-    return { kind: 'openai.responses', messages, model: literalText(param('model')), maxOutputTokens: param('max_output_tokens') };
+    const messages = [
+      { role: 'system', value: param('instructions') },
+      ...(input?.type === 'array' ? messageList(input) : [{ role: 'user', value: input }]),
+    ];
+    return {
+      kind: 'openai.responses',
+      messages,
+      model: literalText(param('model')),
+      maxOutputTokens: param('max_output_tokens'),
+    };
   }
   if (endsWith(callee, 'messages.create', 'messages.stream', 'messages.count_tokens', 'messages.countTokens')) {
-    return { kind: 'anthropic.messages', messages: [{ role: 'system', value: param('system') }, ...messageList(param('messages'))], model: literalText(param('model')), maxOutputTokens: param('max_tokens') };
+    return {
+      kind: 'anthropic.messages',
+      messages: [{ role: 'system', value: param('system') }, ...messageList(param('messages'))],
+      model: literalText(param('model')),
+      maxOutputTokens: param('max_tokens'),
+    };
   }
   if (['generateText', 'streamText', 'generateObject', 'streamObject'].includes(callee)) {
-    const messages = [{ role: 'system', value: param('system') }, { role: 'user', value: param('prompt') }, ...messageList(param('messages'))];
-    return { kind: 'ai-sdk', messages, model: aiSdkModel(param('model')), maxOutputTokens: param('maxOutputTokens', 'maxTokens') };
+    const messages = [
+      { role: 'system', value: param('system') },
+      { role: 'user', value: param('prompt') },
+      ...messageList(param('messages')),
+    ];
+    return {
+      kind: 'ai-sdk',
+      messages,
+      model: aiSdkModel(param('model')),
+      maxOutputTokens: param('maxOutputTokens', 'maxTokens'),
+    };
   }
   if (endsWith(callee, 'PromptTemplate.fromTemplate', 'PromptTemplate.from_template')) {
-    return { kind: 'langchain.template', messages: [{ role: 'template', value: templateText(call.args[0] ?? param('template')) }] };
+    return {
+      kind: 'langchain.template',
+      messages: [{ role: 'template', value: templateText(call.args[0] ?? param('template')) }],
+    };
   }
   if (endsWith(callee, 'ChatPromptTemplate.fromMessages', 'ChatPromptTemplate.from_messages')) {
     return { kind: 'langchain.chat', messages: messageList(call.args[0] ?? param('messages'), true) };
@@ -64,7 +117,12 @@ function recognize(call: CallSite): Recognized | undefined {
   }
   if (last(callee) === 'prompt' && /session$/i.test(callee.split('.').at(-2) ?? '')) {
     const options = call.args[1];
-    return { kind: 'llama.prompt', messages: [{ role: 'user', value: call.args[0] }], model: 'local', maxOutputTokens: options?.type === 'object' ? options.entries.get('maxTokens') : undefined };
+    return {
+      kind: 'llama.prompt',
+      messages: [{ role: 'user', value: call.args[0] }],
+      model: 'local',
+      maxOutputTokens: options?.type === 'object' ? options.entries.get('maxTokens') : undefined,
+    };
   }
   return undefined;
 }
@@ -82,7 +140,10 @@ function messageList(value: Value | undefined, template = false): Message[] {
   return value.items.map((item): Message => {
     if (item.type === 'object') {
       const role = literalText(item.entries.get('role')) ?? 'message';
-      return { role, value: template ? templateText(item.entries.get('content')) : content(item.entries.get('content')) };
+      return {
+        role,
+        value: template ? templateText(item.entries.get('content')) : content(item.entries.get('content')),
+      };
     }
     if (item.type === 'array' && item.items.length === 2) {
       const role = literalText(item.items[0]);
@@ -91,8 +152,12 @@ function messageList(value: Value | undefined, template = false): Message[] {
     if (item.type === 'call') {
       const head = item.callee.split('.')[0]!;
       const role = /^(System|Human|AI|Assistant|User)Message/.exec(head)?.[1];
-      const body = item.args[0]?.type === 'object' ? item.args[0].entries.get('content') : (item.args[0] ?? item.params.get('content'));
-      if (role) return { role: roleName(role), value: template || head.endsWith('PromptTemplate') ? templateText(body) : body };
+      const body =
+        item.args[0]?.type === 'object'
+          ? item.args[0].entries.get('content')
+          : (item.args[0] ?? item.params.get('content'));
+      if (role)
+        return { role: roleName(role), value: template || head.endsWith('PromptTemplate') ? templateText(body) : body };
     }
     return { role: 'history', value: undefined };
   });
@@ -101,7 +166,11 @@ function messageList(value: Value | undefined, template = false): Message[] {
 /** Message content: a string, or an array of text parts (`{type: 'text', text}`, `input_text`); images are left out. */
 function content(value: Value | undefined): Value | undefined {
   if (value?.type !== 'array') return value;
-  const texts = value.items.flatMap((item) => (item.type === 'object' && /text$/.test(literalText(item.entries.get('type')) ?? '') ? [item.entries.get('text')] : []));
+  const texts = value.items.flatMap((item) =>
+    item.type === 'object' && /text$/.test(literalText(item.entries.get('type')) ?? '')
+      ? [item.entries.get('text')]
+      : [],
+  );
   const parts: PromptPart[] = [];
   const literals: LiteralSpan[] = [];
   for (const [i, t] of texts.entries()) {
@@ -121,7 +190,8 @@ export function templateText(value: Value | undefined): Value | undefined {
     if (part.kind !== 'static') return [part];
     return part.text.split(/(\{\{|\}\}|\{[A-Za-z_][\w.]*\})/).map((piece): PromptPart => {
       if (piece === '{{' || piece === '}}') return { kind: 'static', text: piece[0]! };
-      if (/^\{[A-Za-z_][\w.]*\}$/.test(piece)) return { kind: 'dynamic', source: piece, estimateTokens: ESTIMATE.value };
+      if (/^\{[A-Za-z_][\w.]*\}$/.test(piece))
+        return { kind: 'dynamic', source: piece, estimateTokens: ESTIMATE.value };
       return { kind: 'static', text: piece };
     });
   });
@@ -137,7 +207,10 @@ export function promptOfCall(call: CallSite): FoundPrompt | undefined {
   let inlineSystem: string | undefined;
   for (const { role, value } of found.messages) {
     if (role === 'history') {
-      messages.push({ role, parts: [{ kind: 'dynamic', source: 'conversation history', estimateTokens: ESTIMATE.history }] });
+      messages.push({
+        role,
+        parts: [{ kind: 'dynamic', source: 'conversation history', estimateTokens: ESTIMATE.history }],
+      });
       continue;
     }
     const piece = asText(value);
@@ -146,7 +219,8 @@ export function promptOfCall(call: CallSite): FoundPrompt | undefined {
     literals.push(...piece.literals);
     if (role === 'system' || role === 'developer') {
       for (const literal of piece.literals) literal.system = true;
-      if (!piece.viaName && value?.type === 'text') inlineSystem = piece.parts.map((p) => (p.kind === 'static' ? p.text : '{…}')).join('');
+      if (!piece.viaName && value?.type === 'text')
+        inlineSystem = piece.parts.map((p) => (p.kind === 'static' ? p.text : '{…}')).join('');
     }
   }
   // A call with nothing but run-time history carries no prompt written here.

@@ -73,7 +73,12 @@ export class PromptPricer {
   async counterFor(prompt: FoundPrompt): Promise<PromptCounter> {
     const rule = countingRule(prompt.model ?? this.options.defaultModel);
     const raw = await loadEncodingCounter(rule.encoding);
-    return { raw, factor: rule.factor, exact: rule.exact && prompt.model !== 'local', text: (text) => Math.ceil(raw(text) * rule.factor) };
+    return {
+      raw,
+      factor: rule.factor,
+      exact: rule.exact && prompt.model !== 'local',
+      text: (text) => Math.ceil(raw(text) * rule.factor),
+    };
   }
 
   cost(prompt: FoundPrompt, counter: PromptCounter): PromptCost {
@@ -103,9 +108,15 @@ export class PromptPricer {
     const expectedOutputTokens = Math.min(prompt.maxOutputTokens ?? Infinity, this.options.expectedOutputTokens);
     const provider = providerOf(prompt, model);
     const minCacheable = minCacheableTokens(model);
-    const price = (cached: number) => this.pricing.cost(model, provider, { inputTokens, outputTokens: expectedOutputTokens, ...(cached ? { cachedInputTokens: cached } : {}) });
+    const price = (cached: number) =>
+      this.pricing.cost(model, provider, {
+        inputTokens,
+        outputTokens: expectedOutputTokens,
+        ...(cached ? { cachedInputTokens: cached } : {}),
+      });
     const o = this.options;
-    const localMs = (inputTokens / o.localPromptTokensPerSecond + expectedOutputTokens / o.localOutputTokensPerSecond) * 1000;
+    const localMs =
+      (inputTokens / o.localPromptTokensPerSecond + expectedOutputTokens / o.localOutputTokensPerSecond) * 1000;
     return {
       model,
       modelFromCall: prompt.model !== undefined,
@@ -119,7 +130,8 @@ export class PromptPricer {
       costPerCall: price(0),
       minCacheableTokens: minCacheable,
       cachedCostPerCall: price(prefix >= minCacheable ? prefix : 0),
-      localCostPerCall: this.pricing.cost('local', 'local', { inputTokens, outputTokens: expectedOutputTokens }, localMs) ?? 0,
+      localCostPerCall:
+        this.pricing.cost('local', 'local', { inputTokens, outputTokens: expectedOutputTokens }, localMs) ?? 0,
     };
   }
 }

@@ -21,7 +21,9 @@ export function hintText(cost: PromptCost): string {
 /** The breakdown, one fact a line: input vs expected output, the cached-prefix price, per 1,000 calls, local tier. */
 export function breakdownLines(cost: PromptCost): string[] {
   const lines = [
-    ...(cost.sizeUnknown ? ['size unknown: no text of this prompt is written here, so the figures below are guesses'] : []),
+    ...(cost.sizeUnknown
+      ? ['size unknown: no text of this prompt is written here, so the figures below are guesses']
+      : []),
     `input: ${cost.estimated ? '≈' : ''}${count(cost.inputTokens)} tokens (${count(cost.staticTokens)} written here${cost.dynamicTokens ? `, ≈${count(cost.dynamicTokens)} estimated for run-time values` : ''})`,
     `expected output: ${count(cost.expectedOutputTokens)} tokens`,
     `per call: ${dollars(cost.costPerCall)} on ${cost.model}${cost.modelFromCall ? '' : ' (the default model: the call names none)'}`,
@@ -29,7 +31,9 @@ export function breakdownLines(cost: PromptCost): string[] {
   if (cost.cachedCostPerCall !== null && cost.cachedCostPerCall !== cost.costPerCall) {
     lines.push(`with the ${count(cost.cacheablePrefixTokens)}-token prefix cached: ${dollars(cost.cachedCostPerCall)}`);
   } else {
-    lines.push(`cacheable prefix: ${count(cost.cacheablePrefixTokens)} tokens (${cost.model} is cached from ${count(cost.minCacheableTokens)})`);
+    lines.push(
+      `cacheable prefix: ${count(cost.cacheablePrefixTokens)} tokens (${cost.model} is cached from ${count(cost.minCacheableTokens)})`,
+    );
   }
   lines.push(`per 1,000 calls: ${dollars(cost.costPerCall === null ? null : cost.costPerCall * 1000)}`);
   lines.push(`on the local tier: ${dollars(cost.localCostPerCall)}/call`);

@@ -68,10 +68,13 @@ export function createPromptAnalyzer(deps: AnalyzerDeps): PromptAnalyzer {
         reports.push({ ...priced, findings: promptFindings(priced, source, (text) => counter.text(text), options) });
       }
       const lineOf = lineIndex(source);
-      for (const [report, finding] of duplicateSystemPrompts(reports, (r) => `line ${lineOf(r.start) + 1}`)) report.findings.push(finding);
+      for (const [report, finding] of duplicateSystemPrompts(reports, (r) => `line ${lineOf(r.start) + 1}`))
+        report.findings.push(finding);
       const ignores = ignoreDirectives(source);
       for (const report of reports) {
-        report.findings = report.findings.map((f) => narrowed(f, source)).filter((f) => !isIgnored(ignores, f.rule, [lineOf(f.start), lineOf(report.start)]));
+        report.findings = report.findings
+          .map((f) => narrowed(f, source))
+          .filter((f) => !isIgnored(ignores, f.rule, [lineOf(f.start), lineOf(report.start)]));
       }
       return reports;
     },

@@ -23,7 +23,8 @@ const PROMPT_CALL = new RegExp(`\\b(${[...PROMPT_METHODS].join('|')})\\s*\\(`);
 const MIN_LENGTH = 20_000;
 
 export const SCRIPT_BLOCKS: BlockSyntax = {
-  startsBlock: /^(export\s|import\s|const\s|let\s|var\s|function[\s*]|async\s+function|class\s|abstract\s+class|interface\s|type\s|enum\s|declare\s|module\.exports)/,
+  startsBlock:
+    /^(export\s|import\s|const\s|let\s|var\s|function[\s*]|async\s+function|class\s|abstract\s+class|interface\s|type\s|enum\s|declare\s|module\.exports)/,
   keep: /^(export\s+)?(const|let|var|import)\s/,
 };
 
@@ -70,7 +71,11 @@ export function compactBlocks(source: string, syntax: BlockSyntax): Compacted | 
  * they cannot be trusted: the text did not parse cleanly, or a literal spans two kept blocks (a line inside a
  * multi-line string looked like a top-level statement, so part of the string was left out).
  */
-export function restoreOffsets(prompts: FoundPrompt[], compacted: Compacted, parsedCleanly: boolean): FoundPrompt[] | undefined {
+export function restoreOffsets(
+  prompts: FoundPrompt[],
+  compacted: Compacted,
+  parsedCleanly: boolean,
+): FoundPrompt[] | undefined {
   if (!parsedCleanly) return undefined;
   const { blocks } = compacted;
   const blockOf = (offset: number, end: boolean) => {
@@ -87,13 +92,22 @@ export function restoreOffsets(prompts: FoundPrompt[], compacted: Compacted, par
     const block = blockOf(offset, end);
     return block.from + offset - block.at;
   };
-  const span = <T extends { start: number; end: number }>(range: T): T => ({ ...range, start: move(range.start), end: move(range.end, true) });
+  const span = <T extends { start: number; end: number }>(range: T): T => ({
+    ...range,
+    start: move(range.start),
+    end: move(range.end, true),
+  });
   const moved = new Map<LiteralSpan, LiteralSpan>();
   let split = false;
   const literal = (l: LiteralSpan): LiteralSpan => {
     let out = moved.get(l);
     if (!out) {
-      out = { ...l, contentStart: move(l.contentStart), contentEnd: move(l.contentEnd, true), holes: l.holes.map((h) => span(h)) };
+      out = {
+        ...l,
+        contentStart: move(l.contentStart),
+        contentEnd: move(l.contentEnd, true),
+        holes: l.holes.map((h) => span(h)),
+      };
       split ||= out.contentEnd - out.contentStart !== l.contentEnd - l.contentStart;
       moved.set(l, out);
     }
@@ -105,7 +119,15 @@ export function restoreOffsets(prompts: FoundPrompt[], compacted: Compacted, par
     literals: p.literals.map(literal),
     messages: p.messages.map((m) => ({
       ...m,
-      parts: m.parts.map((part) => (part.kind === 'dynamic' ? { ...part, ...(part.range ? { range: span(part.range) } : {}), ...(part.rewrite ? { rewrite: span(part.rewrite) } : {}) } : part)),
+      parts: m.parts.map((part) =>
+        part.kind === 'dynamic'
+          ? {
+              ...part,
+              ...(part.range ? { range: span(part.range) } : {}),
+              ...(part.rewrite ? { rewrite: span(part.rewrite) } : {}),
+            }
+          : part,
+      ),
     })),
   }));
   return split ? undefined : restored;

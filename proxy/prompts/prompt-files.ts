@@ -17,8 +17,16 @@ export function findPromptFilePrompt(fileName: string, source: string): FoundPro
   const front = /^---\r?\n([\s\S]*?)\r?\n---[ \t]*(\r?\n|$)/.exec(source);
   const bodyStart = front ? front[0].length : 0;
   const model = front ? modelOf(front[1]!) : undefined;
-  const literal: LiteralSpan = { contentStart: bodyStart, contentEnd: source.length, holes: [], verbatim: true, system: false };
-  const sections = /\.prompty$/i.test(fileName) ? prompty(source, bodyStart) : [{ role: /\.prompt\.md$/i.test(fileName) ? 'user' : 'prompt', start: bodyStart, end: source.length }];
+  const literal: LiteralSpan = {
+    contentStart: bodyStart,
+    contentEnd: source.length,
+    holes: [],
+    verbatim: true,
+    system: false,
+  };
+  const sections = /\.prompty$/i.test(fileName)
+    ? prompty(source, bodyStart)
+    : [{ role: /\.prompt\.md$/i.test(fileName) ? 'user' : 'prompt', start: bodyStart, end: source.length }];
   const messages: PromptMessage[] = [];
   for (const section of sections) {
     const parts: PromptPart[] = [];
@@ -35,12 +43,16 @@ export function findPromptFilePrompt(fileName: string, source: string): FoundPro
     if (merged.some((p) => p.kind === 'dynamic' || p.text.trim())) messages.push({ role: section.role, parts: merged });
   }
   if (!messages.length) return [];
-  return [{ kind: 'prompt-file', start: 0, end: source.length, ...(model ? { model } : {}), messages, literals: [literal] }];
+  return [
+    { kind: 'prompt-file', start: 0, end: source.length, ...(model ? { model } : {}), messages, literals: [literal] },
+  ];
 }
 
 /** `model: name`, Prompty's `azure_deployment:` / `model:` under `configuration:`; a `provider/` prefix is dropped. */
 function modelOf(front: string): string | undefined {
-  const match = /^[ \t]*(?:model|azure_deployment|deployment_name)[ \t]*:[ \t]*["']?([\w.:/-]+)["']?[ \t]*$/m.exec(front);
+  const match = /^[ \t]*(?:model|azure_deployment|deployment_name)[ \t]*:[ \t]*["']?([\w.:/-]+)["']?[ \t]*$/m.exec(
+    front,
+  );
   return match ? match[1]!.slice(match[1]!.lastIndexOf('/') + 1) : undefined;
 }
 

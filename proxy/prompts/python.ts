@@ -59,7 +59,9 @@ function scan(parser: Parser, source: string): { prompts: FoundPrompt[]; clean: 
         case 'string':
           return stringValue(node, depth);
         case 'concatenated_string':
-          return concat(node.namedChildren.filter((c): c is Node => !!c).map((c) => valueOf(c, depth))) ?? unknown(node.text);
+          return (
+            concat(node.namedChildren.filter((c): c is Node => !!c).map((c) => valueOf(c, depth))) ?? unknown(node.text)
+          );
         case 'binary_operator': {
           const left = node.childForFieldName('left');
           const right = node.childForFieldName('right');
@@ -76,14 +78,20 @@ function scan(parser: Parser, source: string): { prompts: FoundPrompt[]; clean: 
         }
         case 'list':
         case 'tuple':
-          return { type: 'array', items: node.namedChildren.filter((c): c is Node => !!c && c.type !== 'comment').map((c) => (c.type === 'list_splat' ? unknown(c.text) : valueOf(c, depth))) };
+          return {
+            type: 'array',
+            items: node.namedChildren
+              .filter((c): c is Node => !!c && c.type !== 'comment')
+              .map((c) => (c.type === 'list_splat' ? unknown(c.text) : valueOf(c, depth))),
+          };
         case 'dictionary': {
           const entries = new Map<string, Value>();
           for (const pair of node.namedChildren) {
             const key = pair?.type === 'pair' ? pair.childForFieldName('key') : null;
             const value = pair?.childForFieldName('value');
             const name = key ? stringValue(key, depth) : undefined;
-            if (name?.type === 'text' && name.parts.length === 1 && name.parts[0]!.kind === 'static' && value) entries.set(name.parts[0]!.text, valueOf(value, depth));
+            if (name?.type === 'text' && name.parts.length === 1 && name.parts[0]!.kind === 'static' && value)
+              entries.set(name.parts[0]!.text, valueOf(value, depth));
           }
           return { type: 'object', entries };
         }
@@ -102,7 +110,13 @@ function scan(parser: Parser, source: string): { prompts: FoundPrompt[]; clean: 
       if (prefix.includes('b')) return unknown(node.text);
       const raw = prefix.includes('r');
       const formatted = prefix.includes('f');
-      const literal: LiteralSpan = { contentStart: start?.endIndex ?? node.startIndex, contentEnd: end?.startIndex ?? node.endIndex, holes: [], verbatim: true, system: false };
+      const literal: LiteralSpan = {
+        contentStart: start?.endIndex ?? node.startIndex,
+        contentEnd: end?.startIndex ?? node.endIndex,
+        holes: [],
+        verbatim: true,
+        system: false,
+      };
       const parts: PromptPart[] = [];
       const literals: LiteralSpan[] = [literal];
       for (const child of node.children) {
@@ -143,17 +157,35 @@ function scan(parser: Parser, source: string): { prompts: FoundPrompt[]; clean: 
       }
       if (/(^|\.)dumps$/.test(callee) && argNodes[0]) {
         const indent = params.get('indent');
-        const indented = indent !== undefined && !(indent.type === 'number' && indent.value === 0) && !(indent.type === 'unknown' && indent.source === 'None');
-        const rewrite = indented ? { start: node.startIndex, end: node.endIndex, newText: `${fn!.text}(${argNodes[0].text})` } : undefined;
-        return { type: 'unknown', source: node.text, json: indented ? 'indented' : 'compact', range: { start: node.startIndex, end: node.endIndex }, ...(rewrite ? { rewrite } : {}) };
+        const indented =
+          indent !== undefined &&
+          !(indent.type === 'number' && indent.value === 0) &&
+          !(indent.type === 'unknown' && indent.source === 'None');
+        const rewrite = indented
+          ? { start: node.startIndex, end: node.endIndex, newText: `${fn!.text}(${argNodes[0].text})` }
+          : undefined;
+        return {
+          type: 'unknown',
+          source: node.text,
+          json: indented ? 'indented' : 'compact',
+          range: { start: node.startIndex, end: node.endIndex },
+          ...(rewrite ? { rewrite } : {}),
+        };
       }
       if (/(^|\.)dedent$/.test(callee) && args[0]?.type === 'text') return dedented(args[0]);
       if (fn?.type === 'attribute') {
         const method = fn.childForFieldName('attribute')?.text;
         const object = fn.childForFieldName('object');
         const target = object ? valueOf(object, depth) : undefined;
-        if (method === 'join' && target?.type === 'text' && target.parts.every((p) => p.kind === 'static') && args[0]?.type === 'array') {
-          return concat(args[0].items, target.parts.map((p) => (p as { text: string }).text).join('')) ?? unknown(node.text);
+        if (
+          method === 'join' &&
+          target?.type === 'text' &&
+          target.parts.every((p) => p.kind === 'static') &&
+          args[0]?.type === 'array'
+        ) {
+          return (
+            concat(args[0].items, target.parts.map((p) => (p as { text: string }).text).join('')) ?? unknown(node.text)
+          );
         }
         if (method === 'strip' && !args.length && target?.type === 'text') return trimmed(target);
         if (method === 'format' && target?.type === 'text') return templateText(target) ?? unknown(node.text);
@@ -165,7 +197,14 @@ function scan(parser: Parser, source: string): { prompts: FoundPrompt[]; clean: 
     for (const node of calls) {
       const value = callValue(node, 0);
       if (value.type !== 'call' || !value.callee) continue;
-      const prompt = promptOfCall({ callee: value.callee, args: value.args, params: value.params, isNew: false, start: node.startIndex, end: node.endIndex });
+      const prompt = promptOfCall({
+        callee: value.callee,
+        args: value.args,
+        params: value.params,
+        isNew: false,
+        start: node.startIndex,
+        end: node.endIndex,
+      });
       if (prompt) found.push(prompt);
     }
     return { prompts: found, clean: !tree.rootNode.hasError };
@@ -187,11 +226,25 @@ function calleeName(node: Node): string {
     const fn = node.childForFieldName('function');
     return fn ? calleeName(fn) : '';
   }
-  if (node.type === 'await' || node.type === 'parenthesized_expression') return node.namedChildren[0] ? calleeName(node.namedChildren[0]) : '';
+  if (node.type === 'await' || node.type === 'parenthesized_expression')
+    return node.namedChildren[0] ? calleeName(node.namedChildren[0]) : '';
   return '';
 }
 
-const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', "'": "'", '"': '"', '\n': '', a: '\x07', b: '\b', f: '\f', v: '\v', '0': '\0' };
+const ESCAPES: Record<string, string> = {
+  n: '\n',
+  t: '\t',
+  r: '\r',
+  '\\': '\\',
+  "'": "'",
+  '"': '"',
+  '\n': '',
+  a: '\x07',
+  b: '\b',
+  f: '\f',
+  v: '\v',
+  '0': '\0',
+};
 
 /** Python's string escapes. */
 function unescape(raw: string): string {

@@ -29,16 +29,26 @@ type Prompt = Omit<PromptReport, 'findings'>;
 
 /** Every per-prompt rule's findings. */
 export function promptFindings(prompt: Prompt, source: string, count: CountText, options: RuleOptions): Finding[] {
-  return [overBudget(prompt, options), dynamicBeforeStatic(prompt, source, count), ...padding(prompt, source, count), ...largeJson(prompt), repeatedBlock(prompt, source)].filter(
-    (f): f is Finding => f !== undefined,
-  );
+  return [
+    overBudget(prompt, options),
+    dynamicBeforeStatic(prompt, source, count),
+    ...padding(prompt, source, count),
+    ...largeJson(prompt),
+    repeatedBlock(prompt, source),
+  ].filter((f): f is Finding => f !== undefined);
 }
 
 const tokens = (cost: PromptCost) => `${cost.estimated ? '≈' : ''}${cost.inputTokens.toLocaleString('en')}`;
 
 function overBudget(prompt: Prompt, { maxTokens }: RuleOptions): Finding | undefined {
   if (prompt.cost.inputTokens <= maxTokens) return undefined;
-  return { rule: 'over-token-budget', severity: 'error', message: `${tokens(prompt.cost)} input tokens is over the budget of ${maxTokens.toLocaleString('en')}`, start: prompt.start, end: prompt.end };
+  return {
+    rule: 'over-token-budget',
+    severity: 'error',
+    message: `${tokens(prompt.cost)} input tokens is over the budget of ${maxTokens.toLocaleString('en')}`,
+    start: prompt.start,
+    end: prompt.end,
+  };
 }
 
 function dynamicBeforeStatic(prompt: Prompt, source: string, count: CountText): Finding | undefined {
@@ -80,7 +90,10 @@ function startsWithHole(literal: LiteralSpan, source: string): boolean {
   return first?.hole ?? false;
 }
 
-function sourceLines(literal: LiteralSpan, source: string): { text: string; start: number; end: number; hole: boolean }[] {
+function sourceLines(
+  literal: LiteralSpan,
+  source: string,
+): { text: string; start: number; end: number; hole: boolean }[] {
   const lines: { text: string; start: number; end: number; hole: boolean }[] = [];
   let at = literal.contentStart;
   for (const text of source.slice(literal.contentStart, literal.contentEnd).split('\n')) {
@@ -104,7 +117,10 @@ function reorderFix(literal: LiteralSpan, source: string): Fix | undefined {
   if (!dynamic.length || !fixed.some((l) => l.trim())) return undefined;
   const reordered = [...fixed, ...(fixed.at(-1)?.trim() ? [''] : []), ...dynamic, ...trailing].join('\n');
   if (reordered === content) return undefined;
-  return { title: 'Move the run-time values after the fixed text', edits: [{ start: literal.contentStart, end: literal.contentEnd, newText: reordered }] };
+  return {
+    title: 'Move the run-time values after the fixed text',
+    edits: [{ start: literal.contentStart, end: literal.contentEnd, newText: reordered }],
+  };
 }
 
 /** Indentation leaked from the code, blank-line runs and trailing spaces inside multi-line literals. */
@@ -127,7 +143,10 @@ function padding(prompt: Prompt, source: string, count: CountText): Finding[] {
       message: `${saved.toLocaleString('en')} tokens of indentation and blank lines inside the prompt text: the model is billed for them`,
       start: padded?.start ?? literal.contentStart,
       end: padded?.end ?? literal.contentEnd,
-      fix: { title: 'Dedent the prompt text and collapse blank lines', edits: [{ start: literal.contentStart, end: literal.contentEnd, newText: tight }] },
+      fix: {
+        title: 'Dedent the prompt text and collapse blank lines',
+        edits: [{ start: literal.contentStart, end: literal.contentEnd, newText: tight }],
+      },
     });
   }
   return findings;
@@ -156,7 +175,9 @@ function largeJson(prompt: Prompt): Finding[] {
     for (const part of message.parts) {
       if (part.kind !== 'dynamic' || !part.json) continue;
       const range = part.range ?? { start: prompt.start, end: prompt.end };
-      const fix: Fix | undefined = part.rewrite ? { title: 'Serialize without indentation', edits: [part.rewrite] } : undefined;
+      const fix: Fix | undefined = part.rewrite
+        ? { title: 'Serialize without indentation', edits: [part.rewrite] }
+        : undefined;
       findings.push({
         rule: 'large-json-interpolation',
         severity: 'warning',
@@ -187,7 +208,9 @@ function repeatedBlock(prompt: Prompt, source: string): Finding | undefined {
   const lines = unique(prompt.literals)
     .filter((l) => l.verbatim)
     .sort((a, b) => a.contentStart - b.contentStart)
-    .flatMap((l) => sourceLines(l, source).map((line, i, all) => ({ ...line, first: i === 0, last: i === all.length - 1 })));
+    .flatMap((l) =>
+      sourceLines(l, source).map((line, i, all) => ({ ...line, first: i === 0, last: i === all.length - 1 })),
+    );
   for (const text of repeated) {
     const copies = lines.filter((l) => !l.hole && l.text.trim() === text);
     for (const copy of copies.slice(1)) edits.push(deleteLine(copy, source));
@@ -199,7 +222,9 @@ function repeatedBlock(prompt: Prompt, source: string): Finding | undefined {
     message: `${repeated.length} line${repeated.length > 1 ? 's' : ''} of the prompt appear${repeated.length > 1 ? '' : 's'} more than once: the model reads each copy and is billed for it`,
     start: first?.start ?? prompt.start,
     end: first?.end ?? prompt.end,
-    ...(edits.length ? { fix: { title: 'Delete the repeated lines', edits: edits.sort((a, b) => b.start - a.start) } } : {}),
+    ...(edits.length
+      ? { fix: { title: 'Delete the repeated lines', edits: edits.sort((a, b) => b.start - a.start) } }
+      : {}),
   };
 }
 
@@ -217,7 +242,10 @@ function deleteLine(line: { start: number; end: number; first: boolean; last: bo
 }
 
 /** The same system prompt written inline at more than one call site: the second and later sites are flagged. */
-export function duplicateSystemPrompts<T extends Pick<Prompt, 'inlineSystem' | 'start' | 'end'>>(prompts: T[], where: (prompt: T) => string): Map<T, Finding> {
+export function duplicateSystemPrompts<T extends Pick<Prompt, 'inlineSystem' | 'start' | 'end'>>(
+  prompts: T[],
+  where: (prompt: T) => string,
+): Map<T, Finding> {
   const first = new Map<string, T>();
   const findings = new Map<T, Finding>();
   for (const prompt of prompts) {

@@ -26,7 +26,12 @@ export function ignoreDirectives(source: string): Ignore[] {
   for (const [i, line] of source.split('\n').entries()) {
     const match = DIRECTIVE.exec(line);
     if (!match) continue;
-    const rules = new Set(match[2]!.replace(/\*\/|-->/g, ' ').split(/[\s,]+/).filter((word) => /^[a-z]+(-[a-z]+)+$/.test(word)));
+    const rules = new Set(
+      match[2]!
+        .replace(/\*\/|-->/g, ' ')
+        .split(/[\s,]+/)
+        .filter((word) => /^[a-z]+(-[a-z]+)+$/.test(word)),
+    );
     ignores.push(match[1] ? { rules } : { rules, line: i + 1 });
   }
   return ignores;
@@ -53,7 +58,10 @@ export function lineIndex(source: string): (offset: number) => number {
  * call the finding belongs to.
  */
 export function isIgnored(ignores: Ignore[], rule: RuleName, lines: number[]): boolean {
-  return ignores.some((ignore) => (!ignore.rules.size || ignore.rules.has(rule)) && (ignore.line === undefined || lines.includes(ignore.line)));
+  return ignores.some(
+    (ignore) =>
+      (!ignore.rules.size || ignore.rules.has(rule)) && (ignore.line === undefined || lines.includes(ignore.line)),
+  );
 }
 
 /** The finding's range cut to its first line with text, from the first non-blank character: one line, one squiggle. */
@@ -63,7 +71,8 @@ export function narrowed(finding: Finding, source: string): Finding {
   let at = 0;
   for (const line of text.split('\n')) {
     const lead = line.length - line.trimStart().length;
-    if (line.trim()) return { ...finding, start: finding.start + at + lead, end: finding.start + at + line.trimEnd().length };
+    if (line.trim())
+      return { ...finding, start: finding.start + at + lead, end: finding.start + at + line.trimEnd().length };
     at += line.length + 1;
   }
   return finding;

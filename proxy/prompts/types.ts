@@ -19,7 +19,14 @@ export type PromptKind =
 /** A piece of a prompt: text known in the file, or a value only known at run time (estimated). */
 export type PromptPart =
   | { kind: 'static'; text: string }
-  | { kind: 'dynamic'; source: string; estimateTokens: number; json?: 'compact' | 'indented'; range?: { start: number; end: number }; rewrite?: TextEdit };
+  | {
+      kind: 'dynamic';
+      source: string;
+      estimateTokens: number;
+      json?: 'compact' | 'indented';
+      range?: { start: number; end: number };
+      rewrite?: TextEdit;
+    };
 
 /** One message (or template) of a prompt: its role and its parts, in order. */
 export interface PromptMessage {

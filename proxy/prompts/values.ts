@@ -11,7 +11,13 @@ export type Value =
   | { type: 'array'; items: Value[] }
   | { type: 'call'; callee: string; args: Value[]; params: Map<string, Value>; source: string }
   | { type: 'number'; value: number }
-  | { type: 'unknown'; source: string; json?: 'compact' | 'indented'; range?: { start: number; end: number }; rewrite?: TextEdit };
+  | {
+      type: 'unknown';
+      source: string;
+      json?: 'compact' | 'indented';
+      range?: { start: number; end: number };
+      rewrite?: TextEdit;
+    };
 
 /**
  * Estimates for values only known at run time, in tokens. A plain interpolated value (a name, a date, a question) is
@@ -31,7 +37,8 @@ export function mergeParts(parts: PromptPart[]): PromptPart[] {
   const merged: PromptPart[] = [];
   for (const part of parts) {
     const last = merged.at(-1);
-    if (part.kind === 'static' && last?.kind === 'static') merged[merged.length - 1] = { kind: 'static', text: last.text + part.text };
+    if (part.kind === 'static' && last?.kind === 'static')
+      merged[merged.length - 1] = { kind: 'static', text: last.text + part.text };
     else if (part.kind !== 'static' || part.text) merged.push(part);
   }
   return merged;
@@ -39,17 +46,33 @@ export function mergeParts(parts: PromptPart[]): PromptPart[] {
 
 /** A run-time value as a prompt part. */
 export function dynamicPart(value: Extract<Value, { type: 'unknown' }>): PromptPart {
-  const estimateTokens = value.json === 'indented' ? ESTIMATE.jsonIndented : value.json === 'compact' ? ESTIMATE.jsonCompact : ESTIMATE.value;
-  return { kind: 'dynamic', source: value.source, estimateTokens, ...(value.json ? { json: value.json } : {}), ...(value.range ? { range: value.range } : {}), ...(value.rewrite ? { rewrite: value.rewrite } : {}) };
+  const estimateTokens =
+    value.json === 'indented'
+      ? ESTIMATE.jsonIndented
+      : value.json === 'compact'
+        ? ESTIMATE.jsonCompact
+        : ESTIMATE.value;
+  return {
+    kind: 'dynamic',
+    source: value.source,
+    estimateTokens,
+    ...(value.json ? { json: value.json } : {}),
+    ...(value.range ? { range: value.range } : {}),
+    ...(value.rewrite ? { rewrite: value.rewrite } : {}),
+  };
 }
 
 /** Any value as text: text as it is, a run-time value as one estimated part, anything else as its source. */
-export function asText(value: Value | undefined): { parts: PromptPart[]; literals: LiteralSpan[]; viaName: boolean } | undefined {
+export function asText(
+  value: Value | undefined,
+): { parts: PromptPart[]; literals: LiteralSpan[]; viaName: boolean } | undefined {
   if (!value) return undefined;
   if (value.type === 'text') return value;
   if (value.type === 'unknown') return { parts: [dynamicPart(value)], literals: [], viaName: false };
-  if (value.type === 'number') return { parts: [{ kind: 'static', text: String(value.value) }], literals: [], viaName: false };
-  if (value.type === 'call') return { parts: [dynamicPart({ type: 'unknown', source: value.source })], literals: [], viaName: false };
+  if (value.type === 'number')
+    return { parts: [{ kind: 'static', text: String(value.value) }], literals: [], viaName: false };
+  if (value.type === 'call')
+    return { parts: [dynamicPart({ type: 'unknown', source: value.source })], literals: [], viaName: false };
   return undefined;
 }
 
@@ -71,7 +94,9 @@ export function concat(values: Value[], separator = ''): Value | undefined {
 
 /** A string literal with no interpolation. */
 export function literalText(value: Value | undefined): string | undefined {
-  return value?.type === 'text' && value.parts.every((p) => p.kind === 'static') ? value.parts.map((p) => (p as { text: string }).text).join('') : undefined;
+  return value?.type === 'text' && value.parts.every((p) => p.kind === 'static')
+    ? value.parts.map((p) => (p as { text: string }).text).join('')
+    : undefined;
 }
 
 /** `.trim()` / `.strip()`: whitespace at the ends of the text removed. */
@@ -93,7 +118,13 @@ export function dedented(value: Extract<Value, { type: 'text' }>): Value {
   const margin = margins.length ? Math.min(...margins) : 0;
   const dedented = lines.map((l) => (l.trim() ? l.slice(margin) : l.replace(/^[ \t]+$/, ''))).join('\n');
   const dynamics = value.parts.filter((p) => p.kind === 'dynamic');
-  const parts: PromptPart[] = dedented.split(HOLE).flatMap((piece, i) => (i === 0 ? [{ kind: 'static' as const, text: piece }] : [dynamics[i - 1]!, { kind: 'static' as const, text: piece }]));
+  const parts: PromptPart[] = dedented
+    .split(HOLE)
+    .flatMap((piece, i) =>
+      i === 0
+        ? [{ kind: 'static' as const, text: piece }]
+        : [dynamics[i - 1]!, { kind: 'static' as const, text: piece }],
+    );
   for (const literal of value.literals) literal.dedented = true;
   return text(parts, value.literals, value.viaName);
 }

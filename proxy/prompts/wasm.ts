@@ -7,5 +7,8 @@ import type { PythonWasm } from './python.ts';
 
 export function installedPythonWasm(): PythonWasm {
   const require = createRequire(import.meta.url);
-  return { runtime: require.resolve('web-tree-sitter/web-tree-sitter.wasm'), grammar: require.resolve('tree-sitter-python/tree-sitter-python.wasm') };
+  return {
+    runtime: require.resolve('web-tree-sitter/web-tree-sitter.wasm'),
+    grammar: require.resolve('tree-sitter-python/tree-sitter-python.wasm'),
+  };
 }

@@ -38,7 +38,13 @@ export abstract class CloudProvider<Options extends CloudProviderOptions = Cloud
   abstract chat(request: ChatRequest, model: string, signal: AbortSignal): AsyncIterable<ChatChunk>;
 
   /** POSTs a JSON body to `path` under the base URL; `auth` headers go only when there is a key. */
-  protected post(path: string, body: unknown, signal: AbortSignal, auth: Record<string, string>, always: Record<string, string> = {}): Promise<IncomingMessage> {
+  protected post(
+    path: string,
+    body: unknown,
+    signal: AbortSignal,
+    auth: Record<string, string>,
+    always: Record<string, string> = {},
+  ): Promise<IncomingMessage> {
     return postJson({
       provider: this.name,
       url: `${this.options.baseUrl.replace(/\/+$/, '')}${path}`,

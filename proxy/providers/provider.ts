@@ -8,7 +8,6 @@ export type { ProviderHealth };
 
 export type ProviderKind = 'local' | 'openai' | 'anthropic';
 
-
 export interface ChatOptions {
   /**
    * The confidence gate (local model): hold the answer until it is complete, and refuse it (a `low_confidence`

@@ -8,7 +8,10 @@ import { createParser } from 'eventsource-parser';
 import { kindForUpstreamStatus, ProxyError } from '../errors.ts';
 
 // One pool per process: reusing TLS connections saves a handshake (tens of ms) on every cloud call.
-const agents = { http: new http.Agent({ keepAlive: true, maxSockets: 256 }), https: new https.Agent({ keepAlive: true, maxSockets: 256 }) };
+const agents = {
+  http: new http.Agent({ keepAlive: true, maxSockets: 256 }),
+  https: new https.Agent({ keepAlive: true, maxSockets: 256 }),
+};
 
 export interface UpstreamCall {
   provider: string;
@@ -42,7 +45,14 @@ function targetOf(href: string): Target {
     target = {
       origin: url.origin,
       request: secure ? https.request : http.request,
-      options: { protocol: url.protocol, hostname: url.hostname.replace(/^\[|\]$/g, ''), port: url.port || (secure ? 443 : 80), path: `${url.pathname}${url.search}`, agent: secure ? agents.https : agents.http, ...(url.username ? { auth: `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}` } : {}) },
+      options: {
+        protocol: url.protocol,
+        hostname: url.hostname.replace(/^\[|\]$/g, ''),
+        port: url.port || (secure ? 443 : 80),
+        path: `${url.pathname}${url.search}`,
+        agent: secure ? agents.https : agents.http,
+        ...(url.username ? { auth: `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}` } : {}),
+      },
     };
     targets.set(href, target);
   }
@@ -55,14 +65,26 @@ function send(call: UpstreamCall, payload: Buffer, mayRetry: boolean): Promise<I
     const request = target.request({
       ...target.options,
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'content-length': payload.length, ...call.headers },
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'content-length': payload.length,
+        ...call.headers,
+      },
       signal: call.signal,
     });
-    const deadline = setTimeout(() => request.destroy(new ProxyError('timeout', `${call.provider} did not answer within ${call.timeoutMs} ms`)), call.timeoutMs);
+    const deadline = setTimeout(
+      () => request.destroy(new ProxyError('timeout', `${call.provider} did not answer within ${call.timeoutMs} ms`)),
+      call.timeoutMs,
+    );
     request.on('response', (response) => {
       clearTimeout(deadline);
       // Headers then silence must not hold the caller for good: a JSON body has the same idle limit as a stream.
-      response.setTimeout(call.idleTimeoutMs, () => response.destroy(new ProxyError('timeout', `${call.provider} went quiet for ${call.idleTimeoutMs} ms mid-response`)));
+      response.setTimeout(call.idleTimeoutMs, () =>
+        response.destroy(
+          new ProxyError('timeout', `${call.provider} went quiet for ${call.idleTimeoutMs} ms mid-response`),
+        ),
+      );
       const status = response.statusCode ?? 0;
       if (status >= 200 && status < 300) return resolve(response);
       readText(response).then((text) => reject(upstreamError(call.provider, status, response.headers, text)), reject);
@@ -70,11 +92,18 @@ function send(call: UpstreamCall, payload: Buffer, mayRetry: boolean): Promise<I
     request.on('error', (error) => {
       clearTimeout(deadline);
       if (error instanceof ProxyError) return reject(error);
-      if (call.signal.aborted) return reject(new ProxyError('invalid_request', 'request aborted by the client', { status: 499 }));
+      if (call.signal.aborted)
+        return reject(new ProxyError('invalid_request', 'request aborted by the client', { status: 499 }));
       // A pooled socket the upstream closed while idle fails at once with ECONNRESET; nothing was processed, so one
       // retry on a fresh socket is safe.
-      if (mayRetry && request.reusedSocket && (error as NodeJS.ErrnoException).code === 'ECONNRESET') return resolve(send(call, payload, false));
-      reject(new ProxyError('upstream', `cannot reach ${call.provider} at ${target.origin}: ${(error as NodeJS.ErrnoException).code ?? error.message}`));
+      if (mayRetry && request.reusedSocket && (error as NodeJS.ErrnoException).code === 'ECONNRESET')
+        return resolve(send(call, payload, false));
+      reject(
+        new ProxyError(
+          'upstream',
+          `cannot reach ${call.provider} at ${target.origin}: ${(error as NodeJS.ErrnoException).code ?? error.message}`,
+        ),
+      );
     });
     request.end(payload);
   });
@@ -100,7 +129,10 @@ export async function readJson(provider: string, response: IncomingMessage): Pro
 }
 
 /** readJson, keeping the text as it came too. */
-export async function readJsonText(provider: string, response: IncomingMessage): Promise<{ json: Record<string, unknown>; text: string }> {
+export async function readJsonText(
+  provider: string,
+  response: IncomingMessage,
+): Promise<{ json: Record<string, unknown>; text: string }> {
   let text: string;
   try {
     text = await readText(response);
@@ -116,7 +148,12 @@ export async function readJsonText(provider: string, response: IncomingMessage):
 }
 
 /** The message of an upstream error body, in either API's shape, with status and retry-after carried over. */
-export function upstreamError(provider: string, status: number, headers: IncomingMessage['headers'], text: string): ProxyError {
+export function upstreamError(
+  provider: string,
+  status: number,
+  headers: IncomingMessage['headers'],
+  text: string,
+): ProxyError {
   let message = text.slice(0, 500);
   try {
     const body = JSON.parse(text) as { error?: { message?: string } | string; message?: string };
@@ -127,8 +164,14 @@ export function upstreamError(provider: string, status: number, headers: Incomin
   const retryAfter = Number(headers['retry-after']);
   const retryAfterSeconds = Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter : undefined;
   // The upstream rejecting *our* key is a proxy configuration problem, not the caller's token: never a 401 to them.
-  if (status === 401 || status === 403) return new ProxyError('upstream', `${provider} rejected the configured API key (${status}): ${message}`, { code: 'upstream_auth' });
-  return new ProxyError(kindForUpstreamStatus(status), `${provider}: ${message}`, { status: kindForUpstreamStatus(status) === 'upstream' ? 502 : undefined, retryAfterSeconds });
+  if (status === 401 || status === 403)
+    return new ProxyError('upstream', `${provider} rejected the configured API key (${status}): ${message}`, {
+      code: 'upstream_auth',
+    });
+  return new ProxyError(kindForUpstreamStatus(status), `${provider}: ${message}`, {
+    status: kindForUpstreamStatus(status) === 'upstream' ? 502 : undefined,
+    retryAfterSeconds,
+  });
 }
 
 export interface SseEvent {
@@ -145,9 +188,15 @@ const LAST_EVENTS = new Set(['message_stop', 'response.completed']);
  * body (the chunked terminator) to drain, so the pooled connection is kept: destroying it would cost a new connection
  * — and, to a real cloud, a TLS handshake — on every streamed request. One that stops earlier still cuts the upstream.
  */
-export async function* sseEvents(provider: string, response: IncomingMessage, idleTimeoutMs: number): AsyncGenerator<SseEvent> {
+export async function* sseEvents(
+  provider: string,
+  response: IncomingMessage,
+  idleTimeoutMs: number,
+): AsyncGenerator<SseEvent> {
   response.setEncoding('utf8');
-  response.setTimeout(idleTimeoutMs, () => response.destroy(new ProxyError('timeout', `${provider} stream went quiet for ${idleTimeoutMs} ms`)));
+  response.setTimeout(idleTimeoutMs, () =>
+    response.destroy(new ProxyError('timeout', `${provider} stream went quiet for ${idleTimeoutMs} ms`)),
+  );
   const ready: SseEvent[] = [];
   const parser = createParser({ onEvent: ({ event, data }) => void ready.push({ event, data }) });
   let last: SseEvent | undefined;

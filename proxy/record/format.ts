@@ -25,7 +25,13 @@ export interface RecordingLine {
   headers?: Record<string, string>;
   /** The caller's per-request instructions to the proxy, when not the defaults. */
   directives?: { cache?: 'off' | 'refresh'; trim?: 'off'; route?: 'local' | 'cloud' };
-  answer: { text: string; toolCalls: ToolCall[]; items?: Record<string, unknown>[]; finishReason: FinishReason; outputTokens: number };
+  answer: {
+    text: string;
+    toolCalls: ToolCall[];
+    items?: Record<string, unknown>[];
+    finishReason: FinishReason;
+    outputTokens: number;
+  };
   /** How the live proxy answered: for comparing a replay with the ledger. */
   route: 'local' | 'cloud';
   model: string;

@@ -57,9 +57,15 @@ export class SessionRecorder {
   constructor(private readonly options: RecorderOptions) {}
 
   /** Starts recording a request when the config or its header says so; undefined otherwise. */
-  begin(input: { api: RecordingLine['api']; request: ChatRequest; headers: IncomingHttpHeaders; client: string }): Take | undefined {
+  begin(input: {
+    api: RecordingLine['api'];
+    request: ChatRequest;
+    headers: IncomingHttpHeaders;
+    client: string;
+  }): Take | undefined {
     const asked = recordHeader(input.headers['x-tokenwise-record']);
-    const dir = asked === 'off' ? undefined : (this.options.dir ?? (asked === 'on' ? this.options.fallbackDir : undefined));
+    const dir =
+      asked === 'off' ? undefined : (this.options.dir ?? (asked === 'on' ? this.options.fallbackDir : undefined));
     const wire = wireOf(input.request);
     if (!dir || !wire) return undefined;
     const { api, request, client } = input;
@@ -89,7 +95,16 @@ export class SessionRecorder {
           request: redact(wire.body, secrets),
           ...(wire.headers ? { headers: redact(wire.headers, secrets) } : {}),
           ...(directivesOf(input.headers) ? { directives: directivesOf(input.headers) } : {}),
-          answer: redact({ text, toolCalls, ...(items.length ? { items } : {}), finishReason: done.finishReason, outputTokens: done.usage.outputTokens }, secrets),
+          answer: redact(
+            {
+              text,
+              toolCalls,
+              ...(items.length ? { items } : {}),
+              finishReason: done.finishReason,
+              outputTokens: done.usage.outputTokens,
+            },
+            secrets,
+          ),
           ...outcome,
           usage: done.usage,
         };

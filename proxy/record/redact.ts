@@ -20,13 +20,17 @@ const KEY_PATTERNS = [
 ];
 
 /** Field names whose string values are credentials whatever they look like. */
-const SECRET_FIELD = /^(authorization|x-api-key|api[-_]?key|apikey|access[-_]?token|refresh[-_]?token|token|secret|client[-_]?secret|password|passwd)$/i;
+const SECRET_FIELD =
+  /^(authorization|x-api-key|api[-_]?key|apikey|access[-_]?token|refresh[-_]?token|token|secret|client[-_]?secret|password|passwd)$/i;
 
 /** The text with every known secret and key-shaped string replaced. */
 export function redactText(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const secret of secrets) if (secret.length >= 8) out = out.split(secret).join(REDACTED);
-  for (const pattern of KEY_PATTERNS) out = out.replace(pattern, (match, scheme?: string) => (typeof scheme === 'string' && /^(bearer|basic)$/i.test(scheme) ? `${scheme} ${REDACTED}` : REDACTED));
+  for (const pattern of KEY_PATTERNS)
+    out = out.replace(pattern, (match, scheme?: string) =>
+      typeof scheme === 'string' && /^(bearer|basic)$/i.test(scheme) ? `${scheme} ${REDACTED}` : REDACTED,
+    );
   return out;
 }
 
@@ -36,7 +40,8 @@ export function redact<T>(value: T, secrets: readonly string[]): T {
   if (Array.isArray(value)) return value.map((v) => redact(v, secrets)) as T;
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [key, v] of Object.entries(value)) out[key] = SECRET_FIELD.test(key) && typeof v === 'string' ? REDACTED : redact(v, secrets);
+    for (const [key, v] of Object.entries(value))
+      out[key] = SECRET_FIELD.test(key) && typeof v === 'string' ? REDACTED : redact(v, secrets);
     return out as T;
   }
   return value;

@@ -60,7 +60,9 @@ export async function whatIf(config: Config, dir: string, since: number): Promis
   const premium = config.usage.baselineModel ?? config.usage.premiumModel;
   if (!fs.existsSync(dir)) return { since, sessions: 0, turns: 0, costUsd: 0, levers: [], conversations: [] };
   const loaded = loadSessions([dir], premium);
-  const sessions = loaded.sessions.map((s) => ({ ...s, turns: s.turns.filter((t) => (t.time ?? 0) >= since) })).filter((s) => s.turns.length);
+  const sessions = loaded.sessions
+    .map((s) => ({ ...s, turns: s.turns.filter((t) => (t.time ?? 0) >= since) }))
+    .filter((s) => s.turns.length);
   const current = await replayReport(sessions, [], { model: premium, config });
   const levers: WhatIf['levers'] = [];
   for (const lever of LEVERS_TO_TRY) {
@@ -70,7 +72,19 @@ export async function whatIf(config: Config, dir: string, since: number): Promis
     levers.push({ lever, setting: on.setting, savedUsd: round(current.totals.actual_usd - changed.totals.actual_usd) });
   }
   const conversations = current.sessions
-    .map((s) => ({ id: s.id, turns: s.turns, costUsd: s.actual_usd, lastTime: Math.max(...(sessions.find((x) => x.id === s.id)?.turns ?? []).map((t) => t.time ?? 0)) }))
+    .map((s) => ({
+      id: s.id,
+      turns: s.turns,
+      costUsd: s.actual_usd,
+      lastTime: Math.max(...(sessions.find((x) => x.id === s.id)?.turns ?? []).map((t) => t.time ?? 0)),
+    }))
     .sort((a, b) => b.costUsd - a.costUsd);
-  return { since, sessions: sessions.length, turns: current.totals.turns, costUsd: current.totals.actual_usd, levers, conversations };
+  return {
+    since,
+    sessions: sessions.length,
+    turns: current.totals.turns,
+    costUsd: current.totals.actual_usd,
+    levers,
+    conversations,
+  };
 }

@@ -23,9 +23,14 @@ const UNKNOWN_PRICE = { inputMtok: 15, outputMtok: 75 };
  * output token it may produce, at the model's price or, unknown, at UNKNOWN_PRICE.
  */
 export function worstCaseCost(request: ChatRequest, model: string, kind: string, pricing: Pricing): number {
-  const promptTokens = Math.ceil(JSON.stringify(request.messages).length / 3) + (request.tools ? Math.ceil(JSON.stringify(request.tools).length / 3) : 0);
+  const promptTokens =
+    Math.ceil(JSON.stringify(request.messages).length / 3) +
+    (request.tools ? Math.ceil(JSON.stringify(request.tools).length / 3) : 0);
   const outputTokens = request.maxTokens ?? DEFAULT_OUTPUT_RESERVE;
-  return pricing.cost(model, kind, { inputTokens: promptTokens, outputTokens }) ?? (promptTokens * UNKNOWN_PRICE.inputMtok + outputTokens * UNKNOWN_PRICE.outputMtok) / 1e6;
+  return (
+    pricing.cost(model, kind, { inputTokens: promptTokens, outputTokens }) ??
+    (promptTokens * UNKNOWN_PRICE.inputMtok + outputTokens * UNKNOWN_PRICE.outputMtok) / 1e6
+  );
 }
 
 export interface BudgetLimits {
@@ -55,7 +60,11 @@ export class BudgetGuard implements Budget {
   private monthUsd: number;
 
   /** `spent`: what the ledger already holds for today and this month. */
-  constructor(private readonly limits: BudgetLimits, spent: { todayUsd: number; monthUsd: number }, private readonly now: () => Date = () => new Date()) {
+  constructor(
+    private readonly limits: BudgetLimits,
+    spent: { todayUsd: number; monthUsd: number },
+    private readonly now: () => Date = () => new Date(),
+  ) {
     const date = now();
     this.day = dayOf(date);
     this.month = monthOf(date);
@@ -67,8 +76,10 @@ export class BudgetGuard implements Budget {
   reserve(estimateUsd: number): Reservation | BudgetRefusal {
     this.roll();
     const { dailyUsd, monthlyUsd } = this.limits;
-    if (dailyUsd !== undefined && this.dayUsd + estimateUsd > dailyUsd) return { limit: 'daily', limitUsd: dailyUsd, spentUsd: this.dayUsd };
-    if (monthlyUsd !== undefined && this.monthUsd + estimateUsd > monthlyUsd) return { limit: 'monthly', limitUsd: monthlyUsd, spentUsd: this.monthUsd };
+    if (dailyUsd !== undefined && this.dayUsd + estimateUsd > dailyUsd)
+      return { limit: 'daily', limitUsd: dailyUsd, spentUsd: this.dayUsd };
+    if (monthlyUsd !== undefined && this.monthUsd + estimateUsd > monthlyUsd)
+      return { limit: 'monthly', limitUsd: monthlyUsd, spentUsd: this.monthUsd };
     this.dayUsd += estimateUsd;
     this.monthUsd += estimateUsd;
     let settled = false;

@@ -34,20 +34,29 @@ export interface ModelCatalog {
 export function selectRoute(request: ChatRequest, catalog: ModelCatalog): RouteDecision {
   const asked = request.model;
   if (asked === 'local') {
-    if (!catalog.local) throw badRequest('model "local": the local tier is disabled (TOKENWISE_LOCAL_MODEL=off)', 'model');
+    if (!catalog.local)
+      throw badRequest('model "local": the local tier is disabled (TOKENWISE_LOCAL_MODEL=off)', 'model');
     return { target: 'local', provider: catalog.local, model: asked, reason: 'model=local' };
   }
   if (asked === 'auto') {
     const health = catalog.local?.health();
-    if (catalog.local && health?.state === 'ready') return { target: 'local', provider: catalog.local, model: 'local', reason: 'auto: local model ready' };
+    if (catalog.local && health?.state === 'ready')
+      return { target: 'local', provider: catalog.local, model: 'local', reason: 'auto: local model ready' };
     const found = cloudEntryFor(catalog.defaultCloudModel, catalog);
     if (!found?.entry.configured) throw nobodyCanAnswer(catalog, found?.entry);
     return { ...cloudFor(catalog.defaultCloudModel, catalog)!, reason: `auto: local ${health?.state ?? 'disabled'}` };
   }
   const cloud = cloudFor(asked, catalog);
   if (cloud) return cloud;
-  const known = ['auto', ...(catalog.local ? ['local'] : []), ...[...catalog.cloud.values()].filter((e) => e.configured).flatMap((e) => e.provider.models())];
-  throw new ProxyError('not_found', `model "${asked}" is not served here; available: ${known.join(', ')}`, { param: 'model', code: 'model_not_found' });
+  const known = [
+    'auto',
+    ...(catalog.local ? ['local'] : []),
+    ...[...catalog.cloud.values()].filter((e) => e.configured).flatMap((e) => e.provider.models()),
+  ];
+  throw new ProxyError('not_found', `model "${asked}" is not served here; available: ${known.join(', ')}`, {
+    param: 'model',
+    code: 'model_not_found',
+  });
 }
 
 /**
@@ -56,20 +65,35 @@ export function selectRoute(request: ChatRequest, catalog: ModelCatalog): RouteD
  */
 function nobodyCanAnswer(catalog: ModelCatalog, entry: CloudEntry | undefined): ProxyError {
   const health = catalog.local?.health();
-  const local = health ? `the model is ${health.state}${health.detail ? ` (${health.detail})` : ''}` : 'disabled (local.model is off)';
+  const local = health
+    ? `the model is ${health.state}${health.detail ? ` (${health.detail})` : ''}`
+    : 'disabled (local.model is off)';
   const entries = [...catalog.cloud.values()];
-  const missing = entries.filter((e) => !e.configured).map((e) => `no key for ${e.provider.name} (${e.missingKeyHint})`);
-  const unused = entries.filter((e) => e.configured).map((e) => `${e.provider.name} has a key but does not serve defaultCloudModel "${catalog.defaultCloudModel}"`);
-  const cloud = [...(entry ? [] : [`no provider serves defaultCloudModel "${catalog.defaultCloudModel}"`]), ...missing, ...unused].join(', ');
+  const missing = entries
+    .filter((e) => !e.configured)
+    .map((e) => `no key for ${e.provider.name} (${e.missingKeyHint})`);
+  const unused = entries
+    .filter((e) => e.configured)
+    .map((e) => `${e.provider.name} has a key but does not serve defaultCloudModel "${catalog.defaultCloudModel}"`);
+  const cloud = [
+    ...(entry ? [] : [`no provider serves defaultCloudModel "${catalog.defaultCloudModel}"`]),
+    ...missing,
+    ...unused,
+  ].join(', ');
   const soon = health?.state === 'loading' || health?.state === 'downloading';
-  return new ProxyError('overloaded', `model "auto": nothing can answer. local: ${local}; cloud: ${cloud}`, { code: 'no_tier_available', ...(soon ? { retryAfterSeconds: 10 } : {}) });
+  return new ProxyError('overloaded', `model "auto": nothing can answer. local: ${local}; cloud: ${cloud}`, {
+    code: 'no_tier_available',
+    ...(soon ? { retryAfterSeconds: 10 } : {}),
+  });
 }
 
 function cloudEntryFor(asked: string, catalog: ModelCatalog): { entry: CloudEntry; model: string } | undefined {
   const slash = asked.indexOf('/');
   const prefixed = slash > 0 ? catalog.cloud.get(asked.slice(0, slash)) : undefined;
   if (prefixed) return { entry: prefixed, model: asked.slice(slash + 1) };
-  const entry = [...catalog.cloud.values()].find((e) => e.provider.models().includes(asked)) ?? [...catalog.cloud.values()].find((e) => e.pattern?.test(asked));
+  const entry =
+    [...catalog.cloud.values()].find((e) => e.provider.models().includes(asked)) ??
+    [...catalog.cloud.values()].find((e) => e.pattern?.test(asked));
   return entry && { entry, model: asked };
 }
 
@@ -77,6 +101,10 @@ function cloudFor(asked: string, catalog: ModelCatalog): RouteDecision | undefin
   const found = cloudEntryFor(asked, catalog);
   if (!found) return undefined;
   const { entry, model } = found;
-  if (!entry.configured) throw badRequest(`model "${asked}" is served by provider "${entry.provider.name}", which is not configured: ${entry.missingKeyHint}`, 'model');
+  if (!entry.configured)
+    throw badRequest(
+      `model "${asked}" is served by provider "${entry.provider.name}", which is not configured: ${entry.missingKeyHint}`,
+      'model',
+    );
   return { target: 'cloud', provider: entry.provider, model, reason: `model=${asked}` };
 }

@@ -80,7 +80,9 @@ export class DifficultyClassifier {
     this.vocabulary = new Vocabulary(weights.words, weights.idf);
     const k = weights.topics.length;
     this.topicWeights = new Float32Array(weights.words.length * k);
-    weights.topics.forEach((topic, c) => topic.terms.forEach((term, i) => (this.topicWeights[term * k + c] = topic.weights[i]!)));
+    weights.topics.forEach((topic, c) =>
+      topic.terms.forEach((term, i) => (this.topicWeights[term * k + c] = topic.weights[i]!)),
+    );
   }
 
   assess(messages: readonly ChatMessage[]): DifficultyAssessment {
@@ -88,8 +90,10 @@ export class DifficultyClassifier {
     const vector = this.vocabulary.vector(words);
     const mixture = this.topicMixture(vector);
     const length = Math.log1p(wordCount) - this.weights.lengthMean;
-    let gain = this.weights.bias, best = 0;
-    for (let i = 0; i < vector.index.length; i++) gain += vector.weight[i]! * this.weights.wordWeights[vector.index[i]!]!;
+    let gain = this.weights.bias,
+      best = 0;
+    for (let i = 0; i < vector.index.length; i++)
+      gain += vector.weight[i]! * this.weights.wordWeights[vector.index[i]!]!;
     this.weights.topics.forEach((topic, c) => {
       gain += mixture[c]! * (topic.gain + topic.lengthSlope * length);
       if (mixture[c]! > mixture[best]!) best = c;
@@ -102,10 +106,12 @@ export class DifficultyClassifier {
     const k = this.weights.topics.length;
     const shares = new Float64Array(k);
     for (let i = 0; i < vector.index.length; i++) {
-      const row = vector.index[i]! * k, weight = vector.weight[i]!;
+      const row = vector.index[i]! * k,
+        weight = vector.weight[i]!;
       for (let c = 0; c < k; c++) shares[c]! += weight * this.topicWeights[row + c]!;
     }
-    let max = -Infinity, total = 0;
+    let max = -Infinity,
+      total = 0;
     for (const cosine of shares) max = Math.max(max, cosine);
     for (let c = 0; c < k; c++) total += shares[c] = Math.exp((shares[c]! - max) / this.weights.temperature);
     for (let c = 0; c < k; c++) shares[c]! /= total;
@@ -122,7 +128,8 @@ export class DifficultyClassifier {
     const share = Math.min(1, Math.max(0, point.cloudShare));
     const i = Math.min(table.length - 2, Math.floor(share * (table.length - 1)));
     const [a, b] = [table[i]!, table[i + 1]!];
-    if (a.threshold === null || b.threshold === null) return share - a.cloudShare < b.cloudShare - share ? thresholdOf(a) : thresholdOf(b);
+    if (a.threshold === null || b.threshold === null)
+      return share - a.cloudShare < b.cloudShare - share ? thresholdOf(a) : thresholdOf(b);
     return a.threshold + ((share - a.cloudShare) / (b.cloudShare - a.cloudShare)) * (b.threshold - a.threshold);
   }
 
@@ -131,7 +138,12 @@ export class DifficultyClassifier {
     const threshold = this.threshold(point);
     const target = assessment.gain >= threshold ? 'cloud' : 'local';
     const relation = target === 'cloud' ? '≥' : '<';
-    return { ...assessment, target, threshold, reason: `classifier: gain ${assessment.gain.toFixed(3)} ${relation} ${threshold.toFixed(3)} (near ${assessment.topic})` };
+    return {
+      ...assessment,
+      target,
+      threshold,
+      reason: `classifier: gain ${assessment.gain.toFixed(3)} ${relation} ${threshold.toFixed(3)} (near ${assessment.topic})`,
+    };
   }
 }
 

@@ -24,7 +24,11 @@ export interface FallbackOptions {
 
 /** The same provider may answer later: rate limits, overload, timeouts, 5xx. */
 export function worthRetrying(error: unknown): boolean {
-  return error instanceof ProxyError && ['rate_limit', 'overloaded', 'timeout', 'upstream'].includes(error.kind) && !['upstream_auth', 'local_model_unavailable', 'low_confidence'].includes(error.options.code ?? '');
+  return (
+    error instanceof ProxyError &&
+    ['rate_limit', 'overloaded', 'timeout', 'upstream'].includes(error.kind) &&
+    !['upstream_auth', 'local_model_unavailable', 'low_confidence'].includes(error.options.code ?? '')
+  );
 }
 
 /**
@@ -32,7 +36,17 @@ export function worthRetrying(error: unknown): boolean {
  * constraint (a response format, a forced tool call) this provider cannot keep.
  */
 export function worthFallingBack(error: unknown): boolean {
-  return worthRetrying(error) || (error instanceof ProxyError && ['context_length_exceeded', 'local_model_unavailable', 'upstream_auth', 'low_confidence', 'unsupported_parameter'].includes(error.options.code ?? ''));
+  return (
+    worthRetrying(error) ||
+    (error instanceof ProxyError &&
+      [
+        'context_length_exceeded',
+        'local_model_unavailable',
+        'upstream_auth',
+        'low_confidence',
+        'unsupported_parameter',
+      ].includes(error.options.code ?? ''))
+  );
 }
 
 /** How long to wait before retry `attempt` (0-based), or undefined to move on instead. */
@@ -44,7 +58,12 @@ export function retryDelayMs(error: unknown, attempt: number, options: FallbackO
 }
 
 /** The decisions to try in order: the chosen one, the chain, then local (or, after local, the default cloud model). */
-export function fallbackPlan(request: ChatRequest, first: RouteDecision, catalog: ModelCatalog, options: FallbackOptions): RouteDecision[] {
+export function fallbackPlan(
+  request: ChatRequest,
+  first: RouteDecision,
+  catalog: ModelCatalog,
+  options: FallbackOptions,
+): RouteDecision[] {
   const names = [...options.chain];
   if (first.target === 'local' && request.model === 'auto') names.unshift(catalog.defaultCloudModel);
   if (options.lastResortLocal && first.target === 'cloud' && catalog.local) names.push('local');
@@ -52,7 +71,8 @@ export function fallbackPlan(request: ChatRequest, first: RouteDecision, catalog
   for (const name of names) {
     try {
       const next = selectRoute({ ...request, model: name }, catalog);
-      if (!plan.some((d) => d.provider === next.provider && d.model === next.model)) plan.push({ ...next, reason: `fallback to ${name}` });
+      if (!plan.some((d) => d.provider === next.provider && d.model === next.model))
+        plan.push({ ...next, reason: `fallback to ${name}` });
     } catch {
       // not configured here: skip it
     }

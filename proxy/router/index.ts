@@ -14,14 +14,36 @@ import { selectRoute, type ModelCatalog, type RouteDecision } from './catalog.ts
 import { fallbackPlan, retryDelayMs, worthFallingBack, type FallbackOptions } from './fallback.ts';
 import { routeRequest, type RouteOverride, type RoutePolicy } from './policy.ts';
 
-export { BudgetGuard, dayOf, monthOf, worstCaseCost, type Budget, type BudgetLimits, type BudgetRefusal, type Reservation } from './budget.ts';
-export { DifficultyClassifier, type CalibrationPoint, type ClassifierDecision, type DifficultyWeights } from './classifier.ts';
+export {
+  BudgetGuard,
+  dayOf,
+  monthOf,
+  worstCaseCost,
+  type Budget,
+  type BudgetLimits,
+  type BudgetRefusal,
+  type Reservation,
+} from './budget.ts';
+export {
+  DifficultyClassifier,
+  type CalibrationPoint,
+  type ClassifierDecision,
+  type DifficultyWeights,
+} from './classifier.ts';
 export type { FallbackOptions } from './fallback.ts';
 export type { RouteOverride, RoutePolicy } from './policy.ts';
 export { promptText } from './prompt-terms.ts';
 export { ruleFactNames } from './rule-table.ts';
 export { selectRoute, type CloudEntry, type ModelCatalog, type RouteDecision } from './catalog.ts';
-export { overRequests, overSpent, SessionBreaker, sessionId, type SessionGate, type SessionLimits, type SessionSpend } from './session.ts';
+export {
+  overRequests,
+  overSpent,
+  SessionBreaker,
+  sessionId,
+  type SessionGate,
+  type SessionLimits,
+  type SessionSpend,
+} from './session.ts';
 export { readSignals, type DifficultySignals } from './signals.ts';
 
 /** The provider and upstream model a model name resolves to, or undefined when nothing here serves it. */
@@ -51,7 +73,13 @@ export interface RoutedCall {
   gated: boolean;
 }
 
-const NO_RETRIES: FallbackOptions = { chain: [], lastResortLocal: false, retries: 0, maxRetryAfterSeconds: 0, backoffMs: 0 };
+const NO_RETRIES: FallbackOptions = {
+  chain: [],
+  lastResortLocal: false,
+  retries: 0,
+  maxRetryAfterSeconds: 0,
+  backoffMs: 0,
+};
 
 export class Router {
   constructor(private readonly options: RouterOptions) {}
@@ -66,14 +94,20 @@ export class Router {
    * Reserves the worst-case cost of a cloud call. Over budget, the request goes to the local model (a new decision)
    * or is refused, as configured.
    */
-  async reserve(request: ChatRequest, decision: RouteDecision): Promise<{ decision: RouteDecision; reservation?: Reservation }> {
+  async reserve(
+    request: ChatRequest,
+    decision: RouteDecision,
+  ): Promise<{ decision: RouteDecision; reservation?: Reservation }> {
     const { budget, catalog } = this.options;
     if (!budget || decision.target !== 'cloud') return { decision };
-    const reservation = await budget.guard.reserve(worstCaseCost(request, decision.model, decision.provider.kind, budget.pricing));
+    const reservation = await budget.guard.reserve(
+      worstCaseCost(request, decision.model, decision.provider.kind, budget.pricing),
+    );
     if (!isRefusal(reservation)) return { decision, reservation };
     const why = `the ${reservation.limit} budget of ${usd(reservation.limitUsd)} is spent (${usd(reservation.spentUsd)} used or reserved)`;
     const local = catalog.local;
-    if (budget.whenOver === 'local' && local?.health().state === 'ready') return { decision: { target: 'local', provider: local, model: 'local', reason: `over budget: ${why}` } };
+    if (budget.whenOver === 'local' && local?.health().state === 'ready')
+      return { decision: { target: 'local', provider: local, model: 'local', reason: `over budget: ${why}` } };
     throw new ProxyError('rate_limit', `over budget: ${why}`, { code: 'budget_exceeded' });
   }
 
@@ -82,7 +116,10 @@ export class Router {
     const { fallback, catalog } = this.options;
     const decisions = fallback ? fallbackPlan(request, { ...decision }, catalog, fallback) : [decision];
     // The confidence gate applies where the router chose the local model, never where the caller did.
-    return decisions.map((candidate) => ({ decision: candidate, gated: candidate.target === 'local' && request.model !== 'local' }));
+    return decisions.map((candidate) => ({
+      decision: candidate,
+      gated: candidate.target === 'local' && request.model !== 'local',
+    }));
   }
 
   /** The confidence gate for a call about to start, at the floor as it stands now (the audit refits it). */
@@ -106,6 +143,11 @@ export class Router {
   /** The decision that names who answered: a fallback says why the first choice did not. */
   answeredBy(plan: RoutedCall[], index: number, failure: unknown): RouteDecision {
     const candidate = plan[index]!.decision;
-    return index === 0 ? candidate : { ...candidate, reason: `${candidate.reason} (${plan[0]!.decision.provider.name} failed: ${(failure as Error).message})` };
+    return index === 0
+      ? candidate
+      : {
+          ...candidate,
+          reason: `${candidate.reason} (${plan[0]!.decision.provider.name} failed: ${(failure as Error).message})`,
+        };
   }
 }

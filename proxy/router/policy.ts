@@ -28,31 +28,63 @@ export interface RoutePolicy {
 export type RouteOverride = 'local' | 'cloud' | undefined;
 
 /** Decides who answers `request`, honouring the caller's override and the policy. */
-export function routeRequest(asked: ChatRequest, catalog: ModelCatalog, policy: RoutePolicy, override: RouteOverride, client = 'unknown'): RouteDecision {
+export function routeRequest(
+  asked: ChatRequest,
+  catalog: ModelCatalog,
+  policy: RoutePolicy,
+  override: RouteOverride,
+  client = 'unknown',
+): RouteDecision {
   const mapped = policy.clientModels ? mappedModel(policy.clientModels, client, asked.model) : undefined;
   const request = mapped ? { ...asked, model: mapped } : asked;
-  const named = mapped ? { ...selectRoute(request, catalog), reason: `${client} asked for ${asked.model}: router.clientModels maps it to ${mapped}` } : selectRoute(request, catalog);
+  const named = mapped
+    ? {
+        ...selectRoute(request, catalog),
+        reason: `${client} asked for ${asked.model}: router.clientModels maps it to ${mapped}`,
+      }
+    : selectRoute(request, catalog);
   const localReady = catalog.local?.health().state === 'ready';
-  if (override === 'local' && catalog.local) return { target: 'local', provider: catalog.local, model: 'local', reason: 'x-tokenwise-route: local' };
-  if (policy.sideCallsLocal && !override && catalog.local && localReady && named.target === 'cloud' && isSideCall(request)) {
-    return { target: 'local', provider: catalog.local, model: 'local', reason: `${client} side call (title or summary, no tools): router.sideCalls is local` };
+  if (override === 'local' && catalog.local)
+    return { target: 'local', provider: catalog.local, model: 'local', reason: 'x-tokenwise-route: local' };
+  if (
+    policy.sideCallsLocal &&
+    !override &&
+    catalog.local &&
+    localReady &&
+    named.target === 'cloud' &&
+    isSideCall(request)
+  ) {
+    return {
+      target: 'local',
+      provider: catalog.local,
+      model: 'local',
+      reason: `${client} side call (title or summary, no tools): router.sideCalls is local`,
+    };
   }
   if (override === 'cloud') {
     if (named.target === 'cloud') return { ...named, reason: 'x-tokenwise-route: cloud' };
-    return { ...selectRoute({ ...request, model: catalog.defaultCloudModel }, catalog), reason: 'x-tokenwise-route: cloud' };
+    return {
+      ...selectRoute({ ...request, model: catalog.defaultCloudModel }, catalog),
+      reason: 'x-tokenwise-route: cloud',
+    };
   }
   const judged = request.model === 'auto' || (named.target === 'cloud' && policy.allowDowngrade);
   if (!judged || request.model === 'local') return named;
   const rule = matchRule(policy.rules, request, client);
   if (rule) {
     const reason = `rule ${rule.name ?? JSON.stringify(rule.when)}`;
-    if (rule.route === 'local' && catalog.local && localReady) return { target: 'local', provider: catalog.local, model: 'local', reason };
-    if (rule.route === 'cloud') return named.target === 'cloud' ? { ...named, reason } : { ...selectRoute({ ...request, model: catalog.defaultCloudModel }, catalog), reason };
+    if (rule.route === 'local' && catalog.local && localReady)
+      return { target: 'local', provider: catalog.local, model: 'local', reason };
+    if (rule.route === 'cloud')
+      return named.target === 'cloud'
+        ? { ...named, reason }
+        : { ...selectRoute({ ...request, model: catalog.defaultCloudModel }, catalog), reason };
   }
   if (!policy.classifier || !localReady) return named;
   const decided = policy.classifier.decide(request.messages, policy.operatingPoint);
   const verdict = policy.calibrate ? policy.calibrate(request, decided) : decided;
-  if (verdict.target === 'local') return { target: 'local', provider: catalog.local!, model: 'local', reason: verdict.reason };
+  if (verdict.target === 'local')
+    return { target: 'local', provider: catalog.local!, model: 'local', reason: verdict.reason };
   if (named.target === 'cloud') return { ...named, reason: verdict.reason };
   return { ...selectRoute({ ...request, model: catalog.defaultCloudModel }, catalog), reason: verdict.reason };
 }

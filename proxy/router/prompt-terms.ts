@@ -16,7 +16,8 @@ export interface TermVector {
  * Digits and the letters of the Latin, Greek, Cyrillic, Hebrew, Arabic, Indic, kana, CJK and Hangul blocks. Listed
  * ranges rather than \p{L}: the Unicode-property regex is 3–4× slower, and this runs on every request.
  */
-const WORD = /[a-z0-9\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff\u0590-\u06ff\u0900-\u0dff\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]+/g;
+const WORD =
+  /[a-z0-9\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff\u0590-\u06ff\u0900-\u0dff\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]+/g;
 
 /** The words of a text, in order, lower-cased. */
 export function wordsOf(text: string): string[] {

@@ -24,7 +24,12 @@ export function ruleFactNames(): string[] {
 }
 
 function holds(value: unknown, condition: Condition): boolean {
-  if (typeof condition === 'object') return typeof value === 'number' && (condition.min === undefined || value >= condition.min) && (condition.max === undefined || value <= condition.max);
+  if (typeof condition === 'object')
+    return (
+      typeof value === 'number' &&
+      (condition.min === undefined || value >= condition.min) &&
+      (condition.max === undefined || value <= condition.max)
+    );
   return value === condition;
 }
 
@@ -32,5 +37,7 @@ function holds(value: unknown, condition: Condition): boolean {
 export function matchRule(rules: RouteRule[], request: ChatRequest, client: string): RouteRule | undefined {
   if (!rules.length) return undefined;
   const facts: Facts = { ...readSignals(request), client };
-  return rules.find((rule) => Object.entries(rule.when).every(([name, condition]) => holds(facts[name as keyof Facts], condition)));
+  return rules.find((rule) =>
+    Object.entries(rule.when).every(([name, condition]) => holds(facts[name as keyof Facts], condition)),
+  );
 }

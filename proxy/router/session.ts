@@ -46,7 +46,10 @@ export function sessionId(request: ChatRequest): string {
   const claudeSession = user.match(/"session_id"\s*:\s*"([^"]+)"/)?.[1] ?? user.match(/_session_([0-9a-f-]{8,})/)?.[1];
   if (claudeSession) return claudeSession;
   const first = request.messages.find((m) => m.role === 'user');
-  return createHash('sha256').update(first ? textOf(first) : '').digest('base64url').slice(0, 22);
+  return createHash('sha256')
+    .update(first ? textOf(first) : '')
+    .digest('base64url')
+    .slice(0, 22);
 }
 
 /** How many identical tool calls (name and arguments) end the conversation in a row. */
@@ -55,7 +58,8 @@ export function trailingRepeats(request: ChatRequest): number {
   const last = calls.at(-1);
   if (!last) return 0;
   let repeats = 0;
-  for (let i = calls.length - 1; i >= 0 && calls[i]!.name === last.name && calls[i]!.arguments === last.arguments; i--) repeats++;
+  for (let i = calls.length - 1; i >= 0 && calls[i]!.name === last.name && calls[i]!.arguments === last.arguments; i--)
+    repeats++;
   return repeats;
 }
 
@@ -71,14 +75,31 @@ export interface SessionGate {
 }
 
 /** The 429 for a session that spent its `maxUsd`. */
-export function overSpent(client: string, spentUsd: number, limits: SessionLimits, retryAfterSeconds?: number): ProxyError {
-  return refuse(`this ${client} session has spent ${usd(spentUsd)} in ${limits.windowSeconds} s (session.maxUsd is ${usd(limits.maxUsd)})`, retryAfterSeconds);
+export function overSpent(
+  client: string,
+  spentUsd: number,
+  limits: SessionLimits,
+  retryAfterSeconds?: number,
+): ProxyError {
+  return refuse(
+    `this ${client} session has spent ${usd(spentUsd)} in ${limits.windowSeconds} s (session.maxUsd is ${usd(limits.maxUsd)})`,
+    retryAfterSeconds,
+  );
 }
 
 /** The 429 for a session that sent `maxRequests` within the window; it may go on once the oldest leaves it. */
-export function overRequests(client: string, count: number, oldestArrival: number, now: number, limits: SessionLimits): ProxyError {
+export function overRequests(
+  client: string,
+  count: number,
+  oldestArrival: number,
+  now: number,
+  limits: SessionLimits,
+): ProxyError {
   const retryAfterSeconds = Math.max(1, Math.ceil((oldestArrival - (now - limits.windowSeconds * 1000)) / 1000));
-  return refuse(`this ${client} session sent ${count} requests in ${limits.windowSeconds} s (session.maxRequests is ${limits.maxRequests})`, retryAfterSeconds);
+  return refuse(
+    `this ${client} session sent ${count} requests in ${limits.windowSeconds} s (session.maxRequests is ${limits.maxRequests})`,
+    retryAfterSeconds,
+  );
 }
 
 export class SessionBreaker implements SessionGate {
@@ -94,7 +115,9 @@ export class SessionBreaker implements SessionGate {
     const repeats = trailingRepeats(request);
     if (repeats >= this.limits.maxRepeatedToolCalls) {
       const name = request.messages.flatMap((m) => m.toolCalls ?? []).at(-1)!.name;
-      throw refuse(`the agent called ${name} with the same arguments ${repeats} times in a row (session.maxRepeatedToolCalls is ${this.limits.maxRepeatedToolCalls}): it looks stuck in a tool loop`);
+      throw refuse(
+        `the agent called ${name} with the same arguments ${repeats} times in a row (session.maxRepeatedToolCalls is ${this.limits.maxRepeatedToolCalls}): it looks stuck in a tool loop`,
+      );
     }
   }
 
@@ -116,8 +139,15 @@ export class SessionBreaker implements SessionGate {
     // happen to open the same way, and they must not stay refused for good.
     while (state.spends.length && state.spends[0]!.at <= windowStart) state.spends.shift();
     const spentUsd = state.spends.reduce((sum, spend) => sum + spend.usd, 0);
-    if (spentUsd >= this.limits.maxUsd) throw overSpent(client, spentUsd, this.limits, Math.max(1, Math.ceil((state.spends[0]!.at - windowStart) / 1000)));
-    if (state.arrivals.length >= this.limits.maxRequests) throw overRequests(client, state.arrivals.length, state.arrivals[0]!, now, this.limits);
+    if (spentUsd >= this.limits.maxUsd)
+      throw overSpent(
+        client,
+        spentUsd,
+        this.limits,
+        Math.max(1, Math.ceil((state.spends[0]!.at - windowStart) / 1000)),
+      );
+    if (state.arrivals.length >= this.limits.maxRequests)
+      throw overRequests(client, state.arrivals.length, state.arrivals[0]!, now, this.limits);
     state.arrivals.push(now);
     this.evict();
     return {
@@ -136,5 +166,9 @@ export class SessionBreaker implements SessionGate {
 
 /** A 429; final (no retry) unless the window will let the session go on after `retryAfterSeconds`. */
 function refuse(why: string, retryAfterSeconds?: number): ProxyError {
-  return new ProxyError('rate_limit', `session limit: ${why}. Start a new session, or raise budget.session in the Tokenwise config.`, { code: 'session_limit', ...(retryAfterSeconds ? { retryAfterSeconds } : { final: true }) });
+  return new ProxyError(
+    'rate_limit',
+    `session limit: ${why}. Start a new session, or raise budget.session in the Tokenwise config.`,
+    { code: 'session_limit', ...(retryAfterSeconds ? { retryAfterSeconds } : { final: true }) },
+  );
 }

@@ -45,17 +45,24 @@ export interface DifficultySignals {
 const CHARS_PER_TOKEN = 4;
 
 const FENCE = /^\s*(```|~~~)/gm;
-const CODE_LINE = /^\s*(def |class |function\b|import |from \S+ import|#include|package |public |private |const |let |var |return\b|if ?\(|for ?\(|while ?\(|SELECT |[}\])];?\s*$)|[;{]\s*$/gim;
-const MATH = /\\(frac|int|sum|sqrt|lim|prod|begin\{(equation|align))|\$[^$\n]+\$|\d\s*[-+*/^=×÷<>]\s*\d|\d\s*(?:\*\*|[+*/^=×÷<>])\s*[a-z(]|\b[a-z]\s*(?:\*\*|[+*/^=<>])\s*\d|[≤≥≠∑∫√π]|\b(equation|integral|derivative|probability|matrix|theorem|solve|calculate|compute)\b/gi;
+const CODE_LINE =
+  /^\s*(def |class |function\b|import |from \S+ import|#include|package |public |private |const |let |var |return\b|if ?\(|for ?\(|while ?\(|SELECT |[}\])];?\s*$)|[;{]\s*$/gim;
+const MATH =
+  /\\(frac|int|sum|sqrt|lim|prod|begin\{(equation|align))|\$[^$\n]+\$|\d\s*[-+*/^=×÷<>]\s*\d|\d\s*(?:\*\*|[+*/^=×÷<>])\s*[a-z(]|\b[a-z]\s*(?:\*\*|[+*/^=<>])\s*\d|[≤≥≠∑∫√π]|\b(equation|integral|derivative|probability|matrix|theorem|solve|calculate|compute)\b/gi;
 const NUMBER = /\d+(?:[.,]\d+)?/g;
-const REASONING = /\b(step[- ]by[- ]step|prove|proof|derive|derivation|explain why|why (?:does|do|is|are|did)|justify|analy[sz]e|compare|trade-?offs?|reason(?:ing)? about|evaluate|design|architect|optimi[sz]e|debug|refactor|root cause)\b/gi;
+const REASONING =
+  /\b(step[- ]by[- ]step|prove|proof|derive|derivation|explain why|why (?:does|do|is|are|did)|justify|analy[sz]e|compare|trade-?offs?|reason(?:ing)? about|evaluate|design|architect|optimi[sz]e|debug|refactor|root cause)\b/gi;
 const STEP = /^\s*(?:\d+[.)]|[-*•])\s+|\b(first|then|next|afterwards|finally|after that)\b/gim;
-const CONSTRAINT = /\b(must|should|exactly|at (?:least|most)|no more than|only|without|do not|don't|never|always|ensure|make sure|limit(?:ed)? to|within)\b/gi;
+const CONSTRAINT =
+  /\b(must|should|exactly|at (?:least|most)|no more than|only|without|do not|don't|never|always|ensure|make sure|limit(?:ed)? to|within)\b/gi;
 
 /** Reads the signals of a request. */
 export function readSignals(request: ChatRequest): DifficultySignals {
   let chars = request.tools ? JSON.stringify(request.tools).length : 0;
-  let userTurns = 0, toolResults = 0, images = 0, last = '';
+  let userTurns = 0,
+    toolResults = 0,
+    images = 0,
+    last = '';
   for (const message of request.messages) {
     const text = textOf(message);
     chars += text.length;

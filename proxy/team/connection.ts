@@ -37,7 +37,10 @@ export class TeamRedis extends EventEmitter {
   private probe: NodeJS.Timeout | undefined;
   private closed = false;
 
-  constructor(config: Config['redis'], private readonly log: (line: string) => void) {
+  constructor(
+    config: Config['redis'],
+    private readonly log: (line: string) => void,
+  ) {
     super();
     // Every follower waiting on another proxy's call listens for an outage.
     this.setMaxListeners(0);
@@ -65,7 +68,8 @@ export class TeamRedis extends EventEmitter {
 
   /** Connects in the background: a proxy starts (and serves) whether Redis is there or not. */
   start(): void {
-    for (const connection of [this.client, this.subscriber]) void connection.connect().catch((error: Error) => this.down(error));
+    for (const connection of [this.client, this.subscriber])
+      void connection.connect().catch((error: Error) => this.down(error));
   }
 
   /** `ok` when commands go through; `unavailable` during an outage. */
@@ -82,11 +86,14 @@ export class TeamRedis extends EventEmitter {
     let timer: NodeJS.Timeout | undefined;
     // When the timer fires, a reply read in the same turn of the event loop still wins (setImmediate runs after
     // the sockets are read): the bound is on waiting for Redis, not on this process being busy.
-    const timeout = new Promise<typeof TIMED_OUT>((resolve) => (timer = setTimeout(() => setImmediate(resolve, TIMED_OUT), this.timeoutMs)));
+    const timeout = new Promise<typeof TIMED_OUT>(
+      (resolve) => (timer = setTimeout(() => setImmediate(resolve, TIMED_OUT), this.timeoutMs)),
+    );
     try {
       const result = await Promise.race([operation(this.client), timeout]);
       if (result === TIMED_OUT) {
-        if (++this.lateReplies >= LATE_REPLIES_TO_OPEN) this.down(new Error(`no answer within ${this.timeoutMs} ms, ${LATE_REPLIES_TO_OPEN} times in a row`));
+        if (++this.lateReplies >= LATE_REPLIES_TO_OPEN)
+          this.down(new Error(`no answer within ${this.timeoutMs} ms, ${LATE_REPLIES_TO_OPEN} times in a row`));
         return undefined;
       }
       this.lateReplies = 0;
@@ -109,7 +116,13 @@ export class TeamRedis extends EventEmitter {
       [this.client, this.subscriber].map(async (connection) => {
         if (!connection.isOpen) return;
         let timer: NodeJS.Timeout | undefined;
-        const closed = await Promise.race([connection.close().then(() => true, () => false), new Promise<boolean>((resolve) => (timer = setTimeout(resolve, 1_000, false)))]);
+        const closed = await Promise.race([
+          connection.close().then(
+            () => true,
+            () => false,
+          ),
+          new Promise<boolean>((resolve) => (timer = setTimeout(resolve, 1_000, false))),
+        ]);
         clearTimeout(timer);
         if (!closed && connection.isOpen) connection.destroy();
       }),
@@ -145,7 +158,13 @@ export class TeamRedis extends EventEmitter {
     this.probe = setTimeout(async () => {
       this.probe = undefined;
       if (this.client.isReady) {
-        const answered = await Promise.race([this.client.ping().then(() => true, () => false), new Promise<boolean>((resolve) => setTimeout(resolve, Math.max(this.timeoutMs, 250), false))]);
+        const answered = await Promise.race([
+          this.client.ping().then(
+            () => true,
+            () => false,
+          ),
+          new Promise<boolean>((resolve) => setTimeout(resolve, Math.max(this.timeoutMs, 250), false)),
+        ]);
         if (answered) return this.up();
       }
       this.scheduleProbe();
@@ -159,5 +178,8 @@ const TIMED_OUT = Symbol('timed out');
 function isConnectionError(error: unknown): boolean {
   const name = (error as Error)?.name ?? '';
   const message = (error as Error)?.message ?? '';
-  return /Closed|Disconnect|Socket|Connection|Timeout|Abort/i.test(name) || /closed|ECONN|socket|offline|queue/i.test(message);
+  return (
+    /Closed|Disconnect|Socket|Connection|Timeout|Abort/i.test(name) ||
+    /closed|ECONN|socket|offline|queue/i.test(message)
+  );
 }

@@ -38,7 +38,18 @@ export function teamUser(config: Pick<Config, 'tokenOwner'>, token: string): str
 }
 
 /** Connects (in the background) and wraps this proxy's own cache, in-flight calls, budget guard and session breaker. */
-export function createTeam(config: Config, token: string, local: { cache?: ExactCache; inFlight?: InFlight; guard?: BudgetGuard; breaker?: SessionBreaker; usage: UsageRecorder }, log: (line: string) => void): Team {
+export function createTeam(
+  config: Config,
+  token: string,
+  local: {
+    cache?: ExactCache;
+    inFlight?: InFlight;
+    guard?: BudgetGuard;
+    breaker?: SessionBreaker;
+    usage: UsageRecorder;
+  },
+  log: (line: string) => void,
+): Team {
   const redis = new TeamRedis(config.redis, log);
   const prefix = config.redis.keyPrefix;
   const user = teamUser(config, token);
@@ -49,10 +60,21 @@ export function createTeam(config: Config, token: string, local: { cache?: Exact
     redis,
     scope,
     user,
-    cache: local.cache ? new SharedAnswerStore(local.cache, redis, `${prefix}answer:${scope}:`, config.cache.exact.ttlSeconds) : undefined,
+    cache: local.cache
+      ? new SharedAnswerStore(local.cache, redis, `${prefix}answer:${scope}:`, config.cache.exact.ttlSeconds)
+      : undefined,
     inFlight: local.inFlight ? new SharedInFlight(local.inFlight, redis, `${prefix}flight:${scope}:`) : undefined,
-    budget: local.guard ? new SharedBudget({ dailyUsd: config.budget.dailyUsd, monthlyUsd: config.budget.monthlyUsd }, local.guard, redis, `${prefix}budget:`) : undefined,
-    sessions: local.breaker ? new SharedSessions(config.budget.session, local.breaker, redis, `${prefix}session:`) : undefined,
+    budget: local.guard
+      ? new SharedBudget(
+          { dailyUsd: config.budget.dailyUsd, monthlyUsd: config.budget.monthlyUsd },
+          local.guard,
+          redis,
+          `${prefix}budget:`,
+        )
+      : undefined,
+    sessions: local.breaker
+      ? new SharedSessions(config.budget.session, local.breaker, redis, `${prefix}session:`)
+      : undefined,
     usage,
     async close() {
       unsubscribe();

@@ -7,7 +7,15 @@
  * does not answer, this proxy's own BudgetGuard decides, knowing only its own spend: an outage can let each proxy
  * spend up to the limit on its own, which the warning in the log says.
  */
-import { dayOf, monthOf, type Budget, type BudgetGuard, type BudgetLimits, type BudgetRefusal, type Reservation } from '../router/index.ts';
+import {
+  dayOf,
+  monthOf,
+  type Budget,
+  type BudgetGuard,
+  type BudgetLimits,
+  type BudgetRefusal,
+  type Reservation,
+} from '../router/index.ts';
 import type { TeamRedis } from './connection.ts';
 
 /** Refuses when either total would pass its limit (an empty limit is none); else adds the estimate to both. */
@@ -34,7 +42,12 @@ export class SharedBudget implements Budget {
     const date = this.now();
     const keys = [`${this.prefix}day:${dayOf(date)}`, `${this.prefix}month:${monthOf(date)}`];
     const limit = (usd: number | undefined) => (usd === undefined ? '' : String(usd));
-    const reply = await this.redis.run((client) => client.eval(RESERVE, { keys, arguments: [String(estimateUsd), limit(this.limits.dailyUsd), limit(this.limits.monthlyUsd)] }));
+    const reply = await this.redis.run((client) =>
+      client.eval(RESERVE, {
+        keys,
+        arguments: [String(estimateUsd), limit(this.limits.dailyUsd), limit(this.limits.monthlyUsd)],
+      }),
+    );
     // This proxy's own guard keeps counting its own spend, so it can take over during an outage.
     const local = this.local.reserve(estimateUsd);
     if (!Array.isArray(reply)) return local;
@@ -43,7 +56,11 @@ export class SharedBudget implements Budget {
     if (verdict !== 'ok') {
       ownShare?.settle(0);
       const refused = verdict as BudgetRefusal['limit'];
-      return { limit: refused, limitUsd: (refused === 'daily' ? this.limits.dailyUsd : this.limits.monthlyUsd)!, spentUsd: Number(spent) };
+      return {
+        limit: refused,
+        limitUsd: (refused === 'daily' ? this.limits.dailyUsd : this.limits.monthlyUsd)!,
+        spentUsd: Number(spent),
+      };
     }
     let settled = false;
     return {
@@ -52,7 +69,10 @@ export class SharedBudget implements Budget {
         settled = true;
         ownShare?.settle(actualUsd);
         const delta = (actualUsd ?? estimateUsd) - estimateUsd;
-        if (delta !== 0) void this.redis.run((client) => client.multi().incrByFloat(keys[0]!, delta).incrByFloat(keys[1]!, delta).exec());
+        if (delta !== 0)
+          void this.redis.run((client) =>
+            client.multi().incrByFloat(keys[0]!, delta).incrByFloat(keys[1]!, delta).exec(),
+          );
       },
     };
   }

@@ -30,7 +30,10 @@ export class SharedAnswerStore implements AnswerStore {
   set(key: string, answer: CachedAnswer, semantic?: SemanticKey): void {
     this.local.set(key, answer, semantic);
     const ttlMs = answer.created + this.ttlSeconds * 1000 - Date.now();
-    if (ttlMs > 0) void this.redis.run((client) => client.set(this.prefix + key, JSON.stringify(answer), { expiration: { type: 'PX', value: ttlMs } }));
+    if (ttlMs > 0)
+      void this.redis.run((client) =>
+        client.set(this.prefix + key, JSON.stringify(answer), { expiration: { type: 'PX', value: ttlMs } }),
+      );
   }
 
   private async fromRedis(key: string): Promise<CachedAnswer | undefined> {

@@ -43,7 +43,8 @@ export class SharedInFlight implements CallSharing {
     /** `prefix + "flight:" + scope + ":"`; a lock's key is also its channel's name. */
     private readonly prefix: string,
   ) {
-    const listen = () => void redis.subscriber.pSubscribe(`${prefix}*`, (_message, channel) => this.wake(channel)).catch(() => {});
+    const listen = () =>
+      void redis.subscriber.pSubscribe(`${prefix}*`, (_message, channel) => this.wake(channel)).catch(() => {});
     redis.subscriber.once('ready', listen);
   }
 
@@ -59,7 +60,11 @@ export class SharedInFlight implements CallSharing {
       // Another proxy's answer: every caller here replays it. Released by a failed or dead leader (or with Redis
       // silent), the callers here share one call of their own: a plain miss, booked and charged as one.
       if (claimed.role === 'answered') return { chunks: replay(claimed.chunks), joined: true };
-      return this.local.join(key, signal, claimed.role === 'leader' ? (s) => this.lead(this.prefix + key, s, start) : start);
+      return this.local.join(
+        key,
+        signal,
+        claimed.role === 'leader' ? (s) => this.lead(this.prefix + key, s, start) : start,
+      );
     });
   }
 
@@ -69,7 +74,9 @@ export class SharedInFlight implements CallSharing {
    */
   private async claim(key: string): Promise<Claim> {
     const lock = this.prefix + key;
-    const taken = await this.redis.run((client) => client.set(lock, this.redis.instance, { condition: 'NX', expiration: { type: 'PX', value: LOCK_MS } }));
+    const taken = await this.redis.run((client) =>
+      client.set(lock, this.redis.instance, { condition: 'NX', expiration: { type: 'PX', value: LOCK_MS } }),
+    );
     if (taken === undefined) return { role: 'local' };
     if (taken === 'OK') return { role: 'leader' };
     const chunks = await this.leaderAnswer(lock);
@@ -77,7 +84,13 @@ export class SharedInFlight implements CallSharing {
   }
 
   private async *lead(lock: string, signal: AbortSignal, start: Start): AsyncGenerator<ChatChunk> {
-    const renew = setInterval(() => void this.redis.run((client) => client.eval(RENEW, { keys: [lock], arguments: [this.redis.instance, String(LOCK_MS)] })), LOCK_MS / 3);
+    const renew = setInterval(
+      () =>
+        void this.redis.run((client) =>
+          client.eval(RENEW, { keys: [lock], arguments: [this.redis.instance, String(LOCK_MS)] }),
+        ),
+      LOCK_MS / 3,
+    );
     renew.unref();
     const chunks: ChatChunk[] = [];
     try {
@@ -89,7 +102,13 @@ export class SharedInFlight implements CallSharing {
     } finally {
       clearInterval(renew);
       // Only a complete answer is handed on (a cut stream is never shared).
-      if (chunks.at(-1)?.type === 'done') void this.redis.run((client) => client.eval(FINISH, { keys: [lock, `${lock}:answer`], arguments: [this.redis.instance, JSON.stringify(chunks), String(RESULT_MS)] }));
+      if (chunks.at(-1)?.type === 'done')
+        void this.redis.run((client) =>
+          client.eval(FINISH, {
+            keys: [lock, `${lock}:answer`],
+            arguments: [this.redis.instance, JSON.stringify(chunks), String(RESULT_MS)],
+          }),
+        );
       else void this.redis.run((client) => client.eval(ABANDON, { keys: [lock], arguments: [this.redis.instance] }));
     }
   }

@@ -7,7 +7,15 @@
  */
 import { createHash } from 'node:crypto';
 import type { ChatRequest } from '../chat.ts';
-import { overRequests, overSpent, sessionId, type SessionBreaker, type SessionGate, type SessionLimits, type SessionSpend } from '../router/index.ts';
+import {
+  overRequests,
+  overSpent,
+  sessionId,
+  type SessionBreaker,
+  type SessionGate,
+  type SessionLimits,
+  type SessionSpend,
+} from '../router/index.ts';
 import type { TeamRedis } from './connection.ts';
 
 /** A session's counters outlive its window by this much, then Redis drops them (its spend with them). */
@@ -40,20 +48,41 @@ export class SharedSessions implements SessionGate {
 
   async admit(request: ChatRequest, client: string): Promise<SessionSpend> {
     this.checkLoop(request);
-    const id = createHash('sha256').update(`${client}\n${sessionId(request)}`).digest('base64url');
+    const id = createHash('sha256')
+      .update(`${client}\n${sessionId(request)}`)
+      .digest('base64url');
     const keys = [`${this.prefix}${id}:arrivals`, `${this.prefix}${id}:usd`];
     const now = this.now();
     const windowMs = this.limits.windowSeconds * 1000;
     // A member unique across proxies: two arrivals in the same millisecond are two requests.
     const member = `${now}:${this.redis.instance}:${this.arrivals++}`;
-    const reply = await this.redis.run((c) => c.eval(ADMIT, { keys, arguments: [String(now), String(now - windowMs), String(this.limits.maxRequests), String(this.limits.maxUsd), String(windowMs + IDLE_MS), member] }));
+    const reply = await this.redis.run((c) =>
+      c.eval(ADMIT, {
+        keys,
+        arguments: [
+          String(now),
+          String(now - windowMs),
+          String(this.limits.maxRequests),
+          String(this.limits.maxUsd),
+          String(windowMs + IDLE_MS),
+          member,
+        ],
+      }),
+    );
     if (!Array.isArray(reply)) return this.local.admit(request, client);
     const [verdict, amount, oldest] = reply as [string, string?, string?];
     if (verdict === 'usd') throw overSpent(client, Number(amount), this.limits);
     if (verdict === 'requests') throw overRequests(client, Number(amount), Number(oldest), now, this.limits);
     return {
       spent: (usd) => {
-        if (usd > 0) void this.redis.run((c) => c.multi().incrByFloat(keys[1]!, usd).pExpire(keys[1]!, windowMs + IDLE_MS).exec());
+        if (usd > 0)
+          void this.redis.run((c) =>
+            c
+              .multi()
+              .incrByFloat(keys[1]!, usd)
+              .pExpire(keys[1]!, windowMs + IDLE_MS)
+              .exec(),
+          );
       },
     };
   }

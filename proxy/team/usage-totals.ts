@@ -8,7 +8,16 @@
 import type { RequestEvent } from '../usage/index.ts';
 import type { TeamRedis } from './connection.ts';
 
-const METRICS = ['requests', 'errors', 'cacheHits', 'cloudRequests', 'inputTokens', 'outputTokens', 'costUsd', 'savedUsd'] as const;
+const METRICS = [
+  'requests',
+  'errors',
+  'cacheHits',
+  'cloudRequests',
+  'inputTokens',
+  'outputTokens',
+  'costUsd',
+  'savedUsd',
+] as const;
 type Metric = (typeof METRICS)[number];
 export type TeamTotals = Record<Metric, number>;
 
@@ -50,7 +59,8 @@ export class TeamUsage {
     for (const hash of [`${this.prefix}total`, `${this.prefix}day:${utcDay(event.time)}`]) {
       const counters = this.pending.get(hash) ?? new Map<string, number>();
       this.pending.set(hash, counters);
-      for (const [metric, amount] of amounts) if (amount) counters.set(`${this.user}\t${metric}`, (counters.get(`${this.user}\t${metric}`) ?? 0) + amount);
+      for (const [metric, amount] of amounts)
+        if (amount) counters.set(`${this.user}\t${metric}`, (counters.get(`${this.user}\t${metric}`) ?? 0) + amount);
     }
   }
 
@@ -62,7 +72,8 @@ export class TeamUsage {
     this.pending = new Map();
     const sent = await this.redis.run((client) => {
       const multi = client.multi();
-      for (const [hash, counters] of batch) for (const [field, amount] of counters) multi.hIncrByFloat(hash, field, amount);
+      for (const [hash, counters] of batch)
+        for (const [field, amount] of counters) multi.hIncrByFloat(hash, field, amount);
       return multi.exec();
     });
     this.sending = false;
@@ -78,9 +89,13 @@ export class TeamUsage {
    * The team's totals and each user's, over whole UTC days from `since` to `until` (all time when `since` is unset).
    * @returns undefined when Redis does not answer
    */
-  async totals(since?: number, until = Date.now()): Promise<{ totals: TeamTotals; users: Record<string, TeamTotals> } | undefined> {
+  async totals(
+    since?: number,
+    until = Date.now(),
+  ): Promise<{ totals: TeamTotals; users: Record<string, TeamTotals> } | undefined> {
     await this.flush();
-    const hashes = since === undefined ? [`${this.prefix}total`] : days(since, until).map((day) => `${this.prefix}day:${day}`);
+    const hashes =
+      since === undefined ? [`${this.prefix}total`] : days(since, until).map((day) => `${this.prefix}day:${day}`);
     const replies = await this.redis.run((client) => {
       const multi = client.multi();
       for (const hash of hashes) multi.hGetAll(hash);

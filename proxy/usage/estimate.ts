@@ -11,7 +11,15 @@ export function isMissingUsage(usage: Usage | undefined): boolean {
 }
 
 /** Counts a request and the answer text it got, for `model`. */
-export async function countUsage(request: ChatRequest, outputText: string, model: string, signal?: AbortSignal): Promise<Usage> {
+export async function countUsage(
+  request: ChatRequest,
+  outputText: string,
+  model: string,
+  signal?: AbortSignal,
+): Promise<Usage> {
   const counter = await loadTokenCounter(model);
-  return await counter.settle(() => ({ inputTokens: counter.request(request), outputTokens: counter.text(outputText) }), signal);
+  return await counter.settle(
+    () => ({ inputTokens: counter.request(request), outputTokens: counter.text(outputText) }),
+    signal,
+  );
 }

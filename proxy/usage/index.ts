@@ -20,7 +20,15 @@ export { clientName } from './client.ts';
 export { countUsage, isMissingUsage } from './estimate.ts';
 export type { RequestEvent } from './live.ts';
 export { Pricing, type PriceOverride } from './pricing.ts';
-export { answerCost, LEVERS, paidCost, priceRequest, type FinishedRequest, type Lever, type UsageRecord } from './record.ts';
+export {
+  answerCost,
+  LEVERS,
+  paidCost,
+  priceRequest,
+  type FinishedRequest,
+  type Lever,
+  type UsageRecord,
+} from './record.ts';
 export { GROUP_BYS, parseTime, summarize, type GroupBy, type UsageSummary, type UsageTotals } from './totals.ts';
 export { RequestTrace, type CacheStatus, type RequestNotes, type UsageSink } from './trace.ts';
 
@@ -47,9 +55,15 @@ export class UsageRecorder {
   constructor(private readonly options: UsageRecorderOptions) {
     const { usage } = options.config;
     this.ledger = new Ledger(options.db, { retentionDays: usage.retentionDays, log: options.log });
-    this.pricing = new Pricing({ overrides: usage.priceOverrides, localCostPerHour: usage.localCostPerHour }, options.log);
+    this.pricing = new Pricing(
+      { overrides: usage.priceOverrides, localCostPerHour: usage.localCostPerHour },
+      options.log,
+    );
     const { providers, defaultCloudModel, local } = options.config;
-    this.metrics = new UsageMetrics(options.localQueue, new Set([defaultCloudModel, local.name, 'local', ...Object.values(providers).flatMap((p) => p.models)]));
+    this.metrics = new UsageMetrics(
+      options.localQueue,
+      new Set([defaultCloudModel, local.name, 'local', ...Object.values(providers).flatMap((p) => p.models)]),
+    );
     this.timer = setInterval(() => this.flushInSlices(), usage.flushIntervalMs);
     this.timer.unref();
   }

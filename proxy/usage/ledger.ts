@@ -7,18 +7,76 @@ import type { Database } from '../storage/database.ts';
 import type { UsageRecord } from './record.ts';
 
 const columns = [
-  'id', 'time', 'client', 'api', 'model_asked', 'model_used', 'provider', 'route', 'reason', 'cache', 'stream', 'status', 'error',
-  'input_tokens', 'output_tokens', 'cached_tokens', 'cache_write_tokens', 'reasoning_tokens', 'tokens_estimated', 'original_input_tokens',
-  'cost_usd', 'baseline_model', 'baseline_cost_usd', 'saved_cache', 'saved_coalescing', 'saved_routing', 'saved_trimming', 'saved_prompt_cache',
-  'latency_ms', 'first_chunk_ms', 'overhead_ms', 'trim', 'conversation',
+  'id',
+  'time',
+  'client',
+  'api',
+  'model_asked',
+  'model_used',
+  'provider',
+  'route',
+  'reason',
+  'cache',
+  'stream',
+  'status',
+  'error',
+  'input_tokens',
+  'output_tokens',
+  'cached_tokens',
+  'cache_write_tokens',
+  'reasoning_tokens',
+  'tokens_estimated',
+  'original_input_tokens',
+  'cost_usd',
+  'baseline_model',
+  'baseline_cost_usd',
+  'saved_cache',
+  'saved_coalescing',
+  'saved_routing',
+  'saved_trimming',
+  'saved_prompt_cache',
+  'latency_ms',
+  'first_chunk_ms',
+  'overhead_ms',
+  'trim',
+  'conversation',
 ] as const;
 
 function toRow(r: UsageRecord): (string | number | null)[] {
   return [
-    r.id, r.time, r.client, r.api, r.modelAsked, r.modelUsed, r.provider, r.route, r.reason, r.cache, r.stream ? 1 : 0, r.status, r.error ?? null,
-    r.usage.inputTokens, r.usage.outputTokens, r.usage.cachedInputTokens ?? 0, r.usage.cacheWriteTokens ?? 0, r.usage.reasoningTokens ?? 0, r.tokensEstimated ? 1 : 0, r.originalInputTokens,
-    r.costUsd, r.baselineModel, r.baselineCostUsd, r.savedUsd.cache, r.savedUsd.coalescing, r.savedUsd.routing, r.savedUsd.trimming, r.savedUsd.promptCache,
-    r.latencyMs, r.firstChunkMs ?? null, r.overheadMs, r.trim ? JSON.stringify(r.trim) : null, r.conversation ?? null,
+    r.id,
+    r.time,
+    r.client,
+    r.api,
+    r.modelAsked,
+    r.modelUsed,
+    r.provider,
+    r.route,
+    r.reason,
+    r.cache,
+    r.stream ? 1 : 0,
+    r.status,
+    r.error ?? null,
+    r.usage.inputTokens,
+    r.usage.outputTokens,
+    r.usage.cachedInputTokens ?? 0,
+    r.usage.cacheWriteTokens ?? 0,
+    r.usage.reasoningTokens ?? 0,
+    r.tokensEstimated ? 1 : 0,
+    r.originalInputTokens,
+    r.costUsd,
+    r.baselineModel,
+    r.baselineCostUsd,
+    r.savedUsd.cache,
+    r.savedUsd.coalescing,
+    r.savedUsd.routing,
+    r.savedUsd.trimming,
+    r.savedUsd.promptCache,
+    r.latencyMs,
+    r.firstChunkMs ?? null,
+    r.overheadMs,
+    r.trim ? JSON.stringify(r.trim) : null,
+    r.conversation ?? null,
   ];
 }
 
@@ -33,7 +91,10 @@ export class Ledger {
   private readonly pruner: NodeJS.Timeout;
   private readonly insert: string;
 
-  constructor(readonly db: Database, private readonly options: LedgerOptions) {
+  constructor(
+    readonly db: Database,
+    private readonly options: LedgerOptions,
+  ) {
     this.nextId = ((this.db.get('SELECT max(id) AS id FROM requests') as { id: number | null }).id ?? 0) + 1;
     this.insert = `INSERT INTO requests (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`;
     this.prune();

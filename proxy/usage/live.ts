@@ -8,13 +8,27 @@ import type { UsageRecord } from './record.ts';
 export type { RequestEvent };
 import { totalSaved } from './record.ts';
 
-
 /** No spread inside: a conditional spread in an 18-field literal sends V8 down its slow path (see usage/record.ts). */
 export function toRequestEvent(r: UsageRecord): RequestEvent {
   return {
-    id: r.id, time: r.time, client: r.client, modelAsked: r.modelAsked, modelUsed: r.modelUsed, provider: r.provider, route: r.route, reason: r.reason,
-    cache: r.cache, status: r.status, error: r.error, inputTokens: r.usage.inputTokens, outputTokens: r.usage.outputTokens,
-    cachedTokens: r.usage.cachedInputTokens ?? 0, costUsd: r.costUsd, baselineCostUsd: r.baselineCostUsd, savedUsd: totalSaved(r), latencyMs: r.latencyMs,
+    id: r.id,
+    time: r.time,
+    client: r.client,
+    modelAsked: r.modelAsked,
+    modelUsed: r.modelUsed,
+    provider: r.provider,
+    route: r.route,
+    reason: r.reason,
+    cache: r.cache,
+    status: r.status,
+    error: r.error,
+    inputTokens: r.usage.inputTokens,
+    outputTokens: r.usage.outputTokens,
+    cachedTokens: r.usage.cachedInputTokens ?? 0,
+    costUsd: r.costUsd,
+    baselineCostUsd: r.baselineCostUsd,
+    savedUsd: totalSaved(r),
+    latencyMs: r.latencyMs,
   };
 }
 

@@ -11,25 +11,74 @@ type PromClient = typeof import('prom-client');
 
 /** `require` is what the bundler inlines as a lazily run module; the source run by tsx loads the package itself. */
 function promClient(): PromClient {
-  return (typeof require === 'function' ? require('prom-client') : createRequire(import.meta.url)('prom-client')) as PromClient;
+  return (
+    typeof require === 'function' ? require('prom-client') : createRequire(import.meta.url)('prom-client')
+  ) as PromClient;
 }
 
 function instruments(queue: () => { active: number; queued: number }) {
   const client = promClient();
   const registry = new client.Registry();
   const registers = [registry];
-  new client.Gauge({ name: 'tokenwise_local_queue_depth', help: 'Requests waiting for a local sequence', registers, collect() { this.set(queue().queued); } });
-  new client.Gauge({ name: 'tokenwise_local_active', help: 'Requests generating on the local model', registers, collect() { this.set(queue().active); } });
+  new client.Gauge({
+    name: 'tokenwise_local_queue_depth',
+    help: 'Requests waiting for a local sequence',
+    registers,
+    collect() {
+      this.set(queue().queued);
+    },
+  });
+  new client.Gauge({
+    name: 'tokenwise_local_active',
+    help: 'Requests generating on the local model',
+    registers,
+    collect() {
+      this.set(queue().active);
+    },
+  });
   return {
     registry,
-    requests: new client.Counter({ name: 'tokenwise_requests_total', help: 'Finished requests', labelNames: ['route', 'provider', 'model', 'status'], registers }),
-    tokens: new client.Counter({ name: 'tokenwise_tokens_total', help: 'Tokens by kind (input includes cached)', labelNames: ['kind', 'route', 'provider', 'model'], registers }),
-    cost: new client.Counter({ name: 'tokenwise_cost_usd_total', help: 'Dollars spent', labelNames: ['route', 'provider', 'model'], registers }),
-    baseline: new client.Counter({ name: 'tokenwise_baseline_cost_usd_total', help: 'Dollars the baseline model would have cost', labelNames: ['route', 'provider', 'model'], registers }),
-    saved: new client.Counter({ name: 'tokenwise_saved_usd_total', help: 'Dollars saved, by lever', labelNames: ['lever'], registers }),
-    cacheHits: new client.Counter({ name: 'tokenwise_cache_hits_total', help: 'Requests answered from cache or a shared call', labelNames: ['kind'], registers }),
+    requests: new client.Counter({
+      name: 'tokenwise_requests_total',
+      help: 'Finished requests',
+      labelNames: ['route', 'provider', 'model', 'status'],
+      registers,
+    }),
+    tokens: new client.Counter({
+      name: 'tokenwise_tokens_total',
+      help: 'Tokens by kind (input includes cached)',
+      labelNames: ['kind', 'route', 'provider', 'model'],
+      registers,
+    }),
+    cost: new client.Counter({
+      name: 'tokenwise_cost_usd_total',
+      help: 'Dollars spent',
+      labelNames: ['route', 'provider', 'model'],
+      registers,
+    }),
+    baseline: new client.Counter({
+      name: 'tokenwise_baseline_cost_usd_total',
+      help: 'Dollars the baseline model would have cost',
+      labelNames: ['route', 'provider', 'model'],
+      registers,
+    }),
+    saved: new client.Counter({
+      name: 'tokenwise_saved_usd_total',
+      help: 'Dollars saved, by lever',
+      labelNames: ['lever'],
+      registers,
+    }),
+    cacheHits: new client.Counter({
+      name: 'tokenwise_cache_hits_total',
+      help: 'Requests answered from cache or a shared call',
+      labelNames: ['kind'],
+      registers,
+    }),
     latency: new client.Histogram({
-      name: 'tokenwise_request_duration_seconds', help: 'Request latency', labelNames: ['route', 'provider', 'model'], registers,
+      name: 'tokenwise_request_duration_seconds',
+      help: 'Request latency',
+      labelNames: ['route', 'provider', 'model'],
+      registers,
       buckets: [0.005, 0.025, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
     }),
   };
@@ -56,7 +105,8 @@ export class UsageMetrics {
    */
   private modelLabel(model: string): string {
     if (this.knownModels.has(model) || this.unlisted.has(model)) return model;
-    if (this.unlisted.size >= MAX_UNLISTED_MODELS || model.length > MAX_MODEL_LABEL || !/^[\w.:/@+-]+$/.test(model)) return 'other';
+    if (this.unlisted.size >= MAX_UNLISTED_MODELS || model.length > MAX_MODEL_LABEL || !/^[\w.:/@+-]+$/.test(model))
+      return 'other';
     this.unlisted.add(model);
     return model;
   }
@@ -71,14 +121,35 @@ export class UsageMetrics {
    */
   observeAll(records: readonly UsageRecord[]): void {
     const m = this.metrics();
-    const series = new Map<string, { labels: { route: string; provider: string; model: string }; statuses: Map<string, number>; input: number; output: number; cached: number; cost?: number; baseline?: number }>();
+    const series = new Map<
+      string,
+      {
+        labels: { route: string; provider: string; model: string };
+        statuses: Map<string, number>;
+        input: number;
+        output: number;
+        cached: number;
+        cost?: number;
+        baseline?: number;
+      }
+    >();
     const saved = new Map<string, number>();
     const hits = new Map<string, number>();
     for (const r of records) {
       const model = this.modelLabel(r.modelUsed);
       const key = `${r.route}\0${r.provider}\0${model}`;
       let s = series.get(key);
-      if (!s) series.set(key, (s = { labels: { route: r.route, provider: r.provider, model }, statuses: new Map(), input: 0, output: 0, cached: 0 }));
+      if (!s)
+        series.set(
+          key,
+          (s = {
+            labels: { route: r.route, provider: r.provider, model },
+            statuses: new Map(),
+            input: 0,
+            output: 0,
+            cached: 0,
+          }),
+        );
       const status = String(r.status);
       s.statuses.set(status, (s.statuses.get(status) ?? 0) + 1);
       s.input += r.usage.inputTokens;
@@ -86,7 +157,8 @@ export class UsageMetrics {
       s.cached += r.usage.cachedInputTokens ?? 0;
       if (r.costUsd !== null) s.cost = (s.cost ?? 0) + r.costUsd;
       if (r.baselineCostUsd !== null) s.baseline = (s.baseline ?? 0) + r.baselineCostUsd;
-      for (const lever of LEVERS) if (r.savedUsd[lever] > 0) saved.set(lever, (saved.get(lever) ?? 0) + r.savedUsd[lever]);
+      for (const lever of LEVERS)
+        if (r.savedUsd[lever] > 0) saved.set(lever, (saved.get(lever) ?? 0) + r.savedUsd[lever]);
       if (r.cache !== 'miss') hits.set(r.cache, (hits.get(r.cache) ?? 0) + 1);
       m.latency.observe(s.labels, r.latencyMs / 1000);
     }

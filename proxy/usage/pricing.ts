@@ -16,7 +16,11 @@ let genaiPrices: GenaiPrices | undefined;
  * module; the source run by tsx has no `require` and loads the package's CommonJS build instead.
  */
 function calcPrice(...args: Parameters<GenaiPrices['calcPrice']>): ReturnType<GenaiPrices['calcPrice']> {
-  genaiPrices ??= (typeof require === 'function' ? require('@pydantic/genai-prices') : createRequire(import.meta.url)('@pydantic/genai-prices')) as GenaiPrices;
+  genaiPrices ??= (
+    typeof require === 'function'
+      ? require('@pydantic/genai-prices')
+      : createRequire(import.meta.url)('@pydantic/genai-prices')
+  ) as GenaiPrices;
   return genaiPrices.calcPrice(...args);
 }
 
@@ -57,7 +61,10 @@ export class Pricing {
   private readonly warned = new Set<string>();
   private readonly tables = new Map<string, { price: FlatPrice | 'tiered' | 'unknown'; at: number }>();
 
-  constructor(private readonly options: PricingOptions, private readonly warn: (line: string) => void = () => {}) {}
+  constructor(
+    private readonly options: PricingOptions,
+    private readonly warn: (line: string) => void = () => {},
+  ) {}
 
   /**
    * Cost in USD of one call, or null when the model is unknown.
@@ -88,7 +95,11 @@ export class Pricing {
     const key = `${providerKind}\0${model}`;
     const cached = this.tables.get(key);
     if (cached && Date.now() - cached.at < PRICE_TABLE_TTL_MS) return cached.price;
-    const probe = calcPrice({ input_tokens: 1, output_tokens: 1 }, model, providerIds[providerKind] ? { providerId: providerIds[providerKind] } : undefined);
+    const probe = calcPrice(
+      { input_tokens: 1, output_tokens: 1 },
+      model,
+      providerIds[providerKind] ? { providerId: providerIds[providerKind] } : undefined,
+    );
     const price = probe ? flatPriceOf(probe.model_price) : 'unknown';
     // Callers choose model names: a flood of made-up ones must not grow the table for good.
     if (this.tables.size >= MAX_REMEMBERED_MODELS) this.tables.clear();
@@ -99,7 +110,9 @@ export class Pricing {
   private unknown(model: string): null {
     if (!this.warned.has(model) && this.warned.size < MAX_REMEMBERED_MODELS) {
       this.warned.add(model);
-      this.warn(`no price known for model "${printable(model)}": its cost is recorded as unknown (add usage.priceOverrides.${printable(model)} to price it)`);
+      this.warn(
+        `no price known for model "${printable(model)}": its cost is recorded as unknown (add usage.priceOverrides.${printable(model)} to price it)`,
+      );
     }
     return null;
   }
@@ -112,11 +125,28 @@ function flatPriceOf(prices: Record<string, unknown>): FlatPrice | 'tiered' {
     if (value === undefined) return undefined;
     return typeof value === 'number' ? value : 'tiered';
   };
-  const [input, output, cacheRead, cacheWrite, cacheWrite1h] = ['input_mtok', 'output_mtok', 'cache_read_mtok', 'cache_write_mtok', 'cache_write_1h_mtok'].map(read);
-  if ([input, output, cacheRead, cacheWrite, cacheWrite1h].includes('tiered') || input === undefined || output === undefined) return 'tiered';
+  const [input, output, cacheRead, cacheWrite, cacheWrite1h] = [
+    'input_mtok',
+    'output_mtok',
+    'cache_read_mtok',
+    'cache_write_mtok',
+    'cache_write_1h_mtok',
+  ].map(read);
+  if (
+    [input, output, cacheRead, cacheWrite, cacheWrite1h].includes('tiered') ||
+    input === undefined ||
+    output === undefined
+  )
+    return 'tiered';
   // A missing cache price means those tokens are billed as plain input, as genai-prices itself does.
   const write = (cacheWrite as number | undefined) ?? (input as number);
-  return { input: input as number, output: output as number, cacheRead: (cacheRead as number | undefined) ?? (input as number), cacheWrite: write, cacheWrite1h: (cacheWrite1h as number | undefined) ?? write };
+  return {
+    input: input as number,
+    output: output as number,
+    cacheRead: (cacheRead as number | undefined) ?? (input as number),
+    cacheWrite: write,
+    cacheWrite1h: (cacheWrite1h as number | undefined) ?? write,
+  };
 }
 
 function flatCost(price: FlatPrice, usage: Usage): number {
@@ -124,12 +154,25 @@ function flatCost(price: FlatPrice, usage: Usage): number {
   const write = usage.cacheWriteTokens ?? 0;
   const write1h = usage.cacheWrite1hTokens ?? 0;
   const fresh = usage.inputTokens - read - write;
-  return (fresh * price.input + read * price.cacheRead + (write - write1h) * price.cacheWrite + write1h * price.cacheWrite1h + usage.outputTokens * price.output) / 1e6;
+  return (
+    (fresh * price.input +
+      read * price.cacheRead +
+      (write - write1h) * price.cacheWrite +
+      write1h * price.cacheWrite1h +
+      usage.outputTokens * price.output) /
+    1e6
+  );
 }
 
 function overrideCost(price: PriceOverride, usage: Usage): number {
   const read = usage.cachedInputTokens ?? 0;
   const write = usage.cacheWriteTokens ?? 0;
   const fresh = usage.inputTokens - read - write;
-  return (fresh * price.inputMtok + read * (price.cacheReadMtok ?? price.inputMtok) + write * (price.cacheWriteMtok ?? price.inputMtok) + usage.outputTokens * price.outputMtok) / 1e6;
+  return (
+    (fresh * price.inputMtok +
+      read * (price.cacheReadMtok ?? price.inputMtok) +
+      write * (price.cacheWriteMtok ?? price.inputMtok) +
+      usage.outputTokens * price.outputMtok) /
+    1e6
+  );
 }

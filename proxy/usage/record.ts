@@ -8,7 +8,6 @@ export { LEVERS, type Lever };
 import type { Usage } from '../chat.ts';
 import type { Pricing, Provider } from './pricing.ts';
 
-
 /** What the pipeline knows when a request ends; cheap to build on the hot path (pricing comes later). */
 export interface FinishedRequest {
   /** Completion time, ms since the epoch. */
@@ -60,7 +59,9 @@ export interface BaselineOptions {
 /** The model a request is measured against. */
 export function baselineModelFor(modelAsked: string, options: BaselineOptions): string {
   if (options.baselineModel) return options.baselineModel;
-  return modelAsked === 'auto' || modelAsked === 'local' ? options.premiumModel : modelAsked.replace(/^[a-z0-9_-]+\//, '');
+  return modelAsked === 'auto' || modelAsked === 'local'
+    ? options.premiumModel
+    : modelAsked.replace(/^[a-z0-9_-]+\//, '');
 }
 
 function kindOfBaseline(model: string): Provider {
@@ -68,12 +69,18 @@ function kindOfBaseline(model: string): Provider {
 }
 
 /** What producing an answer costs on the model that produced it (the local model: by its generation time). */
-export function answerCost(finished: Pick<FinishedRequest, 'modelUsed' | 'providerKind' | 'usage' | 'generationMs'>, pricing: Pricing): number | null {
+export function answerCost(
+  finished: Pick<FinishedRequest, 'modelUsed' | 'providerKind' | 'usage' | 'generationMs'>,
+  pricing: Pricing,
+): number | null {
   return pricing.cost(finished.modelUsed, finished.providerKind, finished.usage, finished.generationMs);
 }
 
 /** What a request paid: its answer's cost on a miss; nothing when the cache or a shared call served it. */
-export function paidCost(finished: Pick<FinishedRequest, 'cache' | 'modelUsed' | 'providerKind' | 'usage' | 'generationMs'>, pricing: Pricing): number | null {
+export function paidCost(
+  finished: Pick<FinishedRequest, 'cache' | 'modelUsed' | 'providerKind' | 'usage' | 'generationMs'>,
+  pricing: Pricing,
+): number | null {
   return finished.cache === 'miss' ? answerCost(finished, pricing) : 0;
 }
 
@@ -84,18 +91,39 @@ export function paidCost(finished: Pick<FinishedRequest, 'cache' | 'modelUsed' |
  * changed on that model; `cache` / `coalescing` = what producing the answer cost, when the proxy served it for free.
  * The baseline pays full price for the untrimmed prompt. Levers not yet built record 0.
  */
-export function priceRequest(id: number, finished: FinishedRequest, pricing: Pricing, options: BaselineOptions): UsageRecord {
+export function priceRequest(
+  id: number,
+  finished: FinishedRequest,
+  pricing: Pricing,
+  options: BaselineOptions,
+): UsageRecord {
   const { usage } = finished;
   const savedUsd: Record<Lever, number> = { cache: 0, coalescing: 0, routing: 0, trimming: 0, promptCache: 0 };
   const baselineModel = baselineModelFor(finished.modelAsked, options);
-  if (finished.status >= 400 && !usage.inputTokens && !usage.outputTokens) return withPrice(finished, id, 0, baselineModel, 0, savedUsd);
+  if (finished.status >= 400 && !usage.inputTokens && !usage.outputTokens)
+    return withPrice(finished, id, 0, baselineModel, 0, savedUsd);
 
   const produced = answerCost(finished, pricing);
   const costUsd = finished.cache === 'miss' ? produced : 0;
-  const baselineCostUsd = pricing.cost(baselineModel, kindOfBaseline(baselineModel), { inputTokens: finished.originalInputTokens, outputTokens: usage.outputTokens });
+  const baselineCostUsd = pricing.cost(baselineModel, kindOfBaseline(baselineModel), {
+    inputTokens: finished.originalInputTokens,
+    outputTokens: usage.outputTokens,
+  });
   if (produced !== null && baselineCostUsd !== null) {
-    const fullPrice = pricing.cost(finished.modelUsed, finished.providerKind, { inputTokens: usage.inputTokens, outputTokens: usage.outputTokens }, finished.generationMs) ?? produced;
-    const untrimmed = pricing.cost(finished.modelUsed, finished.providerKind, { inputTokens: finished.originalInputTokens, outputTokens: usage.outputTokens }, finished.generationMs) ?? fullPrice;
+    const fullPrice =
+      pricing.cost(
+        finished.modelUsed,
+        finished.providerKind,
+        { inputTokens: usage.inputTokens, outputTokens: usage.outputTokens },
+        finished.generationMs,
+      ) ?? produced;
+    const untrimmed =
+      pricing.cost(
+        finished.modelUsed,
+        finished.providerKind,
+        { inputTokens: finished.originalInputTokens, outputTokens: usage.outputTokens },
+        finished.generationMs,
+      ) ?? fullPrice;
     savedUsd.routing = baselineCostUsd - untrimmed;
     savedUsd.trimming = untrimmed - fullPrice;
     savedUsd.promptCache = fullPrice - produced;
@@ -110,12 +138,42 @@ export function priceRequest(id: number, finished: FinishedRequest, pricing: Pri
  * 20-field object through its slow path: ~15 µs per request, measured in bench/profile-overhead.ts); the mapped
  * type makes the compiler reject a field missing here.
  */
-function withPrice(f: FinishedRequest, id: number, costUsd: number | null, baselineModel: string, baselineCostUsd: number | null, savedUsd: Record<Lever, number>): UsageRecord {
+function withPrice(
+  f: FinishedRequest,
+  id: number,
+  costUsd: number | null,
+  baselineModel: string,
+  baselineCostUsd: number | null,
+  savedUsd: Record<Lever, number>,
+): UsageRecord {
   const record: { [K in keyof Required<UsageRecord>]: UsageRecord[K] } = {
-    time: f.time, client: f.client, conversation: f.conversation, api: f.api, modelAsked: f.modelAsked, modelUsed: f.modelUsed, provider: f.provider, providerKind: f.providerKind,
-    route: f.route, reason: f.reason, cache: f.cache, stream: f.stream, status: f.status, error: f.error, usage: f.usage, tokensEstimated: f.tokensEstimated,
-    originalInputTokens: f.originalInputTokens, trim: f.trim, latencyMs: f.latencyMs, firstChunkMs: f.firstChunkMs, overheadMs: f.overheadMs,
-    generationMs: f.generationMs, id, costUsd, baselineModel, baselineCostUsd, savedUsd,
+    time: f.time,
+    client: f.client,
+    conversation: f.conversation,
+    api: f.api,
+    modelAsked: f.modelAsked,
+    modelUsed: f.modelUsed,
+    provider: f.provider,
+    providerKind: f.providerKind,
+    route: f.route,
+    reason: f.reason,
+    cache: f.cache,
+    stream: f.stream,
+    status: f.status,
+    error: f.error,
+    usage: f.usage,
+    tokensEstimated: f.tokensEstimated,
+    originalInputTokens: f.originalInputTokens,
+    trim: f.trim,
+    latencyMs: f.latencyMs,
+    firstChunkMs: f.firstChunkMs,
+    overheadMs: f.overheadMs,
+    generationMs: f.generationMs,
+    id,
+    costUsd,
+    baselineModel,
+    baselineCostUsd,
+    savedUsd,
   };
   return record;
 }

@@ -7,7 +7,6 @@ import { GROUP_BYS, LEVERS, type GroupBy, type UsageSummary, type UsageTotals } 
 
 export { GROUP_BYS, type GroupBy, type UsageSummary, type UsageTotals };
 
-
 const groupKey: Record<GroupBy, string> = {
   day: "strftime('%Y-%m-%d', time / 1000, 'unixepoch', 'localtime')",
   hour: "strftime('%Y-%m-%dT%H:00', time / 1000, 'unixepoch', 'localtime')",
@@ -17,8 +16,6 @@ const groupKey: Record<GroupBy, string> = {
   client: 'client',
   provider: 'provider',
 };
-
-
 
 const aggregates = `count(*) AS requests,
   sum(status >= 400) AS errors,
@@ -38,7 +35,13 @@ function percentile(sorted: number[], p: number): number {
 function totalsFrom(row: Row, latencies: number[]): UsageTotals {
   const n = (key: string) => Number(row[key] ?? 0);
   const requests = n('requests');
-  const savedByLever = { cache: n('saved_cache'), coalescing: n('saved_coalescing'), routing: n('saved_routing'), trimming: n('saved_trimming'), promptCache: n('saved_prompt_cache') };
+  const savedByLever = {
+    cache: n('saved_cache'),
+    coalescing: n('saved_coalescing'),
+    routing: n('saved_routing'),
+    trimming: n('saved_trimming'),
+    promptCache: n('saved_prompt_cache'),
+  };
   latencies.sort((a, b) => a - b);
   return {
     requests,
@@ -62,21 +65,39 @@ function totalsFrom(row: Row, latencies: number[]): UsageTotals {
 export function summarize(db: Database, since: number, until: number, groupBy?: GroupBy): UsageSummary {
   const range = [since, until];
   const where = 'WHERE time >= ? AND time < ?';
-  const latencyRows = db.all(`SELECT ${groupBy ? groupKey[groupBy] : "''"} AS key, latency_ms FROM requests ${where}`, range) as { key: string; latency_ms: number }[];
+  const latencyRows = db.all(
+    `SELECT ${groupBy ? groupKey[groupBy] : "''"} AS key, latency_ms FROM requests ${where}`,
+    range,
+  ) as { key: string; latency_ms: number }[];
   const latencies = new Map<string, number[]>();
-  for (const { key, latency_ms } of latencyRows) (latencies.get(key) ?? latencies.set(key, []).get(key)!).push(latency_ms);
-  const totals = totalsFrom(db.get(`SELECT ${aggregates} FROM requests ${where}`, range) as Row, latencyRows.map((r) => r.latency_ms));
+  for (const { key, latency_ms } of latencyRows)
+    (latencies.get(key) ?? latencies.set(key, []).get(key)!).push(latency_ms);
+  const totals = totalsFrom(
+    db.get(`SELECT ${aggregates} FROM requests ${where}`, range) as Row,
+    latencyRows.map((r) => r.latency_ms),
+  );
   if (!groupBy) return { since, until, totals };
-  const rows = db.all(`SELECT ${groupKey[groupBy]} AS key, ${aggregates} FROM requests ${where} GROUP BY key ORDER BY key`, range) as Row[];
-  return { since, until, groupBy, totals, groups: rows.map((row) => ({ key: String(row.key), ...totalsFrom(row, latencies.get(String(row.key)) ?? []) })) };
+  const rows = db.all(
+    `SELECT ${groupKey[groupBy]} AS key, ${aggregates} FROM requests ${where} GROUP BY key ORDER BY key`,
+    range,
+  ) as Row[];
+  return {
+    since,
+    until,
+    groupBy,
+    totals,
+    groups: rows.map((row) => ({ key: String(row.key), ...totalsFrom(row, latencies.get(String(row.key)) ?? []) })),
+  };
 }
 
 /** `7d`, `24h`, `30m`, an ISO date or epoch ms → epoch ms. */
 export function parseTime(value: string, now = Date.now()): number {
   const relative = value.match(/^(\d+(?:\.\d+)?)([smhdw])$/);
-  if (relative) return now - Number(relative[1]) * { s: 1e3, m: 6e4, h: 3.6e6, d: 8.64e7, w: 6.048e8 }[relative[2] as 's']!;
+  if (relative)
+    return now - Number(relative[1]) * { s: 1e3, m: 6e4, h: 3.6e6, d: 8.64e7, w: 6.048e8 }[relative[2] as 's']!;
   if (/^\d{10,}$/.test(value)) return Number(value);
   const parsed = Date.parse(value);
-  if (Number.isNaN(parsed)) throw new Error(`cannot read "${value}" as a time (use 7d, 24h, 30m, an ISO date or epoch ms)`);
+  if (Number.isNaN(parsed))
+    throw new Error(`cannot read "${value}" as a time (use 7d, 24h, 30m, an ISO date or epoch ms)`);
   return parsed;
 }

@@ -104,11 +104,19 @@ export class RequestTrace {
    */
   private end(status: number, error: string): void {
     if (this.recorded || !this.usage) return;
-    if (!this.started || this.cache !== 'miss') return this.finish(status, { inputTokens: 0, outputTokens: 0 }, false, error);
+    if (!this.started || this.cache !== 'miss')
+      return this.finish(status, { inputTokens: 0, outputTokens: 0 }, false, error);
     this.recorded = true;
     // The provider counted the trimmed prompt: its size is known already.
     void countUsage(this.request, this.output.join(''), this.modelUsed).then(
-      (usage) => this.finish(status, this.notes.trim ? { ...usage, inputTokens: this.notes.trim.tokensAfter } : usage, true, error, true),
+      (usage) =>
+        this.finish(
+          status,
+          this.notes.trim ? { ...usage, inputTokens: this.notes.trim.tokensAfter } : usage,
+          true,
+          error,
+          true,
+        ),
       () => this.finish(status, { inputTokens: 0, outputTokens: 0 }, false, error, true),
     );
   }

@@ -3,7 +3,15 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { agentBin } from './support/install.ts';
-import { AFTER_TOOL, agentHome, CLOUD_ANSWER, RUN_TOOL, startAgentProxy, TOOL_COMMAND, toolingCloud } from './support/agent-run.ts';
+import {
+  AFTER_TOOL,
+  agentHome,
+  CLOUD_ANSWER,
+  RUN_TOOL,
+  startAgentProxy,
+  TOOL_COMMAND,
+  toolingCloud,
+} from './support/agent-run.ts';
 import { TEST_TOKEN } from '../support/proxy.ts';
 
 let setup: Awaited<ReturnType<typeof startAgentProxy>>;
@@ -11,7 +19,9 @@ let home: ReturnType<typeof agentHome>;
 
 before(async () => {
   setup = await startAgentProxy({ router: { clientModels: { 'claude-code': { 'claude-haiku-4-5': 'local' } } } });
-  setup.anthropic.behave(toolingCloud(() => ({ name: 'Bash', arguments: { command: TOOL_COMMAND, description: 'Print the answer' } })));
+  setup.anthropic.behave(
+    toolingCloud(() => ({ name: 'Bash', arguments: { command: TOOL_COMMAND, description: 'Print the answer' } })),
+  );
   home = agentHome();
 });
 after(async () => {
@@ -23,7 +33,13 @@ after(async () => {
 const claude = (args: string[]) =>
   setup.run(agentBin('claude'), ['-p', ...args], {
     home: home.home,
-    env: { ANTHROPIC_BASE_URL: setup.tw.url, ANTHROPIC_API_KEY: TEST_TOKEN, CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', DISABLE_AUTOUPDATER: '1', DISABLE_TELEMETRY: '1' },
+    env: {
+      ANTHROPIC_BASE_URL: setup.tw.url,
+      ANTHROPIC_API_KEY: TEST_TOKEN,
+      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+      DISABLE_AUTOUPDATER: '1',
+      DISABLE_TELEMETRY: '1',
+    },
   });
 
 test('a prompt answered by the cloud: Claude Code prints it; its request reaches Anthropic as sent', async () => {
@@ -42,7 +58,13 @@ test('a prompt answered by the cloud: Claude Code prints it; its request reaches
 
 test('two-turn tool use: the cloud asks for Bash, Claude Code runs it, the result goes back, the answer is printed', async () => {
   const before = setup.anthropic.calls;
-  const run = await claude([`${RUN_TOOL}: print the answer with the shell.`, '--model', 'claude-sonnet-4-6', '--allowedTools', 'Bash(echo:*)']);
+  const run = await claude([
+    `${RUN_TOOL}: print the answer with the shell.`,
+    '--model',
+    'claude-sonnet-4-6',
+    '--allowedTools',
+    'Bash(echo:*)',
+  ]);
   assert.equal(run.code, 0, run.stderr);
   assert.ok(run.stdout.includes(AFTER_TOOL), run.stdout);
   assert.equal(setup.anthropic.calls, before + 2, 'the tool call, then the answer');
@@ -51,7 +73,15 @@ test('two-turn tool use: the cloud asks for Bash, Claude Code runs it, the resul
 test('claude-haiku-4-5 mapped to the local model: answered locally, the cloud never called', async () => {
   const before = setup.anthropic.calls;
   // A short system prompt and no tools keep the prompt within what the tiny test model reads in a second.
-  const run = await claude(['Say hi.', '--model', 'claude-haiku-4-5', '--system-prompt', 'Answer briefly.', '--tools', '']);
+  const run = await claude([
+    'Say hi.',
+    '--model',
+    'claude-haiku-4-5',
+    '--system-prompt',
+    'Answer briefly.',
+    '--tools',
+    '',
+  ]);
   assert.equal(run.code, 0, run.stderr);
   assert.ok(run.stdout.trim().length > 0, 'printed the local model’s text');
   assert.equal(setup.anthropic.calls, before);
@@ -66,7 +96,9 @@ test('/context: its burst of count_tokens calls is forwarded to Anthropic and an
   const run = await claude(['/context', '--model', 'claude-sonnet-4-6']);
   assert.equal(run.code, 0, run.stderr);
   const counts = setup.anthropic.requests.slice(before).filter((r) => r.path === '/v1/messages/count_tokens');
-  console.log(`# claude -p /context: ${counts.length} count_tokens calls forwarded, ${(performance.now() - started).toFixed(0)} ms in all`);
+  console.log(
+    `# claude -p /context: ${counts.length} count_tokens calls forwarded, ${(performance.now() - started).toFixed(0)} ms in all`,
+  );
   assert.ok(counts.length >= 10, `${counts.length} count_tokens calls`);
   assert.match(run.stdout, /tokens/i);
 });

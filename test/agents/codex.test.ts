@@ -3,7 +3,15 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { agentBin } from './support/install.ts';
-import { AFTER_TOOL, agentHome, CLOUD_ANSWER, RUN_TOOL, startAgentProxy, TOOL_COMMAND, toolingCloud } from './support/agent-run.ts';
+import {
+  AFTER_TOOL,
+  agentHome,
+  CLOUD_ANSWER,
+  RUN_TOOL,
+  startAgentProxy,
+  TOOL_COMMAND,
+  toolingCloud,
+} from './support/agent-run.ts';
 import { TEST_TOKEN } from '../support/proxy.ts';
 import type { RecordedRequest } from '../support/sse.ts';
 
@@ -12,10 +20,14 @@ let home: ReturnType<typeof agentHome>;
 
 /** Codex's shell tool: a function tool whose name and argument shape vary by release; use what it declared. */
 function shellCall(request: RecordedRequest) {
-  const tools: { type: string; name?: string; parameters?: { properties?: Record<string, { type?: string }> } }[] = request.body.tools ?? [];
-  const shell = tools.find((t) => t.type === 'function' && (t.name === 'shell' || t.name === 'exec_command' || t.name === 'shell_command'));
+  const tools: { type: string; name?: string; parameters?: { properties?: Record<string, { type?: string }> } }[] =
+    request.body.tools ?? [];
+  const shell = tools.find(
+    (t) => t.type === 'function' && (t.name === 'shell' || t.name === 'exec_command' || t.name === 'shell_command'),
+  );
   if (!shell) throw new Error(`no shell tool among ${tools.map((t) => t.name ?? t.type).join(', ')}`);
-  const command = shell.parameters?.properties?.command?.type === 'array' ? ['bash', '-lc', TOOL_COMMAND] : TOOL_COMMAND;
+  const command =
+    shell.parameters?.properties?.command?.type === 'array' ? ['bash', '-lc', TOOL_COMMAND] : TOOL_COMMAND;
   const key = shell.parameters?.properties?.cmd ? 'cmd' : 'command';
   return { name: shell.name!, arguments: { [key]: command } };
 }
@@ -42,10 +54,26 @@ after(async () => {
 });
 
 const codex = (prompt: string, model: string, extra: string[] = []) =>
-  setup.run(agentBin('codex'), ['exec', '--skip-git-repo-check', '-m', model, '-c', 'analytics.enabled=false', '--disable', 'plugins', '--dangerously-bypass-approvals-and-sandbox', ...extra, prompt], {
-    home: home.home,
-    env: { TOKENWISE_TOKEN: TEST_TOKEN, CODEX_HOME: `${home.home}/.codex` },
-  });
+  setup.run(
+    agentBin('codex'),
+    [
+      'exec',
+      '--skip-git-repo-check',
+      '-m',
+      model,
+      '-c',
+      'analytics.enabled=false',
+      '--disable',
+      'plugins',
+      '--dangerously-bypass-approvals-and-sandbox',
+      ...extra,
+      prompt,
+    ],
+    {
+      home: home.home,
+      env: { TOKENWISE_TOKEN: TEST_TOKEN, CODEX_HOME: `${home.home}/.codex` },
+    },
+  );
 
 test('a prompt answered by the cloud: Codex prints it', async () => {
   const before = setup.openai.calls;

@@ -10,16 +10,33 @@ let setup: Awaited<ReturnType<typeof startAgentProxy>>;
 const MAX_REPEATS = 4;
 
 before(async () => {
-  setup = await startAgentProxy({ router: { clientModels: { continue: { 'qwen2.5-coder-1.5b': 'local' } } }, budget: { session: { maxRepeatedToolCalls: MAX_REPEATS } } });
+  setup = await startAgentProxy({
+    router: { clientModels: { continue: { 'qwen2.5-coder-1.5b': 'local' } } },
+    budget: { session: { maxRepeatedToolCalls: MAX_REPEATS } },
+  });
 });
 after(() => setup?.close());
 
 /** The documented setup: a local config file with one OpenAI-compatible model pointing at Tokenwise. */
 async function cn(prompt: string, model: string, timeoutMs?: number) {
-  const config = ['name: tokenwise', 'version: 1.0.0', 'schema: v1', 'models:', '  - name: tokenwise', '    provider: openai', `    model: ${model}`, `    apiBase: ${setup.tw.url}/v1`, `    apiKey: ${TEST_TOKEN}`, ''].join('\n');
+  const config = [
+    'name: tokenwise',
+    'version: 1.0.0',
+    'schema: v1',
+    'models:',
+    '  - name: tokenwise',
+    '    provider: openai',
+    `    model: ${model}`,
+    `    apiBase: ${setup.tw.url}/v1`,
+    `    apiKey: ${TEST_TOKEN}`,
+    '',
+  ].join('\n');
   const home = agentHome({ 'config.yaml': config });
   try {
-    return await setup.run(agentBin('cn'), ['-p', prompt, '--config', `${home.home}/config.yaml`], { home: home.home, timeoutMs });
+    return await setup.run(agentBin('cn'), ['-p', prompt, '--config', `${home.home}/config.yaml`], {
+      home: home.home,
+      timeoutMs,
+    });
   } finally {
     home.cleanup();
   }
@@ -53,7 +70,10 @@ test('a tool loop is cut by the session breaker: after the same call MAX_REPEATS
   assert.equal(setup.openai.calls - before, MAX_REPEATS);
   const refused = setup.ledger().filter((r) => r.status === 429);
   assert.ok(refused.length >= 1, 'the refusals are in the ledger');
-  assert.ok(refused.every((r) => r.client === 'continue' && /same arguments 4 times in a row.*tool loop/.test(r.error ?? '')), JSON.stringify(refused));
+  assert.ok(
+    refused.every((r) => r.client === 'continue' && /same arguments 4 times in a row.*tool loop/.test(r.error ?? '')),
+    JSON.stringify(refused),
+  );
 });
 
 test('the ledger holds every call, each under continue', () => {

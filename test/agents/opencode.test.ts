@@ -10,11 +10,24 @@ let setup: Awaited<ReturnType<typeof startAgentProxy>>;
 let home: ReturnType<typeof agentHome>;
 
 before(async () => {
-  setup = await startAgentProxy({ router: { sideCalls: 'local', clientModels: { opencode: { 'qwen2.5-coder-1.5b': 'local' } } } }, 4096);
+  setup = await startAgentProxy(
+    { router: { sideCalls: 'local', clientModels: { opencode: { 'qwen2.5-coder-1.5b': 'local' } } } },
+    4096,
+  );
   setup.openai.behave({ kind: 'text', text: CLOUD_ANSWER });
   // The documented config: an OpenAI-compatible provider pointing at Tokenwise, the token as its key.
   const models = { 'gpt-4o-mini': { name: 'gpt-4o-mini' }, 'qwen2.5-coder-1.5b': { name: 'qwen2.5-coder-1.5b' } };
-  const config = { $schema: 'https://opencode.ai/config.json', provider: { tokenwise: { npm: '@ai-sdk/openai-compatible', name: 'Tokenwise', options: { baseURL: `${setup.tw.url}/v1`, apiKey: TEST_TOKEN }, models } } };
+  const config = {
+    $schema: 'https://opencode.ai/config.json',
+    provider: {
+      tokenwise: {
+        npm: '@ai-sdk/openai-compatible',
+        name: 'Tokenwise',
+        options: { baseURL: `${setup.tw.url}/v1`, apiKey: TEST_TOKEN },
+        models,
+      },
+    },
+  };
   // For the tiny local model: a short agent prompt and no tools (opencode's own are ~30 KB).
   const brief = { ...config, agent: { build: { prompt: 'Answer briefly.', tools: { '*': false } } } };
   home = agentHome({ 'opencode.json': JSON.stringify(config), 'brief.json': JSON.stringify(brief) });
@@ -27,12 +40,21 @@ after(async () => {
 const opencode = (prompt: string, model: string, config = 'opencode.json') =>
   setup.run(agentBin('opencode'), ['run', '--pure', '-m', `tokenwise/${model}`, prompt], {
     home: home.home,
-    env: { OPENCODE_CONFIG: `${home.home}/${config}`, OPENCODE_DISABLE_MODELS_FETCH: '1', OPENCODE_DISABLE_AUTOUPDATE: '1', OPENCODE_DISABLE_DEFAULT_PLUGINS: '1' },
+    env: {
+      OPENCODE_CONFIG: `${home.home}/${config}`,
+      OPENCODE_DISABLE_MODELS_FETCH: '1',
+      OPENCODE_DISABLE_AUTOUPDATE: '1',
+      OPENCODE_DISABLE_DEFAULT_PLUGINS: '1',
+    },
   });
 
 /** The first ledger record after `seen` that matches, waiting for it to be written (up to 30 s). */
 async function ledgerEntry(seen: number, match: (r: ReturnType<typeof setup.ledger>[number]) => boolean) {
-  for (const deadline = Date.now() + 30_000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 100))) {
+  for (
+    const deadline = Date.now() + 30_000;
+    Date.now() < deadline;
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  ) {
     const found = setup.ledger().slice(seen).find(match);
     if (found) return found;
   }
@@ -61,7 +83,10 @@ test('a model mapped to the local model: answered locally, the cloud never calle
   assert.equal(setup.openai.calls, before);
   await ledgerEntry(seen, (r) => r.status === 200);
   const records = setup.ledger().slice(seen);
-  assert.ok(records.every((r) => r.route === 'local' && /clientModels/.test(r.reason)), JSON.stringify(records));
+  assert.ok(
+    records.every((r) => r.route === 'local' && /clientModels/.test(r.reason)),
+    JSON.stringify(records),
+  );
 });
 
 test('the ledger holds every call, each under opencode', () => {

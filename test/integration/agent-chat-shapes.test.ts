@@ -8,12 +8,22 @@ import { startFakeOpenAI } from '../support/fake-openai.ts';
 import { startTestProxy } from '../support/proxy.ts';
 import { sseJsonOf } from '../support/sse.ts';
 
-let clouds: { openai: Awaited<ReturnType<typeof startFakeOpenAI>>; anthropic: Awaited<ReturnType<typeof startFakeAnthropic>> };
+let clouds: {
+  openai: Awaited<ReturnType<typeof startFakeOpenAI>>;
+  anthropic: Awaited<ReturnType<typeof startFakeAnthropic>>;
+};
 let tw: Awaited<ReturnType<typeof startTestProxy>>;
 
 before(async () => {
   clouds = { openai: await startFakeOpenAI(), anthropic: await startFakeAnthropic() };
-  tw = await startTestProxy({ env: { OPENAI_BASE_URL: `${clouds.openai.url}/v1`, OPENAI_API_KEY: 'sk-upstream', ANTHROPIC_BASE_URL: clouds.anthropic.url, ANTHROPIC_API_KEY: 'sk-ant-upstream' } });
+  tw = await startTestProxy({
+    env: {
+      OPENAI_BASE_URL: `${clouds.openai.url}/v1`,
+      OPENAI_API_KEY: 'sk-upstream',
+      ANTHROPIC_BASE_URL: clouds.anthropic.url,
+      ANTHROPIC_API_KEY: 'sk-ant-upstream',
+    },
+  });
   clouds.openai.behave({ kind: 'text', text: 'done' });
   clouds.anthropic.behave({ kind: 'text', text: 'done' });
 });
@@ -31,14 +41,32 @@ const agentTurn = (model: string) => ({
   messages: [
     { role: 'system', content: parts('You are terse.', 'Use tools.') },
     { role: 'user', content: parts('<env>linux</env>', 'List the files.') },
-    { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'run_shell_command', arguments: '{"command":"ls"}' } }] },
+    {
+      role: 'assistant',
+      content: null,
+      tool_calls: [
+        { id: 'call_1', type: 'function', function: { name: 'run_shell_command', arguments: '{"command":"ls"}' } },
+      ],
+    },
     { role: 'tool', tool_call_id: 'call_1', content: parts('a.txt', 'b.txt') },
   ],
-  tools: [{ type: 'function', function: { name: 'run_shell_command', parameters: { type: 'object', properties: { command: { type: 'string' } } } } }],
+  tools: [
+    {
+      type: 'function',
+      function: {
+        name: 'run_shell_command',
+        parameters: { type: 'object', properties: { command: { type: 'string' } } },
+      },
+    },
+  ],
 });
 
 async function streamed(body: unknown) {
-  const response = await tw.fetch('/v1/chat/completions', { method: 'POST', body: JSON.stringify(body), headers: { 'user-agent': 'QwenCode/0.24.4 (linux; x64)' } });
+  const response = await tw.fetch('/v1/chat/completions', {
+    method: 'POST',
+    body: JSON.stringify(body),
+    headers: { 'user-agent': 'QwenCode/0.24.4 (linux; x64)' },
+  });
   assert.equal(response.status, 200, await response.clone().text());
   const chunks = sseJsonOf(await response.text());
   return { text: chunks.map((c) => c.choices[0]?.delta?.content ?? '').join(''), usage: chunks.at(-1).usage };
@@ -59,7 +87,10 @@ test('to Anthropic the parts become a system string, a tool_use turn and a tool_
   assert.equal(sent.system, 'You are terse.\n\nUse tools.');
   assert.deepEqual(sent.messages, [
     { role: 'user', content: parts('<env>linux</env>', 'List the files.') },
-    { role: 'assistant', content: [{ type: 'tool_use', id: 'call_1', name: 'run_shell_command', input: { command: 'ls' } }] },
+    {
+      role: 'assistant',
+      content: [{ type: 'tool_use', id: 'call_1', name: 'run_shell_command', input: { command: 'ls' } }],
+    },
     { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'call_1', content: parts('a.txt', 'b.txt') }] },
   ]);
 });

@@ -58,7 +58,9 @@ describe('no local model, no cloud key', () => {
 });
 
 test('a local model that cannot load and a key for the wrong provider: both named', async () => {
-  const tw = await startTestProxy({ env: { TOKENWISE_LOCAL_MODEL: '/no/such/model.gguf', ANTHROPIC_API_KEY: 'sk-ant-test' } });
+  const tw = await startTestProxy({
+    env: { TOKENWISE_LOCAL_MODEL: '/no/such/model.gguf', ANTHROPIC_API_KEY: 'sk-ant-test' },
+  });
   try {
     for (let i = 0; i < 400 && tw.proxy.local!.health().state !== 'unavailable'; i++) await sleep(25);
     assert.equal(tw.proxy.local!.health().state, 'unavailable');

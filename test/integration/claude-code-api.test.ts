@@ -25,16 +25,30 @@ const beta = 'interleaved-thinking-2025-05-14,context-management-2025-06-27,clau
 const claudeCodeBody = (stream: boolean) => ({
   model: 'claude-haiku-4-5',
   messages: [
-    { role: 'user', content: [{ type: 'text', text: '<system-reminder>ctx</system-reminder>' }, { type: 'text', text: 'say hi', cache_control: { type: 'ephemeral' } }] },
+    {
+      role: 'user',
+      content: [
+        { type: 'text', text: '<system-reminder>ctx</system-reminder>' },
+        { type: 'text', text: 'say hi', cache_control: { type: 'ephemeral' } },
+      ],
+    },
     { role: 'system', content: [{ type: 'text', text: '# Environment\nlinux' }] },
   ],
   system: [
     { type: 'text', text: 'x-anthropic-billing-header: cc_version=2.1.332.0b8; cc_entrypoint=sdk-cli;' },
-    { type: 'text', text: "You are a Claude agent, built on Anthropic's Claude Agent SDK.", cache_control: { type: 'ephemeral' } },
+    {
+      type: 'text',
+      text: "You are a Claude agent, built on Anthropic's Claude Agent SDK.",
+      cache_control: { type: 'ephemeral' },
+    },
     { type: 'text', text: 'Answer briefly.', cache_control: { type: 'ephemeral', ttl: '1h' } },
   ],
   tools: [
-    { name: 'Bash', description: 'Run a command', input_schema: { type: 'object', properties: { command: { type: 'string' } } } },
+    {
+      name: 'Bash',
+      description: 'Run a command',
+      input_schema: { type: 'object', properties: { command: { type: 'string' } } },
+    },
     { name: 'WebFetch', description: 'Fetch', input_schema: { type: 'object', properties: {} }, defer_loading: true },
     { type: 'web_search_20250305', name: 'web_search', max_uses: 5 },
   ],
@@ -47,7 +61,17 @@ const claudeCodeBody = (stream: boolean) => ({
 });
 
 function post(path: string, body: unknown, headers: Record<string, string>) {
-  return fetch(`${tw.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'anthropic-beta': beta, 'user-agent': 'claude-cli/2.1.332 (external, sdk-cli)', ...headers }, body: JSON.stringify(body) });
+  return fetch(`${tw.url}${path}`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'anthropic-version': '2023-06-01',
+      'anthropic-beta': beta,
+      'user-agent': 'claude-cli/2.1.332 (external, sdk-cli)',
+      ...headers,
+    },
+    body: JSON.stringify(body),
+  });
 }
 
 describe('Messages as Claude Code sends them', () => {
@@ -59,34 +83,77 @@ describe('Messages as Claude Code sends them', () => {
     assert.equal(forwarded.headers['anthropic-beta'], beta);
     assert.equal(forwarded.headers['anthropic-version'], '2023-06-01');
     assert.equal(forwarded.headers['x-api-key'], 'sk-ant-upstream');
-    assert.equal(JSON.stringify(forwarded.body), JSON.stringify(claudeCodeBody(false)), 'system blocks, breakpoints and unknown fields unchanged');
+    assert.equal(
+      JSON.stringify(forwarded.body),
+      JSON.stringify(claudeCodeBody(false)),
+      'system blocks, breakpoints and unknown fields unchanged',
+    );
     const message = await response.json();
-    assert.deepEqual(message.content.map((b: { type: string }) => b.type), ['thinking', 'text']);
+    assert.deepEqual(
+      message.content.map((b: { type: string }) => b.type),
+      ['thinking', 'text'],
+    );
     assert.equal(message.content[0].thinking, 'Let me think.');
     assert.match(message.content[0].signature, /^sig_/);
   });
 
   test('streamed with a Bearer token: the signed thinking block reaches the caller, then the text', async () => {
     anthropic.behave({ kind: 'text', text: 'streamed answer' });
-    const response = await post('/v1/messages?beta=true', claudeCodeBody(true), { authorization: `Bearer ${TEST_TOKEN}` });
+    const response = await post('/v1/messages?beta=true', claudeCodeBody(true), {
+      authorization: `Bearer ${TEST_TOKEN}`,
+    });
     assert.equal(response.status, 200);
     const events = sseJsonOf(await response.text());
     const starts = events.filter((e) => e.type === 'content_block_start').map((e) => e.content_block.type);
     assert.deepEqual(starts, ['thinking', 'text']);
     const deltas = events.filter((e) => e.type === 'content_block_delta');
-    assert.equal(deltas.filter((e) => e.delta.type === 'thinking_delta').map((e) => e.delta.thinking).join(''), 'Let me think.');
+    assert.equal(
+      deltas
+        .filter((e) => e.delta.type === 'thinking_delta')
+        .map((e) => e.delta.thinking)
+        .join(''),
+      'Let me think.',
+    );
     const signature = deltas.find((e) => e.delta.type === 'signature_delta')?.delta.signature;
     assert.match(signature, /^sig_/);
-    assert.equal(deltas.filter((e) => e.delta.type === 'text_delta').map((e) => e.delta.text).join(''), 'streamed answer');
-    assert.deepEqual(events.filter((e) => e.type === 'content_block_start').map((e) => e.index), [0, 1]);
+    assert.equal(
+      deltas
+        .filter((e) => e.delta.type === 'text_delta')
+        .map((e) => e.delta.text)
+        .join(''),
+      'streamed answer',
+    );
+    assert.deepEqual(
+      events.filter((e) => e.type === 'content_block_start').map((e) => e.index),
+      [0, 1],
+    );
   });
 
   test('the next turn may carry thinking, tool_use, server-tool and tool_result blocks', async () => {
     anthropic.behave({ kind: 'text', text: 'done' });
     const body = claudeCodeBody(false);
     body.messages.push(
-      { role: 'assistant', content: [{ type: 'thinking', thinking: '', signature: 'sig_x' }, { type: 'server_tool_use', id: 'srvtoolu_1', name: 'web_search', input: { query: 'q' } }, { type: 'web_search_tool_result', tool_use_id: 'srvtoolu_1', content: [] }, { type: 'tool_use', id: 'toolu_1', name: 'Bash', input: { command: 'echo hi' } }] } as never,
-      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'hi\n', is_error: false, cache_control: { type: 'ephemeral' } }] } as never,
+      {
+        role: 'assistant',
+        content: [
+          { type: 'thinking', thinking: '', signature: 'sig_x' },
+          { type: 'server_tool_use', id: 'srvtoolu_1', name: 'web_search', input: { query: 'q' } },
+          { type: 'web_search_tool_result', tool_use_id: 'srvtoolu_1', content: [] },
+          { type: 'tool_use', id: 'toolu_1', name: 'Bash', input: { command: 'echo hi' } },
+        ],
+      } as never,
+      {
+        role: 'user',
+        content: [
+          {
+            type: 'tool_result',
+            tool_use_id: 'toolu_1',
+            content: 'hi\n',
+            is_error: false,
+            cache_control: { type: 'ephemeral' },
+          },
+        ],
+      } as never,
     );
     const response = await post('/v1/messages?beta=true', body, { 'x-api-key': TEST_TOKEN });
     assert.equal(response.status, 200, await response.clone().text());
@@ -94,12 +161,18 @@ describe('Messages as Claude Code sends them', () => {
   });
 });
 
-test('a tool loop gets a final 429 in Anthropic\'s shape, recorded in the ledger', async () => {
+test("a tool loop gets a final 429 in Anthropic's shape, recorded in the ledger", async () => {
   const before = anthropic.calls;
   const body = claudeCodeBody(false);
   for (let i = 0; i < 20; i++) {
-    body.messages.push({ role: 'assistant', content: [{ type: 'tool_use', id: `toolu_${i}`, name: 'Bash', input: { command: 'ls' } }] } as never);
-    body.messages.push({ role: 'user', content: [{ type: 'tool_result', tool_use_id: `toolu_${i}`, content: 'a.txt' }] } as never);
+    body.messages.push({
+      role: 'assistant',
+      content: [{ type: 'tool_use', id: `toolu_${i}`, name: 'Bash', input: { command: 'ls' } }],
+    } as never);
+    body.messages.push({
+      role: 'user',
+      content: [{ type: 'tool_result', tool_use_id: `toolu_${i}`, content: 'a.txt' }],
+    } as never);
   }
   const response = await post('/v1/messages?beta=true', body, { 'x-api-key': TEST_TOKEN });
   assert.equal(response.status, 429);
@@ -116,7 +189,12 @@ test('a tool loop gets a final 429 in Anthropic\'s shape, recorded in the ledger
 describe('count_tokens', () => {
   test('forwarded to Anthropic for a Claude model, with the beta headers', async () => {
     const before = anthropic.requests.length;
-    const body = { model: 'claude-haiku-4-5', messages: claudeCodeBody(false).messages, system: claudeCodeBody(false).system, tools: claudeCodeBody(false).tools };
+    const body = {
+      model: 'claude-haiku-4-5',
+      messages: claudeCodeBody(false).messages,
+      system: claudeCodeBody(false).system,
+      tools: claudeCodeBody(false).tools,
+    };
     const response = await post('/v1/messages/count_tokens?beta=true', body, { 'x-api-key': TEST_TOKEN });
     assert.equal(response.status, 200, await response.clone().text());
     const { input_tokens } = await response.json();
@@ -130,11 +208,22 @@ describe('count_tokens', () => {
 
   test('counted locally for a model no Anthropic provider serves; 34 at once stay cheap', async () => {
     const before = anthropic.requests.length;
-    const body = (i: number) => ({ model: 'gpt-4o', messages: [{ role: 'user', content: `count me ${i} `.repeat(2000) }], system: 'You are terse.' });
+    const body = (i: number) => ({
+      model: 'gpt-4o',
+      messages: [{ role: 'user', content: `count me ${i} `.repeat(2000) }],
+      system: 'You are terse.',
+    });
     const one = await (await post('/v1/messages/count_tokens', body(0), { 'x-api-key': TEST_TOKEN })).json();
-    assert.ok(one.input_tokens > 6000 && one.input_tokens < 10_000, `o200k count of ~8k tokens, got ${one.input_tokens}`);
+    assert.ok(
+      one.input_tokens > 6000 && one.input_tokens < 10_000,
+      `o200k count of ~8k tokens, got ${one.input_tokens}`,
+    );
     const started = performance.now();
-    const all = await Promise.all(Array.from({ length: 34 }, (_, i) => post('/v1/messages/count_tokens?beta=true', body(i), { 'x-api-key': TEST_TOKEN })));
+    const all = await Promise.all(
+      Array.from({ length: 34 }, (_, i) =>
+        post('/v1/messages/count_tokens?beta=true', body(i), { 'x-api-key': TEST_TOKEN }),
+      ),
+    );
     const elapsed = performance.now() - started;
     assert.ok(all.every((r) => r.status === 200));
     assert.equal(anthropic.requests.length, before, 'nothing went upstream');
@@ -143,7 +232,11 @@ describe('count_tokens', () => {
   });
 
   test('bad input gets an Anthropic-shaped 400', async () => {
-    const response = await post('/v1/messages/count_tokens', { model: 'claude-haiku-4-5' }, { 'x-api-key': TEST_TOKEN });
+    const response = await post(
+      '/v1/messages/count_tokens',
+      { model: 'claude-haiku-4-5' },
+      { 'x-api-key': TEST_TOKEN },
+    );
     assert.equal(response.status, 400);
     const error = await response.json();
     assert.equal(error.type, 'error');

@@ -18,7 +18,14 @@ function tokenwise(...args: string[]) {
     cwd: root,
     encoding: 'utf8',
     timeout: 60_000,
-    env: { ...process.env, XDG_CONFIG_HOME: home, TOKENWISE_DATA_DIR: home, TOKENWISE_PORT: '1', TOKENWISE_LOCAL_MODEL: 'off', NO_COLOR: '' },
+    env: {
+      ...process.env,
+      XDG_CONFIG_HOME: home,
+      TOKENWISE_DATA_DIR: home,
+      TOKENWISE_PORT: '1',
+      TOKENWISE_LOCAL_MODEL: 'off',
+      NO_COLOR: '',
+    },
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
@@ -54,7 +61,10 @@ test('a missing value, a bad number, a bad time or a bad choice exits 2 with the
     [['usage', '--since'], /--since needs a value/],
     [['usage', '--since', '--json'], /--since needs a value/],
     [['usage', '--since', 'last tuesday'], /--since: expected a time .*got "last tuesday"/],
-    [['usage', '--group-by', 'week'], /--group-by: expected one of day, hour, minute, model, route, client, provider, got "week"/],
+    [
+      ['usage', '--group-by', 'week'],
+      /--group-by: expected one of day, hour, minute, model, route, client, provider, got "week"/,
+    ],
     [['usage', '--json=yes'], /--json takes no value/],
     [['serve', '--threads', 'two'], /--threads: expected a whole number, got "two"/],
     [['eval', 'cache', '--data', 'x.jsonl', '--threshold', 'high'], /--threshold: expected a number, got "high"/],
@@ -72,7 +82,10 @@ test('a missing value, a bad number, a bad time or a bad choice exits 2 with the
 
 /** Every command and subcommand in the table, with its path. */
 function everyCommand(commands: Command[], parent: string[] = []): [string[], Command][] {
-  return commands.flatMap((c) => [[[...parent, c.name], c] as [string[], Command], ...everyCommand(c.subcommands ?? [], [...parent, c.name])]);
+  return commands.flatMap((c) => [
+    [[...parent, c.name], c] as [string[], Command],
+    ...everyCommand(c.subcommands ?? [], [...parent, c.name]),
+  ]);
 }
 
 test('`--help` and `-h` print the usage of every command and subcommand, with each flag, and run nothing', () => {
@@ -84,7 +97,8 @@ test('`--help` and `-h` print the usage of every command and subcommand, with ea
       const run = tokenwise(...names, flag);
       assert.equal(run.status, 0, `${names.join(' ')} ${flag}: ${run.stderr}`);
       assert.match(run.stdout, new RegExp(`^Usage: tokenwise ${names.join(' ')}\\b`), names.join(' '));
-      for (const option of Object.keys(command.options)) assert.match(run.stdout, new RegExp(`--${option}\\b`), `${names.join(' ')} documents --${option}`);
+      for (const option of Object.keys(command.options))
+        assert.match(run.stdout, new RegExp(`--${option}\\b`), `${names.join(' ')} documents --${option}`);
       for (const sub of command.subcommands ?? []) assert.match(run.stdout, new RegExp(`^  ${sub.name} `, 'm'));
       assert.match(run.stdout, /Exit codes: 0 .*2 bad command line/);
       assert.doesNotMatch(run.stdout, /listening on/);
@@ -92,6 +106,7 @@ test('`--help` and `-h` print the usage of every command and subcommand, with ea
   }
   const main = tokenwise('--help');
   assert.equal(main.status, 0);
-  for (const command of COMMANDS) assert.match(main.stdout, new RegExp(`^  ${command.name} +\\S`, 'm'), `tokenwise --help lists ${command.name}`);
+  for (const command of COMMANDS)
+    assert.match(main.stdout, new RegExp(`^  ${command.name} +\\S`, 'm'), `tokenwise --help lists ${command.name}`);
   assert.equal(tokenwise().stdout, main.stdout);
 });

@@ -21,7 +21,8 @@ before(async () => {
     config: { usage: { priceOverrides: { 'gpt-4o-mini': { inputMtok: 0.3, outputMtok: 0.7 } } } },
     env: { OPENAI_BASE_URL: `${openai.url}/v1`, OPENAI_API_KEY: 'k' },
   });
-  for (const question of ['one', 'two', 'three']) await tw.openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: question }] });
+  for (const question of ['one', 'two', 'three'])
+    await tw.openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: question }] });
 });
 after(async () => {
   await tw.close();
@@ -29,11 +30,21 @@ after(async () => {
 });
 
 const usage = (...args: string[]) =>
-  promisify(execFile)(process.execPath, ['bin/tokenwise.js', 'usage', '--port', new URL(tw.url).port, '--token', TEST_TOKEN, ...args], { cwd: root, env: { ...process.env, XDG_CONFIG_HOME: tw.config.dataDir } });
+  promisify(execFile)(
+    process.execPath,
+    ['bin/tokenwise.js', 'usage', '--port', new URL(tw.url).port, '--token', TEST_TOKEN, ...args],
+    { cwd: root, env: { ...process.env, XDG_CONFIG_HOME: tw.config.dataDir } },
+  );
 
 test('JSON and CSV carry money rounded to 1e-9, where the ledger sum has float noise', async () => {
-  const raw = (await (await fetch(`${tw.url}/tokenwise/usage`, { headers: { authorization: `Bearer ${TEST_TOKEN}` } })).json()) as { totals: { costUsd: number } };
-  assert.notEqual(raw.totals.costUsd, Math.round(raw.totals.costUsd * 1e9) / 1e9, 'precondition: the summed costs are not a round number in binary floating point');
+  const raw = (await (
+    await fetch(`${tw.url}/tokenwise/usage`, { headers: { authorization: `Bearer ${TEST_TOKEN}` } })
+  ).json()) as { totals: { costUsd: number } };
+  assert.notEqual(
+    raw.totals.costUsd,
+    Math.round(raw.totals.costUsd * 1e9) / 1e9,
+    'precondition: the summed costs are not a round number in binary floating point',
+  );
   const json = JSON.parse((await usage('--json')).stdout) as { totals: { costUsd: number; requests: number } };
   assert.equal(json.totals.requests, 3);
   assert.equal(json.totals.costUsd, 0.0000126);

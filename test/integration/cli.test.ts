@@ -54,9 +54,19 @@ test('prints the endpoint and the token on start', () => {
 
 test('the openai SDK gets a streamed and a non-streamed answer from model "local"', async () => {
   const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'cli-token-1', maxRetries: 0 });
-  const whole = await client.chat.completions.create({ model: 'local', messages: [{ role: 'user', content: 'hi' }], max_tokens: 8, temperature: 0 });
+  const whole = await client.chat.completions.create({
+    model: 'local',
+    messages: [{ role: 'user', content: 'hi' }],
+    max_tokens: 8,
+    temperature: 0,
+  });
   assert.equal(whole.usage!.completion_tokens, 8);
-  const stream = await client.chat.completions.create({ model: 'local', messages: [{ role: 'user', content: 'hi' }], max_tokens: 8, stream: true });
+  const stream = await client.chat.completions.create({
+    model: 'local',
+    messages: [{ role: 'user', content: 'hi' }],
+    max_tokens: 8,
+    stream: true,
+  });
   let pieces = 0;
   for await (const chunk of stream) if (chunk.choices[0]?.delta?.content) pieces++;
   assert.ok(pieces > 1);
@@ -64,7 +74,10 @@ test('the openai SDK gets a streamed and a non-streamed answer from model "local
 
 test('gpt-4o-mini is forwarded to OPENAI_BASE_URL', async () => {
   const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'cli-token-1', maxRetries: 0 });
-  const completion = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'to the cloud' }] });
+  const completion = await client.chat.completions.create({
+    model: 'gpt-4o-mini',
+    messages: [{ role: 'user', content: 'to the cloud' }],
+  });
   assert.equal(completion.choices[0]!.message.content, 'echo: to the cloud');
   assert.equal(cloud.requests.at(-1)!.headers.authorization, 'Bearer sk-cli');
 });
@@ -80,7 +93,11 @@ test('SIGTERM shuts the proxy down cleanly (and npm with it)', async () => {
 });
 
 test('a bad flag value stops start-up with the problem named and exit code 2', () => {
-  const result = spawnSync(process.execPath, ['bin/tokenwise.js', 'serve', '--port', 'eighty'], { cwd: root, env: { ...process.env, XDG_CONFIG_HOME: dataDir, TOKENWISE_DATA_DIR: dataDir }, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, ['bin/tokenwise.js', 'serve', '--port', 'eighty'], {
+    cwd: root,
+    env: { ...process.env, XDG_CONFIG_HOME: dataDir, TOKENWISE_DATA_DIR: dataDir },
+    encoding: 'utf8',
+  });
   assert.equal(result.status, 2);
   assert.match(result.stderr, /--port: expected a whole number, got "eighty"/);
 });

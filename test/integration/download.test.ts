@@ -19,7 +19,13 @@ const URI = 'hf:tokenwise/tiny:Q4_K_M';
 const SERVED_FILE = 'tiny-Q4_K_M.gguf';
 /** Where node-llama-cpp puts `hf:tokenwise/tiny:Q4_K_M`. */
 const LANDED_FILE = 'hf_tokenwise_tiny_tiny.Q4_K_M.gguf';
-const LOCAL_ENV = { TOKENWISE_LOCAL_MODEL: URI, TOKENWISE_THREADS: '1', TOKENWISE_GPU: 'cpu', TOKENWISE_PARALLEL: '1', TOKENWISE_CONTEXT_SIZE: '256' };
+const LOCAL_ENV = {
+  TOKENWISE_LOCAL_MODEL: URI,
+  TOKENWISE_THREADS: '1',
+  TOKENWISE_GPU: 'cpu',
+  TOKENWISE_PARALLEL: '1',
+  TOKENWISE_CONTEXT_SIZE: '256',
+};
 
 type TestProxy = Awaited<ReturnType<typeof startTestProxy>>;
 
@@ -50,11 +56,18 @@ const freshModelsDir = () => fs.mkdtempSync(path.join(scratch, 'models-'));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function fakeHub(chunkDelayMs = 0): Promise<FakeHuggingFace> {
-  return startFakeHuggingFace({ files: { [`tokenwise/tiny/${SERVED_FILE}`]: modelBytes }, manifests: { 'tokenwise/tiny:Q4_K_M': SERVED_FILE }, chunkDelayMs });
+  return startFakeHuggingFace({
+    files: { [`tokenwise/tiny/${SERVED_FILE}`]: modelBytes },
+    manifests: { 'tokenwise/tiny:Q4_K_M': SERVED_FILE },
+    chunkDelayMs,
+  });
 }
 
 /** Polls the local provider (bounded: 400 × 25 ms) until `done` holds; fails with the last health seen. */
-async function waitFor(tw: TestProxy, done: (h: ReturnType<NonNullable<TestProxy['proxy']['local']>['health']>) => boolean) {
+async function waitFor(
+  tw: TestProxy,
+  done: (h: ReturnType<NonNullable<TestProxy['proxy']['local']>['health']>) => boolean,
+) {
   let health = tw.proxy.local!.health();
   for (let i = 0; i < 400 && !done(health); i++) {
     await sleep(25);
@@ -74,8 +87,14 @@ async function closedPort(): Promise<number> {
 }
 
 async function chatStatus(tw: TestProxy, model: string) {
-  const response = await tw.fetch('/v1/chat/completions', { method: 'POST', body: JSON.stringify({ model, max_tokens: 3, messages: [{ role: 'user', content: 'hi' }] }) });
-  return { response, body: (await response.json()) as { error: { message: string; type: string; param: unknown; code: unknown } } };
+  const response = await tw.fetch('/v1/chat/completions', {
+    method: 'POST',
+    body: JSON.stringify({ model, max_tokens: 3, messages: [{ role: 'user', content: 'hi' }] }),
+  });
+  return {
+    response,
+    body: (await response.json()) as { error: { message: string; type: string; param: unknown; code: unknown } },
+  };
 }
 
 describe('hf: model downloaded on first start, reused after', () => {
@@ -91,7 +110,11 @@ describe('hf: model downloaded on first start, reused after', () => {
   test('downloads with progress, lands byte-identical, goes downloading → ready, answers model "local"', async () => {
     const progress: DownloadProgress[] = [];
     const states: ProviderHealth[] = [];
-    const tw = await startTestProxy({ env: { ...LOCAL_ENV, TOKENWISE_MODELS_DIR: modelsDir }, onDownloadProgress: (p) => progress.push({ ...p }), onStateChange: (h) => states.push({ ...h }) });
+    const tw = await startTestProxy({
+      env: { ...LOCAL_ENV, TOKENWISE_MODELS_DIR: modelsDir },
+      onDownloadProgress: (p) => progress.push({ ...p }),
+      onStateChange: (h) => states.push({ ...h }),
+    });
     try {
       await waitFor(tw, (h) => h.state === 'ready' || h.state === 'unavailable');
       assert.equal(tw.proxy.local!.health().state, 'ready', JSON.stringify(tw.proxy.local!.health()));
@@ -100,7 +123,11 @@ describe('hf: model downloaded on first start, reused after', () => {
       assert.ok(progress.length >= 3, `progress fired ${progress.length} times`);
       for (const [i, p] of progress.entries()) {
         assert.equal(p.totalBytes, modelBytes.length, 'totalBytes is the served size');
-        if (i > 0) assert.ok(p.downloadedBytes >= progress[i - 1]!.downloadedBytes, `downloadedBytes went backwards at event ${i}`);
+        if (i > 0)
+          assert.ok(
+            p.downloadedBytes >= progress[i - 1]!.downloadedBytes,
+            `downloadedBytes went backwards at event ${i}`,
+          );
       }
       assert.ok(new Set(progress.map((p) => p.downloadedBytes)).size >= 3, 'downloadedBytes grows over several steps');
       assert.ok(progress[0]!.downloadedBytes < modelBytes.length);
@@ -110,25 +137,45 @@ describe('hf: model downloaded on first start, reused after', () => {
       const names = states.map((s) => s.state);
       const firstLoading = names.indexOf('loading');
       assert.ok(names.indexOf('downloading') >= 0 && names.indexOf('downloading') < firstLoading, names.join(','));
-      assert.ok(names.slice(0, firstLoading).every((n) => n === 'downloading'), names.join(','));
+      assert.ok(
+        names.slice(0, firstLoading).every((n) => n === 'downloading'),
+        names.join(','),
+      );
       assert.deepEqual(names.slice(firstLoading), ['loading', 'ready']);
       const fractions = states.filter((s) => s.state === 'downloading').map((s) => s.progress!);
-      assert.ok(fractions.every((f, i) => f >= 0 && f <= 1 && (i === 0 || f >= fractions[i - 1]!)), fractions.join(','));
+      assert.ok(
+        fractions.every((f, i) => f >= 0 && f <= 1 && (i === 0 || f >= fractions[i - 1]!)),
+        fractions.join(','),
+      );
       assert.equal(fractions.at(-1), 1);
 
       // The file, and only the file (no temp leftovers), in the models dir.
       assert.deepEqual(fs.readdirSync(modelsDir), [LANDED_FILE]);
-      assert.ok(fs.readFileSync(path.join(modelsDir, LANDED_FILE)).equals(modelBytes), 'downloaded file is byte-identical');
+      assert.ok(
+        fs.readFileSync(path.join(modelsDir, LANDED_FILE)).equals(modelBytes),
+        'downloaded file is byte-identical',
+      );
 
       // What was asked of the hub: the manifest, then the file; no token sent.
       assert.equal(hub.requests[0]!.path, '/v2/tokenwise/tiny/manifests/Q4_K_M');
-      assert.ok(hub.requests.slice(1).length >= 1 && hub.requests.slice(1).every((r) => r.path.startsWith(`/tokenwise/tiny/resolve/main/${SERVED_FILE}`)), JSON.stringify(hub.requests.map((r) => r.path)));
-      assert.ok(hub.requests.every((r) => r.headers.authorization === undefined), 'no Authorization header sent');
+      assert.ok(
+        hub.requests.slice(1).length >= 1 &&
+          hub.requests.slice(1).every((r) => r.path.startsWith(`/tokenwise/tiny/resolve/main/${SERVED_FILE}`)),
+        JSON.stringify(hub.requests.map((r) => r.path)),
+      );
+      assert.ok(
+        hub.requests.every((r) => r.headers.authorization === undefined),
+        'no Authorization header sent',
+      );
 
-      const health = (await (await tw.fetch('/tokenwise/health')).json()) as { local: { state: string; model: string } };
+      const health = (await (await tw.fetch('/tokenwise/health')).json()) as {
+        local: { state: string; model: string };
+      };
       assert.deepEqual([health.local.state, health.local.model], ['ready', LANDED_FILE.replace(/\.gguf$/, '')]);
 
-      const { data, response } = await tw.openai.chat.completions.create({ model: 'local', max_tokens: 4, messages: [{ role: 'user', content: 'hello' }] }).withResponse();
+      const { data, response } = await tw.openai.chat.completions
+        .create({ model: 'local', max_tokens: 4, messages: [{ role: 'user', content: 'hello' }] })
+        .withResponse();
       assert.equal(response.headers.get('x-tokenwise-route'), 'local');
       assert.equal(data.usage!.completion_tokens, 4);
       assert.ok(data.choices[0]!.message.content!.length > 0);
@@ -140,11 +187,18 @@ describe('hf: model downloaded on first start, reused after', () => {
   test('a second start with the same models dir makes no request and is ready', async () => {
     const before = hub.requests.length;
     const progress: DownloadProgress[] = [];
-    const tw = await startTestProxy({ env: { ...LOCAL_ENV, TOKENWISE_MODELS_DIR: modelsDir }, onDownloadProgress: (p) => progress.push(p) });
+    const tw = await startTestProxy({
+      env: { ...LOCAL_ENV, TOKENWISE_MODELS_DIR: modelsDir },
+      onDownloadProgress: (p) => progress.push(p),
+    });
     try {
       await waitFor(tw, (h) => h.state === 'ready' || h.state === 'unavailable');
       assert.equal(tw.proxy.local!.health().state, 'ready', JSON.stringify(tw.proxy.local!.health()));
-      assert.equal(hub.requests.length, before, `requests made: ${JSON.stringify(hub.requests.slice(before).map((r) => r.path))}`);
+      assert.equal(
+        hub.requests.length,
+        before,
+        `requests made: ${JSON.stringify(hub.requests.slice(before).map((r) => r.path))}`,
+      );
       assert.equal(progress.length, 0);
       assert.deepEqual(fs.readdirSync(modelsDir), [LANDED_FILE]);
     } finally {
@@ -159,7 +213,14 @@ test('offline: the proxy still serves; local is unavailable and says why; auto g
   const cloud = await startFakeOpenAI();
   let tw: TestProxy | undefined;
   try {
-    tw = await startTestProxy({ env: { ...LOCAL_ENV, TOKENWISE_MODELS_DIR: modelsDir, OPENAI_BASE_URL: `${cloud.url}/v1`, OPENAI_API_KEY: 'sk-upstream' } });
+    tw = await startTestProxy({
+      env: {
+        ...LOCAL_ENV,
+        TOKENWISE_MODELS_DIR: modelsDir,
+        OPENAI_BASE_URL: `${cloud.url}/v1`,
+        OPENAI_API_KEY: 'sk-upstream',
+      },
+    });
     await waitFor(tw, (h) => h.state === 'unavailable' || h.state === 'ready');
 
     const healthResponse = await tw.fetch('/tokenwise/health');
@@ -179,7 +240,9 @@ test('offline: the proxy still serves; local is unavailable and says why; auto g
     assert.ok(body.error.message.includes(local.detail), body.error.message);
     assert.match(body.error.message, /the local model is unavailable/);
 
-    const { data, response: autoResponse } = await tw.openai.chat.completions.create({ model: 'auto', messages: [{ role: 'user', content: 'fallback please' }] }).withResponse();
+    const { data, response: autoResponse } = await tw.openai.chat.completions
+      .create({ model: 'auto', messages: [{ role: 'user', content: 'fallback please' }] })
+      .withResponse();
     assert.equal(autoResponse.headers.get('x-tokenwise-route'), 'cloud');
     assert.equal(data.choices[0]!.message.content, 'echo: fallback please');
     assert.equal(cloud.requests.length, 1);
@@ -220,9 +283,15 @@ test('during a slow download, model "local" is a 503 with retry-after and the pe
   let tw: TestProxy | undefined;
   try {
     const states: ProviderHealth[] = [];
-    tw = await startTestProxy({ env: { ...LOCAL_ENV, TOKENWISE_MODELS_DIR: modelsDir }, onStateChange: (h) => states.push({ ...h }) });
+    tw = await startTestProxy({
+      env: { ...LOCAL_ENV, TOKENWISE_MODELS_DIR: modelsDir },
+      onStateChange: (h) => states.push({ ...h }),
+    });
     const local = tw.proxy.local!;
-    const health = await waitFor(tw, (h) => (h.state === 'downloading' && h.progress! > 0) || h.state === 'ready' || h.state === 'unavailable');
+    const health = await waitFor(
+      tw,
+      (h) => (h.state === 'downloading' && h.progress! > 0) || h.state === 'ready' || h.state === 'unavailable',
+    );
     assert.equal(health.state, 'downloading');
     assert.ok(health.progress! > 0 && health.progress! < 1, String(health.progress));
 
@@ -236,7 +305,10 @@ test('during a slow download, model "local" is a 503 with retry-after and the pe
     assert.equal(tw.proxy.local!.health().state, 'downloading', 'the 503 did not disturb the download');
 
     // The SDK sees the same 503.
-    await assert.rejects(tw.openai.chat.completions.create({ model: 'local', max_tokens: 3, messages: [{ role: 'user', content: 'hi' }] }), (e: { status: number; message: string }) => e.status === 503 && /downloading/.test(e.message));
+    await assert.rejects(
+      tw.openai.chat.completions.create({ model: 'local', max_tokens: 3, messages: [{ role: 'user', content: 'hi' }] }),
+      (e: { status: number; message: string }) => e.status === 503 && /downloading/.test(e.message),
+    );
 
     // Closing mid-download cancels it: no attempt to load the missing file, no partial file left behind.
     const closing = performance.now();
@@ -256,7 +328,10 @@ test('during a slow download, model "local" is a 503 with retry-after and the pe
 describe('CLI progress bar', () => {
   function fakeStream(isTTY: boolean) {
     const writes: string[] = [];
-    return { writes, stream: { isTTY, write: (chunk: string) => (writes.push(chunk), true) } as unknown as NodeJS.WriteStream };
+    return {
+      writes,
+      stream: { isTTY, write: (chunk: string) => (writes.push(chunk), true) } as unknown as NodeJS.WriteStream,
+    };
   }
   const MB = 1024 * 1024;
 
@@ -266,7 +341,10 @@ describe('CLI progress bar', () => {
     const total = 200 * MB;
     for (let done = 0; done <= total; done += total / 1000) bar.update(done, total); // every 0.1%
     bar.update(total, total); // a repeated final event prints nothing more
-    assert.ok(writes.every((w) => w.endsWith('\n') && !w.includes('\r')), JSON.stringify(writes));
+    assert.ok(
+      writes.every((w) => w.endsWith('\n') && !w.includes('\r')),
+      JSON.stringify(writes),
+    );
     const percents = writes.map((w) => Number(/^downloading m: (\d+)% \(/.exec(w)?.[1]));
     assert.deepEqual(percents, [10, 20, 30, 40, 50, 60, 70, 80, 90, 100]);
     assert.equal(writes.at(-1), 'downloading m: 100% (200.0 MB / 200.0 MB)\n');
@@ -276,7 +354,10 @@ describe('CLI progress bar', () => {
     const { writes, stream } = fakeStream(false);
     const bar = createProgressBar('dl', stream);
     for (const fraction of [0, 0.05, 0.25, 0.27, 0.5, 0.995, 1, 1]) bar.update(fraction * 100 * MB, 100 * MB);
-    assert.deepEqual(writes.map((w) => /: (\d+)%/.exec(w)![1]), ['25', '50', '99', '100']);
+    assert.deepEqual(
+      writes.map((w) => /: (\d+)%/.exec(w)![1]),
+      ['25', '50', '99', '100'],
+    );
     assert.ok(writes.every((w) => w.endsWith('\n') && !w.includes('\r')));
   });
 
@@ -290,10 +371,13 @@ describe('CLI progress bar', () => {
     bar.update(total / 2, total);
     bar.update(total, total);
     const draws = writes.filter((w) => w !== '\n');
-    assert.ok(draws.every((w) => w.startsWith('\r') && !w.includes('\n')), JSON.stringify(writes));
+    assert.ok(
+      draws.every((w) => w.startsWith('\r') && !w.includes('\n')),
+      JSON.stringify(writes),
+    );
     assert.ok(draws.length >= 3 && draws.length < 10, `${draws.length} draws: throttled, but more than one`);
-    assert.match(draws[0]!, /^\rdownloading m \[░{30}\]   0% 0\.0 MB \/ 50\.0 MB$/);
-    assert.match(draws.at(-2)!, /^\rdownloading m \[█{15}░{15}\]  50% 25\.0 MB \/ 50\.0 MB$/);
+    assert.match(draws[0]!, /^\rdownloading m \[░{30}\] {3}0% 0\.0 MB \/ 50\.0 MB$/);
+    assert.match(draws.at(-2)!, /^\rdownloading m \[█{15}░{15}\] {2}50% 25\.0 MB \/ 50\.0 MB$/);
     assert.match(draws.at(-1)!, /^\rdownloading m \[█{30}\] 100% 50\.0 MB \/ 50\.0 MB$/);
     assert.deepEqual(writes.slice(-2), [draws.at(-1), '\n'], 'the newline comes right after the 100% draw');
     assert.equal(writes.filter((w) => w.includes('\n')).length, 1, 'and only then');

@@ -21,7 +21,11 @@ import { ensureTinyModel } from '../support/tiny-model.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const linuxX64 = process.platform === 'linux' && process.arch === 'x64';
-const VERSION = (JSON.parse(fs.readFileSync(path.join(root, 'node_modules/node-llama-cpp/package.json'), 'utf8')) as { version: string }).version;
+const VERSION = (
+  JSON.parse(fs.readFileSync(path.join(root, 'node_modules/node-llama-cpp/package.json'), 'utf8')) as {
+    version: string;
+  }
+).version;
 const VULKAN = backendPackages('vulkan');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tokenwise-gpu-'));
 const stage = path.join(work, 'extension');
@@ -45,14 +49,30 @@ after(async () => {
 });
 
 /** The staged proxy, as the extension starts it; resolves once its model is loaded. */
-async function startStagedProxy(env: Record<string, string> = {}): Promise<{ url: string; child: ChildProcess; env: NodeJS.ProcessEnv }> {
+async function startStagedProxy(
+  env: Record<string, string> = {},
+): Promise<{ url: string; child: ChildProcess; env: NodeJS.ProcessEnv }> {
   const dataDir = fs.mkdtempSync(path.join(work, 'data-'));
-  const fullEnv = { ...process.env, TOKENWISE_LOCAL_MODEL: model, TOKENWISE_THREADS: '1', TOKENWISE_PORT: '0', TOKENWISE_TOKEN: 'gpu-token', TOKENWISE_DATA_DIR: dataDir, XDG_CONFIG_HOME: dataDir, LD_LIBRARY_PATH: fakeDriver, ...env };
-  const child = spawn(process.execPath, [path.join(stage, 'dist/proxy/cli.js'), 'serve'], { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const fullEnv = {
+    ...process.env,
+    TOKENWISE_LOCAL_MODEL: model,
+    TOKENWISE_THREADS: '1',
+    TOKENWISE_PORT: '0',
+    TOKENWISE_TOKEN: 'gpu-token',
+    TOKENWISE_DATA_DIR: dataDir,
+    XDG_CONFIG_HOME: dataDir,
+    LD_LIBRARY_PATH: fakeDriver,
+    ...env,
+  };
+  const child = spawn(process.execPath, [path.join(stage, 'dist/proxy/cli.js'), 'serve'], {
+    env: fullEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
-  for (let i = 0; i < 1200 && !output.includes('local model ready') && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 50));
+  for (let i = 0; i < 1200 && !output.includes('local model ready') && child.exitCode === null; i++)
+    await new Promise((r) => setTimeout(r, 50));
   const url = output.match(/listening on (http:\/\/\S+)/)?.[1];
   assert.ok(url && output.includes('local model ready'), `the staged proxy did not get ready:\n${output}`);
   return { url, child, env: { ...fullEnv, TOKENWISE_PORT: new URL(url).port } };
@@ -68,30 +88,50 @@ const health = async (url: string) => (await (await fetch(`${url}/tokenwise/heal
 const network = () => ({ registry: registry.url, noProxy: [] });
 const leftovers = () => (fs.existsSync(storage) ? fs.readdirSync(storage, { recursive: true }) : []);
 
-test('a tampered tarball is refused before unpacking, and nothing is left', { skip: !linuxX64 && 'the stand-in is the linux-x64 Vulkan build' }, async () => {
+test('a tampered tarball is refused before unpacking, and nothing is left', {
+  skip: !linuxX64 && 'the stand-in is the linux-x64 Vulkan build',
+}, async () => {
   registry.tamper = true;
   try {
-    await assert.rejects(installBackend({ packages: VULKAN, version: VERSION, storage, network: network() }), /does not match the registry's integrity .*refused, nothing was installed/);
+    await assert.rejects(
+      installBackend({ packages: VULKAN, version: VERSION, storage, network: network() }),
+      /does not match the registry's integrity .*refused, nothing was installed/,
+    );
   } finally {
     registry.tamper = false;
   }
   assert.deepEqual(leftovers(), []);
 });
 
-test('cancelling mid-download leaves nothing behind', { skip: !linuxX64 && 'the stand-in is the linux-x64 Vulkan build' }, async () => {
+test('cancelling mid-download leaves nothing behind', {
+  skip: !linuxX64 && 'the stand-in is the linux-x64 Vulkan build',
+}, async () => {
   const cancel = new AbortController();
   await assert.rejects(
-    installBackend({ packages: VULKAN, version: VERSION, storage, network: network(), signal: cancel.signal, onProgress: (p) => p.receivedBytes > 0 && cancel.abort() }),
+    installBackend({
+      packages: VULKAN,
+      version: VERSION,
+      storage,
+      network: network(),
+      signal: cancel.signal,
+      onProgress: (p) => p.receivedBytes > 0 && cancel.abort(),
+    }),
     /cancelled; nothing was installed/,
   );
   assert.deepEqual(leftovers(), []);
 });
 
-test('detect → download → verify → unpack → restart → doctor reports the new backend', { skip: !linuxX64 && 'the stand-in is the linux-x64 Vulkan build' }, async () => {
+test('detect → download → verify → unpack → restart → doctor reports the new backend', {
+  skip: !linuxX64 && 'the stand-in is the linux-x64 Vulkan build',
+}, async () => {
   const before = await startStagedProxy();
   try {
     const backends = (await health(before.url)).local.backends!;
-    assert.deepEqual(backends.downloadable, [{ backend: 'vulkan', packages: VULKAN }], 'driver present, package missing: offered');
+    assert.deepEqual(
+      backends.downloadable,
+      [{ backend: 'vulkan', packages: VULKAN }],
+      'driver present, package missing: offered',
+    );
     assert.deepEqual(backends.usable, ['cpu']);
   } finally {
     await stop(before.child);
@@ -99,27 +139,51 @@ test('detect → download → verify → unpack → restart → doctor reports t
 
   const progress: number[] = [];
   let total = 0;
-  const dir = await installBackend({ packages: VULKAN, version: VERSION, storage, network: network(), onProgress: (p) => (progress.push(p.receivedBytes), (total = p.totalBytes)) });
+  const dir = await installBackend({
+    packages: VULKAN,
+    version: VERSION,
+    storage,
+    network: network(),
+    onProgress: (p) => (progress.push(p.receivedBytes), (total = p.totalBytes)),
+  });
   assert.ok(progress.length > 4, 'progress reported along the way');
-  assert.deepEqual(progress, [...progress].sort((a, b) => a - b));
+  assert.deepEqual(
+    progress,
+    [...progress].sort((a, b) => a - b),
+  );
   assert.equal(progress.at(-1), total);
   assert.deepEqual(installedBackends(storage, VERSION), VULKAN);
-  assert.ok(fs.statSync(path.join(dir, 'node_modules', VULKAN[0]!, 'bins')).isDirectory(), 'the prebuilt binaries are unpacked');
+  assert.ok(
+    fs.statSync(path.join(dir, 'node_modules', VULKAN[0]!, 'bins')).isDirectory(),
+    'the prebuilt binaries are unpacked',
+  );
 
   const after = await startStagedProxy({ TOKENWISE_LLAMA_BACKENDS_DIR: dir });
   try {
     const backends = (await health(after.url)).local.backends!;
     assert.deepEqual(backends.downloadable, []);
     assert.deepEqual(backends.usable, ['vulkan', 'cpu']);
-    assert.equal(backends.locations[VULKAN[0]!], path.join(dir, 'node_modules', VULKAN[0]!), 'resolved from the global storage, not node_modules');
+    assert.equal(
+      backends.locations[VULKAN[0]!],
+      path.join(dir, 'node_modules', VULKAN[0]!),
+      'resolved from the global storage, not node_modules',
+    );
     // The doctor asks the running proxy: the same resolution, plus the loaded model's fit and speed. (The stand-in
     // driver cannot run Vulkan, so llama.cpp falls back to the CPU build, which is what a broken driver must do.)
-    const { stdout } = await promisify(execFile)(process.execPath, [path.join(stage, 'dist/proxy/cli.js'), 'doctor', '--json'], { env: after.env });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [path.join(stage, 'dist/proxy/cli.js'), 'doctor', '--json'],
+      { env: after.env },
+    );
     const report = JSON.parse(stdout) as DoctorReport;
     assert.equal(report.backends.locations[VULKAN[0]!], path.join(dir, 'node_modules', VULKAN[0]!));
     assert.deepEqual(report.backends.usable, ['vulkan', 'cpu']);
     assert.equal(report.backends.active.contextSize, 256, 'the tiny model trained on 256 tokens: the fitted context');
-    assert.ok(report.speed.promptTokensPerSecond > 0 && report.speed.generatedTokens > 0 && report.speed.generationTokensPerSecond > 0);
+    assert.ok(
+      report.speed.promptTokensPerSecond > 0 &&
+        report.speed.generatedTokens > 0 &&
+        report.speed.generationTokensPerSecond > 0,
+    );
   } finally {
     await stop(after.child);
   }

@@ -34,7 +34,9 @@ function shellBlocks(): string[] {
 
 /** The environment of a user with nothing configured yet. */
 function freshEnv(): NodeJS.ProcessEnv {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(TOKENWISE_|XDG_|OPENAI_|ANTHROPIC_)/.test(name)));
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !/^(TOKENWISE_|XDG_|OPENAI_|ANTHROPIC_)/.test(name)),
+  );
   return { ...env, HOME: home, TOKENWISE_PORT: '0', TOKENWISE_THREADS: '1' };
 }
 
@@ -48,7 +50,11 @@ test('the first screen is one screen: the two commands, a start and a request be
   assert.ok(firstHeading > 0 && firstHeading <= 50, `the first "## " heading is on line ${firstHeading + 1}`);
   const blocks = shellBlocks();
   assert.match(blocks[0]!, /^npm install && npm start +#.*\nnpm test +#/);
-  assert.equal(blocks.filter((b) => b.includes('npm start') && !b.includes('npm install')).length, 1, 'one offline start');
+  assert.equal(
+    blocks.filter((b) => b.includes('npm start') && !b.includes('npm install')).length,
+    1,
+    'one offline start',
+  );
   assert.equal(blocks.filter((b) => b.includes('curl ')).length, 1, 'one request');
 });
 
@@ -68,9 +74,18 @@ test('run verbatim on this offline machine, the first screen ends with an answer
   assert.ok(url && output.includes('local model ready'), `the proxy did not get ready:\n${output}`);
   assert.match(output, /local model: +tiny\.gguf/);
 
-  const asked = spawnSync('sh', ['-c', request.replaceAll('http://127.0.0.1:8787', url)], { cwd: root, env: freshEnv(), encoding: 'utf8', timeout: 120_000 });
+  const asked = spawnSync('sh', ['-c', request.replaceAll('http://127.0.0.1:8787', url)], {
+    cwd: root,
+    env: freshEnv(),
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   assert.equal(asked.status, 0, asked.stderr);
-  const answer = JSON.parse(asked.stdout) as { object: string; choices: { message: { role: string; content: string } }[]; usage: { completion_tokens: number } };
+  const answer = JSON.parse(asked.stdout) as {
+    object: string;
+    choices: { message: { role: string; content: string } }[];
+    usage: { completion_tokens: number };
+  };
   assert.equal(answer.object, 'chat.completion');
   assert.equal(answer.choices[0]!.message.role, 'assistant');
   assert.ok(answer.choices[0]!.message.content.length > 0, asked.stdout);

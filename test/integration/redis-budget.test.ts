@@ -24,7 +24,12 @@ after(async () => {
 });
 
 // Same length for every prompt, so every request reserves the same worst case.
-const ask = (i: number) => ({ model: 'gpt-4o-mini', temperature: 0, max_tokens: 50, messages: [{ role: 'user' as const, content: `team budget question ${String(i).padStart(3, '0')}` }] });
+const ask = (i: number) => ({
+  model: 'gpt-4o-mini',
+  temperature: 0,
+  max_tokens: 50,
+  messages: [{ role: 'user' as const, content: `team budget question ${String(i).padStart(3, '0')}` }],
+});
 
 test('a team budget for 10 calls: 100 concurrent requests over 3 proxies, at most 10 reach the cloud and spend stays within it', async () => {
   const request = parseChatCompletionRequest(ask(0));
@@ -34,12 +39,18 @@ test('a team budget for 10 calls: 100 concurrent requests over 3 proxies, at mos
   const inputTokens = Math.ceil(JSON.stringify(request.messages).length / 3);
   cloud.behave({ kind: 'echo', delayMs: 300, usage: { prompt_tokens: inputTokens, completion_tokens: 50 } });
   const dailyUsd = perCall * 10.5;
-  for (const owner of ['alice', 'bob', 'carol']) proxies.push(await startTeamProxy({ redisUrl: redis.url, cloudUrl: cloud.url, owner, config: { budget: { dailyUsd } } }));
+  for (const owner of ['alice', 'bob', 'carol'])
+    proxies.push(
+      await startTeamProxy({ redisUrl: redis.url, cloudUrl: cloud.url, owner, config: { budget: { dailyUsd } } }),
+    );
 
   const calls = cloud.calls;
   const outcomes = await Promise.all(
     Array.from({ length: 100 }, async (_, i) => {
-      const response = await proxies[i % 3]!.fetch('/v1/chat/completions', { method: 'POST', body: JSON.stringify(ask(i)) });
+      const response = await proxies[i % 3]!.fetch('/v1/chat/completions', {
+        method: 'POST',
+        body: JSON.stringify(ask(i)),
+      });
       const body = (await response.json()) as { error?: { code?: string } };
       return { status: response.status, code: body.error?.code };
     }),
@@ -48,7 +59,10 @@ test('a team budget for 10 calls: 100 concurrent requests over 3 proxies, at mos
   assert.ok(cloud.calls - calls <= 10, `${cloud.calls - calls} calls reached the cloud`);
   assert.equal(answered, cloud.calls - calls);
   assert.ok(answered >= 1);
-  assert.ok(outcomes.every((o) => o.status === 200 || (o.status === 429 && o.code === 'budget_exceeded')), JSON.stringify(outcomes.filter((o) => o.status !== 200 && o.status !== 429)));
+  assert.ok(
+    outcomes.every((o) => o.status === 200 || (o.status === 429 && o.code === 'budget_exceeded')),
+    JSON.stringify(outcomes.filter((o) => o.status !== 200 && o.status !== 429)),
+  );
   const spent = proxies.reduce((sum, proxy) => sum + proxy.proxy.usage.summary(0, Date.now() + 1).totals.costUsd, 0);
   assert.ok(spent <= dailyUsd, `spent $${spent} of $${dailyUsd}`);
   assert.ok(spent >= perCall * answered * 0.999, 'the ledgers booked what the cloud billed');
@@ -57,9 +71,17 @@ test('a team budget for 10 calls: 100 concurrent requests over 3 proxies, at mos
 test('the session breaker counts one conversation across proxies: its 5th request on either proxy is refused', async () => {
   cloud.behave({ kind: 'echo' });
   const config = { budget: { session: { maxRequests: 4, windowSeconds: 600 } } };
-  const pair = [await startTeamProxy({ redisUrl: redis.url, cloudUrl: cloud.url, owner: 'dana', config }), await startTeamProxy({ redisUrl: redis.url, cloudUrl: cloud.url, owner: 'dana', config })];
+  const pair = [
+    await startTeamProxy({ redisUrl: redis.url, cloudUrl: cloud.url, owner: 'dana', config }),
+    await startTeamProxy({ redisUrl: redis.url, cloudUrl: cloud.url, owner: 'dana', config }),
+  ];
   proxies.push(...pair);
-  const turn = (session: string, i: number) => ({ model: 'gpt-4o-mini', temperature: 0, prompt_cache_key: session, messages: [{ role: 'user' as const, content: `Step ${i} of the migration plan for ${session}?` }] });
+  const turn = (session: string, i: number) => ({
+    model: 'gpt-4o-mini',
+    temperature: 0,
+    prompt_cache_key: session,
+    messages: [{ role: 'user' as const, content: `Step ${i} of the migration plan for ${session}?` }],
+  });
   const send = async (proxy: TestProxy, body: object) => {
     const response = await proxy.fetch('/v1/chat/completions', { method: 'POST', body: JSON.stringify(body) });
     return { status: response.status, code: ((await response.json()) as { error?: { code?: string } }).error?.code };

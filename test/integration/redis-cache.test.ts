@@ -25,13 +25,23 @@ after(async () => {
   await redis.stop();
 });
 
-const ask = (content: string) => ({ model: 'gpt-4o-mini', temperature: 0, messages: [{ role: 'user' as const, content }] });
+const ask = (content: string) => ({
+  model: 'gpt-4o-mini',
+  temperature: 0,
+  messages: [{ role: 'user' as const, content }],
+});
 async function json(proxy: TestProxy, content: string) {
   const { data, response } = await proxy.openai.chat.completions.create(ask(content)).withResponse();
-  return { text: data.choices[0]!.message.content, cache: response.headers.get('x-tokenwise-cache'), usage: data.usage };
+  return {
+    text: data.choices[0]!.message.content,
+    cache: response.headers.get('x-tokenwise-cache'),
+    usage: data.usage,
+  };
 }
 async function sse(proxy: TestProxy, content: string) {
-  const { data, response } = await proxy.openai.chat.completions.create({ ...ask(content), stream: true, stream_options: { include_usage: true } }).withResponse();
+  const { data, response } = await proxy.openai.chat.completions
+    .create({ ...ask(content), stream: true, stream_options: { include_usage: true } })
+    .withResponse();
   let text = '';
   let chunks = 0;
   for await (const chunk of data) {
@@ -55,25 +65,32 @@ test('an answer cached by one proxy is a hit on another, as JSON and as a replay
   const replayed = await sse(b, 'shared as a stream');
   assert.deepEqual([replayed.text, replayed.cache], ['echo: shared as a stream', 'exact']);
   assert.ok(replayed.chunks > 2, 'replayed as a stream of chunks, not one block');
-  assert.equal((await sse(b, 'shared as JSON')).text, 'echo: shared as JSON', 'a JSON answer replays as SSE on the other proxy');
+  assert.equal(
+    (await sse(b, 'shared as JSON')).text,
+    'echo: shared as JSON',
+    'a JSON answer replays as SSE on the other proxy',
+  );
   assert.equal(cloud.calls, calls + 2, 'one upstream call per question, whichever proxy asked');
   const health = (await (await fetch(`${b.url}/tokenwise/health`)).json()) as { redis: string };
   assert.equal(health.redis, 'ok');
 });
 
-test('per-user scope (the default): a user never gets another user\'s answer; team scope shares', async () => {
+test("per-user scope (the default): a user never gets another user's answer; team scope shares", async () => {
   const [alice, bob, alice2] = [await start('alice'), await start('bob'), await start('alice')];
   const calls = cloud.calls;
   cloud.behave(() => ({ kind: 'text', text: `private answer ${cloud.calls}` }));
   const mine = await json(alice, 'my private question');
   const theirs = await json(bob, 'my private question');
-  assert.equal(theirs.cache, 'miss', 'bob is not served alice\'s entry');
+  assert.equal(theirs.cache, 'miss', "bob is not served alice's entry");
   assert.notEqual(theirs.text, mine.text);
   const again = await json(alice2, 'my private question');
   assert.deepEqual([again.cache, again.text], ['exact', mine.text], 'alice on another proxy is');
   assert.equal(cloud.calls, calls + 2);
 
-  const [carol, dave] = [await start('carol', { cache: { scope: 'team' } }), await start('dave', { cache: { scope: 'team' } })];
+  const [carol, dave] = [
+    await start('carol', { cache: { scope: 'team' } }),
+    await start('dave', { cache: { scope: 'team' } }),
+  ];
   const shared = await json(carol, 'a team question');
   const forDave = await json(dave, 'a team question');
   assert.deepEqual([forDave.cache, forDave.text], ['exact', shared.text]);

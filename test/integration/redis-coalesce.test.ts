@@ -27,13 +27,19 @@ after(async () => {
   await redis.stop();
 });
 
-const ask = (content: string) => ({ model: 'gpt-4o-mini', temperature: 0, messages: [{ role: 'user' as const, content }] });
+const ask = (content: string) => ({
+  model: 'gpt-4o-mini',
+  temperature: 0,
+  messages: [{ role: 'user' as const, content }],
+});
 async function answer(proxy: TestProxy, content: string, stream: boolean) {
   if (!stream) {
     const { data, response } = await proxy.openai.chat.completions.create(ask(content)).withResponse();
     return { text: data.choices[0]!.message.content, cache: response.headers.get('x-tokenwise-cache') };
   }
-  const { data, response } = await proxy.openai.chat.completions.create({ ...ask(content), stream: true }).withResponse();
+  const { data, response } = await proxy.openai.chat.completions
+    .create({ ...ask(content), stream: true })
+    .withResponse();
   let text = '';
   for await (const chunk of data) text += chunk.choices[0]?.delta?.content ?? '';
   return { text, cache: response.headers.get('x-tokenwise-cache') };
@@ -42,10 +48,16 @@ async function answer(proxy: TestProxy, content: string, stream: boolean) {
 test('50 concurrent identical requests split over 2 proxies make exactly 1 upstream call, and all 50 are answered', async () => {
   cloud.behave({ kind: 'text', text: 'one answer for the whole team', delayMs: 400, chunkDelayMs: 5 });
   const calls = cloud.calls;
-  const results = await Promise.all(Array.from({ length: 50 }, (_, i) => answer(i % 2 ? b : a, 'everyone asks this at once', i % 4 < 2)));
+  const results = await Promise.all(
+    Array.from({ length: 50 }, (_, i) => answer(i % 2 ? b : a, 'everyone asks this at once', i % 4 < 2)),
+  );
   assert.equal(cloud.calls, calls + 1);
   assert.equal(results.filter((r) => r.text === 'one answer for the whole team').length, 50);
-  assert.equal(results.filter((r) => r.cache === 'miss').length, 1, 'one leader; every other caller shared its call or its stored answer');
+  assert.equal(
+    results.filter((r) => r.cache === 'miss').length,
+    1,
+    'one leader; every other caller shared its call or its stored answer',
+  );
   cloud.behave({ kind: 'echo' });
 });
 
@@ -54,7 +66,10 @@ test('different users never coalesce: each gets their own upstream call', async 
   try {
     cloud.behave(() => ({ kind: 'text', text: `answer number ${cloud.calls}`, delayMs: 300 }));
     const calls = cloud.calls;
-    const [forAlice, forBob] = await Promise.all([answer(a, 'same question, two users', false), answer(bob, 'same question, two users', false)]);
+    const [forAlice, forBob] = await Promise.all([
+      answer(a, 'same question, two users', false),
+      answer(bob, 'same question, two users', false),
+    ]);
     assert.equal(cloud.calls, calls + 2);
     assert.notEqual(forAlice.text, forBob.text);
     assert.deepEqual([forAlice.cache, forBob.cache], ['miss', 'miss']);
@@ -77,5 +92,5 @@ test('a leader that died (its lock left to expire) releases the follower into it
   assert.equal(released.text, 'echo: the leader died');
   assert.equal(cloud.calls, calls + 1, 'the follower made its own call');
   assert.equal(released.cache, 'miss', 'booked (and charged) as the upstream call it is');
-  assert.ok(Date.now() - started >= 1000, 'it waited for the dead leader\'s lock to expire first');
+  assert.ok(Date.now() - started >= 1000, "it waited for the dead leader's lock to expire first");
 });

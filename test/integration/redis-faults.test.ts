@@ -15,9 +15,17 @@ after(async () => {
   await cloud.close();
 });
 
-const ask = (content: string, stream = false) => ({ model: 'gpt-4o-mini', temperature: 0, stream, messages: [{ role: 'user' as const, content }] });
+const ask = (content: string, stream = false) => ({
+  model: 'gpt-4o-mini',
+  temperature: 0,
+  stream,
+  messages: [{ role: 'user' as const, content }],
+});
 async function send(proxy: TestProxy, content: string, stream = false) {
-  const response = await proxy.fetch('/v1/chat/completions', { method: 'POST', body: JSON.stringify(ask(content, stream)) });
+  const response = await proxy.fetch('/v1/chat/completions', {
+    method: 'POST',
+    body: JSON.stringify(ask(content, stream)),
+  });
   const text = await response.text();
   return { status: response.status, cache: response.headers.get('x-tokenwise-cache'), text };
 }
@@ -28,7 +36,13 @@ test('Redis down at start: requests succeed on local state with one warning; whe
   const password = 'start-later-password';
   const url = `redis://:${password}@127.0.0.1:${port}`;
   const logA: string[] = [];
-  const a = await startTeamProxy({ redisUrl: url, cloudUrl: cloud.url, owner: 'alice', log: (line) => logA.push(line), waitForRedis: false });
+  const a = await startTeamProxy({
+    redisUrl: url,
+    cloudUrl: cloud.url,
+    owner: 'alice',
+    log: (line) => logA.push(line),
+    waitForRedis: false,
+  });
   const b = await startTeamProxy({ redisUrl: url, cloudUrl: cloud.url, owner: 'alice', waitForRedis: false });
   let redis: TestRedis | undefined;
   try {
@@ -52,7 +66,12 @@ test('Redis down at start: requests succeed on local state with one warning; whe
 test('kill redis-server under load: zero failed requests; restart it: sharing resumes', async () => {
   const redis = await startRedis();
   const logA: string[] = [];
-  const a = await startTeamProxy({ redisUrl: redis.url, cloudUrl: cloud.url, owner: 'alice', log: (line) => logA.push(line) });
+  const a = await startTeamProxy({
+    redisUrl: redis.url,
+    cloudUrl: cloud.url,
+    owner: 'alice',
+    log: (line) => logA.push(line),
+  });
   const b = await startTeamProxy({ redisUrl: redis.url, cloudUrl: cloud.url, owner: 'alice' });
   try {
     cloud.behave({ kind: 'echo', delayMs: 20 });
@@ -72,7 +91,11 @@ test('kill redis-server under load: zero failed requests; restart it: sharing re
     );
     await killed;
     assert.equal(results.length, 240);
-    assert.deepEqual(results.filter((r) => r.status !== 200), [], 'no request failed');
+    assert.deepEqual(
+      results.filter((r) => r.status !== 200),
+      [],
+      'no request failed',
+    );
     assert.equal(warnings(logA), 1);
     await redisState(a, 'unavailable');
 
@@ -81,7 +104,9 @@ test('kill redis-server under load: zero failed requests; restart it: sharing re
     assert.equal((await send(a, 'after the restart', true)).cache, 'miss');
     const shared = await send(b, 'after the restart', true);
     assert.equal(shared.cache, 'exact', 'sharing resumed');
-    const content = sseJsonOf(shared.text).map((chunk) => chunk.choices[0]?.delta?.content ?? '').join('');
+    const content = sseJsonOf(shared.text)
+      .map((chunk) => chunk.choices[0]?.delta?.content ?? '')
+      .join('');
     assert.equal(content, 'echo: after the restart');
   } finally {
     cloud.behave({ kind: 'echo' });
@@ -95,7 +120,13 @@ test('a hung Redis (connections open, no answers) holds no request longer than r
   const redis = await startRedis();
   const log: string[] = [];
   const timeoutMs = 300;
-  const a = await startTeamProxy({ redisUrl: redis.url, cloudUrl: cloud.url, owner: 'alice', log: (line) => log.push(line), config: { redis: { timeoutMs } } });
+  const a = await startTeamProxy({
+    redisUrl: redis.url,
+    cloudUrl: cloud.url,
+    owner: 'alice',
+    log: (line) => log.push(line),
+    config: { redis: { timeoutMs } },
+  });
   try {
     redis.pause();
     const started = performance.now();
@@ -108,7 +139,10 @@ test('a hung Redis (connections open, no answers) holds no request longer than r
     await redisState(a, 'unavailable');
     const startedAgain = performance.now();
     assert.equal((await send(a, 'asked again while Redis hangs')).status, 200);
-    assert.ok(performance.now() - startedAgain < timeoutMs, 'with the circuit open, requests do not wait on Redis at all');
+    assert.ok(
+      performance.now() - startedAgain < timeoutMs,
+      'with the circuit open, requests do not wait on Redis at all',
+    );
     assert.equal(warnings(log), 1);
     redis.resume();
     await redisState(a, 'ok');

@@ -33,7 +33,11 @@ interface Totals {
 }
 type TeamUsage = { scope: string; totals: Totals; users: Record<string, Totals> };
 
-const ask = (content: string) => ({ model: 'gpt-4o-mini', temperature: 0, messages: [{ role: 'user' as const, content }] });
+const ask = (content: string) => ({
+  model: 'gpt-4o-mini',
+  temperature: 0,
+  messages: [{ role: 'user' as const, content }],
+});
 
 async function teamUsage(proxy: TestProxy, query = ''): Promise<TeamUsage> {
   const response = await proxy.fetch(`/tokenwise/usage?scope=team${query}`);
@@ -42,20 +46,33 @@ async function teamUsage(proxy: TestProxy, query = ''): Promise<TeamUsage> {
 }
 
 test('usage totals per user and for the team, read from any proxy', async () => {
-  for (const q of ['How do I reverse a list in Python?', 'What port does HTTPS use?', 'How do I reverse a list in Python?']) await alice.openai.chat.completions.create(ask(q));
-  for (const q of ['Explain a mutex.', 'Name three sorting algorithms.']) await bob.openai.chat.completions.create(ask(q));
+  for (const q of [
+    'How do I reverse a list in Python?',
+    'What port does HTTPS use?',
+    'How do I reverse a list in Python?',
+  ])
+    await alice.openai.chat.completions.create(ask(q));
+  for (const q of ['Explain a mutex.', 'Name three sorting algorithms.'])
+    await bob.openai.chat.completions.create(ask(q));
   const ledger = (proxy: TestProxy) => proxy.proxy.usage.summary(0, Date.now() + 1).totals.costUsd;
   const expectedCost = ledger(alice) + ledger(bob);
   assert.ok(expectedCost > 0);
 
   // The other proxy's counts arrive within its next send (once a second).
   let seen: TeamUsage | undefined;
-  for (const deadline = Date.now() + 10_000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 200))) {
+  for (
+    const deadline = Date.now() + 10_000;
+    Date.now() < deadline;
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  ) {
     seen = await teamUsage(bob);
     if (seen.totals.requests === 5) break;
   }
   assert.equal(seen!.scope, 'team');
-  assert.deepEqual([seen!.users.alice!.requests, seen!.users.alice!.cacheHits, seen!.users.alice!.cloudRequests], [3, 1, 2]);
+  assert.deepEqual(
+    [seen!.users.alice!.requests, seen!.users.alice!.cacheHits, seen!.users.alice!.cloudRequests],
+    [3, 1, 2],
+  );
   assert.deepEqual([seen!.users.bob!.requests, seen!.users.bob!.cacheHits], [2, 0]);
   assert.equal(seen!.totals.requests, 5);
   assert.ok(Math.abs(seen!.totals.costUsd - expectedCost) < 1e-12, `${seen!.totals.costUsd} vs ${expectedCost}`);
@@ -64,11 +81,14 @@ test('usage totals per user and for the team, read from any proxy', async () => 
   assert.deepEqual(fromAlice.totals, seen!.totals, 'every proxy sees the same team totals');
   const today = await teamUsage(alice, `&since=${new Date(Date.now() - 60_000).toISOString()}`);
   assert.equal(today.totals.requests, 5, 'since selects the days that hold them');
-  const tomorrow = await teamUsage(alice, `&since=${new Date(Date.now() + 2 * 86_400_000).toISOString()}&until=${new Date(Date.now() + 3 * 86_400_000).toISOString()}`);
+  const tomorrow = await teamUsage(
+    alice,
+    `&since=${new Date(Date.now() + 2 * 86_400_000).toISOString()}&until=${new Date(Date.now() + 3 * 86_400_000).toISOString()}`,
+  );
   assert.equal(tomorrow.totals.requests, 0);
 
   const own = (await (await alice.fetch('/tokenwise/usage')).json()) as { totals: { requests: number } };
-  assert.equal(own.totals.requests, 3, 'without scope=team: this proxy\'s own ledger, as before');
+  assert.equal(own.totals.requests, 3, "without scope=team: this proxy's own ledger, as before");
 });
 
 test('scope=team on a proxy without Redis is a clear 400; an unknown scope too', async () => {

@@ -9,7 +9,8 @@ import { startTestProxy } from '../support/proxy.ts';
 
 let connections = 0;
 let cut = 0;
-const chunk = (delta: object, finish: string | null) => `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+const chunk = (delta: object, finish: string | null) =>
+  `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
 const usage = `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini', choices: [], usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 } })}\n\n`;
 
 // An OpenAI-compatible upstream that streams; `slow` in the prompt makes it trickle tokens for a second.
@@ -22,7 +23,15 @@ const upstream = http.createServer((req, res) => {
       if (!res.writableFinished) cut++;
     });
     if (!body.includes('slow')) {
-      res.end([chunk({ role: 'assistant', content: '' }, null), chunk({ content: 'hi' }, null), chunk({}, 'stop'), usage, 'data: [DONE]\n\n'].join(''));
+      res.end(
+        [
+          chunk({ role: 'assistant', content: '' }, null),
+          chunk({ content: 'hi' }, null),
+          chunk({}, 'stop'),
+          usage,
+          'data: [DONE]\n\n',
+        ].join(''),
+      );
       return;
     }
     res.write(chunk({ role: 'assistant', content: 'a' }, null));
@@ -39,7 +48,10 @@ let tw: Awaited<ReturnType<typeof startTestProxy>>;
 before(async () => {
   await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
   const { port } = upstream.address() as AddressInfo;
-  tw = await startTestProxy({ env: { OPENAI_BASE_URL: `http://127.0.0.1:${port}/v1`, OPENAI_API_KEY: 'k' }, config: { cache: { exact: { enabled: false } } } });
+  tw = await startTestProxy({
+    env: { OPENAI_BASE_URL: `http://127.0.0.1:${port}/v1`, OPENAI_API_KEY: 'k' },
+    config: { cache: { exact: { enabled: false } } },
+  });
 });
 after(async () => {
   await tw.close();
@@ -49,7 +61,11 @@ after(async () => {
 
 test('sequential streamed requests share one upstream connection', async () => {
   for (let i = 0; i < 5; i++) {
-    const stream = await tw.openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: `hello ${i}` }], stream: true });
+    const stream = await tw.openai.chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: `hello ${i}` }],
+      stream: true,
+    });
     let text = '';
     for await (const part of stream) text += part.choices[0]?.delta.content ?? '';
     assert.equal(text, 'hi');
@@ -59,7 +75,10 @@ test('sequential streamed requests share one upstream connection', async () => {
 
 test('a caller that leaves mid-stream still cuts the upstream', async () => {
   const controller = new AbortController();
-  const stream = await tw.openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'slow please' }], stream: true }, { signal: controller.signal });
+  const stream = await tw.openai.chat.completions.create(
+    { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'slow please' }], stream: true },
+    { signal: controller.signal },
+  );
   try {
     for await (const part of stream) if (part.choices[0]?.delta.content === ' word') controller.abort();
   } catch {

@@ -34,7 +34,11 @@ function readZipEntry(zip: Buffer, name: string): string | undefined {
 
 test('the packaged .vsix carries extension/README.md as its Marketplace page', () => {
   const vsix = path.join(dir, 'tokenwise.vsix');
-  const build = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/vsix.ts', '--out', vsix], { cwd: root, encoding: 'utf8', timeout: 300_000 });
+  const build = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/vsix.ts', '--out', vsix], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
   assert.equal(build.status, 0, `${build.stdout}\n${build.stderr}`);
   const page = readZipEntry(fs.readFileSync(vsix), 'extension/readme.md');
   assert.equal(page, fs.readFileSync(path.join(root, 'extension/README.md'), 'utf8'));

@@ -9,12 +9,15 @@ import type { AnthropicBehaviour } from './fake-anthropic.ts';
 import type { RecordedRequest } from './sse.ts';
 
 /** Wraps a behaviour so every answer reports prompt-cache usage; output tokens stay the fake's own count. */
-export async function billedLikeAnthropic(inner: (request: RecordedRequest) => AnthropicBehaviour): Promise<(request: RecordedRequest) => AnthropicBehaviour> {
+export async function billedLikeAnthropic(
+  inner: (request: RecordedRequest) => AnthropicBehaviour,
+): Promise<(request: RecordedRequest) => AnthropicBehaviour> {
   const counter = await loadTokenCounter('claude-sonnet-4-5');
   const caches = new Map<string, AnthropicPromptCache>();
   return (request) => {
     const behaviour = inner(request);
-    if (behaviour.kind === 'error' || behaviour.kind === 'hang' || behaviour.kind === 'die_mid_stream') return behaviour;
+    if (behaviour.kind === 'error' || behaviour.kind === 'hang' || behaviour.kind === 'die_mid_stream')
+      return behaviour;
     const model = String(request.body?.model);
     let cache = caches.get(model);
     if (!cache) caches.set(model, (cache = new AnthropicPromptCache(counter, anthropicMinCacheable(model))));

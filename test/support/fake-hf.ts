@@ -3,8 +3,8 @@
 //   GET|HEAD /<user>/<repo>/resolve/<rev>/<file> → the bytes, honouring `Range: bytes=a-b` with 206
 // Bodies go out in several chunks (with an optional delay between them) so download progress fires more than once.
 // Point node-llama-cpp at it with `process.env.HF_ENDPOINT = fake.url`.
-import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 
 export interface FakeHuggingFaceOptions {
   /** "user/repo/file.gguf" → bytes. */
@@ -35,7 +35,11 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function notFound(res: ServerResponse, what: string): void {
   const body = JSON.stringify({ error: `${what} not found` });
-  res.writeHead(404, { "content-type": "application/json", "content-length": Buffer.byteLength(body), "x-error-code": "EntryNotFound" });
+  res.writeHead(404, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+    'x-error-code': 'EntryNotFound',
+  });
   res.end(body);
 }
 
@@ -43,14 +47,14 @@ function notFound(res: ServerResponse, what: string): void {
 function parseRange(header: string | undefined, size: number): { start: number; end: number } | null | undefined {
   if (!header) return undefined;
   const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
-  if (!m || (m[1] === "" && m[2] === "")) return null;
+  if (!m || (m[1] === '' && m[2] === '')) return null;
   let start: number, end: number;
-  if (m[1] === "") {
+  if (m[1] === '') {
     start = Math.max(0, size - Number(m[2]));
     end = size - 1;
   } else {
     start = Number(m[1]);
-    end = m[2] === "" ? size - 1 : Math.min(Number(m[2]), size - 1);
+    end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
   }
   return start > end || start >= size ? null : { start, end };
 }
@@ -62,65 +66,71 @@ export async function startFakeHuggingFace(opts: FakeHuggingFaceOptions): Promis
   let closing = false;
 
   const server = createServer(async (req, res) => {
-    requests.push({ method: req.method ?? "", path: req.url ?? "", headers: { ...req.headers } });
-    const { pathname } = new URL(req.url ?? "/", "http://fake-hf");
-    const parts = pathname.split("/").filter(Boolean).map(decodeURIComponent);
+    requests.push({ method: req.method ?? '', path: req.url ?? '', headers: { ...req.headers } });
+    const { pathname } = new URL(req.url ?? '/', 'http://fake-hf');
+    const parts = pathname.split('/').filter(Boolean).map(decodeURIComponent);
 
-    if (req.method !== "GET" && req.method !== "HEAD") {
-      res.writeHead(405, { "content-length": 0 });
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { 'content-length': 0 });
       return res.end();
     }
 
     // /v2/<user>/<repo>/manifests/<tag>
-    if (parts[0] === "v2" && parts.length === 5 && parts[3] === "manifests") {
+    if (parts[0] === 'v2' && parts.length === 5 && parts[3] === 'manifests') {
       const rfilename = opts.manifests?.[`${parts[1]}/${parts[2]}:${parts[4]}`];
-      if (rfilename === undefined) return notFound(res, "manifest");
-      const body = JSON.stringify({ ggufFile: { rfilename, blobId: "sha256:fake", size: opts.files[`${parts[1]}/${parts[2]}/${rfilename}`]?.length ?? 0 } });
-      res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
-      return res.end(req.method === "HEAD" ? undefined : body);
+      if (rfilename === undefined) return notFound(res, 'manifest');
+      const body = JSON.stringify({
+        ggufFile: {
+          rfilename,
+          blobId: 'sha256:fake',
+          size: opts.files[`${parts[1]}/${parts[2]}/${rfilename}`]?.length ?? 0,
+        },
+      });
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      return res.end(req.method === 'HEAD' ? undefined : body);
     }
 
     // /<user>/<repo>/resolve/<rev>/<file...>
-    if (parts.length >= 5 && parts[2] === "resolve") {
-      const file = opts.files[`${parts[0]}/${parts[1]}/${parts.slice(4).join("/")}`];
-      if (!file) return notFound(res, "file");
+    if (parts.length >= 5 && parts[2] === 'resolve') {
+      const file = opts.files[`${parts[0]}/${parts[1]}/${parts.slice(4).join('/')}`];
+      if (!file) return notFound(res, 'file');
       const range = parseRange(req.headers.range, file.length);
       if (range === null) {
-        res.writeHead(416, { "content-range": `bytes */${file.length}`, "content-length": 0 });
+        res.writeHead(416, { 'content-range': `bytes */${file.length}`, 'content-length': 0 });
         return res.end();
       }
       const { start, end } = range ?? { start: 0, end: file.length - 1 };
       const body = file.subarray(start, end + 1);
       const headers: Record<string, string | number> = {
-        "content-type": "application/octet-stream",
-        "content-length": body.length,
-        "accept-ranges": "bytes",
+        'content-type': 'application/octet-stream',
+        'content-length': body.length,
+        'accept-ranges': 'bytes',
         etag: `"fake-${file.length}"`,
       };
-      if (range) headers["content-range"] = `bytes ${start}-${end}/${file.length}`;
+      if (range) headers['content-range'] = `bytes ${start}-${end}/${file.length}`;
       res.writeHead(range ? 206 : 200, headers);
-      if (req.method === "HEAD") return res.end();
+      if (req.method === 'HEAD') return res.end();
 
       const step = Math.ceil(body.length / chunkCount) || 1;
       for (let at = 0; at < body.length; at += step) {
         if (closing || res.destroyed) return;
         if (at > 0) await sleep(opts.chunkDelayMs ?? 0);
         if (closing || res.destroyed) return;
-        if (!res.write(body.subarray(at, at + step))) await new Promise((resolve) => res.once("drain", resolve));
+        if (!res.write(body.subarray(at, at + step))) await new Promise((resolve) => res.once('drain', resolve));
       }
       return res.end();
     }
 
-    return notFound(res, "route");
+    return notFound(res, 'route');
   });
-  server.on("connection", (socket) => {
+  server.on('connection', (socket) => {
     sockets.add(socket);
-    socket.once("close", () => sockets.delete(socket));
+    socket.once('close', () => sockets.delete(socket));
   });
 
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
 

@@ -30,13 +30,18 @@ export interface FakeNpmRegistry {
 
 /** `npm pack` of an installed package (cached in the temp folder by name and version: packing takes seconds). */
 export function packInstalled(dir: string): FakeNpmPackage {
-  const { name, version } = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name: string; version: string };
+  const { name, version } = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as {
+    name: string;
+    version: string;
+  };
   const cache = path.join(os.tmpdir(), 'tokenwise-npm-pack');
   const file = path.join(cache, `${name.replace('@', '').replace('/', '-')}-${version}.tgz`);
   if (!fs.existsSync(file)) {
     fs.mkdirSync(cache, { recursive: true });
     const partial = fs.mkdtempSync(path.join(cache, 'pack-'));
-    execFileSync('npm', ['pack', dir, '--pack-destination', partial, '--silent', '--ignore-scripts'], { stdio: 'ignore' });
+    execFileSync('npm', ['pack', dir, '--pack-destination', partial, '--silent', '--ignore-scripts'], {
+      stdio: 'ignore',
+    });
     fs.renameSync(path.join(partial, path.basename(file)), file);
     fs.rmSync(partial, { recursive: true, force: true });
   }
@@ -45,7 +50,9 @@ export function packInstalled(dir: string): FakeNpmPackage {
 
 /** Serves `packages` on an ephemeral loopback port until `close()`. */
 export async function startFakeNpmRegistry(packages: FakeNpmPackage[]): Promise<FakeNpmRegistry> {
-  const integrity = new Map(packages.map((p) => [p.file, `sha512-${createHash('sha512').update(fs.readFileSync(p.file)).digest('base64')}`]));
+  const integrity = new Map(
+    packages.map((p) => [p.file, `sha512-${createHash('sha512').update(fs.readFileSync(p.file)).digest('base64')}`]),
+  );
   const registry: FakeNpmRegistry = { url: '', requests: [], tamper: false, close: async () => {} };
   const server = createServer((req, res) => {
     const url = req.url ?? '/';
@@ -68,7 +75,16 @@ export async function startFakeNpmRegistry(packages: FakeNpmPackage[]): Promise<
     }
     const body = {
       name,
-      versions: Object.fromEntries(versions.map((p) => [p.version, { name, version: p.version, dist: { tarball: `${registry.url}-/${path.basename(p.file)}`, integrity: integrity.get(p.file) } }])),
+      versions: Object.fromEntries(
+        versions.map((p) => [
+          p.version,
+          {
+            name,
+            version: p.version,
+            dist: { tarball: `${registry.url}-/${path.basename(p.file)}`, integrity: integrity.get(p.file) },
+          },
+        ]),
+      ),
     };
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   });

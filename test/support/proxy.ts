@@ -20,10 +20,24 @@ export interface TestProxyOptions extends ProxyOptions {
   dataDir?: string;
 }
 
-export async function startTestProxy({ env = {}, flags = {}, config: file, dataDir: existing, ...options }: TestProxyOptions = {}) {
+export async function startTestProxy({
+  env = {},
+  flags = {},
+  config: file,
+  dataDir: existing,
+  ...options
+}: TestProxyOptions = {}) {
   const dataDir = existing ?? fs.mkdtempSync(path.join(os.tmpdir(), 'tokenwise-test-'));
   if (file) fs.writeFileSync(path.join(dataDir, 'config.json'), JSON.stringify(file));
-  const fullEnv = { TOKENWISE_PORT: '0', TOKENWISE_TOKEN: TEST_TOKEN, TOKENWISE_LOCAL_MODEL: 'off', TOKENWISE_DATA_DIR: dataDir, XDG_CONFIG_HOME: dataDir, ...(file ? { TOKENWISE_CONFIG: path.join(dataDir, 'config.json') } : {}), ...env };
+  const fullEnv = {
+    TOKENWISE_PORT: '0',
+    TOKENWISE_TOKEN: TEST_TOKEN,
+    TOKENWISE_LOCAL_MODEL: 'off',
+    TOKENWISE_DATA_DIR: dataDir,
+    XDG_CONFIG_HOME: dataDir,
+    ...(file ? { TOKENWISE_CONFIG: path.join(dataDir, 'config.json') } : {}),
+    ...env,
+  };
   const config = loadConfig({ env: fullEnv, flags });
   const proxy = await startProxy(config, { env: fullEnv, ...options });
   return {
@@ -34,7 +48,14 @@ export async function startTestProxy({ env = {}, flags = {}, config: file, dataD
     anthropic: new Anthropic({ baseURL: proxy.url, apiKey: TEST_TOKEN, maxRetries: 0 }),
     /** Raw fetch with the token. */
     fetch: (route: string, init: RequestInit = {}) =>
-      fetch(`${proxy.url}${route}`, { ...init, headers: { authorization: `Bearer ${TEST_TOKEN}`, 'content-type': 'application/json', ...(init.headers as Record<string, string>) } }),
+      fetch(`${proxy.url}${route}`, {
+        ...init,
+        headers: {
+          authorization: `Bearer ${TEST_TOKEN}`,
+          'content-type': 'application/json',
+          ...(init.headers as Record<string, string>),
+        },
+      }),
     async close() {
       await proxy.close();
       if (!existing) fs.rmSync(dataDir, { recursive: true, force: true });

@@ -12,12 +12,16 @@ export const REDIS_SERVER = '/usr/bin/redis-server';
 /** Installs Debian's redis-server when it is missing (apt-get update + install: once per machine). */
 export function ensureRedisServer(): void {
   if (fs.existsSync(REDIS_SERVER)) return;
-  if (process.getuid?.() !== 0) throw new Error(`the team-mode tests need Debian's redis-server: apt-get install -y redis-server (as root)`);
+  if (process.getuid?.() !== 0)
+    throw new Error(`the team-mode tests need Debian's redis-server: apt-get install -y redis-server (as root)`);
   console.log('# installing redis-server (apt, once)');
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   for (const args of [['update'], ['install', '-y', '--no-install-recommends', 'redis-server']]) {
     const result = spawnSync('apt-get', args, { stdio: ['ignore', 'inherit', 'inherit'], env, timeout: 15 * 60_000 });
-    if (result.status !== 0) throw new Error(`apt-get ${args.join(' ')} failed (${result.status ?? result.signal}): install redis-server by hand`);
+    if (result.status !== 0)
+      throw new Error(
+        `apt-get ${args.join(' ')} failed (${result.status ?? result.signal}): install redis-server by hand`,
+      );
   }
   if (!fs.existsSync(REDIS_SERVER)) throw new Error(`apt-get installed redis-server but ${REDIS_SERVER} is missing`);
 }
@@ -56,14 +60,32 @@ export async function startRedis(options: { port?: number; password?: string } =
   async function launch(): Promise<void> {
     // The recommended team setup: a memory cap, and eviction limited to keys with a TTL (cache entries, locks),
     // so budget counters and usage totals are never evicted.
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--requirepass', password, '--save', '', '--appendonly', 'no', '--maxmemory', '64mb', '--maxmemory-policy', 'volatile-lru'];
+    const args = [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--requirepass',
+      password,
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--maxmemory',
+      '64mb',
+      '--maxmemory-policy',
+      'volatile-lru',
+    ];
     const started = spawn(REDIS_SERVER, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     child = started;
     let output = '';
     started.stdout!.on('data', (data: Buffer) => (output += data.toString()));
     started.stderr!.on('data', (data: Buffer) => (output += data.toString()));
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`redis-server did not start on port ${port}:\n${output}`)), 20_000);
+      const timer = setTimeout(
+        () => reject(new Error(`redis-server did not start on port ${port}:\n${output}`)),
+        20_000,
+      );
       const check = () => {
         if (output.includes('Ready to accept connections')) {
           clearTimeout(timer);

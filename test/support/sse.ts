@@ -1,10 +1,10 @@
 // Shared plumbing for the fake cloud providers (fake-openai.ts, fake-anthropic.ts):
 // the loopback server, request recording, behaviour switching, abort accounting,
 // SSE writing and the deterministic "model" (echo, token counts, max_tokens/stop).
-import http from "node:http";
-import { randomBytes } from "node:crypto";
-import type { AddressInfo } from "node:net";
-import { createParser, type EventSourceMessage } from "eventsource-parser";
+import http from 'node:http';
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
 
 export interface RecordedRequest {
   method: string;
@@ -25,14 +25,14 @@ export interface Timing {
 
 /** U is the provider's usage-override shape (see each fake). */
 export type Behaviour<U = Record<string, number>> =
-  | ({ kind: "echo"; usage?: U } & Timing)
-  | ({ kind: "text"; text: string; usage?: U } & Timing)
+  | ({ kind: 'echo'; usage?: U } & Timing)
+  | ({ kind: 'text'; text: string; usage?: U } & Timing)
   // `text` (optional) is a preamble the assistant says before the tool call, as Claude often does.
-  | ({ kind: "tool_call"; name: string; arguments: object; text?: string; usage?: U } & Timing)
+  | ({ kind: 'tool_call'; name: string; arguments: object; text?: string; usage?: U } & Timing)
   // `code` is only used by the OpenAI fake (error.code).
-  | { kind: "error"; status: number; type?: string; message?: string; code?: string | null; retryAfter?: number }
-  | { kind: "die_mid_stream"; afterChunks: number }
-  | { kind: "hang" }
+  | { kind: 'error'; status: number; type?: string; message?: string; code?: string | null; retryAfter?: number }
+  | { kind: 'die_mid_stream'; afterChunks: number }
+  | { kind: 'hang' }
   | RawFault;
 
 /**
@@ -40,22 +40,22 @@ export type Behaviour<U = Record<string, number>> =
  * response (default), stall with the socket open, or repeat a frame every few ms until the client leaves.
  */
 export interface RawFault {
-  kind: "raw";
+  kind: 'raw';
   status?: number;
   contentType?: string;
   body: string;
-  then?: "end" | "stall" | { repeat: string; everyMs: number };
+  then?: 'end' | 'stall' | { repeat: string; everyMs: number };
 }
 
 /** Serves a RawFault (garbage SSE, a body that is not JSON, headers then silence, a stream that never ends). */
 export async function serveRaw(ctx: Ctx<unknown>, fault: RawFault): Promise<void> {
   const { res } = ctx;
-  res.writeHead(fault.status ?? 200, { "content-type": fault.contentType ?? "application/json" });
+  res.writeHead(fault.status ?? 200, { 'content-type': fault.contentType ?? 'application/json' });
   res.flushHeaders();
   if (fault.body) res.write(fault.body);
-  const then = fault.then ?? "end";
-  if (then === "end") return void res.end();
-  if (then === "stall") return;
+  const then = fault.then ?? 'end';
+  if (then === 'end') return void res.end();
+  if (then === 'stall') return;
   while (!res.destroyed) {
     await sleep(then.everyMs);
     if (!res.destroyed) res.write(then.repeat);
@@ -101,18 +101,25 @@ export async function startFakeServer<B>(route: Router<B>, defaultBehaviour: B):
   const server = http.createServer(async (req, res) => {
     let killedByUs = false;
     // 'close' fires for every response; only an unfinished one that we didn't kill is a client abort.
-    res.on("close", () => {
+    res.on('close', () => {
       if (!res.writableFinished && !killedByUs && !closing) fake.aborted++;
     });
     const raw = await readBody(req);
-    const rec: RecordedRequest = { method: req.method ?? "", path: req.url ?? "", headers: { ...req.headers }, body: parseBody(raw) };
+    const rec: RecordedRequest = {
+      method: req.method ?? '',
+      path: req.url ?? '',
+      headers: { ...req.headers },
+      body: parseBody(raw),
+    };
     fake.requests.push(rec);
 
     const ctx: Ctx<B> = {
-      req, res, rec,
-      pathname: new URL(req.url ?? "/", "http://x").pathname,
+      req,
+      res,
+      rec,
+      pathname: new URL(req.url ?? '/', 'http://x').pathname,
       countCall: () => void fake.calls++,
-      behaviour: () => (typeof source === "function" ? (source as (r: RecordedRequest) => B)(rec) : source),
+      behaviour: () => (typeof source === 'function' ? (source as (r: RecordedRequest) => B)(rec) : source),
       kill: () => {
         killedByUs = true;
         req.socket.destroy();
@@ -123,13 +130,13 @@ export async function startFakeServer<B>(route: Router<B>, defaultBehaviour: B):
     } catch (err) {
       // A bug in the fake should surface loudly, not as a hung test.
       if (!res.headersSent) {
-        res.writeHead(500, { "content-type": "text/plain" });
+        res.writeHead(500, { 'content-type': 'text/plain' });
         res.end(`fake server bug: ${(err as Error).stack}`);
       } else res.destroy();
     }
   });
 
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
 
   const fake: FakeCloud<B> = {
@@ -153,9 +160,9 @@ export async function startFakeServer<B>(route: Router<B>, defaultBehaviour: B):
 function readBody(req: http.IncomingMessage): Promise<string> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', () => resolve(Buffer.concat(chunks).toString('utf8')));
   });
 }
 
@@ -168,9 +175,14 @@ function parseBody(raw: string): any {
   }
 }
 
-export function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: http.ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const json = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(json), ...headers });
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(json), ...headers });
   res.end(json);
 }
 
@@ -188,7 +200,12 @@ export class SseWriter {
 
   /** Send headers. Returns false if we already died (die_mid_stream with afterChunks 0). */
   async open(headers: Record<string, string>): Promise<boolean> {
-    this.ctx.res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive", ...headers });
+    this.ctx.res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+      ...headers,
+    });
     this.ctx.res.flushHeaders();
     return this.checkDeath();
   }
@@ -226,7 +243,9 @@ export function sseEventsOf(text: string): EventSourceMessage[] {
 
 /** The JSON payloads of an SSE body, in order, without OpenAI's closing `[DONE]`. */
 export function sseJsonOf(text: string): any[] {
-  return sseEventsOf(text).filter((e) => e.data !== "[DONE]").map((e) => JSON.parse(e.data));
+  return sseEventsOf(text)
+    .filter((e) => e.data !== '[DONE]')
+    .map((e) => JSON.parse(e.data));
 }
 
 /** Resolve after ms; a no-op for 0/undefined so undelayed paths stay synchronous-ish. */
@@ -248,7 +267,7 @@ export function chunk(text: string, size = 4): string[] {
 
 /** Random id in the providers' style, e.g. id("chatcmpl-", 29). */
 export function randomId(prefix: string, length = 24): string {
-  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
   const bytes = randomBytes(length);
   let s = prefix;
   for (const b of bytes) s += alphabet[b % alphabet.length];
@@ -260,27 +279,27 @@ export function randomId(prefix: string, length = 24): string {
  * parts where text parts are {type:"text", text}. Other parts (images, tool results) are skipped.
  */
 export function contentText(content: unknown): string {
-  if (typeof content === "string") return content;
-  if (!Array.isArray(content)) return "";
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
   return content
-    .filter((p) => p && typeof p === "object" && p.type === "text" && typeof p.text === "string")
+    .filter((p) => p && typeof p === 'object' && p.type === 'text' && typeof p.text === 'string')
     .map((p) => p.text as string)
-    .join("\n");
+    .join('\n');
 }
 
 /** Text of the last user message that has any text (skips tool-result-only turns). */
 export function lastUserText(messages: unknown): string {
-  if (!Array.isArray(messages)) return "";
+  if (!Array.isArray(messages)) return '';
   for (let i = messages.length - 1; i >= 0; i--) {
     const m = messages[i];
-    if (m?.role !== "user") continue;
+    if (m?.role !== 'user') continue;
     const text = contentText(m.content);
     if (text) return text;
   }
-  return "";
+  return '';
 }
 
-export type Cut = { text: string; reason: "natural" | "length" | "stop"; stop?: string };
+export type Cut = { text: string; reason: 'natural' | 'length' | 'stop'; stop?: string };
 
 /**
  * Apply a stop list and a token budget to an answer the way a model would: whichever
@@ -293,9 +312,9 @@ export function applyLimits(text: string, maxTokens: number | undefined, stops: 
     const i = s ? text.indexOf(s) : -1;
     if (i >= 0 && (stopAt < 0 || i < stopAt)) [stopAt, stop] = [i, s];
   }
-  const limitChars = typeof maxTokens === "number" ? maxTokens * 4 : Infinity;
+  const limitChars = typeof maxTokens === 'number' ? maxTokens * 4 : Infinity;
   const naturalEnd = stopAt >= 0 ? stopAt : text.length;
-  if (limitChars < naturalEnd) return { text: text.slice(0, limitChars), reason: "length" };
-  if (stopAt >= 0) return { text: text.slice(0, stopAt), reason: "stop", stop };
-  return { text, reason: "natural" };
+  if (limitChars < naturalEnd) return { text: text.slice(0, limitChars), reason: 'length' };
+  if (stopAt >= 0) return { text: text.slice(0, stopAt), reason: 'stop', stop };
+  return { text, reason: 'natural' };
 }

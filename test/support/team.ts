@@ -21,11 +21,27 @@ export async function redisState(proxy: TestProxy, want: 'ok' | 'unavailable', t
  * the 50 ms default: on a shared 2-core machine a loaded event loop alone can pass 50 ms, which would turn a share
  * into a (correct, but here unwanted) local fallback.
  */
-export async function startTeamProxy(options: { redisUrl: string; cloudUrl: string; owner: string; config?: Record<string, unknown>; log?: (line: string) => void; waitForRedis?: boolean }): Promise<TestProxy> {
-  const { cache, redis, ...rest } = (options.config ?? {}) as { cache?: Record<string, unknown>; redis?: Record<string, unknown> };
+export async function startTeamProxy(options: {
+  redisUrl: string;
+  cloudUrl: string;
+  owner: string;
+  config?: Record<string, unknown>;
+  log?: (line: string) => void;
+  waitForRedis?: boolean;
+}): Promise<TestProxy> {
+  const { cache, redis, ...rest } = (options.config ?? {}) as {
+    cache?: Record<string, unknown>;
+    redis?: Record<string, unknown>;
+  };
   const proxy = await startTestProxy({
     env: { OPENAI_BASE_URL: `${options.cloudUrl}/v1`, OPENAI_API_KEY: 'k', TOKENWISE_REDIS_URL: options.redisUrl },
-    config: { tokenOwner: options.owner, router: { retries: 0 }, cache: { ...cache }, redis: { timeoutMs: 1000, ...redis }, ...rest },
+    config: {
+      tokenOwner: options.owner,
+      router: { retries: 0 },
+      cache: { ...cache },
+      redis: { timeoutMs: 1000, ...redis },
+      ...rest,
+    },
     log: options.log,
   });
   if (options.waitForRedis !== false) await redisState(proxy, 'ok');

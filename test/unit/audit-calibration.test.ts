@@ -66,13 +66,15 @@ test('audits showing a local model better than the classifier expects move the t
   assert.ok(point.qualityLow >= 0.95);
   // Thirty audits, each a win for the local model, are not enough to overrule the table at 99%.
   const few = new Calibration(table, { floor: 0.95 });
-  for (let i = 0; i < 30; i++) few.add({ gain: 0.4 + i / 1000, group: 'prior', localScore: i % 10 ? 1 : 0, cloudScore: 1 });
+  for (let i = 0; i < 30; i++)
+    few.add({ gain: 0.4 + i / 1000, group: 'prior', localScore: i % 10 ? 1 : 0, cloudScore: 1 });
   assert.ok(Math.abs(few.point('prior').threshold - 0.25) < 1e-9, `threshold ${few.point('prior').threshold}`);
 });
 
 test('a group without prior goes local only after enough audits of its own hold the floor', () => {
   const calibration = new Calibration(table, { floor: 0.95 });
-  for (let i = 0; i < DEFAULT_MIN_SAMPLES - 1; i++) calibration.add({ gain: 0.1, group: 'code', localScore: 1, cloudScore: 1 });
+  for (let i = 0; i < DEFAULT_MIN_SAMPLES - 1; i++)
+    calibration.add({ gain: 0.1, group: 'code', localScore: 1, cloudScore: 1 });
   assert.equal(calibration.point('code').threshold, -Infinity);
   for (let i = 0; i < 40; i++) calibration.add({ gain: 0.1, group: 'code', localScore: 1, cloudScore: 1 });
   assert.ok(calibration.allowsLocal('code', 0.1));
@@ -84,9 +86,13 @@ test('a group without prior goes local only after enough audits of its own hold 
   assert.ok(!worse.allowsLocal('tools', 0.01));
 });
 
-test('buckets: the issue\'s proof-and-tested-Python prompt is a code prompt; a plain question is not', () => {
+test("buckets: the issue's proof-and-tested-Python prompt is a code prompt; a plain question is not", () => {
   const ask = (text: string) => {
-    const request = { model: 'auto', messages: [{ role: 'user' as const, content: [{ type: 'text' as const, text }] }], stream: false };
+    const request = {
+      model: 'auto',
+      messages: [{ role: 'user' as const, content: [{ type: 'text' as const, text }] }],
+      stream: false,
+    };
     return auditBucket(readSignals(request), text);
   };
   const proof = ask('prove that the sum of two odd numbers is even and write tested Python for it');
@@ -100,7 +106,8 @@ test('buckets: the issue\'s proof-and-tested-Python prompt is a code prompt; a p
 
 test('Wilson interval: bounds a rate, narrows with trials, and is [0, 1] with none', () => {
   assert.deepEqual(wilson(0, 0), { low: 0, high: 1 });
-  const few = wilson(9, 10), many = wilson(900, 1000);
+  const few = wilson(9, 10),
+    many = wilson(900, 1000);
   assert.ok(few.low < 0.9 && few.high > 0.9);
   assert.ok(many.high - many.low < few.high - few.low);
   assert.ok(wilson(10, 10).high === 1 && wilson(10, 10).low > 0.8);
@@ -127,10 +134,23 @@ test('structured answers compare exactly: letters, numbers, JSON, JavaScript; pr
   const { judgeExactly, readVerdict, judgeRequest, RUBRIC_VERSION } = await import('../../proxy/audit/judge.ts');
   assert.deepEqual(compareStructured('B', 'The answer is B.'), { kind: 'choice', same: true });
   assert.deepEqual(compareStructured('(C) because…', 'Answer: D'), { kind: 'choice', same: false });
-  assert.deepEqual(compareStructured('She pays 1,200 dollars in all. #### 1200', 'The total is = 1200.0'), { kind: 'number', same: true });
-  assert.deepEqual(compareStructured('{"b": 1, "a": [2]}', '```json\n{"a":[2],"b":1}\n```'), { kind: 'json', same: true });
-  assert.deepEqual(compareStructured('```js\nconst x = 1;\n```', '```js\nconst  x = 1;\n```'), { kind: 'code', same: true });
-  assert.equal(compareStructured('```js\nconst = ;\n```', '```js\nconst x = 1;\n```'), undefined, 'code that does not parse is not structured');
+  assert.deepEqual(compareStructured('She pays 1,200 dollars in all. #### 1200', 'The total is = 1200.0'), {
+    kind: 'number',
+    same: true,
+  });
+  assert.deepEqual(compareStructured('{"b": 1, "a": [2]}', '```json\n{"a":[2],"b":1}\n```'), {
+    kind: 'json',
+    same: true,
+  });
+  assert.deepEqual(compareStructured('```js\nconst x = 1;\n```', '```js\nconst  x = 1;\n```'), {
+    kind: 'code',
+    same: true,
+  });
+  assert.equal(
+    compareStructured('```js\nconst = ;\n```', '```js\nconst x = 1;\n```'),
+    undefined,
+    'code that does not parse is not structured',
+  );
   assert.equal(compareStructured('Paris is the capital, known for art.', 'It is Paris.'), undefined);
   assert.deepEqual(judgeExactly('42', '41'), { method: 'exact/number', verdict: 'loss', localScore: 0, cloudScore: 1 });
   // The judge's letter maps back through the drawn order; anything but a first-word verdict is none.
@@ -138,30 +158,63 @@ test('structured answers compare exactly: letters, numbers, JSON, JavaScript; pr
   assert.equal(readVerdict('A', false)!.verdict, 'loss');
   assert.equal(readVerdict('tie.', false)!.verdict, 'tie');
   assert.equal(readVerdict('Answer A is better', true), undefined);
-  const request = { model: 'auto', stream: false, messages: [{ role: 'user' as const, content: [{ type: 'text' as const, text: 'Why is the sky blue?' }] }] };
+  const request = {
+    model: 'auto',
+    stream: false,
+    messages: [{ role: 'user' as const, content: [{ type: 'text' as const, text: 'Why is the sky blue?' }] }],
+  };
   const asked = judgeRequest(request, 'local says', 'cloud says', false, 'gpt-4o-mini');
   const text = asked.messages[1]!.content[0]!.type === 'text' ? asked.messages[1]!.content[0]!.text : '';
   assert.ok(text.indexOf('cloud says') < text.indexOf('local says'));
   assert.equal(RUBRIC_VERSION, 'pairwise/1');
 });
 
-test('auto with no audit data: the issue\'s proof-and-Python prompt goes to the cloud; a plain easy one stays local', async () => {
+test("auto with no audit data: the issue's proof-and-Python prompt goes to the cloud; a plain easy one stays local", async () => {
   const { loadDifficultyClassifier } = await import('../../proxy/router/classifier.ts');
   const { routeRequest } = await import('../../proxy/router/policy.ts');
   const { calibratedVerdict } = await import('../../proxy/audit/route.ts');
   const classifier = loadDifficultyClassifier();
   const calibration = new Calibration(classifier.weights.calibration, { floor: 0.95 });
-  const provider = (name: string, kind: 'local' | 'openai') => ({ name, kind, chat: () => { throw new Error('not called'); }, health: () => ({ state: 'ready' as const }), models: () => (kind === 'openai' ? ['gpt-4o-mini'] : []) });
-  const catalog = { local: provider('local', 'local'), cloud: new Map([['openai', { provider: provider('openai', 'openai'), configured: true }]]), defaultCloudModel: 'gpt-4o-mini' };
-  const ask = (text: string) => ({ model: 'auto', stream: false, messages: [{ role: 'user' as const, content: [{ type: 'text' as const, text }] }] });
+  const provider = (name: string, kind: 'local' | 'openai') => ({
+    name,
+    kind,
+    chat: () => {
+      throw new Error('not called');
+    },
+    health: () => ({ state: 'ready' as const }),
+    models: () => (kind === 'openai' ? ['gpt-4o-mini'] : []),
+  });
+  const catalog = {
+    local: provider('local', 'local'),
+    cloud: new Map([['openai', { provider: provider('openai', 'openai'), configured: true }]]),
+    defaultCloudModel: 'gpt-4o-mini',
+  };
+  const ask = (text: string) => ({
+    model: 'auto',
+    stream: false,
+    messages: [{ role: 'user' as const, content: [{ type: 'text' as const, text }] }],
+  });
   const plain = { rules: [], classifier, allowDowngrade: false };
-  const audited = { ...plain, calibrate: (request: Parameters<typeof calibratedVerdict>[1], verdict: Parameters<typeof calibratedVerdict>[2]) => calibratedVerdict(calibration, request, verdict) };
+  const audited = {
+    ...plain,
+    calibrate: (request: Parameters<typeof calibratedVerdict>[1], verdict: Parameters<typeof calibratedVerdict>[2]) =>
+      calibratedVerdict(calibration, request, verdict),
+  };
   const proof = ask('prove that the sum of two odd numbers is even and write tested Python for it');
-  assert.equal(routeRequest(proof, catalog, plain, undefined).target, 'local', 'the classifier alone sends it local (the issue)');
+  assert.equal(
+    routeRequest(proof, catalog, plain, undefined).target,
+    'local',
+    'the classifier alone sends it local (the issue)',
+  );
   const decision = routeRequest(proof, catalog, audited, undefined);
   assert.equal(decision.target, 'cloud');
   assert.match(decision.reason, /^audit: code prompt, no audits yet: cloud until audits show/);
-  const easy = routeRequest(ask('Solve: a train leaves at 3pm going 60 mph; when does it arrive 150 miles away?'), catalog, audited, undefined);
+  const easy = routeRequest(
+    ask('Solve: a train leaves at 3pm going 60 mph; when does it arrive 150 miles away?'),
+    catalog,
+    audited,
+    undefined,
+  );
   assert.equal(easy.target, 'local');
   assert.match(easy.reason, /^audit: gain -0\.0\d+ < 0\.132 \(near gsm8k; no audits yet/);
 });

@@ -28,7 +28,12 @@ test('confidence gate floor: the lowest confidence whose answers at or above it 
 });
 
 test('confidence gate floor: unset with too few scored answers; 1 when no confidence holds the floor', () => {
-  assert.deepEqual(fitConfidenceFloor(answers(DEFAULT_MIN_SAMPLES - 1, 2), 0.95), { floor: null, samples: DEFAULT_MIN_SAMPLES - 1, kept: 0, qualityLow: null });
+  assert.deepEqual(fitConfidenceFloor(answers(DEFAULT_MIN_SAMPLES - 1, 2), 0.95), {
+    floor: null,
+    samples: DEFAULT_MIN_SAMPLES - 1,
+    kept: 0,
+    qualityLow: null,
+  });
   const wrong = Array.from({ length: 60 }, (_, i) => ({ confidence: i / 60, localScore: i % 2, cloudScore: 1 }));
   const fit = fitConfidenceFloor(wrong, 0.95);
   assert.equal(fit.floor, 1);

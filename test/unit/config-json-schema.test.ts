@@ -14,10 +14,20 @@ test('schemas/config.schema.json is current (regenerate: npm run schema)', () =>
 
 test('the schema accepts a config the proxy accepts and rejects a misspelled key', () => {
   // ajv (installed with the tooling) is a JSON Schema validator independent of zod.
-  const Ajv = createRequire(import.meta.url)('ajv/dist/2020') as new (options: object) => { compile: (schema: object) => ((data: unknown) => boolean) & { errors?: { message?: string }[] } };
+  const Ajv = createRequire(import.meta.url)('ajv/dist/2020') as new (
+    options: object,
+  ) => { compile: (schema: object) => ((data: unknown) => boolean) & { errors?: { message?: string }[] } };
   const validate = new Ajv({ strict: false }).compile(JSON.parse(configJsonSchema()));
-  assert.equal(validate({ port: 9000, local: { model: 'off' }, defaultCloudModel: 'gpt-4o-mini', budget: { dailyUsd: 5 } }), true, JSON.stringify(validate.errors));
-  assert.equal(validate({ $schema: './schemas/config.schema.json', port: 9000 }), true, JSON.stringify(validate.errors));
+  assert.equal(
+    validate({ port: 9000, local: { model: 'off' }, defaultCloudModel: 'gpt-4o-mini', budget: { dailyUsd: 5 } }),
+    true,
+    JSON.stringify(validate.errors),
+  );
+  assert.equal(
+    validate({ $schema: './schemas/config.schema.json', port: 9000 }),
+    true,
+    JSON.stringify(validate.errors),
+  );
   assert.equal(validate({ prot: 9000 }), false);
   assert.equal(validate({ port: 'ninety' }), false);
 });

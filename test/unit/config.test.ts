@@ -26,8 +26,15 @@ describe('loadConfig', () => {
   });
 
   test('file < environment < flags', () => {
-    const config = file('precedence.json', { port: 1000, local: { threads: 3, parallel: 2 }, defaultCloudModel: 'from-file' });
-    const loaded = loadConfig({ env: { ...base, TOKENWISE_CONFIG: config, TOKENWISE_PORT: '2000', TOKENWISE_THREADS: '5' }, flags: { port: '3000' } });
+    const config = file('precedence.json', {
+      port: 1000,
+      local: { threads: 3, parallel: 2 },
+      defaultCloudModel: 'from-file',
+    });
+    const loaded = loadConfig({
+      env: { ...base, TOKENWISE_CONFIG: config, TOKENWISE_PORT: '2000', TOKENWISE_THREADS: '5' },
+      flags: { port: '3000' },
+    });
     assert.equal(loaded.port, 3000);
     assert.equal(loaded.local.threads, 5);
     assert.equal(loaded.local.parallel, 2);
@@ -50,16 +57,32 @@ describe('loadConfig', () => {
   });
 
   test('every unknown key and wrong type is named in one error', () => {
-    const bad = file('bad.json', { prot: 1, local: { threads: 'many', extra: true }, providers: { groq: { kind: 'openai', baseUrl: 'not a url' } } });
-    assert.throws(() => loadConfig({ env: { ...base, TOKENWISE_PORT: 'eighty' }, flags: { config: bad } }), (error: Error) => {
-      assert.ok(error instanceof ConfigError);
-      assert.match(error.message, /TOKENWISE_PORT: expected a number, got "eighty"/);
-      return true;
+    const bad = file('bad.json', {
+      prot: 1,
+      local: { threads: 'many', extra: true },
+      providers: { groq: { kind: 'openai', baseUrl: 'not a url' } },
     });
-    assert.throws(() => loadConfig({ env: base, flags: { config: bad } }), (error: Error) => {
-      for (const expected of [/unknown key "prot"/, /local: unknown key "extra"/, /local\.threads: .*expected number/, /providers\.groq\.baseUrl: Invalid URL/]) assert.match(error.message, expected);
-      return true;
-    });
+    assert.throws(
+      () => loadConfig({ env: { ...base, TOKENWISE_PORT: 'eighty' }, flags: { config: bad } }),
+      (error: Error) => {
+        assert.ok(error instanceof ConfigError);
+        assert.match(error.message, /TOKENWISE_PORT: expected a number, got "eighty"/);
+        return true;
+      },
+    );
+    assert.throws(
+      () => loadConfig({ env: base, flags: { config: bad } }),
+      (error: Error) => {
+        for (const expected of [
+          /unknown key "prot"/,
+          /local: unknown key "extra"/,
+          /local\.threads: .*expected number/,
+          /providers\.groq\.baseUrl: Invalid URL/,
+        ])
+          assert.match(error.message, expected);
+        return true;
+      },
+    );
   });
 
   test('a config file that is not JSON, unknown flags and bad enum values are reported', () => {
@@ -70,8 +93,23 @@ describe('loadConfig', () => {
   });
 
   test('cloud base URLs and keys come from the standard variables; a provider can name its own key variable', () => {
-    const custom = file('groq.json', { providers: { groq: { kind: 'openai', baseUrl: 'https://api.groq.com/openai/v1', apiKeyEnv: 'GROQ_API_KEY', models: ['llama-3.3-70b'] } } });
-    const env = { ...base, OPENAI_BASE_URL: 'http://127.0.0.1:9/v1', ANTHROPIC_BASE_URL: 'http://127.0.0.1:8', GROQ_API_KEY: 'g', OPENAI_API_KEY: 'o' };
+    const custom = file('groq.json', {
+      providers: {
+        groq: {
+          kind: 'openai',
+          baseUrl: 'https://api.groq.com/openai/v1',
+          apiKeyEnv: 'GROQ_API_KEY',
+          models: ['llama-3.3-70b'],
+        },
+      },
+    });
+    const env = {
+      ...base,
+      OPENAI_BASE_URL: 'http://127.0.0.1:9/v1',
+      ANTHROPIC_BASE_URL: 'http://127.0.0.1:8',
+      GROQ_API_KEY: 'g',
+      OPENAI_API_KEY: 'o',
+    };
     const config = loadConfig({ env, flags: { config: custom } });
     assert.equal(config.providers.openai!.baseUrl, 'http://127.0.0.1:9/v1');
     assert.equal(config.providers.anthropic!.baseUrl, 'http://127.0.0.1:8');

@@ -4,7 +4,10 @@ import type { ChatMessage, ChatRequest } from '../../proxy/chat.ts';
 import { TokenCounter } from '../../proxy/context/tokens.ts';
 
 /** Counts whitespace-separated words: exact enough to reason about budgets in tests. */
-export const words = new TokenCounter({ encoding: 'local', factor: 1, exact: true }, (text) => text.split(/\s+/).filter(Boolean).length);
+export const words = new TokenCounter(
+  { encoding: 'local', factor: 1, exact: true },
+  (text) => text.split(/\s+/).filter(Boolean).length,
+);
 
 export const text = (t: string) => ({ type: 'text' as const, text: t });
 export const system = (t: string): ChatMessage => ({ role: 'system', content: [text(t)] });
@@ -12,7 +15,9 @@ export const user = (t: string): ChatMessage => ({ role: 'user', content: [text(
 export const assistant = (t: string, calls: string[] = []): ChatMessage => ({
   role: 'assistant',
   content: t ? [text(t)] : [],
-  ...(calls.length ? { toolCalls: calls.map((id) => ({ id, name: 'bash', arguments: `{"command":"run ${id}"}` })) } : {}),
+  ...(calls.length
+    ? { toolCalls: calls.map((id) => ({ id, name: 'bash', arguments: `{"command":"run ${id}"}` })) }
+    : {}),
 });
 export const tool = (id: string, t: string): ChatMessage => ({ role: 'tool', toolCallId: id, content: [text(t)] });
 export const request = (messages: ChatMessage[]): ChatRequest => ({ model: 'gpt-4o', stream: false, messages });

@@ -6,12 +6,18 @@ import { parsedFrom, wireOf } from '../../proxy/wire.ts';
 
 test('prose: trailing whitespace, blank-line runs and block-wide indentation go', () => {
   assert.equal(normalizeText('a  \n\n\n\n  b\t\n', false), 'a\n\n  b', 'relative indentation stays');
-  assert.equal(normalizeText('        You are a helper.\n        Be brief.\n          - nested', false), 'You are a helper.\nBe brief.\n  - nested');
+  assert.equal(
+    normalizeText('        You are a helper.\n        Be brief.\n          - nested', false),
+    'You are a helper.\nBe brief.\n  - nested',
+  );
 });
 
 test('fenced code keeps its indentation and blank lines; only trailing whitespace goes', () => {
   const code = 'Fix this:\n\n```python\ndef f():   \n    if x:\n\n\n\n        return 1\n```\n\n\n\nThanks';
-  assert.equal(normalizeText(code, false), 'Fix this:\n\n```python\ndef f():\n    if x:\n\n\n\n        return 1\n```\n\nThanks');
+  assert.equal(
+    normalizeText(code, false),
+    'Fix this:\n\n```python\ndef f():\n    if x:\n\n\n\n        return 1\n```\n\nThanks',
+  );
 });
 
 test('diffs stay byte for byte: a context line of one space is data', () => {
@@ -33,6 +39,9 @@ test('the strategy reports tokens, drops the caller body only when it changed so
   const messy = parsedFrom(request([user('hello   \n\n\n\nthere'), tool('c1', 'x  ')]), { api: 'openai', body: {} });
   const result = normalizeWhitespace(messy, words);
   assert.equal(wireOf(result.request), undefined);
-  assert.equal(result.request.messages[0]!.content[0]!.type === 'text' && result.request.messages[0]!.content[0]!.text, 'hello\n\nthere');
+  assert.equal(
+    result.request.messages[0]!.content[0]!.type === 'text' && result.request.messages[0]!.content[0]!.text,
+    'hello\n\nthere',
+  );
   assert.equal(result.before, result.after, 'words do not change: the word counter sees no saving');
 });

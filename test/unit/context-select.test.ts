@@ -8,10 +8,16 @@ import { selectPassages } from '../../proxy/context/select.ts';
 import { request, system, text, textOfMessage, user, words } from './context-fixtures.ts';
 
 const docs = [
-  { title: 'Gorse Lane', text: 'Gorse Lane is a 1961 novel written by Edith Marrow, set on a sheep farm in the hills.' },
+  {
+    title: 'Gorse Lane',
+    text: 'Gorse Lane is a 1961 novel written by Edith Marrow, set on a sheep farm in the hills.',
+  },
   { title: 'Edith Marrow', text: 'Edith Marrow was an English writer born in Kelbridge. She published seven novels.' },
   { title: 'Kelbridge', text: 'Kelbridge is a market town on the River Wend, known for its woollen mills.' },
-  { title: 'Lane Cove River', text: 'The Lane Cove River flows through the northern suburbs of Sydney into the harbour.' },
+  {
+    title: 'Lane Cove River',
+    text: 'The Lane Cove River flows through the northern suburbs of Sydney into the harbour.',
+  },
   { title: 'Photosynthesis', text: 'Photosynthesis converts light energy into chemical energy stored in sugars.' },
   { title: 'Violin', text: 'The violin is a wooden string instrument played with a bow.' },
   { title: 'Basalt', text: 'Basalt is a fine-grained volcanic rock formed from cooling lava.' },
@@ -21,8 +27,16 @@ const question = 'Which river flows through the birthplace of the author of Gors
 
 function layouts(): Record<string, ChatRequest> {
   return {
-    xml: request([system('Answer from the documents.'), user(`<documents>\n${docs.map((d, i) => `<document index="${i + 1}">\n<source>${d.title}</source>\n<document_content>\n${d.text}\n</document_content>\n</document>`).join('\n')}\n</documents>\n\n${question}`)]),
-    numbered: request([user(`Search results:\n\n${docs.map((d, i) => `[${i + 1}] ${d.title}\n${d.text}`).join('\n\n')}`), user(question)]),
+    xml: request([
+      system('Answer from the documents.'),
+      user(
+        `<documents>\n${docs.map((d, i) => `<document index="${i + 1}">\n<source>${d.title}</source>\n<document_content>\n${d.text}\n</document_content>\n</document>`).join('\n')}\n</documents>\n\n${question}`,
+      ),
+    ]),
+    numbered: request([
+      user(`Search results:\n\n${docs.map((d, i) => `[${i + 1}] ${d.title}\n${d.text}`).join('\n\n')}`),
+      user(question),
+    ]),
     markdown: request([user(`${docs.map((d) => `## ${d.title}\n\n${d.text}`).join('\n\n')}\n\n---\n\n${question}`)]),
     parts: request([{ role: 'user', content: [...docs.map((d) => text(`${d.title}\n${d.text}`)), text(question)] }]),
   };
@@ -32,7 +46,11 @@ test('documents are found in every layout, with titles, and the question is what
   for (const [layout, input] of Object.entries(layouts())) {
     const groups = findDocuments(input.messages, 3);
     assert.equal(groups.length, 1, layout);
-    assert.deepEqual(groups[0]!.passages.map((p) => [p.title, p.text]), docs.map((d) => [d.title, d.text]), layout);
+    assert.deepEqual(
+      groups[0]!.passages.map((p) => [p.title, p.text]),
+      docs.map((d) => [d.title, d.text]),
+      layout,
+    );
     assert.equal(questionOf(input.messages, groups), layout === 'markdown' ? `---\n\n${question}` : question, layout);
   }
 });
@@ -68,7 +86,8 @@ test('top-k and token budgets cut deeper in relevance order; too few documents o
 
 test('an injected embedding model can rescue a passage lexical scoring misses', async () => {
   const input = layouts().xml;
-  const embed = async (texts: string[]) => texts.map((t) => (t === question || t.startsWith('Violin') ? [1, 0] : [0, 1]));
+  const embed = async (texts: string[]) =>
+    texts.map((t) => (t === question || t.startsWith('Violin') ? [1, 0] : [0, 1]));
   const result = await selectPassages(input, { ...DEFAULT_TRIM_OPTIONS.select, embed }, words);
   assert.equal(result.groups[0]!.keep[5], true);
 });
@@ -76,9 +95,18 @@ test('an injected embedding model can rescue a passage lexical scoring misses', 
 test('a passage the question names by its title is a first hop, however few words it shares with the question', async () => {
   const passages = [
     { title: 'Wend Valley Trust', text: 'A charity that restores old mills, set up by weavers.' },
-    { title: 'Kelbridge', text: 'Kelbridge is a city whose offices were founded in the year 1850; the city offices of Kelbridge were founded again in 1901.' },
-    { title: 'River Wend', text: 'The Wend rises in the hills; its valley runs past Kelbridge, a city founded in the year 900.' },
-    { title: 'City halls', text: 'A city hall houses a city council and its offices; most were founded in the year of a charter.' },
+    {
+      title: 'Kelbridge',
+      text: 'Kelbridge is a city whose offices were founded in the year 1850; the city offices of Kelbridge were founded again in 1901.',
+    },
+    {
+      title: 'River Wend',
+      text: 'The Wend rises in the hills; its valley runs past Kelbridge, a city founded in the year 900.',
+    },
+    {
+      title: 'City halls',
+      text: 'A city hall houses a city council and its offices; most were founded in the year of a charter.',
+    },
     ...docs.slice(4),
   ];
   const question = 'In what year was the Wend Valley Trust, whose offices are in the city of Kelbridge, founded?';
@@ -89,7 +117,10 @@ test('a passage the question names by its title is a first hop, however few word
 
 test('relevance flows forward along a title link at full strength, back along it at half', async () => {
   const passages = [
-    { title: 'Gorse Lane', text: 'Gorse Lane is a 1961 novel written by Edith Marrow, set on a sheep farm in the hills.' },
+    {
+      title: 'Gorse Lane',
+      text: 'Gorse Lane is a 1961 novel written by Edith Marrow, set on a sheep farm in the hills.',
+    },
     { title: 'Edith Marrow', text: 'Edith Marrow was an English writer born in Kelbridge.' },
     { title: 'Kelbridge archive', text: 'The Kelbridge archive keeps letters about Gorse Lane and its reviews.' },
     ...docs.slice(4),

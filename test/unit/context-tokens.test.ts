@@ -24,7 +24,8 @@ test('o200k and cl100k counts match tiktoken, special-token text included', asyn
   assert.ok(o200k('<|endoftext|>') > 1);
   // Piece by piece (memoized) must equal tiktoken's own encoding of the whole text (js-tiktoken `encode(text, [],
   // []).length`: 53 and 57), on a cold and a warm memo.
-  const text = 'def fib(n):\n    return n if n < 2 else fib(n - 1) + fib(n - 2)\n\n\n   print(fib(30))  # 832040 — ünïcödé ✓ 日本語 <|endoftext|>';
+  const text =
+    'def fib(n):\n    return n if n < 2 else fib(n - 1) + fib(n - 2)\n\n\n   print(fib(30))  # 832040 — ünïcödé ✓ 日本語 <|endoftext|>';
   for (let pass = 0; pass < 2; pass++) {
     assert.equal(o200k(text), 53);
     assert.equal(cl100k(text), 57);
@@ -40,7 +41,16 @@ test('a request counts messages, OpenAI overheads, tool calls and tool definitio
       { role: 'user', content: [{ type: 'text', text: 'hello world' }] },
       { role: 'assistant', content: [], toolCalls: [{ id: 'c1', name: 'get_weather', arguments: '{"city":"Oslo"}' }] },
     ],
-    tools: [{ name: 'get_weather', description: 'Weather.', parameters: { type: 'object', properties: { city: { type: 'string', description: 'City' }, unit: { type: 'string', enum: ['c', 'f'] } } } }],
+    tools: [
+      {
+        name: 'get_weather',
+        description: 'Weather.',
+        parameters: {
+          type: 'object',
+          properties: { city: { type: 'string', description: 'City' }, unit: { type: 'string', enum: ['c', 'f'] } },
+        },
+      },
+    ],
   });
   assert.ok(withTools > plain + 20, `tool call and definition add tokens (${withTools})`);
 });
@@ -69,7 +79,12 @@ test('long unbroken letter runs count in linear time, within a token per 128 byt
   assert.ok(performance.now() - started < 10_000, `counting took ${(performance.now() - started).toFixed(0)} ms`);
   // A run up to 128 bytes is counted exactly (js-tiktoken `encode(text, [], []).length` gives 60 and 95 for these).
   assert.equal(o200k('acgt'.repeat(30)), 60);
-  assert.equal(o200k('acgtacgatcgatcgggatcgatttacgatcgagctagcatcgactacgactacgtagctacgatcgatcgtacgatcgatgctacgatcgatcgatcgatcgactagctacgatcgatcgatcgatgcatgcatcgatcgatcgatcgtagctagtcagtcgatgctagtcgatgcatgcatgcatcgatgcatcg'), 95);
+  assert.equal(
+    o200k(
+      'acgtacgatcgatcgggatcgatttacgatcgagctagcatcgactacgactacgtagctacgatcgatcgtacgatcgatgctacgatcgatcgatcgatcgactagctacgatcgatcgatcgatgcatgcatcgatcgatcgatcgtagctagtcagtcgatgctagtcgatgcatgcatgcatcgatgcatcg',
+    ),
+    95,
+  );
 });
 
 // Large inputs are counted in the worker thread (proxy/context/count-pool): the counts must be the ones counted here,
@@ -77,12 +92,19 @@ test('long unbroken letter runs count in linear time, within a token per 128 byt
 test('settle counts a large request in the worker: the same counts, derived texts included; an abort rejects', async () => {
   const counter = await loadTokenCounter('claude-haiku-4-5');
   const reference = await loadTokenCounter('claude-haiku-4-5');
-  const lines = Array.from({ length: 3000 }, (_, i) => `line ${i}: ${'lorem ipsum dolor '.repeat(3)}${i % 7 ? '' : 'Error: x'}`);
-  const request = { messages: [{ role: 'user' as const, content: [{ type: 'text' as const, text: lines.join('\n') }] }] };
+  const lines = Array.from(
+    { length: 3000 },
+    (_, i) => `line ${i}: ${'lorem ipsum dolor '.repeat(3)}${i % 7 ? '' : 'Error: x'}`,
+  );
+  const request = {
+    messages: [{ role: 'user' as const, content: [{ type: 'text' as const, text: lines.join('\n') }] }],
+  };
   assert.equal(await counter.settle(() => counter.request(request)), reference.request(request));
   // The second text exists only once the first is counted: a work whose texts depend on counts gets another round.
-  const derived = await counter.settle(() => counter.text(lines.slice(0, counter.text(lines.join('\n')) % 2000 + 1000).join('\n')));
-  assert.equal(derived, reference.text(lines.slice(0, reference.text(lines.join('\n')) % 2000 + 1000).join('\n')));
+  const derived = await counter.settle(() =>
+    counter.text(lines.slice(0, (counter.text(lines.join('\n')) % 2000) + 1000).join('\n')),
+  );
+  assert.equal(derived, reference.text(lines.slice(0, (reference.text(lines.join('\n')) % 2000) + 1000).join('\n')));
   const controller = new AbortController();
   const fresh = await loadTokenCounter('gpt-4o');
   const counting = fresh.settle(() => fresh.text(`${lines.join(' ')} `), controller.signal);

@@ -18,18 +18,53 @@ test('options: overrides merge per strategy over the defaults; budgets per tier'
 
 test('strategies run in order and report tokens; history levers only above the budget', async () => {
   const file = Array.from({ length: 100 }, (_, i) => `row ${i} value`).join('\n');
-  const input = request([system('sys'), user(`look   \n\n\n\n\`\`\`\n${file}\n\`\`\``), assistant('', ['c1']), tool('c1', file), user('and?')]);
-  const roomy = await trimRequest(input, { tier: 'local', budgets: { localContext: 10_000, cloudContext: 1e6, reserveOutput: 100 } }, { counter: words });
-  assert.deepEqual(roomy.report.map((r) => r.strategy), ['normalize', 'dedupe', 'select', 'truncate']);
+  const input = request([
+    system('sys'),
+    user(`look   \n\n\n\n\`\`\`\n${file}\n\`\`\``),
+    assistant('', ['c1']),
+    tool('c1', file),
+    user('and?'),
+  ]);
+  const roomy = await trimRequest(
+    input,
+    { tier: 'local', budgets: { localContext: 10_000, cloudContext: 1e6, reserveOutput: 100 } },
+    { counter: words },
+  );
+  assert.deepEqual(
+    roomy.report.map((r) => r.strategy),
+    ['normalize', 'dedupe', 'select', 'truncate'],
+  );
   assert.ok(roomy.fits && roomy.tokensAfter < roomy.tokensBefore);
-  assert.match(textOfMessage(roomy.request.messages[1]!), /^look\n\n```\n\[Tokenwise: identical to the code block later/);
+  assert.match(
+    textOfMessage(roomy.request.messages[1]!),
+    /^look\n\n```\n\[Tokenwise: identical to the code block later/,
+  );
 
-  const tight = await trimRequest(input, { tier: 'local', budgets: { localContext: 150, cloudContext: 1e6, reserveOutput: 100 } }, { counter: words });
+  const tight = await trimRequest(
+    input,
+    { tier: 'local', budgets: { localContext: 150, cloudContext: 1e6, reserveOutput: 100 } },
+    { counter: words },
+  );
   assert.equal(tight.report.at(-1)!.strategy, 'window');
   assert.ok(tight.fits, `${tight.tokensAfter} <= ${tight.budget}`);
-  assert.deepEqual(tight.origin.filter((i) => i >= 0), [0, 4]);
+  assert.deepEqual(
+    tight.origin.filter((i) => i >= 0),
+    [0, 4],
+  );
 
-  const off = await trimRequest(input, { tier: 'local', budgets: { localContext: 150, cloudContext: 1e6, reserveOutput: 100 }, normalize: { enabled: false }, dedupe: { enabled: false }, select: { enabled: false }, truncate: { enabled: false }, window: { enabled: false } }, { counter: words });
+  const off = await trimRequest(
+    input,
+    {
+      tier: 'local',
+      budgets: { localContext: 150, cloudContext: 1e6, reserveOutput: 100 },
+      normalize: { enabled: false },
+      dedupe: { enabled: false },
+      select: { enabled: false },
+      truncate: { enabled: false },
+      window: { enabled: false },
+    },
+    { counter: words },
+  );
   assert.deepEqual(off.report, []);
   assert.equal(off.request, input);
   assert.equal(off.fits, false);

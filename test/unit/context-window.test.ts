@@ -38,9 +38,13 @@ test('property: the window never orphans a tool call or result, keeps system and
     assert.deepEqual(structureProblems(result.request.messages), [], `run ${run}`);
     const final = finalUserIndex(messages);
     assert.ok(result.origin.includes(final), `run ${run}: the final user message survives`);
-    messages.forEach((m, i) => m.role === 'system' && assert.ok(result.origin.includes(i), `run ${run}: system message ${i} survives`));
+    messages.forEach(
+      (m, i) => m.role === 'system' && assert.ok(result.origin.includes(i), `run ${run}: system message ${i} survives`),
+    );
     result.origin.forEach((from, to) => from >= 0 && assert.equal(result.request.messages[to], messages[from]));
-    const pinned = messages.filter((m, i) => m.role === 'system' || i === final).reduce((sum, m) => sum + words.message(m), 0);
+    const pinned = messages
+      .filter((m, i) => m.role === 'system' || i === final)
+      .reduce((sum, m) => sum + words.message(m), 0);
     if (pinned + 30 <= budget) assert.ok(result.after <= budget, `run ${run}: fits (${result.after} > ${budget})`);
   }
 });
@@ -54,7 +58,11 @@ test('property: the whole pipeline with a summarizer keeps the same guarantees',
     const budget = Math.floor(10 + next() * words.request(input));
     const result = await trimRequest(
       input,
-      { tier: 'local', budgets: { localContext: budget + 100, cloudContext: 1e6, reserveOutput: 100 }, summary: { enabled: next() < 0.5, summarizer } },
+      {
+        tier: 'local',
+        budgets: { localContext: budget + 100, cloudContext: 1e6, reserveOutput: 100 },
+        summary: { enabled: next() < 0.5, summarizer },
+      },
       { counter: words },
     );
     assert.equal(result.budget, budget);
@@ -66,11 +74,18 @@ test('property: the whole pipeline with a summarizer keeps the same guarantees',
 });
 
 test('an agent loop keeps its task and most recent rounds; a note marks the gap', () => {
-  const rounds = Array.from({ length: 6 }, (_, i) => [assistant('', [`c${i}`]), tool(`c${i}`, `output ${i} `.repeat(50))]).flat();
+  const rounds = Array.from({ length: 6 }, (_, i) => [
+    assistant('', [`c${i}`]),
+    tool(`c${i}`, `output ${i} `.repeat(50)),
+  ]).flat();
   const input = request([system('be careful'), user('the task'), ...rounds]);
   const result = windowHistory(input, 250, words);
   const texts = result.request.messages.map(textOfMessage);
-  assert.deepEqual(texts.slice(0, 3), ['be careful', 'the task', '[Tokenwise: 10 earlier messages left out to fit the context window]']);
+  assert.deepEqual(texts.slice(0, 3), [
+    'be careful',
+    'the task',
+    '[Tokenwise: 10 earlier messages left out to fit the context window]',
+  ]);
   assert.deepEqual(result.request.messages.slice(-2), rounds.slice(-2));
   assert.ok(result.after <= 250);
 });

@@ -45,15 +45,35 @@ function roundTrip(id: AgentId, relative: string, original: string | undefined, 
 test('Claude Code: env gets the base URL and the token; the user’s other settings and env stay', () => {
   const original = `${JSON.stringify({ model: 'opus', permissions: { allow: ['Bash(npm test)'] }, env: { DISABLE_TELEMETRY: '1' } }, null, 2)}\n`;
   roundTrip('claude-code', '.claude/settings.json', original, (text) => {
-    assert.deepEqual(JSON.parse(text), { model: 'opus', permissions: { allow: ['Bash(npm test)'] }, env: { DISABLE_TELEMETRY: '1', ANTHROPIC_BASE_URL: endpoint.url, ANTHROPIC_AUTH_TOKEN: endpoint.token } });
+    assert.deepEqual(JSON.parse(text), {
+      model: 'opus',
+      permissions: { allow: ['Bash(npm test)'] },
+      env: { DISABLE_TELEMETRY: '1', ANTHROPIC_BASE_URL: endpoint.url, ANTHROPIC_AUTH_TOKEN: endpoint.token },
+    });
   });
   freshHome();
-  roundTrip('claude-code', '.claude/settings.json', undefined, (text) => assert.deepEqual(JSON.parse(text).env, { ANTHROPIC_BASE_URL: endpoint.url, ANTHROPIC_AUTH_TOKEN: endpoint.token }));
+  roundTrip('claude-code', '.claude/settings.json', undefined, (text) =>
+    assert.deepEqual(JSON.parse(text).env, { ANTHROPIC_BASE_URL: endpoint.url, ANTHROPIC_AUTH_TOKEN: endpoint.token }),
+  );
   assert.equal(fs.statSync(path.join(home, '.claude')).isDirectory(), true);
 });
 
 test('Codex: model_provider selects docs/agents.md’s provider table; other keys, tables and comments stay', () => {
-  const original = ['# my codex settings', 'model = "gpt-5.5"', 'model_provider = "openai"', 'approval_policy = "on-request"', '', '[mcp_servers.docs]', 'command = "docs-mcp"', 'args = ["--port", "0"]', '', '# profiles below', '[tui]', 'notifications = true', ''].join('\n');
+  const original = [
+    '# my codex settings',
+    'model = "gpt-5.5"',
+    'model_provider = "openai"',
+    'approval_policy = "on-request"',
+    '',
+    '[mcp_servers.docs]',
+    'command = "docs-mcp"',
+    'args = ["--port", "0"]',
+    '',
+    '# profiles below',
+    '[tui]',
+    'notifications = true',
+    '',
+  ].join('\n');
   roundTrip('codex', '.codex/config.toml', original, (text) => {
     assert.equal(
       text,
@@ -81,31 +101,75 @@ test('Codex: model_provider selects docs/agents.md’s provider table; other key
     );
   });
   freshHome();
-  roundTrip('codex', '.codex/config.toml', undefined, (text) => assert.match(text, /^model_provider = "tokenwise"\n\n\[model_providers\.tokenwise\]\nname = "Tokenwise"\n/));
+  roundTrip('codex', '.codex/config.toml', undefined, (text) =>
+    assert.match(text, /^model_provider = "tokenwise"\n\n\[model_providers\.tokenwise\]\nname = "Tokenwise"\n/),
+  );
   const inline = write('.codex/config.toml', 'model_providers = { tokenwise = { name = "x" } }\n');
-  assert.throws(() => connectAgent(agent('codex'), home, endpoint), /Codex CLI: .*config\.toml was left as it is: it defines model_providers inline/);
+  assert.throws(
+    () => connectAgent(agent('codex'), home, endpoint),
+    /Codex CLI: .*config\.toml was left as it is: it defines model_providers inline/,
+  );
   assert.equal(fs.readFileSync(inline, 'utf8'), 'model_providers = { tokenwise = { name = "x" } }\n');
   assert.equal(canUndo(agent('codex'), home), false, 'a refused connect leaves no backup');
 });
 
 test('Continue: the model goes first in the models list; the other models and comments stay', () => {
-  const original = ['name: my-assistant', 'version: 1.0.0', 'schema: v1', '# models I use', 'models:', '  - name: gpt', '    provider: openai', '    model: gpt-4o', '    roles:', '      - chat', 'context:', '  - provider: code', ''].join('\n');
+  const original = [
+    'name: my-assistant',
+    'version: 1.0.0',
+    'schema: v1',
+    '# models I use',
+    'models:',
+    '  - name: gpt',
+    '    provider: openai',
+    '    model: gpt-4o',
+    '    roles:',
+    '      - chat',
+    'context:',
+    '  - provider: code',
+    '',
+  ].join('\n');
   roundTrip('continue', '.continue/config.yaml', original, (text) => {
     assert.match(text, /# models I use\n/);
     assert.deepEqual(yaml.load(text), {
       name: 'my-assistant',
       version: '1.0.0',
       schema: 'v1',
-      models: [{ name: 'tokenwise', provider: 'openai', model: 'auto', apiBase: 'http://127.0.0.1:8787/v1', apiKey: endpoint.token }, { name: 'gpt', provider: 'openai', model: 'gpt-4o', roles: ['chat'] }],
+      models: [
+        {
+          name: 'tokenwise',
+          provider: 'openai',
+          model: 'auto',
+          apiBase: 'http://127.0.0.1:8787/v1',
+          apiKey: endpoint.token,
+        },
+        { name: 'gpt', provider: 'openai', model: 'gpt-4o', roles: ['chat'] },
+      ],
       context: [{ provider: 'code' }],
     });
   });
   freshHome();
   roundTrip('continue', '.continue/config.yaml', undefined, (text) => {
-    assert.deepEqual(yaml.load(text), { name: 'tokenwise', version: '1.0.0', schema: 'v1', models: [{ name: 'tokenwise', provider: 'openai', model: 'auto', apiBase: 'http://127.0.0.1:8787/v1', apiKey: endpoint.token }] });
+    assert.deepEqual(yaml.load(text), {
+      name: 'tokenwise',
+      version: '1.0.0',
+      schema: 'v1',
+      models: [
+        {
+          name: 'tokenwise',
+          provider: 'openai',
+          model: 'auto',
+          apiBase: 'http://127.0.0.1:8787/v1',
+          apiKey: endpoint.token,
+        },
+      ],
+    });
   });
   write('.continue/config.yaml', 'models: [{ name: gpt }]\n');
-  assert.throws(() => connectAgent(agent('continue'), home, endpoint), /Continue: .* its models list is written inline/);
+  assert.throws(
+    () => connectAgent(agent('continue'), home, endpoint),
+    /Continue: .* its models list is written inline/,
+  );
 });
 
 test('Qwen Code: OpenAI auth with the base URL and token, model auto, docs/agents.md’s privacy settings; the rest stays', () => {
@@ -113,7 +177,10 @@ test('Qwen Code: OpenAI auth with the base URL and token, model auto, docs/agent
   roundTrip('qwen-code', '.qwen/settings.json', original, (text) => {
     assert.deepEqual(JSON.parse(text), {
       ui: { theme: 'GitHub' },
-      security: { folderTrust: { enabled: true }, auth: { selectedType: 'openai', apiKey: endpoint.token, baseUrl: 'http://127.0.0.1:8787/v1' } },
+      security: {
+        folderTrust: { enabled: true },
+        auth: { selectedType: 'openai', apiKey: endpoint.token, baseUrl: 'http://127.0.0.1:8787/v1' },
+      },
       telemetry: { enabled: false, target: 'local' },
       model: { name: 'auto' },
       privacy: { usageStatisticsEnabled: false },
@@ -121,7 +188,10 @@ test('Qwen Code: OpenAI auth with the base URL and token, model auto, docs/agent
     });
   });
   write('.qwen/settings.json', '{ "security": "strict" }');
-  assert.throws(() => connectAgent(agent('qwen-code'), home, endpoint), /Qwen Code: .* its "security" is not an object/);
+  assert.throws(
+    () => connectAgent(agent('qwen-code'), home, endpoint),
+    /Qwen Code: .* its "security" is not an object/,
+  );
 });
 
 test('opencode: docs/agents.md’s provider block is added beside the user’s providers; JSON with comments is refused', () => {
@@ -129,7 +199,12 @@ test('opencode: docs/agents.md’s provider block is added beside the user’s p
   roundTrip('opencode', '.config/opencode/opencode.json', original, (text) => {
     const settings = JSON.parse(text);
     assert.deepEqual(Object.keys(settings.provider), ['ollama', 'tokenwise']);
-    assert.deepEqual(settings.provider.tokenwise, { npm: '@ai-sdk/openai-compatible', name: 'Tokenwise', options: { baseURL: 'http://127.0.0.1:8787/v1', apiKey: endpoint.token }, models: { auto: { name: 'auto' } } });
+    assert.deepEqual(settings.provider.tokenwise, {
+      npm: '@ai-sdk/openai-compatible',
+      name: 'Tokenwise',
+      options: { baseURL: 'http://127.0.0.1:8787/v1', apiKey: endpoint.token },
+      models: { auto: { name: 'auto' } },
+    });
     assert.equal(settings.theme, 'opencode');
   });
   const commented = write('.config/opencode/opencode.json', '{\n  // mine\n  "theme": "x"\n}\n');

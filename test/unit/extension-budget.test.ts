@@ -18,7 +18,8 @@ test('tokenwise.budget.dailyUsd / monthlyUsd become the proxy config’s budget;
   const bad = parseSettings((name) => ({ 'budget.dailyUsd': -1 })[name]);
   assert.deepEqual(bad.problems, ['tokenwise.budget.dailyUsd: ignoring -1']);
   assert.equal(proxyLaunch(bad.settings).env.TOKENWISE_BUDGET_DAILY_USD, undefined);
-  for (const name of ['tokenwise.budget.dailyUsd', 'tokenwise.budget.monthlyUsd']) assert.equal(manifest.contributes.configuration.properties[name].default, null, name);
+  for (const name of ['tokenwise.budget.dailyUsd', 'tokenwise.budget.monthlyUsd'])
+    assert.equal(manifest.contributes.configuration.properties[name].default, null, name);
 });
 
 test('the gauge: none without a limit; ok, near from 80%, over from 100% (the bar capped at full)', () => {

@@ -21,7 +21,15 @@ test('dollars: cents from a dollar up, two significant digits below, however sma
 });
 
 test('tokens, shares and durations', () => {
-  assert.deepEqual([950, 1000, 1234, 12_345, 999_999, 1_234_567, 12_345_678].map(tokens), ['950', '1k', '1.23k', '12.3k', '1000k', '1.23M', '12.3M']);
+  assert.deepEqual([950, 1000, 1234, 12_345, 999_999, 1_234_567, 12_345_678].map(tokens), [
+    '950',
+    '1k',
+    '1.23k',
+    '12.3k',
+    '1000k',
+    '1.23M',
+    '12.3M',
+  ]);
   assert.equal(percent(0.873), '87%');
   assert.equal(percent(Number.NaN), '0%');
   assert.equal(duration(840.4), '840 ms');
@@ -32,16 +40,44 @@ test('tokens, shares and durations', () => {
 });
 
 test('the status bar: today’s spend and saving, or a clear word about the proxy', () => {
-  const today = { ...emptyTotals(), requests: 4, costUsd: 0.42, baselineCostUsd: 1.2, savedUsd: 0.78, localShare: 0.5, savedByLever: { ...emptyTotals().savedByLever, routing: 0.78 } };
+  const today = {
+    ...emptyTotals(),
+    requests: 4,
+    costUsd: 0.42,
+    baselineCostUsd: 1.2,
+    savedUsd: 0.78,
+    localShare: 0.5,
+    savedByLever: { ...emptyTotals().savedByLever, routing: 0.78 },
+  };
   assert.equal(statusSummary(today), '$0.42 today · saved 65%');
-  const running = statusText({ ...emptySnapshot({ kind: 'running', url: 'http://127.0.0.1:8787', pid: 7, attached: false, local: { state: 'ready', model: 'qwen' } }), today, byModel: [{ ...today, key: 'gpt-4o-mini' }] });
+  const running = statusText({
+    ...emptySnapshot({
+      kind: 'running',
+      url: 'http://127.0.0.1:8787',
+      pid: 7,
+      attached: false,
+      local: { state: 'ready', model: 'qwen' },
+    }),
+    today,
+    byModel: [{ ...today, key: 'gpt-4o-mini' }],
+  });
   assert.equal(running.text, '$(pulse) $0.42 today · saved 65%');
   assert.equal(running.tone, 'normal');
   const tooltip = running.tooltip.join('\n');
-  for (const part of ['Requests: 4', 'Local share: 50%', 'cache hit rate: 0%', 'Top model: gpt-4o-mini', 'routing $0.78']) assert.ok(tooltip.includes(part), part);
+  for (const part of [
+    'Requests: 4',
+    'Local share: 50%',
+    'cache hit rate: 0%',
+    'Top model: gpt-4o-mini',
+    'routing $0.78',
+  ])
+    assert.ok(tooltip.includes(part), part);
   assert.match(statusText(emptySnapshot({ kind: 'stopped' })).text, /stopped/);
   const failed = statusText(emptySnapshot({ kind: 'failed', reason: 'port 8787 is used by another program' }));
   assert.equal(failed.tone, 'error');
   assert.ok(failed.tooltip.includes('port 8787 is used by another program'));
-  assert.match(statusText(emptySnapshot({ kind: 'restarting', attempt: 2, reason: 'killed by SIGKILL' })).tooltip.join(' '), /SIGKILL.*attempt 2/);
+  assert.match(
+    statusText(emptySnapshot({ kind: 'restarting', attempt: 2, reason: 'killed by SIGKILL' })).tooltip.join(' '),
+    /SIGKILL.*attempt 2/,
+  );
 });

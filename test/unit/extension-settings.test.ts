@@ -7,10 +7,20 @@ import { configFlags, parseCommandArgs } from '../../proxy/cli/args.ts';
 import { COMMANDS } from '../../proxy/cli/commands.ts';
 import { loadConfig } from '../../proxy/config/load.ts';
 import { configSchema, DEFAULT_LOCAL_MODEL } from '../../proxy/config/schema.ts';
-import { DEFAULT_MODEL, DEFAULT_PORT, parseSettings, proxyLaunch, sameLaunch, SETTING_NAMES } from '../../extension/settings.ts';
+import {
+  DEFAULT_MODEL,
+  DEFAULT_PORT,
+  parseSettings,
+  proxyLaunch,
+  sameLaunch,
+  SETTING_NAMES,
+} from '../../extension/settings.ts';
 
 const manifest = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
-const properties: Record<string, { default: unknown; description?: string; markdownDescription?: string; type: unknown }> = manifest.contributes.configuration.properties;
+const properties: Record<
+  string,
+  { default: unknown; description?: string; markdownDescription?: string; type: unknown }
+> = manifest.contributes.configuration.properties;
 const from = (values: Record<string, unknown>) => parseSettings((name) => values[name]);
 
 test('nothing set: the proxy gets only the port, so its own config file decides the rest', () => {
@@ -22,15 +32,41 @@ test('nothing set: the proxy gets only the port, so its own config file decides 
 
 test('settings map onto environment variables and flags the proxy reads into its schema', () => {
   const { settings, problems } = from({
-    port: 9123, localModel: '/models/small.gguf', threads: 1, parallel: 2, contextSize: 512, queueSize: 8, gpu: 'cpu', downloadModel: false,
-    defaultCloudModel: 'gpt-4.1-mini', 'openai.baseUrl': 'http://127.0.0.1:11434/v1', 'anthropic.baseUrl': 'https://example.test', dataDir: '/tmp/tw', modelsDir: '/tmp/models',
+    port: 9123,
+    localModel: '/models/small.gguf',
+    threads: 1,
+    parallel: 2,
+    contextSize: 512,
+    queueSize: 8,
+    gpu: 'cpu',
+    downloadModel: false,
+    defaultCloudModel: 'gpt-4.1-mini',
+    'openai.baseUrl': 'http://127.0.0.1:11434/v1',
+    'anthropic.baseUrl': 'https://example.test',
+    dataDir: '/tmp/tw',
+    modelsDir: '/tmp/models',
   });
   assert.deepEqual(problems, []);
   const launch = proxyLaunch(settings, { OPENAI_API_KEY: 'sk-test' });
   assert.deepEqual(launch.args, ['--no-download', '--queue-size', '8']);
-  const config = loadConfig({ env: { ...launch.env, XDG_CONFIG_HOME: os.tmpdir() }, flags: configFlags(parseCommandArgs('serve', launch.args, COMMANDS.find((c) => c.name === 'serve')!.options, false).values) });
+  const config = loadConfig({
+    env: { ...launch.env, XDG_CONFIG_HOME: os.tmpdir() },
+    flags: configFlags(
+      parseCommandArgs('serve', launch.args, COMMANDS.find((c) => c.name === 'serve')!.options, false).values,
+    ),
+  });
   assert.equal(config.port, 9123);
-  assert.deepEqual(config.local, { ...config.local, model: '/models/small.gguf', threads: 1, parallel: 2, contextSize: 512, queueSize: 8, gpu: 'cpu', download: false, modelsDir: '/tmp/models' });
+  assert.deepEqual(config.local, {
+    ...config.local,
+    model: '/models/small.gguf',
+    threads: 1,
+    parallel: 2,
+    contextSize: 512,
+    queueSize: 8,
+    gpu: 'cpu',
+    download: false,
+    modelsDir: '/tmp/models',
+  });
   assert.equal(config.defaultCloudModel, 'gpt-4.1-mini');
   assert.equal(config.providers.openai!.baseUrl, 'http://127.0.0.1:11434/v1');
   assert.equal(config.providers.anthropic!.baseUrl, 'https://example.test');
@@ -39,7 +75,15 @@ test('settings map onto environment variables and flags the proxy reads into its
 });
 
 test('wrong types are dropped and named, never passed on', () => {
-  const { settings, problems } = from({ port: 'eighty', threads: -1, parallel: 1.5, gpu: 'tpu', 'openai.baseUrl': 'ftp://x', downloadModel: 'no', autoStart: 'yes' });
+  const { settings, problems } = from({
+    port: 'eighty',
+    threads: -1,
+    parallel: 1.5,
+    gpu: 'tpu',
+    'openai.baseUrl': 'ftp://x',
+    downloadModel: 'no',
+    autoStart: 'yes',
+  });
   assert.deepEqual(settings.proxy, {});
   assert.equal(settings.port, DEFAULT_PORT);
   assert.equal(settings.autoStart, true);
@@ -49,7 +93,10 @@ test('wrong types are dropped and named, never passed on', () => {
 
 test('empty strings mean "not set"; ~ is the home directory; hf: URIs and "off" pass as they are', () => {
   assert.deepEqual(from({ dataDir: '', configFile: '  ', contextSize: null }).settings.proxy, {});
-  assert.equal(from({ localModel: '~/models/m.gguf' }).settings.proxy.localModel, path.join(os.homedir(), 'models/m.gguf'));
+  assert.equal(
+    from({ localModel: '~/models/m.gguf' }).settings.proxy.localModel,
+    path.join(os.homedir(), 'models/m.gguf'),
+  );
   assert.equal(from({ localModel: 'hf:user/repo:Q4_K_M' }).settings.proxy.localModel, 'hf:user/repo:Q4_K_M');
   assert.equal(from({ localModel: 'off' }).settings.proxy.localModel, 'off');
 });

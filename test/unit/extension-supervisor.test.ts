@@ -97,10 +97,21 @@ test('starts the proxy, brings it back after a crash (saying so once), and stops
 test('attaches to a proxy already on the port, leaves it running on stop, and takes over when it goes', async () => {
   const port = String(await freePort());
   const dataDir = path.join(temp, 'shared');
-  const external: ChildProcess = fork(hostScript, ['serve'], { env: { ...process.env, TOKENWISE_PORT: port, TOKENWISE_DATA_DIR: dataDir, TOKENWISE_LOCAL_MODEL: 'off', XDG_CONFIG_HOME: temp }, silent: true });
+  const external: ChildProcess = fork(hostScript, ['serve'], {
+    env: {
+      ...process.env,
+      TOKENWISE_PORT: port,
+      TOKENWISE_DATA_DIR: dataDir,
+      TOKENWISE_LOCAL_MODEL: 'off',
+      XDG_CONFIG_HOME: temp,
+    },
+    silent: true,
+  });
   const s = supervise({ TOKENWISE_PORT: port, TOKENWISE_DATA_DIR: dataDir });
   try {
-    await new Promise((resolve) => external.stdout!.on('data', (d: Buffer) => d.toString().includes('listening') && resolve(undefined)));
+    await new Promise((resolve) =>
+      external.stdout!.on('data', (d: Buffer) => d.toString().includes('listening') && resolve(undefined)),
+    );
     await s.supervisor.start();
     await s.until('attached', () => s.supervisor.current.state.kind === 'running');
     assert.equal(s.connection()!.attached, true);
@@ -123,14 +134,24 @@ test('a port held by another program, or a proxy that cannot start, fails once w
   const other = http.createServer((_req, res) => res.end('not tokenwise')).listen(0, '127.0.0.1');
   await new Promise((resolve) => other.once('listening', resolve));
   try {
-    const busy = supervise({ TOKENWISE_PORT: String((other.address() as AddressInfo).port), TOKENWISE_DATA_DIR: path.join(temp, 'busy') });
+    const busy = supervise({
+      TOKENWISE_PORT: String((other.address() as AddressInfo).port),
+      TOKENWISE_DATA_DIR: path.join(temp, 'busy'),
+    });
     await busy.supervisor.start();
     assert.equal(busy.supervisor.current.state.kind, 'failed');
-    assert.deepEqual(busy.failures.map(([m, gaveUp]) => [/used by another program/.test(m), gaveUp]), [[true, true]]);
+    assert.deepEqual(
+      busy.failures.map(([m, gaveUp]) => [/used by another program/.test(m), gaveUp]),
+      [[true, true]],
+    );
   } finally {
     other.close();
   }
-  const broken = supervise({ TOKENWISE_PORT: String(await freePort()), TOKENWISE_DATA_DIR: path.join(temp, 'broken'), TOKENWISE_GPU: 'tpu' });
+  const broken = supervise({
+    TOKENWISE_PORT: String(await freePort()),
+    TOKENWISE_DATA_DIR: path.join(temp, 'broken'),
+    TOKENWISE_GPU: 'tpu',
+  });
   await broken.supervisor.start();
   await broken.until('failed', () => broken.supervisor.current.state.kind === 'failed');
   await new Promise((resolve) => setTimeout(resolve, 1500));

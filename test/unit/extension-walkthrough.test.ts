@@ -10,9 +10,19 @@ const repo = path.resolve(import.meta.dirname, '..', '..');
 const manifest = JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'utf8'));
 
 test('the walkthrough: start the proxy, copy the endpoint, send a test request, open the panel', () => {
-  const walkthrough = (manifest.contributes.walkthroughs as { id: string; steps: { id: string; description: string; media: { markdown: string }; completionEvents: string[] }[] }[]).find((w) => w.id === WALKTHROUGH_ID)!;
+  const walkthrough = (
+    manifest.contributes.walkthroughs as {
+      id: string;
+      steps: { id: string; description: string; media: { markdown: string }; completionEvents: string[] }[];
+    }[]
+  ).find((w) => w.id === WALKTHROUGH_ID)!;
   const commands = walkthrough.steps.map((step) => /\(command:([\w.]+)\)/.exec(step.description)?.[1]);
-  assert.deepEqual(commands, [COMMANDS.startProxy, COMMANDS.copyEndpoint, WALKTHROUGH_COMMANDS.sendTestRequest, COMMANDS.openPanel]);
+  assert.deepEqual(commands, [
+    COMMANDS.startProxy,
+    COMMANDS.copyEndpoint,
+    WALKTHROUGH_COMMANDS.sendTestRequest,
+    COMMANDS.openPanel,
+  ]);
   for (const [i, step] of walkthrough.steps.entries()) {
     assert.deepEqual(step.completionEvents, [`onCommand:${commands[i]}`]);
     assert.ok(fs.existsSync(path.join(repo, step.media.markdown)), step.media.markdown);

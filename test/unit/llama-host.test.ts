@@ -10,10 +10,24 @@ import { LlamaHost } from '../../proxy/providers/local/llama.ts';
 import { LocalProvider } from '../../proxy/providers/local/index.ts';
 import { ensureTinyModel } from '../support/tiny-model.ts';
 
-const ask = { model: 'local', messages: [{ role: 'user' as const, content: [{ type: 'text' as const, text: 'hi' }] }], maxTokens: 2, stream: false };
+const ask = {
+  model: 'local',
+  messages: [{ role: 'user' as const, content: [{ type: 'text' as const, text: 'hi' }] }],
+  maxTokens: 2,
+  stream: false,
+};
 
-test('the chat model and the embedder share the host\'s one llama.cpp instance, on the configured backend', async () => {
-  const config = loadConfig({ env: { TOKENWISE_LOCAL_MODEL: await ensureTinyModel(), TOKENWISE_THREADS: '1', TOKENWISE_GPU: 'cpu', TOKENWISE_PARALLEL: '1', TOKENWISE_CONTEXT_SIZE: '256', TOKENWISE_DATA_DIR: os.tmpdir() } });
+test("the chat model and the embedder share the host's one llama.cpp instance, on the configured backend", async () => {
+  const config = loadConfig({
+    env: {
+      TOKENWISE_LOCAL_MODEL: await ensureTinyModel(),
+      TOKENWISE_THREADS: '1',
+      TOKENWISE_GPU: 'cpu',
+      TOKENWISE_PARALLEL: '1',
+      TOKENWISE_CONTEXT_SIZE: '256',
+      TOKENWISE_DATA_DIR: os.tmpdir(),
+    },
+  });
   const embedderModel = await ensureTinyModel(undefined, { embedding: true });
   const host = new LlamaHost(config.local);
   const llama = await host.get();
@@ -23,7 +37,10 @@ test('the chat model and the embedder share the host\'s one llama.cpp instance, 
   const local = new LocalProvider(config.local, {}, host);
   await local.start();
   assert.equal(local.health().state, 'ready');
-  const embedder = semanticEmbedder({ ...config, cache: { ...config.cache, semantic: { ...config.cache.semantic, embedder: embedderModel } } }, { llama: () => host.get(), resolve: async (uri) => uri });
+  const embedder = semanticEmbedder(
+    { ...config, cache: { ...config.cache, semantic: { ...config.cache.semantic, embedder: embedderModel } } },
+    { llama: () => host.get(), resolve: async (uri) => uri },
+  );
   assert.equal((await embedder.embed(['a question']))[0]!.length, 64);
   assert.equal((await collect(local.chat(ask, 'local', AbortSignal.timeout(30_000)))).usage.inputTokens > 0, true);
 

@@ -11,7 +11,10 @@ import type { FinishedRequest } from '../../proxy/usage/record.ts';
 
 function scripted(chunks: (ChatChunk | Error)[]): Provider {
   return {
-    name: 'scripted', kind: 'openai', models: () => ['m'], health: () => ({ state: 'ready' }),
+    name: 'scripted',
+    kind: 'openai',
+    models: () => ['m'],
+    health: () => ({ state: 'ready' }),
     async *chat() {
       for (const chunk of chunks) {
         if (chunk instanceof Error) throw chunk;
@@ -23,10 +26,22 @@ function scripted(chunks: (ChatChunk | Error)[]): Provider {
 
 function setup(chunks: (ChatChunk | Error)[]) {
   const recorded: FinishedRequest[] = [];
-  const catalog = { cloud: new Map([['scripted', { provider: scripted(chunks), configured: true }]]), defaultCloudModel: 'm' };
+  const catalog = {
+    cloud: new Map([['scripted', { provider: scripted(chunks), configured: true }]]),
+    defaultCloudModel: 'm',
+  };
   const pipeline = new Pipeline({ catalog, usage: { record: (r) => recorded.push(r) } });
-  const request: ChatRequest = { model: 'm', messages: [{ role: 'user', content: [{ type: 'text', text: 'x'.repeat(400) }] }], stream: true };
-  const context = { signal: new AbortController().signal, client: 'unit', api: 'openai' as const, arrived: performance.now() };
+  const request: ChatRequest = {
+    model: 'm',
+    messages: [{ role: 'user', content: [{ type: 'text', text: 'x'.repeat(400) }] }],
+    stream: true,
+  };
+  const context = {
+    signal: new AbortController().signal,
+    client: 'unit',
+    api: 'openai' as const,
+    arrived: performance.now(),
+  };
   return { recorded, run: () => pipeline.run(request, context) };
 }
 
@@ -39,15 +54,32 @@ async function drain(result: Awaited<ReturnType<Pipeline['run']>>): Promise<Chat
 const start: ChatChunk = { type: 'start', id: 'a', model: 'm-2025' };
 
 test('a completed answer is recorded once with the provider’s usage and the model that answered', async () => {
-  const { recorded, run } = setup([start, { type: 'text', text: 'hello' }, { type: 'done', finishReason: 'stop', usage: { inputTokens: 7, outputTokens: 3 } }]);
+  const { recorded, run } = setup([
+    start,
+    { type: 'text', text: 'hello' },
+    { type: 'done', finishReason: 'stop', usage: { inputTokens: 7, outputTokens: 3 } },
+  ]);
   await drain(await run());
   assert.equal(recorded.length, 1);
-  assert.deepEqual([recorded[0]!.status, recorded[0]!.modelUsed, recorded[0]!.usage, recorded[0]!.tokensEstimated, recorded[0]!.client], [200, 'm-2025', { inputTokens: 7, outputTokens: 3 }, false, 'unit']);
+  assert.deepEqual(
+    [
+      recorded[0]!.status,
+      recorded[0]!.modelUsed,
+      recorded[0]!.usage,
+      recorded[0]!.tokensEstimated,
+      recorded[0]!.client,
+    ],
+    [200, 'm-2025', { inputTokens: 7, outputTokens: 3 }, false, 'unit'],
+  );
   assert.ok(recorded[0]!.firstChunkMs! >= 0);
 });
 
 test('no usage from the provider: the proxy counts, the caller sees the count, the ledger says estimated', async () => {
-  const { recorded, run } = setup([start, { type: 'text', text: 'x'.repeat(40) }, { type: 'done', finishReason: 'stop', usage: { inputTokens: 0, outputTokens: 0 } }]);
+  const { recorded, run } = setup([
+    start,
+    { type: 'text', text: 'x'.repeat(40) },
+    { type: 'done', finishReason: 'stop', usage: { inputTokens: 0, outputTokens: 0 } },
+  ]);
   const chunks = await drain(await run());
   const done = chunks.at(-1) as Extract<ChatChunk, { type: 'done' }>;
   const counter = await loadTokenCounter('m');
@@ -66,7 +98,12 @@ test('failures are recorded with their status: before the first chunk, mid-strea
   await assert.rejects(drain(await mid.run()), /cut/);
   assert.deepEqual([mid.recorded.length, mid.recorded[0]!.status], [1, 502]);
 
-  const left = setup([start, { type: 'text', text: 'a' }, { type: 'text', text: 'b' }, { type: 'done', finishReason: 'stop', usage: { inputTokens: 1, outputTokens: 2 } }]);
+  const left = setup([
+    start,
+    { type: 'text', text: 'a' },
+    { type: 'text', text: 'b' },
+    { type: 'done', finishReason: 'stop', usage: { inputTokens: 1, outputTokens: 2 } },
+  ]);
   const result = await left.run();
   await result.rest.next();
   await result.rest.return!();

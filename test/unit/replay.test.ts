@@ -13,21 +13,33 @@ after(() => fs.rmSync(dir, { recursive: true, force: true }));
 /** An agent session in the traces format: a long system prompt, then commands and their outputs. */
 function trace(id: string, steps: number, issue: string): string {
   const messages = [
-    { role: 'system', content: `You are an autonomous programmer. ${'Follow the repository conventions carefully. '.repeat(300)}` },
+    {
+      role: 'system',
+      content: `You are an autonomous programmer. ${'Follow the repository conventions carefully. '.repeat(300)}`,
+    },
     { role: 'user', content: `Issue ${id}: ${issue}` },
   ];
   for (let i = 0; i < steps; i++) {
-    messages.push({ role: 'assistant', content: `Step ${i}: look at the code.\n\`\`\`\ncat src/module_${i}.py\n\`\`\`` });
+    messages.push({
+      role: 'assistant',
+      content: `Step ${i}: look at the code.\n\`\`\`\ncat src/module_${i}.py\n\`\`\``,
+    });
     const lines = Array.from({ length: 900 }, (_, n) => `${n + 1}: value_${i}_${n} = compute(${n})`);
     lines[450] = `451: def parse_empty_${i}(text): raise ValueError("empty")`;
     messages.push({ role: 'tool', content: lines.join('\n') });
   }
-  messages.push({ role: 'assistant', content: `The crash is in parse_empty_${steps - 1} at line 451 of src/module_${steps - 1}.py.` });
+  messages.push({
+    role: 'assistant',
+    content: `The crash is in parse_empty_${steps - 1} at line 451 of src/module_${steps - 1}.py.`,
+  });
   return JSON.stringify({ id, source: 'test', messages });
 }
 
 const file = path.join(dir, 'traces.jsonl');
-fs.writeFileSync(file, `${trace('a', 4, 'the parser crashes on empty input.')}\n${trace('b', 3, 'exported dates carry the wrong timezone offset.')}\n`);
+fs.writeFileSync(
+  file,
+  `${trace('a', 4, 'the parser crashes on empty input.')}\n${trace('b', 3, 'exported dates carry the wrong timezone offset.')}\n`,
+);
 const defaults = loadConfig({ env: {}, explicitFileOnly: true });
 
 test('replay on Claude: each turn billed as Anthropic would; Tokenwise’s breakpoints cut the cost; the levers add up to the saving', async () => {
@@ -77,5 +89,8 @@ test('the cache-hit check compares everything that can change an answer; a seman
   assert.notEqual(contextOf({ ...base, temperature: 1 }), contextOf(base));
   assert.notEqual(contextOf({ ...base, messages: [user('context'), user('question two')] }), contextOf(base));
   assert.equal(contextOf({ ...base, messages: [user('context'), user('question two')] }, true), contextOf(base, true));
-  assert.notEqual(contextOf({ ...base, messages: [user('other context'), user('question one')] }, true), contextOf(base, true));
+  assert.notEqual(
+    contextOf({ ...base, messages: [user('other context'), user('question one')] }, true),
+    contextOf(base, true),
+  );
 });

@@ -28,7 +28,11 @@ test('a Codex-shaped body becomes internal messages; what has no internal form i
       { type: 'web_search_call', id: 'ws_1', status: 'completed', action: { type: 'search', query: 'x' } },
     ],
     tools: [
-      { type: 'function', name: 'exec_command', parameters: { type: 'object', properties: { cmd: { type: 'string' } } } },
+      {
+        type: 'function',
+        name: 'exec_command',
+        parameters: { type: 'object', properties: { cmd: { type: 'string' } } },
+      },
       { type: 'custom', name: 'apply_patch' },
       { type: 'web_search' },
     ],
@@ -39,20 +43,54 @@ test('a Codex-shaped body becomes internal messages; what has no internal form i
     include: ['reasoning.encrypted_content'],
     prompt_cache_key: 'k',
   });
-  assert.deepEqual(request.messages.map((m) => `${m.role}:${m.toolCalls?.map((c) => c.id).join('+') ?? m.toolCallId ?? m.content.map((p) => (p.type === 'text' ? p.text : p.type)).join('')}`), [
-    'system:Be a coding agent.', 'system:sandbox: read-only', 'user:fix it', 'assistant:c1+c2', 'tool:c1', 'tool:c2', 'assistant:c3', 'tool:c3',
-  ]);
-  assert.equal(request.messages[3]!.content[0]!.type === 'text' && request.messages[3]!.content[0]!.text, 'Looking.', 'calls join the assistant turn before them');
+  assert.deepEqual(
+    request.messages.map(
+      (m) =>
+        `${m.role}:${m.toolCalls?.map((c) => c.id).join('+') ?? m.toolCallId ?? m.content.map((p) => (p.type === 'text' ? p.text : p.type)).join('')}`,
+    ),
+    [
+      'system:Be a coding agent.',
+      'system:sandbox: read-only',
+      'user:fix it',
+      'assistant:c1+c2',
+      'tool:c1',
+      'tool:c2',
+      'assistant:c3',
+      'tool:c3',
+    ],
+  );
+  assert.equal(
+    request.messages[3]!.content[0]!.type === 'text' && request.messages[3]!.content[0]!.text,
+    'Looking.',
+    'calls join the assistant turn before them',
+  );
   assert.equal(request.messages[6]!.toolCalls![0]!.arguments, JSON.stringify({ input: '*** Begin Patch' }));
-  assert.deepEqual(request.tools!.map((t) => t.name), ['exec_command']);
-  assert.deepEqual(wireOf(request)!.unmapped, ['reasoning items', 'function_call_output without its call', 'web_search_call items', 'custom tool "apply_patch"', 'web_search tool']);
-  assert.deepEqual([request.toolChoice, request.maxTokens, request.responseFormat?.type, request.stream], ['auto', 500, 'json_schema', false]);
+  assert.deepEqual(
+    request.tools!.map((t) => t.name),
+    ['exec_command'],
+  );
+  assert.deepEqual(wireOf(request)!.unmapped, [
+    'reasoning items',
+    'function_call_output without its call',
+    'web_search_call items',
+    'custom tool "apply_patch"',
+    'web_search tool',
+  ]);
+  assert.deepEqual(
+    [request.toolChoice, request.maxTokens, request.responseFormat?.type, request.stream],
+    ['auto', 500, 'json_schema', false],
+  );
   assert.equal(wireOf(request)!.api, 'responses');
 });
 
 test('a string input is one user turn; input of only opaque items is refused', () => {
-  assert.deepEqual(parseResponsesRequest({ model: 'local', input: 'hi' }).messages, [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }]);
-  assert.throws(() => parseResponsesRequest({ model: 'local', input: [{ type: 'reasoning', summary: [] }] }), /input: contains no message/);
+  assert.deepEqual(parseResponsesRequest({ model: 'local', input: 'hi' }).messages, [
+    { role: 'user', content: [{ type: 'text', text: 'hi' }] },
+  ]);
+  assert.throws(
+    () => parseResponsesRequest({ model: 'local', input: [{ type: 'reasoning', summary: [] }] }),
+    /input: contains no message/,
+  );
 });
 
 type Event = { type: string } & Record<string, any>;
@@ -73,29 +111,65 @@ test('chunks render as the Responses event sequence, items in the order they cam
     { type: 'tool_call', index: 0, id: 'call_1', name: 'f' },
     { type: 'tool_arguments', index: 0, arguments: '{"a"' },
     { type: 'tool_arguments', index: 0, arguments: ':1}' },
-    { type: 'done', finishReason: 'tool_calls', usage: { inputTokens: 10, outputTokens: 5, cachedInputTokens: 4, reasoningTokens: 2 } },
+    {
+      type: 'done',
+      finishReason: 'tool_calls',
+      usage: { inputTokens: 10, outputTokens: 5, cachedInputTokens: 4, reasoningTokens: 2 },
+    },
   ]);
-  assert.deepEqual(events.map((e) => e.type), [
-    'response.created', 'response.in_progress',
-    'response.output_item.added', 'response.output_item.done',
-    'response.output_item.added', 'response.content_part.added', 'response.output_text.delta', 'response.output_text.delta',
-    'response.output_text.done', 'response.content_part.done', 'response.output_item.done',
-    'response.output_item.added', 'response.function_call_arguments.delta', 'response.function_call_arguments.delta',
-    'response.function_call_arguments.done', 'response.output_item.done',
-    'response.completed',
-  ]);
-  assert.deepEqual(events.filter((e) => e.output_index !== undefined).map((e) => e.output_index), [0, 0, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2]);
+  assert.deepEqual(
+    events.map((e) => e.type),
+    [
+      'response.created',
+      'response.in_progress',
+      'response.output_item.added',
+      'response.output_item.done',
+      'response.output_item.added',
+      'response.content_part.added',
+      'response.output_text.delta',
+      'response.output_text.delta',
+      'response.output_text.done',
+      'response.content_part.done',
+      'response.output_item.done',
+      'response.output_item.added',
+      'response.function_call_arguments.delta',
+      'response.function_call_arguments.delta',
+      'response.function_call_arguments.done',
+      'response.output_item.done',
+      'response.completed',
+    ],
+  );
+  assert.deepEqual(
+    events.filter((e) => e.output_index !== undefined).map((e) => e.output_index),
+    [0, 0, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2],
+  );
   assert.ok(response.id.startsWith('resp_'));
   assert.equal(response.status, 'completed');
   assert.equal(response.output_text, 'Hello');
-  assert.deepEqual(response.output.map((i: any) => i.type), ['reasoning', 'message', 'function_call']);
-  assert.deepEqual([response.output[2].call_id, response.output[2].arguments, response.output[2].status], ['call_1', '{"a":1}', 'completed']);
-  assert.deepEqual(response.usage, { input_tokens: 10, input_tokens_details: { cached_tokens: 4 }, output_tokens: 5, output_tokens_details: { reasoning_tokens: 2 }, total_tokens: 15 });
+  assert.deepEqual(
+    response.output.map((i: any) => i.type),
+    ['reasoning', 'message', 'function_call'],
+  );
+  assert.deepEqual(
+    [response.output[2].call_id, response.output[2].arguments, response.output[2].status],
+    ['call_1', '{"a":1}', 'completed'],
+  );
+  assert.deepEqual(response.usage, {
+    input_tokens: 10,
+    input_tokens_details: { cached_tokens: 4 },
+    output_tokens: 5,
+    output_tokens_details: { reasoning_tokens: 2 },
+    total_tokens: 15,
+  });
   assert.equal(response.store, false);
 });
 
 test('a cut answer ends as incomplete; a failure mid-stream as error then response.failed', () => {
-  const { events, response } = render([{ type: 'start', id: 'x', model: 'm' }, { type: 'text', text: 'a' }, { type: 'done', finishReason: 'length', usage: { inputTokens: 1, outputTokens: 1 } }]);
+  const { events, response } = render([
+    { type: 'start', id: 'x', model: 'm' },
+    { type: 'text', text: 'a' },
+    { type: 'done', finishReason: 'length', usage: { inputTokens: 1, outputTokens: 1 } },
+  ]);
   assert.equal(events.at(-1)!.type, 'response.incomplete');
   assert.deepEqual(response.incomplete_details, { reason: 'max_output_tokens' });
 
@@ -103,14 +177,24 @@ test('a cut answer ends as incomplete; a failure mid-stream as error then respon
   const builder = new ResponseBuilder({}, (type, fields) => seen.push({ type, ...fields }));
   builder.write({ type: 'start', id: 'x', model: 'm' });
   builder.fail({ message: 'upstream died', type: 'upstream_error', code: null, param: null });
-  assert.deepEqual(seen.slice(-2).map((e) => e.type), ['error', 'response.failed']);
+  assert.deepEqual(
+    seen.slice(-2).map((e) => e.type),
+    ['error', 'response.failed'],
+  );
   assert.equal(seen.at(-2)!.message, 'upstream died');
   assert.deepEqual(seen.at(-1)!.response.error, { code: 'upstream_error', message: 'upstream died' });
 });
 
 async function chunksOf(events: Record<string, unknown>[]) {
   const out: ChatChunk[] = [];
-  for await (const chunk of fromResponsesStream('openai', (async function* () { for (const e of events) yield { data: JSON.stringify(e) }; })(), 'gpt')) out.push(chunk);
+  for await (const chunk of fromResponsesStream(
+    'openai',
+    (async function* () {
+      for (const e of events) yield { data: JSON.stringify(e) };
+    })(),
+    'gpt',
+  ))
+    out.push(chunk);
   return out;
 }
 
@@ -120,34 +204,99 @@ test('an upstream Responses stream becomes chunks; unknown items pass as items',
     { type: 'response.created', response: { id: 'resp_1', model: 'gpt-5.5' } },
     { type: 'response.output_item.added', output_index: 0, item: { ...reasoning, encrypted_content: undefined } },
     { type: 'response.output_item.done', output_index: 0, item: reasoning },
-    { type: 'response.output_item.added', output_index: 1, item: { type: 'function_call', call_id: 'c1', name: 'f', arguments: '' } },
+    {
+      type: 'response.output_item.added',
+      output_index: 1,
+      item: { type: 'function_call', call_id: 'c1', name: 'f', arguments: '' },
+    },
     { type: 'response.function_call_arguments.delta', output_index: 1, delta: '{}' },
-    { type: 'response.output_item.done', output_index: 1, item: { type: 'function_call', call_id: 'c1', name: 'f', arguments: '{}' } },
-    { type: 'response.completed', response: { status: 'completed', usage: { input_tokens: 9, output_tokens: 3, input_tokens_details: { cached_tokens: 8 }, output_tokens_details: { reasoning_tokens: 1 } } } },
+    {
+      type: 'response.output_item.done',
+      output_index: 1,
+      item: { type: 'function_call', call_id: 'c1', name: 'f', arguments: '{}' },
+    },
+    {
+      type: 'response.completed',
+      response: {
+        status: 'completed',
+        usage: {
+          input_tokens: 9,
+          output_tokens: 3,
+          input_tokens_details: { cached_tokens: 8 },
+          output_tokens_details: { reasoning_tokens: 1 },
+        },
+      },
+    },
   ]);
   assert.deepEqual(chunks, [
     { type: 'start', id: 'resp_1', model: 'gpt-5.5' },
     { type: 'item', item: reasoning },
     { type: 'tool_call', index: 0, id: 'c1', name: 'f' },
     { type: 'tool_arguments', index: 0, arguments: '{}' },
-    { type: 'done', finishReason: 'tool_calls', usage: { inputTokens: 9, outputTokens: 3, cachedInputTokens: 8, reasoningTokens: 1 } },
+    {
+      type: 'done',
+      finishReason: 'tool_calls',
+      usage: { inputTokens: 9, outputTokens: 3, cachedInputTokens: 8, reasoningTokens: 1 },
+    },
   ]);
-  await assert.rejects(chunksOf([{ type: 'response.created', response: {} }, { type: 'response.failed', response: { error: { code: 'server_error', message: 'boom' } } }]), /openai: boom/);
-  await assert.rejects(chunksOf([{ type: 'response.created', response: {} }, { type: 'response.output_text.delta', delta: 'a' }]), /without response.completed/);
+  await assert.rejects(
+    chunksOf([
+      { type: 'response.created', response: {} },
+      { type: 'response.failed', response: { error: { code: 'server_error', message: 'boom' } } },
+    ]),
+    /openai: boom/,
+  );
+  await assert.rejects(
+    chunksOf([
+      { type: 'response.created', response: {} },
+      { type: 'response.output_text.delta', delta: 'a' },
+    ]),
+    /without response.completed/,
+  );
 });
 
 test('a whole upstream Responses object becomes the same chunks', () => {
-  const chunks = [...fromResponsesJson('openai', { id: 'resp_2', model: 'g', status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' }, output: [{ type: 'message', content: [{ type: 'output_text', text: 'hi' }] }], usage: { input_tokens: 1, output_tokens: 2 } }, 'g')];
-  assert.deepEqual(chunks.map((c) => c.type), ['start', 'text', 'done']);
+  const chunks = [
+    ...fromResponsesJson(
+      'openai',
+      {
+        id: 'resp_2',
+        model: 'g',
+        status: 'incomplete',
+        incomplete_details: { reason: 'max_output_tokens' },
+        output: [{ type: 'message', content: [{ type: 'output_text', text: 'hi' }] }],
+        usage: { input_tokens: 1, output_tokens: 2 },
+      },
+      'g',
+    ),
+  ];
+  assert.deepEqual(
+    chunks.map((c) => c.type),
+    ['start', 'text', 'done'],
+  );
   assert.equal((chunks.at(-1) as { finishReason: string }).finishReason, 'length');
 });
 
 test('cache keys: a Responses input is keyed item by item (near-duplicate questions share a semantic context); prompt_cache_key does not count', () => {
-  const ask = (input: unknown[]) => requestKeys(parseResponsesRequest({ model: 'gpt-4o-mini', instructions: 'Be brief.', temperature: 0, input, prompt_cache_key: `session-${Math.random()}` }), 'openai', 'gpt-4o-mini');
+  const ask = (input: unknown[]) =>
+    requestKeys(
+      parseResponsesRequest({
+        model: 'gpt-4o-mini',
+        instructions: 'Be brief.',
+        temperature: 0,
+        input,
+        prompt_cache_key: `session-${Math.random()}`,
+      }),
+      'openai',
+      'gpt-4o-mini',
+    );
   const earlier = { role: 'user', content: 'hello' };
   const a = ask([earlier, { role: 'user', content: 'what is the capital of France?' }]);
   const b = ask([earlier, { role: 'user', content: "what's the capital of France?" }]);
-  const c = ask([{ role: 'user', content: 'hi' }, { role: 'user', content: 'what is the capital of France?' }]);
+  const c = ask([
+    { role: 'user', content: 'hi' },
+    { role: 'user', content: 'what is the capital of France?' },
+  ]);
   assert.notEqual(a.exact, b.exact);
   assert.equal(a.semantic!.contextKey, b.semantic!.contextKey);
   assert.notEqual(a.semantic!.contextKey, c.semantic!.contextKey);

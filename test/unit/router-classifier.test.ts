@@ -7,13 +7,43 @@ import { promptWords } from '../../proxy/router/prompt-terms.ts';
 import { fitRidge } from '../../proxy/eval/training/ridge.ts';
 
 const ask = (text: string): ChatMessage[] => [{ role: 'user', content: [{ type: 'text', text }] }];
-const example = (text: string, topic: string, strong: number, weak: number): TrainingExample => ({ messages: ask(text), topic, strong, weak });
+const example = (text: string, topic: string, strong: number, weak: number): TrainingExample => ({
+  messages: ask(text),
+  topic,
+  strong,
+  weak,
+});
 
-const countries = ['France', 'Chile', 'Kenya', 'Norway', 'Japan', 'Egypt', 'Canada', 'Brazil', 'India', 'Spain', 'Ghana', 'Nepal', 'Peru', 'Laos', 'Mali', 'Fiji', 'Iran', 'Cuba', 'Oman', 'Chad'];
+const countries = [
+  'France',
+  'Chile',
+  'Kenya',
+  'Norway',
+  'Japan',
+  'Egypt',
+  'Canada',
+  'Brazil',
+  'India',
+  'Spain',
+  'Ghana',
+  'Nepal',
+  'Peru',
+  'Laos',
+  'Mali',
+  'Fiji',
+  'Iran',
+  'Cuba',
+  'Oman',
+  'Chad',
+];
 // Geography: only the cloud model gets it right. Arithmetic: both do. A perfectly separable toy set.
 const toy = [
-  ...countries.slice(1).map((c) => example(`Which city is the capital of ${c}? Name the capital city.`, 'geography', 1, 0)),
-  ...countries.slice(1).map((_, i) => example(`What is ${i + 3} plus ${2 * i + 1}? Add the numbers.`, 'arithmetic', 1, 1)),
+  ...countries
+    .slice(1)
+    .map((c) => example(`Which city is the capital of ${c}? Name the capital city.`, 'geography', 1, 0)),
+  ...countries
+    .slice(1)
+    .map((_, i) => example(`What is ${i + 3} plus ${2 * i + 1}? Add the numbers.`, 'arithmetic', 1, 1)),
 ];
 
 test('a separable toy set is learned: the topic the local model fails goes to the cloud, the other stays local', () => {
@@ -46,8 +76,24 @@ test('calibration: the quality floor and cloud-share operating points, and the a
 });
 
 test('inside one topic, the words that mark the hard prompts are learned', () => {
-  const subjects = ['groups', 'rings', 'fields', 'graphs', 'primes', 'series', 'limits', 'vectors', 'sets', 'knots', 'lattices', 'codes'];
-  const mixed = subjects.flatMap((s) => [example(`Prove rigorously the main theorem about ${s}.`, 'maths', 1, 0), example(`Describe briefly what ${s} are.`, 'maths', 1, 1)]);
+  const subjects = [
+    'groups',
+    'rings',
+    'fields',
+    'graphs',
+    'primes',
+    'series',
+    'limits',
+    'vectors',
+    'sets',
+    'knots',
+    'lattices',
+    'codes',
+  ];
+  const mixed = subjects.flatMap((s) => [
+    example(`Prove rigorously the main theorem about ${s}.`, 'maths', 1, 0),
+    example(`Describe briefly what ${s} are.`, 'maths', 1, 1),
+  ]);
   const classifier = new DifficultyClassifier(fitDifficulty(mixed, { seed: 3 }));
   const prove = classifier.assess(ask('Prove rigorously the main theorem about matrices.')).gain;
   const describe = classifier.assess(ask('Describe briefly what matrices are.')).gain;
@@ -73,7 +119,16 @@ test('a long prompt is read at both ends, and its length extrapolated', () => {
 
 test('ridge regression matches the closed form', () => {
   // X = [[1,0],[0,2],[1,1]], y = [1,2,3], λ = 0.5: (XᵀX + λI)w = Xᵀy → [[2.5,1],[1,5.5]]w = [4,7].
-  const w = fitRidge([{ index: [0], value: [1] }, { index: [1], value: [2] }, { index: [0, 1], value: [1, 1] }], [1, 2, 3], 2, { lambda: 0.5 });
+  const w = fitRidge(
+    [
+      { index: [0], value: [1] },
+      { index: [1], value: [2] },
+      { index: [0, 1], value: [1, 1] },
+    ],
+    [1, 2, 3],
+    2,
+    { lambda: 0.5 },
+  );
   const det = 2.5 * 5.5 - 1;
   assert.ok(Math.abs(w[0]! - (4 * 5.5 - 7) / det) < 1e-9);
   assert.ok(Math.abs(w[1]! - (2.5 * 7 - 4) / det) < 1e-9);

@@ -11,11 +11,19 @@ const outcomes: RoutedOutcome[] = [
 ];
 const oracle = outcomes.map((o) => o.strong - o.weak);
 const [STRONG, WEAK] = [0.8, 0.6];
-const close = (actual: number, expected: number) => assert.ok(Math.abs(actual - expected) < 1e-9, `${actual} ≠ ${expected}`);
+const close = (actual: number, expected: number) =>
+  assert.ok(Math.abs(actual - expected) < 1e-9, `${actual} ≠ ${expected}`);
 
 test('the curve has one point per distinct score, from all-local to all-cloud', () => {
   const curve = routingCurve(oracle, outcomes);
-  assert.deepEqual(curve.map((p) => [p.threshold, p.cloudShare, p.costShare]), [[Infinity, 0, 0], [1, 0.2, 0.2], [0, 1, 1]]);
+  assert.deepEqual(
+    curve.map((p) => [p.threshold, p.cloudShare, p.costShare]),
+    [
+      [Infinity, 0, 0],
+      [1, 0.2, 0.2],
+      [0, 1, 1],
+    ],
+  );
   close(curve[0]!.quality, WEAK);
   close(curve[1]!.quality, STRONG);
   close(curve[2]!.quality, STRONG);
@@ -32,7 +40,10 @@ test('an oracle router recovers the whole gap with 20% cloud calls', () => {
 });
 
 test('a router that cannot tell prompts apart is the random router: APGR 0.5, CPT(x) = x', () => {
-  const curve = routingCurve(outcomes.map(() => 0.3), outcomes);
+  const curve = routingCurve(
+    outcomes.map(() => 0.3),
+    outcomes,
+  );
   close(apgr(curve, STRONG, WEAK), 0.5);
   close(cpt(curve, 0.5, STRONG, WEAK), 0.5);
   close(cpt(curve, 0.8, STRONG, WEAK), 0.8);
@@ -41,15 +52,33 @@ test('a router that cannot tell prompts apart is the random router: APGR 0.5, CP
 
 test('random scores on a large set land near APGR 0.5; a reversed oracle far below', () => {
   let seed = 7;
-  const random = () => ((seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0) / 2 ** 32);
+  const random = () => (seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0) / 2 ** 32;
   const many = Array.from({ length: 4000 }, () => {
     const strong = random() < 0.8 ? 1 : 0;
     return { strong, weak: strong && random() < 0.75 ? 1 : 0, cost: 1 };
   });
-  const s = many.reduce((a, o) => a + o.strong, 0) / many.length, w = many.reduce((a, o) => a + o.weak, 0) / many.length;
-  const randomApgr = apgr(routingCurve(many.map(() => random()), many), s, w);
+  const s = many.reduce((a, o) => a + o.strong, 0) / many.length,
+    w = many.reduce((a, o) => a + o.weak, 0) / many.length;
+  const randomApgr = apgr(
+    routingCurve(
+      many.map(() => random()),
+      many,
+    ),
+    s,
+    w,
+  );
   assert.ok(Math.abs(randomApgr - 0.5) < 0.05, `random APGR ${randomApgr}`);
-  close(apgr(routingCurve(oracle.map((g) => -g), outcomes), STRONG, WEAK), 0.1);
+  close(
+    apgr(
+      routingCurve(
+        oracle.map((g) => -g),
+        outcomes,
+      ),
+      STRONG,
+      WEAK,
+    ),
+    0.1,
+  );
 });
 
 test('costs weight the saving: the prompts worth a cloud call are the expensive ones here', () => {

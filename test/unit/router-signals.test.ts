@@ -3,13 +3,37 @@ import { test } from 'node:test';
 import type { ChatMessage, ChatRequest } from '../../proxy/chat.ts';
 import { readSignals } from '../../proxy/router/signals.ts';
 
-const text = (role: ChatMessage['role'], body: string): ChatMessage => ({ role, content: [{ type: 'text', text: body }] });
-const request = (messages: ChatMessage[], extra: Partial<ChatRequest> = {}): ChatRequest => ({ model: 'auto', messages, stream: false, ...extra });
+const text = (role: ChatMessage['role'], body: string): ChatMessage => ({
+  role,
+  content: [{ type: 'text', text: body }],
+});
+const request = (messages: ChatMessage[], extra: Partial<ChatRequest> = {}): ChatRequest => ({
+  model: 'auto',
+  messages,
+  stream: false,
+  ...extra,
+});
 
 test('a plain short question has no cues', () => {
   const s = readSignals(request([text('user', 'Hi there, how are you')]));
   assert.deepEqual(
-    [s.promptTokens, s.lastMessageTokens, s.messages, s.userTurns, s.codeBlocks, s.codeLines, s.mathCues, s.numbers, s.reasoningCues, s.steps, s.constraints, s.questions, s.tools, s.responseFormat, s.systemPrompt],
+    [
+      s.promptTokens,
+      s.lastMessageTokens,
+      s.messages,
+      s.userTurns,
+      s.codeBlocks,
+      s.codeLines,
+      s.mathCues,
+      s.numbers,
+      s.reasoningCues,
+      s.steps,
+      s.constraints,
+      s.questions,
+      s.tools,
+      s.responseFormat,
+      s.systemPrompt,
+    ],
     [6, 6, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 'text', false],
   );
 });
@@ -44,13 +68,37 @@ test('conversation depth, tools, images, response format and the requested model
         text('user', 'Weather in Oslo?'),
         { role: 'assistant', content: [], toolCalls: [{ id: 'c1', name: 'weather', arguments: '{"city":"Oslo"}' }] },
         { role: 'tool', toolCallId: 'c1', content: [{ type: 'text', text: '-3C' }] },
-        { role: 'user', content: [{ type: 'text', text: 'And this photo?' }, { type: 'image', url: 'data:image/png;base64,AA' }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'And this photo?' },
+            { type: 'image', url: 'data:image/png;base64,AA' },
+          ],
+        },
       ],
-      { model: 'gpt-4o', tools: [{ name: 'weather', parameters: { type: 'object' } }], toolChoice: 'required', responseFormat: { type: 'json_object' }, maxTokens: 50 },
+      {
+        model: 'gpt-4o',
+        tools: [{ name: 'weather', parameters: { type: 'object' } }],
+        toolChoice: 'required',
+        responseFormat: { type: 'json_object' },
+        maxTokens: 50,
+      },
     ),
   );
   assert.deepEqual(
-    [s.requestedModel, s.messages, s.userTurns, s.toolResults, s.systemPrompt, s.images, s.tools, s.toolRequired, s.responseFormat, s.maxTokens, s.lastMessageTokens],
+    [
+      s.requestedModel,
+      s.messages,
+      s.userTurns,
+      s.toolResults,
+      s.systemPrompt,
+      s.images,
+      s.tools,
+      s.toolRequired,
+      s.responseFormat,
+      s.maxTokens,
+      s.lastMessageTokens,
+    ],
     ['gpt-4o', 5, 2, 1, true, 1, 1, true, 'json_object', 50, 4],
   );
   assert.ok(s.promptTokens > s.lastMessageTokens);

@@ -4,14 +4,30 @@ import type { Provider, ProviderHealth } from '../../proxy/providers/provider.ts
 import { selectRoute, type ModelCatalog } from '../../proxy/router/catalog.ts';
 
 function provider(name: string, models: string[], state: ProviderHealth['state'] = 'ready'): Provider {
-  return { name, kind: name === 'local' ? 'local' : 'openai', models: () => models, health: () => ({ state }), chat: () => { throw new Error('unused'); } };
+  return {
+    name,
+    kind: name === 'local' ? 'local' : 'openai',
+    models: () => models,
+    health: () => ({ state }),
+    chat: () => {
+      throw new Error('unused');
+    },
+  };
 }
 function catalog(localState?: ProviderHealth['state']): ModelCatalog {
   return {
     local: localState ? provider('local', ['local'], localState) : undefined,
     cloud: new Map([
       ['openai', { provider: provider('openai', ['gpt-4o-mini']), configured: true, pattern: /^gpt-/ }],
-      ['anthropic', { provider: provider('anthropic', ['claude-haiku-4-5']), configured: false, missingKeyHint: 'set ANTHROPIC_API_KEY', pattern: /^claude-/ }],
+      [
+        'anthropic',
+        {
+          provider: provider('anthropic', ['claude-haiku-4-5']),
+          configured: false,
+          missingKeyHint: 'set ANTHROPIC_API_KEY',
+          pattern: /^claude-/,
+        },
+      ],
       ['groq', { provider: provider('groq', []), configured: true }],
     ]),
     defaultCloudModel: 'gpt-4o-mini',
@@ -34,8 +50,15 @@ test('auto goes local only when the local model is ready, else to the default cl
 });
 
 test('unknown models, an unconfigured provider and a disabled local tier are plain-worded errors', () => {
-  assert.throws(() => selectRoute(ask('mystery'), catalog('ready')), (e: { status: number; message: string }) => e.status === 404 && /available: auto, local, gpt-4o-mini/.test(e.message) && !e.message.includes('claude'));
-  assert.throws(() => selectRoute(ask('claude-haiku-4-5'), catalog('ready')), (e: { status: number; message: string }) => e.status === 400 && /set ANTHROPIC_API_KEY/.test(e.message));
+  assert.throws(
+    () => selectRoute(ask('mystery'), catalog('ready')),
+    (e: { status: number; message: string }) =>
+      e.status === 404 && /available: auto, local, gpt-4o-mini/.test(e.message) && !e.message.includes('claude'),
+  );
+  assert.throws(
+    () => selectRoute(ask('claude-haiku-4-5'), catalog('ready')),
+    (e: { status: number; message: string }) => e.status === 400 && /set ANTHROPIC_API_KEY/.test(e.message),
+  );
   assert.throws(() => selectRoute(ask('local'), catalog()), /local tier is disabled/);
 });
 

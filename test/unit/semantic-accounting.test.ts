@@ -9,7 +9,11 @@ const shipped = (name: string) => path.resolve(import.meta.dirname, '../../proxy
 
 test('one changed content word refuses the hit, whichever word it is (no list of word pairs involved)', () => {
   const refused: [string, string, RegExp][] = [
-    ['What is the usual ibuprofen dose for an adult?', 'What is the usual ibuprofen dose for a toddler?', /adult|toddler/],
+    [
+      'What is the usual ibuprofen dose for an adult?',
+      'What is the usual ibuprofen dose for a toddler?',
+      /adult|toddler/,
+    ],
     ['At what temperature does tin melt?', 'At what temperature does tin oxidise?', /melt|oxidise/],
     ['How do I rename a column in SQLite?', 'How do I index a column in SQLite?', /rename|index/],
     ['How do I squash my last two commits?', 'How do I sign my last two commits?', /squash|sign/],
@@ -22,13 +26,32 @@ test('one changed content word refuses the hit, whichever word it is (no list of
 });
 
 test('repeated words, numbers in another order, extra negations and dropped comparisons refuse the hit', () => {
-  assert.equal(conflict('Is the rectangle (0,0), (3,0), (3,2) right-angled?', 'Is the rectangle (0,0), (3,0), (2,3) right-angled?'), 'the numbers differ');
-  assert.equal(conflict('Which ones are and are not desired?', 'Which ones are not and are not desired?'), 'one question is negated');
-  assert.match(conflict('20 minutes of math and 20 hours of history', '20 minutes of math and 20 minutes of history')!, /used \d and \d times/);
-  assert.equal(conflict('Are p and q integers bigger than zero?', 'Are p and q zero bigger integers?'), 'only one question compares');
+  assert.equal(
+    conflict(
+      'Is the rectangle (0,0), (3,0), (3,2) right-angled?',
+      'Is the rectangle (0,0), (3,0), (2,3) right-angled?',
+    ),
+    'the numbers differ',
+  );
+  assert.equal(
+    conflict('Which ones are and are not desired?', 'Which ones are not and are not desired?'),
+    'one question is negated',
+  );
+  assert.match(
+    conflict('20 minutes of math and 20 hours of history', '20 minutes of math and 20 minutes of history')!,
+    /used \d and \d times/,
+  );
+  assert.equal(
+    conflict('Are p and q integers bigger than zero?', 'Are p and q zero bigger integers?'),
+    'only one question compares',
+  );
   assert.equal(conflict('What was the population of Lyon?', 'What is the population of Lyon?'), 'the tenses differ');
   assert.equal(conflict('What is my name?', 'What is your name?'), 'the owners differ');
-  assert.equal(conflict('How do you reset your password?', 'How do I reset the password?'), undefined, 'a generic "you" is not an owner');
+  assert.equal(
+    conflict('How do you reset your password?', 'How do I reset the password?'),
+    undefined,
+    'a generic "you" is not an owner',
+  );
 });
 
 test('rewordings that account for every word pass: frame, case, inflection, contraction, compounds, number words, synonyms', () => {

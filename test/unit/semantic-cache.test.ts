@@ -8,7 +8,12 @@ import { LEXICAL_THRESHOLD } from '../../proxy/cache/semantic/thresholds.ts';
 function countingEmbedder(): Embedder & { texts: string[] } {
   const inner = new LexicalEmbedder();
   const texts: string[] = [];
-  return { name: inner.name, dimensions: inner.dimensions, texts, embed: (batch) => (texts.push(...batch), inner.embed(batch)) };
+  return {
+    name: inner.name,
+    dimensions: inner.dimensions,
+    texts,
+    embed: (batch) => (texts.push(...batch), inner.embed(batch)),
+  };
 }
 
 test('a paraphrase hits under the same context and never under another one', async () => {

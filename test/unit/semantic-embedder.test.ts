@@ -6,7 +6,12 @@ import { dot } from '../../proxy/cache/semantic/vector-index.ts';
 const cos = (a: Float32Array, b: Float32Array) => dot(a, 0, b, 0, a.length);
 
 test('lexical vectors are unit length, of the configured size, and identical across instances', async () => {
-  const texts = ['How do I remove a really stuck screw?', 'What is `num_rows` in 🤗 Datasets?', 'a', 'ÉTÉ à Paris — café?'];
+  const texts = [
+    'How do I remove a really stuck screw?',
+    'What is `num_rows` in 🤗 Datasets?',
+    'a',
+    'ÉTÉ à Paris — café?',
+  ];
   const vectors = await new LexicalEmbedder().embed(texts);
   for (const v of vectors) {
     assert.equal(v.length, 256);

@@ -27,7 +27,10 @@ test('exact search returns the k most similar vectors, best first, and forgets r
       .sort((a, b) => b.score - a.score)
       .slice(0, 5);
     const got = index.search(query, 5);
-    assert.deepEqual(got.map((h) => h.id), expected.map((h) => h.id));
+    assert.deepEqual(
+      got.map((h) => h.id),
+      expected.map((h) => h.id),
+    );
     got.forEach((h, i) => assert.ok(Math.abs(h.score - expected[i]!.score) < 1e-6));
   }
   const self = index.search(vectors[1]!, 1)[0]!;
@@ -40,7 +43,10 @@ test('adding an id again replaces its vector', () => {
   index.add('a', unit([1, 0]));
   index.add('a', unit([0, 1]));
   assert.equal(index.size, 1);
-  assert.deepEqual(index.search(unit([0, 1]), 3).map((h) => h.id), ['a']);
+  assert.deepEqual(
+    index.search(unit([0, 1]), 3).map((h) => h.id),
+    ['a'],
+  );
   assert.throws(() => index.add('b', unit([1, 0, 0])), /2 dimensions/);
 });
 
@@ -64,7 +70,8 @@ test('the sketch index finds the exact nearest neighbour of near-duplicates on a
   for (let q = 0; q < trials; q++) {
     // Near-duplicates of kept points (index 1 mod 4): the cache's case, a paraphrase of a stored question.
     const query = around(points[(q * 20 + 1) % 4000]!, 0.05);
-    const [approximate] = index.search(query, 1), [exact] = index.searchExact(query, 1);
+    const [approximate] = index.search(query, 1),
+      [exact] = index.searchExact(query, 1);
     assert.notEqual(Number(approximate!.id.slice(1)) % 4, 0, 'a removed vector came back');
     if (approximate!.id === exact!.id) found++;
   }

@@ -13,14 +13,26 @@ import { ensureTinyModel } from '../support/tiny-model.ts';
 let local: LocalProvider;
 before(async () => {
   const model = await ensureTinyModel();
-  const config = loadConfig({ env: { TOKENWISE_LOCAL_MODEL: model, TOKENWISE_THREADS: '1', TOKENWISE_GPU: 'cpu', TOKENWISE_PARALLEL: '2', TOKENWISE_CONTEXT_SIZE: '512', TOKENWISE_DATA_DIR: os.tmpdir() } });
+  const config = loadConfig({
+    env: {
+      TOKENWISE_LOCAL_MODEL: model,
+      TOKENWISE_THREADS: '1',
+      TOKENWISE_GPU: 'cpu',
+      TOKENWISE_PARALLEL: '2',
+      TOKENWISE_CONTEXT_SIZE: '512',
+      TOKENWISE_DATA_DIR: os.tmpdir(),
+    },
+  });
   local = new LocalProvider(config.local);
   await local.start();
   assert.equal(local.health().state, 'ready');
 });
 after(() => local.close());
 
-const judgeOf = (provider: LocalProvider): Judge => ({ ready: () => provider.isReady(), judge: (a, b, signal) => provider.judge(a, b, signal) });
+const judgeOf = (provider: LocalProvider): Judge => ({
+  ready: () => provider.isReady(),
+  judge: (a, b, signal) => provider.judge(a, b, signal),
+});
 const stored = 'How do I reverse a list in Python?';
 const asked = 'How can I reverse a list in Python?';
 
@@ -39,7 +51,12 @@ test('the judgement is a yes-probability from one grammar-constrained pass: dete
   assert.equal(first.outputTokens, 1);
   // The sequence goes back to the pool clean: a chat on it still answers.
   const chunks = [];
-  for await (const chunk of local.chat({ messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }], maxTokens: 4, temperature: 0 } as never, 'local', new AbortController().signal)) chunks.push(chunk.type);
+  for await (const chunk of local.chat(
+    { messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }], maxTokens: 4, temperature: 0 } as never,
+    'local',
+    new AbortController().signal,
+  ))
+    chunks.push(chunk.type);
   assert.equal(chunks.at(-1), 'done');
 });
 
@@ -65,7 +82,10 @@ test('a yes under the threshold is a miss, with the verifier named as the reason
 test('a verifier timeout or error is a miss, never a hit', async () => {
   const slow = new Verifier({ judge: judgeOf(local), threshold: 0, timeoutMs: 1, required: false });
   const timedOut = await (await cacheWith(slow)).decide('ctx', asked);
-  assert.deepEqual(timedOut && 'refused' in timedOut && timedOut.refused.reason, 'verifier failed: no answer within 1 ms');
+  assert.deepEqual(
+    timedOut && 'refused' in timedOut && timedOut.refused.reason,
+    'verifier failed: no answer within 1 ms',
+  );
   // Two questions too long for the 512-token context of the tiny model's character vocabulary.
   const long = (q: string) => `${q} ${'Please keep the answer short and cite the documentation. '.repeat(6)}`;
   const failing = new Verifier({ judge: judgeOf(local), threshold: 0, timeoutMs: 30_000, required: false });
@@ -74,14 +94,26 @@ test('a verifier timeout or error is a miss, never a hit', async () => {
   const errored = await cache.decide('ctx', long(asked));
   assert.ok(errored && 'refused' in errored, JSON.stringify(errored));
   assert.match(errored.refused.reason, /^verifier failed: the two requests need \d+ tokens/);
-  assert.deepEqual([slow.stats.failed, failing.stats.failed, slow.stats.confirmed + failing.stats.confirmed], [1, 1, 0]);
+  assert.deepEqual(
+    [slow.stats.failed, failing.stats.failed, slow.stats.confirmed + failing.stats.confirmed],
+    [1, 1, 0],
+  );
 });
 
 test('a required verifier with no model loaded refuses; an optional one serves and says it was unverified', async () => {
-  const unloaded = new LocalProvider(loadConfig({ env: { TOKENWISE_LOCAL_MODEL: '/nonexistent.gguf', TOKENWISE_DATA_DIR: os.tmpdir() } }).local);
-  const required = await (await cacheWith(new Verifier({ judge: judgeOf(unloaded), threshold: 0, timeoutMs: 1000, required: true }))).decide('ctx', asked);
-  assert.deepEqual(required && 'refused' in required && required.refused.reason, 'verifier required but the local model is not loaded');
-  const optional = await (await cacheWith(new Verifier({ judge: judgeOf(unloaded), threshold: 0, timeoutMs: 1000, required: false }))).decide('ctx', asked);
+  const unloaded = new LocalProvider(
+    loadConfig({ env: { TOKENWISE_LOCAL_MODEL: '/nonexistent.gguf', TOKENWISE_DATA_DIR: os.tmpdir() } }).local,
+  );
+  const required = await (
+    await cacheWith(new Verifier({ judge: judgeOf(unloaded), threshold: 0, timeoutMs: 1000, required: true }))
+  ).decide('ctx', asked);
+  assert.deepEqual(
+    required && 'refused' in required && required.refused.reason,
+    'verifier required but the local model is not loaded',
+  );
+  const optional = await (
+    await cacheWith(new Verifier({ judge: judgeOf(unloaded), threshold: 0, timeoutMs: 1000, required: false }))
+  ).decide('ctx', asked);
   assert.match(optional && 'hit' in optional ? optional.hit.reason : '', /unverified: the local model is not loaded/);
 });
 

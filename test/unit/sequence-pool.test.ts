@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ProxyError } from '../../proxy/errors.ts';
+import type { ProxyError } from '../../proxy/errors.ts';
 import { SequencePool } from '../../proxy/providers/local/sequence-pool.ts';
 
 const never = new AbortController().signal;

@@ -24,7 +24,9 @@ export async function serveCountTokens(req: ApiRequest, res: ServerResponse, cat
     if (!res.writableFinished) controller.abort();
   });
   const upstream = countingProvider(request.model, catalog);
-  const inputTokens = upstream ? await upstream.provider.countTokens!(request, upstream.model, controller.signal) : await countHere(request, controller.signal);
+  const inputTokens = upstream
+    ? await upstream.provider.countTokens!(request, upstream.model, controller.signal)
+    : await countHere(request, controller.signal);
   res.setHeader('x-tokenwise-route', upstream ? 'cloud' : 'local');
   sendJson(res, { input_tokens: inputTokens });
 }

@@ -11,7 +11,10 @@ import { parsedFrom } from '../../wire.ts';
 const FORWARDED_HEADERS = ['anthropic-version', 'anthropic-beta'];
 
 /** Parses a `POST /v1/messages` body; `headers` are the caller's, for the ones an Anthropic upstream should see. */
-export function parseMessagesRequest(input: unknown, headers: Record<string, string | string[] | undefined> = {}): ChatRequest {
+export function parseMessagesRequest(
+  input: unknown,
+  headers: Record<string, string | string[] | undefined> = {},
+): ChatRequest {
   const body = v.object(input, 'body');
   const model = v.nonEmptyString(body.model, 'model');
   const maxTokens = v.optionalNumber(body.max_tokens, 'max_tokens', 1, 1e9, true);
@@ -20,26 +23,38 @@ export function parseMessagesRequest(input: unknown, headers: Record<string, str
   if (messagesIn.length === 0) throw badRequest('messages: must contain at least one message', 'messages');
 
   const messages: ChatMessage[] = [];
-  if (body.system !== undefined && body.system !== null) messages.push({ role: 'system', content: parseSystem(body.system) });
+  if (body.system !== undefined && body.system !== null)
+    messages.push({ role: 'system', content: parseSystem(body.system) });
   messagesIn.forEach((m, i) => messages.push(...parseMessage(m, `messages.${i}`)));
-  const metadata = body.metadata === undefined || body.metadata === null ? undefined : v.object(body.metadata, 'metadata');
-  const toolChoice = body.tool_choice === undefined || body.tool_choice === null ? undefined : v.object(body.tool_choice, 'tool_choice');
+  const metadata =
+    body.metadata === undefined || body.metadata === null ? undefined : v.object(body.metadata, 'metadata');
+  const toolChoice =
+    body.tool_choice === undefined || body.tool_choice === null ? undefined : v.object(body.tool_choice, 'tool_choice');
 
-  return parsedFrom({
-    model,
-    messages,
-    tools: body.tools === undefined || body.tools === null ? undefined : v.array(body.tools, 'tools').flatMap((t, i) => parseTool(t, `tools.${i}`)),
-    toolChoice: toolChoice && parseToolChoice(toolChoice),
-    // Anthropic may call several tools at once unless told not to, as OpenAI does.
-    parallelToolCalls: toolChoice && v.optionalBoolean(toolChoice.disable_parallel_tool_use, 'tool_choice.disable_parallel_tool_use') ? false : undefined,
-    responseFormat: parseOutputFormat(body.output_config),
-    maxTokens,
-    temperature: v.optionalNumber(body.temperature, 'temperature', 0, 1),
-    topP: v.optionalNumber(body.top_p, 'top_p', 0, 1),
-    stop: v.optionalStops(body.stop_sequences, 'stop_sequences', 64),
-    stream: v.optionalBoolean(body.stream, 'stream') ?? false,
-    user: metadata ? v.optionalString(metadata.user_id, 'metadata.user_id') : undefined,
-  }, { api: 'anthropic', body, headers: forwardedHeaders(headers) });
+  return parsedFrom(
+    {
+      model,
+      messages,
+      tools:
+        body.tools === undefined || body.tools === null
+          ? undefined
+          : v.array(body.tools, 'tools').flatMap((t, i) => parseTool(t, `tools.${i}`)),
+      toolChoice: toolChoice && parseToolChoice(toolChoice),
+      // Anthropic may call several tools at once unless told not to, as OpenAI does.
+      parallelToolCalls:
+        toolChoice && v.optionalBoolean(toolChoice.disable_parallel_tool_use, 'tool_choice.disable_parallel_tool_use')
+          ? false
+          : undefined,
+      responseFormat: parseOutputFormat(body.output_config),
+      maxTokens,
+      temperature: v.optionalNumber(body.temperature, 'temperature', 0, 1),
+      topP: v.optionalNumber(body.top_p, 'top_p', 0, 1),
+      stop: v.optionalStops(body.stop_sequences, 'stop_sequences', 64),
+      stream: v.optionalBoolean(body.stream, 'stream') ?? false,
+      user: metadata ? v.optionalString(metadata.user_id, 'metadata.user_id') : undefined,
+    },
+    { api: 'anthropic', body, headers: forwardedHeaders(headers) },
+  );
 }
 
 function forwardedHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
@@ -64,7 +79,8 @@ function parseMessage(input: unknown, at: string): ChatMessage[] {
   const message = v.object(input, at);
   const role = v.string(message.role, `${at}.role`);
   // Claude Code sends `role: "system"` entries inside messages to models that accept them.
-  if (role !== 'user' && role !== 'assistant' && role !== 'system') throw badRequest(`${at}.role: unknown role "${role}" (expected user, assistant or system)`, `${at}.role`);
+  if (role !== 'user' && role !== 'assistant' && role !== 'system')
+    throw badRequest(`${at}.role: unknown role "${role}" (expected user, assistant or system)`, `${at}.role`);
   if (typeof message.content === 'string') {
     if (!message.content.length) throw badRequest(`${at}.content: must not be empty`, `${at}.content`);
     return [{ role, content: [{ type: 'text', text: message.content }] }];
@@ -87,15 +103,31 @@ function parseMessage(input: unknown, at: string): ChatMessage[] {
         break;
       case 'tool_use':
         if (role !== 'assistant') throw badRequest(`${where}: tool_use blocks belong in assistant messages`, where);
-        (own.toolCalls ??= []).push({ id: v.nonEmptyString(block.id, `${where}.id`), name: v.nonEmptyString(block.name, `${where}.name`), arguments: JSON.stringify(block.input ?? {}) });
+        (own.toolCalls ??= []).push({
+          id: v.nonEmptyString(block.id, `${where}.id`),
+          name: v.nonEmptyString(block.name, `${where}.name`),
+          arguments: JSON.stringify(block.input ?? {}),
+        });
         break;
       case 'tool_result':
         if (role !== 'user') throw badRequest(`${where}: tool_result blocks belong in user messages`, where);
-        out.push({ role: 'tool', toolCallId: v.nonEmptyString(block.tool_use_id, `${where}.tool_use_id`), content: parseToolResult(block.content, `${where}.content`), ...(block.is_error === true ? { isError: true } : {}) });
+        out.push({
+          role: 'tool',
+          toolCallId: v.nonEmptyString(block.tool_use_id, `${where}.tool_use_id`),
+          content: parseToolResult(block.content, `${where}.content`),
+          ...(block.is_error === true ? { isError: true } : {}),
+        });
         break;
       case 'document':
         // One text part per document, its title on the first line: the shape passage selection reads documents in.
-        if (isTextDocument(block.source)) own.content.push({ type: 'text', text: typeof block.title === 'string' && block.title ? `${block.title}\n${block.source.data}` : block.source.data });
+        if (isTextDocument(block.source))
+          own.content.push({
+            type: 'text',
+            text:
+              typeof block.title === 'string' && block.title
+                ? `${block.title}\n${block.source.data}`
+                : block.source.data,
+          });
         break;
       default:
         // Signed reasoning and server-side tool traffic only mean something to Anthropic: they travel in `source`
@@ -110,9 +142,20 @@ function parseMessage(input: unknown, at: string): ChatMessage[] {
 
 /** Content blocks the internal shape has no place for (reasoning, server tools, tool search). */
 const anthropicOnlyBlocks = new Set([
-  'thinking', 'redacted_thinking', 'server_tool_use', 'web_search_tool_result', 'web_fetch_tool_result', 'code_execution_tool_result',
-  'bash_code_execution_tool_result', 'text_editor_code_execution_tool_result', 'tool_search_tool_result', 'tool_reference',
-  'mcp_tool_use', 'mcp_tool_result', 'container_upload', 'search_result',
+  'thinking',
+  'redacted_thinking',
+  'server_tool_use',
+  'web_search_tool_result',
+  'web_fetch_tool_result',
+  'code_execution_tool_result',
+  'bash_code_execution_tool_result',
+  'text_editor_code_execution_tool_result',
+  'tool_search_tool_result',
+  'tool_reference',
+  'mcp_tool_use',
+  'mcp_tool_result',
+  'container_upload',
+  'search_result',
 ]);
 
 function isTextDocument(source: unknown): source is { type: 'text'; data: string } {
@@ -133,7 +176,12 @@ function parseToolResult(input: unknown, at: string): ContentPart[] {
 
 function parseImage(input: unknown, at: string): ContentPart {
   const source = v.object(input, at);
-  if (source.type === 'base64') return { type: 'image', mediaType: v.nonEmptyString(source.media_type, `${at}.media_type`), data: v.nonEmptyString(source.data, `${at}.data`) };
+  if (source.type === 'base64')
+    return {
+      type: 'image',
+      mediaType: v.nonEmptyString(source.media_type, `${at}.media_type`),
+      data: v.nonEmptyString(source.data, `${at}.data`),
+    };
   if (source.type === 'url') return { type: 'image', url: v.nonEmptyString(source.url, `${at}.url`) };
   throw badRequest(`${at}.type: expected "base64" or "url"`, `${at}.type`);
 }
@@ -145,11 +193,13 @@ function parseTool(input: unknown, at: string): ToolDefinition[] {
     v.nonEmptyString(tool.type, `${at}.type`);
     return [];
   }
-  return [{
-    name: v.nonEmptyString(tool.name, `${at}.name`),
-    description: v.optionalString(tool.description, `${at}.description`),
-    parameters: v.object(tool.input_schema, `${at}.input_schema`),
-  }];
+  return [
+    {
+      name: v.nonEmptyString(tool.name, `${at}.name`),
+      description: v.optionalString(tool.description, `${at}.description`),
+      parameters: v.object(tool.input_schema, `${at}.input_schema`),
+    },
+  ];
 }
 
 function parseToolChoice(choice: Record<string, unknown>): ToolChoice {
@@ -166,6 +216,7 @@ function parseOutputFormat(input: unknown): ResponseFormat | undefined {
   const config = v.object(input, 'output_config');
   if (config.format === undefined || config.format === null) return undefined;
   const format = v.object(config.format, 'output_config.format');
-  if (format.type !== 'json_schema') throw badRequest('output_config.format.type: expected "json_schema"', 'output_config.format.type');
+  if (format.type !== 'json_schema')
+    throw badRequest('output_config.format.type: expected "json_schema"', 'output_config.format.type');
   return { type: 'json_schema', schema: v.object(format.schema, 'output_config.format.schema'), strict: true };
 }

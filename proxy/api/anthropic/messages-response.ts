@@ -6,7 +6,12 @@ import type { ServerResponse } from 'node:http';
 import type { ChatChunk, ChatResponse, FinishReason, Usage } from '../../chat.ts';
 import { writeEvent } from '../sse.ts';
 
-const stopReasons: Record<FinishReason, string> = { stop: 'end_turn', length: 'max_tokens', tool_calls: 'tool_use', content_filter: 'refusal' };
+const stopReasons: Record<FinishReason, string> = {
+  stop: 'end_turn',
+  length: 'max_tokens',
+  tool_calls: 'tool_use',
+  content_filter: 'refusal',
+};
 
 function stopReason(finish: FinishReason, stopSequence: string | undefined): string {
   return stopSequence !== undefined ? 'stop_sequence' : stopReasons[finish];
@@ -41,7 +46,8 @@ export function isThinkingBlock(item: Record<string, unknown>): boolean {
 export function messageJson(response: ChatResponse) {
   const content: Record<string, unknown>[] = (response.items ?? []).filter(isThinkingBlock);
   if (response.text.length) content.push({ type: 'text', text: response.text });
-  for (const call of response.toolCalls) content.push({ type: 'tool_use', id: call.id, name: call.name, input: parseArguments(call.arguments) });
+  for (const call of response.toolCalls)
+    content.push({ type: 'tool_use', id: call.id, name: call.name, input: parseArguments(call.arguments) });
   return {
     id: response.id,
     type: 'message',
@@ -66,19 +72,40 @@ export class MessageStream {
       case 'start':
         writeEvent(this.res, 'message_start', {
           type: 'message_start',
-          message: { id: chunk.id, type: 'message', role: 'assistant', model: chunk.model, content: [], stop_reason: null, stop_sequence: null,
-            usage: { input_tokens: chunk.inputTokens ?? 0, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 } },
+          message: {
+            id: chunk.id,
+            type: 'message',
+            role: 'assistant',
+            model: chunk.model,
+            content: [],
+            stop_reason: null,
+            stop_sequence: null,
+            usage: {
+              input_tokens: chunk.inputTokens ?? 0,
+              output_tokens: 0,
+              cache_creation_input_tokens: 0,
+              cache_read_input_tokens: 0,
+            },
+          },
         });
         return;
       case 'text':
         if (this.openBlock !== 'text') this.open('text', { type: 'text', text: '' });
-        writeEvent(this.res, 'content_block_delta', { type: 'content_block_delta', index: this.blockIndex, delta: { type: 'text_delta', text: chunk.text } });
+        writeEvent(this.res, 'content_block_delta', {
+          type: 'content_block_delta',
+          index: this.blockIndex,
+          delta: { type: 'text_delta', text: chunk.text },
+        });
         return;
       case 'tool_call':
         this.open('tool', { type: 'tool_use', id: chunk.id, name: chunk.name, input: {} });
         return;
       case 'tool_arguments':
-        writeEvent(this.res, 'content_block_delta', { type: 'content_block_delta', index: this.blockIndex, delta: { type: 'input_json_delta', partial_json: chunk.arguments } });
+        writeEvent(this.res, 'content_block_delta', {
+          type: 'content_block_delta',
+          index: this.blockIndex,
+          delta: { type: 'input_json_delta', partial_json: chunk.arguments },
+        });
         return;
       case 'item':
         if (isThinkingBlock(chunk.item)) this.writeThinking(chunk.item);
@@ -87,7 +114,10 @@ export class MessageStream {
         this.close();
         writeEvent(this.res, 'message_delta', {
           type: 'message_delta',
-          delta: { stop_reason: stopReason(chunk.finishReason, chunk.stopSequence), stop_sequence: chunk.stopSequence ?? null },
+          delta: {
+            stop_reason: stopReason(chunk.finishReason, chunk.stopSequence),
+            stop_sequence: chunk.stopSequence ?? null,
+          },
           usage: anthropicUsage(chunk.usage),
         });
         writeEvent(this.res, 'message_stop', { type: 'message_stop' });
@@ -108,8 +138,10 @@ export class MessageStream {
       this.open('thinking', block);
     } else {
       this.open('thinking', { type: 'thinking', thinking: '', signature: '' });
-      const delta = (d: Record<string, unknown>) => writeEvent(this.res, 'content_block_delta', { type: 'content_block_delta', index: this.blockIndex, delta: d });
-      if (typeof block.thinking === 'string' && block.thinking) delta({ type: 'thinking_delta', thinking: block.thinking });
+      const delta = (d: Record<string, unknown>) =>
+        writeEvent(this.res, 'content_block_delta', { type: 'content_block_delta', index: this.blockIndex, delta: d });
+      if (typeof block.thinking === 'string' && block.thinking)
+        delta({ type: 'thinking_delta', thinking: block.thinking });
       if (typeof block.signature === 'string') delta({ type: 'signature_delta', signature: block.signature });
     }
     this.close();
@@ -119,7 +151,11 @@ export class MessageStream {
     this.close();
     this.blockIndex += 1;
     this.openBlock = kind;
-    writeEvent(this.res, 'content_block_start', { type: 'content_block_start', index: this.blockIndex, content_block: block });
+    writeEvent(this.res, 'content_block_start', {
+      type: 'content_block_start',
+      index: this.blockIndex,
+      content_block: block,
+    });
   }
 
   private close(): void {

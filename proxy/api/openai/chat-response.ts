@@ -18,7 +18,11 @@ export function openaiUsage(usage: Usage) {
 
 /** A whole chat.completion object. */
 export function chatCompletionJson(response: ChatResponse, created = Math.floor(Date.now() / 1000)) {
-  const toolCalls = response.toolCalls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } }));
+  const toolCalls = response.toolCalls.map((c) => ({
+    id: c.id,
+    type: 'function',
+    function: { name: c.name, arguments: c.arguments },
+  }));
   return {
     id: response.id,
     object: 'chat.completion',
@@ -27,7 +31,12 @@ export function chatCompletionJson(response: ChatResponse, created = Math.floor(
     choices: [
       {
         index: 0,
-        message: { role: 'assistant', content: response.text.length || !toolCalls.length ? response.text : null, refusal: null, ...(toolCalls.length ? { tool_calls: toolCalls } : {}) },
+        message: {
+          role: 'assistant',
+          content: response.text.length || !toolCalls.length ? response.text : null,
+          refusal: null,
+          ...(toolCalls.length ? { tool_calls: toolCalls } : {}),
+        },
         logprobs: null,
         finish_reason: response.finishReason,
       },
@@ -42,7 +51,10 @@ export class ChatCompletionStream {
   private id = '';
   private model = '';
 
-  constructor(private readonly res: ServerResponse, private readonly includeUsage: boolean) {}
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly includeUsage: boolean,
+  ) {}
 
   write(chunk: ChatChunk): void {
     switch (chunk.type) {
@@ -55,7 +67,14 @@ export class ChatCompletionStream {
         this.emit({ content: chunk.text }, null);
         return;
       case 'tool_call':
-        this.emit({ tool_calls: [{ index: chunk.index, id: chunk.id, type: 'function', function: { name: chunk.name, arguments: '' } }] }, null);
+        this.emit(
+          {
+            tool_calls: [
+              { index: chunk.index, id: chunk.id, type: 'function', function: { name: chunk.name, arguments: '' } },
+            ],
+          },
+          null,
+        );
         return;
       case 'tool_arguments':
         this.emit({ tool_calls: [{ index: chunk.index, function: { arguments: chunk.arguments } }] }, null);
@@ -64,7 +83,8 @@ export class ChatCompletionStream {
         return;
       case 'done':
         this.emit({}, chunk.finishReason);
-        if (this.includeUsage) writeData(this.res, { ...this.envelope(), choices: [], usage: openaiUsage(chunk.usage) });
+        if (this.includeUsage)
+          writeData(this.res, { ...this.envelope(), choices: [], usage: openaiUsage(chunk.usage) });
         writeData(this.res, '[DONE]');
         return;
       default:
@@ -78,7 +98,11 @@ export class ChatCompletionStream {
   }
 
   private emit(delta: Record<string, unknown>, finishReason: string | null): void {
-    writeData(this.res, { ...this.envelope(), choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }], ...(this.includeUsage ? { usage: null } : {}) });
+    writeData(this.res, {
+      ...this.envelope(),
+      choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+      ...(this.includeUsage ? { usage: null } : {}),
+    });
   }
 
   private envelope() {

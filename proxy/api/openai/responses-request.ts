@@ -9,7 +9,12 @@ import { badRequest } from '../../errors.ts';
 import * as v from '../validate.ts';
 import { parsedFrom } from '../../wire.ts';
 
-const roles: Record<string, ChatMessage['role']> = { user: 'user', assistant: 'assistant', system: 'system', developer: 'system' };
+const roles: Record<string, ChatMessage['role']> = {
+  user: 'user',
+  assistant: 'assistant',
+  system: 'system',
+  developer: 'system',
+};
 
 /** Parses a `POST /v1/responses` body. */
 export function parseResponsesRequest(input: unknown): ChatRequest {
@@ -20,29 +25,39 @@ export function parseResponsesRequest(input: unknown): ChatRequest {
   const instructions = v.optionalString(body.instructions, 'instructions');
   if (instructions) messages.push({ role: 'system', content: [{ type: 'text', text: instructions }] });
   messages.push(...parseInput(body.input, unmapped));
-  if (!messages.some((m) => m.role !== 'system')) throw badRequest('input: contains no message, function call or function output', 'input');
-  if (body.previous_response_id !== undefined && body.previous_response_id !== null) unmapped.add(`previous_response_id (earlier turns only OpenAI knows)`);
+  if (!messages.some((m) => m.role !== 'system'))
+    throw badRequest('input: contains no message, function call or function output', 'input');
+  if (body.previous_response_id !== undefined && body.previous_response_id !== null)
+    unmapped.add(`previous_response_id (earlier turns only OpenAI knows)`);
   v.optionalBoolean(body.store, 'store');
-  if (body.include !== undefined && body.include !== null) v.array(body.include, 'include').forEach((x, i) => v.string(x, `include[${i}]`));
+  if (body.include !== undefined && body.include !== null)
+    v.array(body.include, 'include').forEach((x, i) => v.string(x, `include[${i}]`));
   v.optionalString(body.prompt_cache_key, 'prompt_cache_key');
   if (body.metadata !== undefined && body.metadata !== null) v.object(body.metadata, 'metadata');
   const text = body.text === undefined || body.text === null ? undefined : v.object(body.text, 'text');
-  const reasoning = body.reasoning === undefined || body.reasoning === null ? undefined : v.object(body.reasoning, 'reasoning');
+  const reasoning =
+    body.reasoning === undefined || body.reasoning === null ? undefined : v.object(body.reasoning, 'reasoning');
 
-  return parsedFrom({
-    model,
-    messages,
-    tools: body.tools === undefined || body.tools === null ? undefined : parseTools(v.array(body.tools, 'tools'), unmapped),
-    toolChoice: parseToolChoice(body.tool_choice, unmapped),
-    parallelToolCalls: v.optionalBoolean(body.parallel_tool_calls, 'parallel_tool_calls'),
-    responseFormat: text ? parseFormat(text.format) : undefined,
-    reasoningEffort: reasoning ? v.optionalString(reasoning.effort, 'reasoning.effort') : undefined,
-    maxTokens: v.optionalNumber(body.max_output_tokens, 'max_output_tokens', 1, 1e9, true),
-    temperature: v.optionalNumber(body.temperature, 'temperature', 0, 2),
-    topP: v.optionalNumber(body.top_p, 'top_p', 0, 1),
-    stream: v.optionalBoolean(body.stream, 'stream') ?? false,
-    user: v.optionalString(body.user, 'user') ?? v.optionalString(body.safety_identifier, 'safety_identifier'),
-  }, { api: 'responses', body, ...(unmapped.size ? { unmapped: [...unmapped] } : {}) });
+  return parsedFrom(
+    {
+      model,
+      messages,
+      tools:
+        body.tools === undefined || body.tools === null
+          ? undefined
+          : parseTools(v.array(body.tools, 'tools'), unmapped),
+      toolChoice: parseToolChoice(body.tool_choice, unmapped),
+      parallelToolCalls: v.optionalBoolean(body.parallel_tool_calls, 'parallel_tool_calls'),
+      responseFormat: text ? parseFormat(text.format) : undefined,
+      reasoningEffort: reasoning ? v.optionalString(reasoning.effort, 'reasoning.effort') : undefined,
+      maxTokens: v.optionalNumber(body.max_output_tokens, 'max_output_tokens', 1, 1e9, true),
+      temperature: v.optionalNumber(body.temperature, 'temperature', 0, 2),
+      topP: v.optionalNumber(body.top_p, 'top_p', 0, 1),
+      stream: v.optionalBoolean(body.stream, 'stream') ?? false,
+      user: v.optionalString(body.user, 'user') ?? v.optionalString(body.safety_identifier, 'safety_identifier'),
+    },
+    { api: 'responses', body, ...(unmapped.size ? { unmapped: [...unmapped] } : {}) },
+  );
 }
 
 function parseInput(input: unknown, unmapped: Set<string>): ChatMessage[] {
@@ -50,7 +65,8 @@ function parseInput(input: unknown, unmapped: Set<string>): ChatMessage[] {
     if (!input.length) throw badRequest('input: must not be empty', 'input');
     return [{ role: 'user', content: [{ type: 'text', text: input }] }];
   }
-  if (input === undefined || input === null) throw badRequest('input: field required (a string or an array of items)', 'input');
+  if (input === undefined || input === null)
+    throw badRequest('input: field required (a string or an array of items)', 'input');
   const items = v.array(input, 'input');
   if (!items.length) throw badRequest('input: must contain at least one item', 'input');
   const messages: ChatMessage[] = [];
@@ -65,8 +81,16 @@ function parseInput(input: unknown, unmapped: Set<string>): ChatMessage[] {
     } else if (type === 'function_call' || (type.endsWith('_call') && typeof item.call_id === 'string')) {
       // Custom and shell calls become ordinary tool calls, so a target that sees their outputs sees a valid pairing.
       const id = v.nonEmptyString(item.call_id, `${at}.call_id`);
-      const name = type === 'function_call' ? v.nonEmptyString(item.name, `${at}.name`) : typeof item.name === 'string' ? item.name : type;
-      const args = type === 'function_call' ? v.string(item.arguments ?? '{}', `${at}.arguments`) : JSON.stringify(typeof item.input === 'string' ? { input: item.input } : (item.action ?? item.input ?? {}));
+      const name =
+        type === 'function_call'
+          ? v.nonEmptyString(item.name, `${at}.name`)
+          : typeof item.name === 'string'
+            ? item.name
+            : type;
+      const args =
+        type === 'function_call'
+          ? v.string(item.arguments ?? '{}', `${at}.arguments`)
+          : JSON.stringify(typeof item.input === 'string' ? { input: item.input } : (item.action ?? item.input ?? {}));
       const last = messages.at(-1);
       const call = { id, name, arguments: args };
       if (last?.role === 'assistant') (last.toolCalls ??= []).push(call);
@@ -87,7 +111,11 @@ function parseInput(input: unknown, unmapped: Set<string>): ChatMessage[] {
 function parseMessage(item: Record<string, unknown>, at: string, unmapped: Set<string>): ChatMessage {
   const role = v.string(item.role, `${at}.role`);
   const internal = roles[role];
-  if (!internal) throw badRequest(`${at}.role: unknown role "${role}" (expected user, assistant, system or developer)`, `${at}.role`);
+  if (!internal)
+    throw badRequest(
+      `${at}.role: unknown role "${role}" (expected user, assistant, system or developer)`,
+      `${at}.role`,
+    );
   return { role: internal, content: parseContent(item.content, `${at}.content`, unmapped) };
 }
 
@@ -98,10 +126,15 @@ function parseContent(input: unknown, at: string, unmapped: Set<string>): Conten
     const where = `${at}[${i}]`;
     const part = v.object(raw, where);
     const type = v.string(part.type, `${where}.type`);
-    if (type === 'input_text' || type === 'output_text') parts.push({ type: 'text', text: v.string(part.text, `${where}.text`) });
+    if (type === 'input_text' || type === 'output_text')
+      parts.push({ type: 'text', text: v.string(part.text, `${where}.text`) });
     else if (type === 'refusal') parts.push({ type: 'text', text: v.string(part.refusal, `${where}.refusal`) });
     else if (type === 'input_image' && part.image_url !== undefined && part.image_url !== null) {
-      parts.push({ type: 'image', url: v.nonEmptyString(part.image_url, `${where}.image_url`), detail: v.optionalString(part.detail, `${where}.detail`) });
+      parts.push({
+        type: 'image',
+        url: v.nonEmptyString(part.image_url, `${where}.image_url`),
+        detail: v.optionalString(part.detail, `${where}.detail`),
+      });
     } else unmapped.add(type === 'input_image' ? 'input_image by file_id' : `${type} content`);
   });
   return parts.filter((p) => p.type !== 'text' || p.text.length > 0);
@@ -124,8 +157,15 @@ function parseTools(tools: unknown[], unmapped: Set<string>): ToolDefinition[] |
       unmapped.add(`${type} tool${typeof tool.name === 'string' ? ` "${tool.name}"` : ''}`);
       return;
     }
-    const parameters = tool.parameters === undefined || tool.parameters === null ? { type: 'object', properties: {} } : v.object(tool.parameters, `${at}.parameters`);
-    out.push({ name: v.nonEmptyString(tool.name, `${at}.name`), description: v.optionalString(tool.description, `${at}.description`), parameters });
+    const parameters =
+      tool.parameters === undefined || tool.parameters === null
+        ? { type: 'object', properties: {} }
+        : v.object(tool.parameters, `${at}.parameters`);
+    out.push({
+      name: v.nonEmptyString(tool.name, `${at}.name`),
+      description: v.optionalString(tool.description, `${at}.description`),
+      parameters,
+    });
   });
   return out.length ? out : undefined;
 }

@@ -24,7 +24,10 @@ export function responsesUsage(usage: Usage) {
 
 const itemId = (prefix: string) => `${prefix}_${randomBytes(16).toString('hex')}`;
 
-const incompleteReason: Partial<Record<FinishReason, string>> = { length: 'max_output_tokens', content_filter: 'content_filter' };
+const incompleteReason: Partial<Record<FinishReason, string>> = {
+  length: 'max_output_tokens',
+  content_filter: 'content_filter',
+};
 
 /** The request settings a Responses object echoes back, with OpenAI's defaults. */
 function echoed(body: Json): Json {
@@ -57,7 +60,10 @@ export class ResponseBuilder {
   private readonly calls = new Map<number, { item: Json; index: number }>();
   private result: Json | undefined;
 
-  constructor(private readonly body: Json, private readonly emit: Emit = () => {}) {}
+  constructor(
+    private readonly body: Json,
+    private readonly emit: Emit = () => {},
+  ) {}
 
   write(chunk: ChatChunk): void {
     switch (chunk.type) {
@@ -74,7 +80,14 @@ export class ResponseBuilder {
         return;
       case 'tool_call': {
         this.closeAll();
-        const item = { id: itemId('fc'), type: 'function_call', status: 'in_progress', arguments: '', call_id: chunk.id, name: chunk.name };
+        const item = {
+          id: itemId('fc'),
+          type: 'function_call',
+          status: 'in_progress',
+          arguments: '',
+          call_id: chunk.id,
+          name: chunk.name,
+        };
         this.calls.set(chunk.index, { item, index: this.add(item) });
         return;
       }
@@ -82,7 +95,11 @@ export class ResponseBuilder {
         const call = this.calls.get(chunk.index);
         if (!call) return;
         call.item.arguments += chunk.arguments;
-        this.emit('response.function_call_arguments.delta', { item_id: call.item.id, output_index: call.index, delta: chunk.arguments });
+        this.emit('response.function_call_arguments.delta', {
+          item_id: call.item.id,
+          output_index: call.index,
+          delta: chunk.arguments,
+        });
         return;
       }
       case 'item':
@@ -94,7 +111,11 @@ export class ResponseBuilder {
       case 'done': {
         this.closeAll();
         const reason = incompleteReason[chunk.finishReason];
-        this.result = { ...this.envelope(reason ? 'incomplete' : 'completed'), ...(reason ? { incomplete_details: { reason } } : {}), usage: responsesUsage(chunk.usage) };
+        this.result = {
+          ...this.envelope(reason ? 'incomplete' : 'completed'),
+          ...(reason ? { incomplete_details: { reason } } : {}),
+          usage: responsesUsage(chunk.usage),
+        };
         this.emit(reason ? 'response.incomplete' : 'response.completed', { response: this.result });
         return;
       }
@@ -106,7 +127,12 @@ export class ResponseBuilder {
   /** The finished Responses object (after `done`). */
   response(): Json {
     if (!this.result) throw new Error('the answer ended without a final chunk');
-    return { ...this.result, output_text: this.output.flatMap((item) => (item.type === 'message' ? (item.content as Json[]).map((p) => p.text) : [])).join('') };
+    return {
+      ...this.result,
+      output_text: this.output
+        .flatMap((item) => (item.type === 'message' ? (item.content as Json[]).map((p) => p.text) : []))
+        .join(''),
+    };
   }
 
   /** An error after the stream began: the error event, then the terminal `response.failed`. */
@@ -119,8 +145,17 @@ export class ResponseBuilder {
 
   private envelope(status: string): Json {
     return {
-      id: this.id, object: 'response', created_at: this.created, status, background: false, error: null, incomplete_details: null,
-      model: this.model, output: this.output, usage: null, ...echoed(this.body),
+      id: this.id,
+      object: 'response',
+      created_at: this.created,
+      status,
+      background: false,
+      error: null,
+      incomplete_details: null,
+      model: this.model,
+      output: this.output,
+      usage: null,
+      ...echoed(this.body),
     };
   }
 
@@ -132,10 +167,19 @@ export class ResponseBuilder {
   }
 
   private openMessage(): void {
-    const item = { id: itemId('msg'), type: 'message', status: 'in_progress', content: [] as Json[], role: 'assistant' };
+    const item = {
+      id: itemId('msg'),
+      type: 'message',
+      status: 'in_progress',
+      content: [] as Json[],
+      role: 'assistant',
+    };
     this.closeAll();
     this.message = { item, index: this.add(item), text: '' };
-    this.emit('response.content_part.added', { ...this.textAt(), part: { type: 'output_text', annotations: [], logprobs: [], text: '' } });
+    this.emit('response.content_part.added', {
+      ...this.textAt(),
+      part: { type: 'output_text', annotations: [], logprobs: [], text: '' },
+    });
   }
 
   private textAt() {
@@ -153,7 +197,12 @@ export class ResponseBuilder {
     }
     for (const { item, index } of this.calls.values()) {
       if (item.status !== 'in_progress') continue;
-      this.emit('response.function_call_arguments.done', { item_id: item.id, output_index: index, name: item.name, arguments: item.arguments });
+      this.emit('response.function_call_arguments.done', {
+        item_id: item.id,
+        output_index: index,
+        name: item.name,
+        arguments: item.arguments,
+      });
       item.status = 'completed';
       this.emit('response.output_item.done', { output_index: index, item });
     }
@@ -166,7 +215,9 @@ export class ResponseStream {
   readonly builder: ResponseBuilder;
 
   constructor(res: ServerResponse, body: Json) {
-    this.builder = new ResponseBuilder(body, (type, fields) => writeEvent(res, type, { type, ...fields, sequence_number: this.sequence++ }));
+    this.builder = new ResponseBuilder(body, (type, fields) =>
+      writeEvent(res, type, { type, ...fields, sequence_number: this.sequence++ }),
+    );
   }
 
   write(chunk: ChatChunk): void {

@@ -13,9 +13,20 @@ import { fold, isStopword, stem, words } from './words.ts';
  * swapping the words never changes the answer, in any question.
  */
 const SYNONYMS: string[][] = [
-  ['make', 'build'], ['remove', 'delete'], ['fix', 'repair'], ['big', 'large'], ['use', 'utilize', 'utilise'],
-  ['choose', 'select', 'pick'], ['find', 'locate'], ['picture', 'photo', 'image'], ['car', 'automobile'], ['begin', 'start'],
-  ['display', 'show'], ['purchase', 'buy'], ['price', 'cost'], ['pc', 'computer'],
+  ['make', 'build'],
+  ['remove', 'delete'],
+  ['fix', 'repair'],
+  ['big', 'large'],
+  ['use', 'utilize', 'utilise'],
+  ['choose', 'select', 'pick'],
+  ['find', 'locate'],
+  ['picture', 'photo', 'image'],
+  ['car', 'automobile'],
+  ['begin', 'start'],
+  ['display', 'show'],
+  ['purchase', 'buy'],
+  ['price', 'cost'],
+  ['pc', 'computer'],
 ];
 
 /** Phrases that say the same as one word, rewritten before the words are compared. */
@@ -27,13 +38,27 @@ const PHRASES: [RegExp, string][] = [
 ];
 
 /** Politeness and framing that never changes what is asked. */
-const FILLER = new Set('thanks thank hi hello hey actually really exactly basically simply just quick question someone anyone somebody anybody guys help wondering wonder trying try able'.split(' '));
+const FILLER = new Set(
+  'thanks thank hi hello hey actually really exactly basically simply just quick question someone anyone somebody anybody guys help wondering wonder trying try able'.split(
+    ' ',
+  ),
+);
 
 /** He, she and they about the same context ask about different people; "I", "you" and "we" ask generically. */
 const PRONOUNS = new Map([
-  ['he', 'he'], ['him', 'he'], ['his', 'he'], ['himself', 'he'],
-  ['she', 'she'], ['her', 'she'], ['hers', 'she'], ['herself', 'she'],
-  ['they', 'they'], ['them', 'they'], ['their', 'they'], ['theirs', 'they'], ['themselves', 'they'],
+  ['he', 'he'],
+  ['him', 'he'],
+  ['his', 'he'],
+  ['himself', 'he'],
+  ['she', 'she'],
+  ['her', 'she'],
+  ['hers', 'she'],
+  ['herself', 'she'],
+  ['they', 'they'],
+  ['them', 'they'],
+  ['their', 'they'],
+  ['theirs', 'they'],
+  ['themselves', 'they'],
 ]);
 
 const ADVICE = new Set(['should', 'ought', 'must', 'shall']);
@@ -60,14 +85,32 @@ export interface Accounting {
   owners: string;
 }
 
-const TENSES = new Map([['was', 'past'], ['were', 'past'], ['did', 'past'], ['had', 'past'], ['will', 'future'], ['shall', 'future']]);
-const OWNERS = new Map([['my', 'my'], ['mine', 'my'], ['your', 'your'], ['yours', 'your'], ['our', 'our'], ['ours', 'our']]);
+const TENSES = new Map([
+  ['was', 'past'],
+  ['were', 'past'],
+  ['did', 'past'],
+  ['had', 'past'],
+  ['will', 'future'],
+  ['shall', 'future'],
+]);
+const OWNERS = new Map([
+  ['my', 'my'],
+  ['mine', 'my'],
+  ['your', 'your'],
+  ['yours', 'your'],
+  ['our', 'our'],
+  ['ours', 'our'],
+]);
 
 const NEGATIONS = /\b(?:not|no|never|none|nothing|nobody|nowhere|neither|nor|without)\b/g;
 
 /** The canonical content words of a question, and the counts the rule compares exactly. */
 export function accounting(question: string): Accounting {
-  let folded = fold(question).replace(/\b(can|won)'t\b/g, (_, w: string) => (w === 'can' ? 'can not' : 'will not')).replace(/\bcannot\b/g, 'can not').replace(/n't\b/g, ' not').replace(/'(?:s|re|ll|ve|d|m)\b/g, '')
+  let folded = fold(question)
+    .replace(/\b(can|won)'t\b/g, (_, w: string) => (w === 'can' ? 'can not' : 'will not'))
+    .replace(/\bcannot\b/g, 'can not')
+    .replace(/n't\b/g, ' not')
+    .replace(/'(?:s|re|ll|ve|d|m)\b/g, '')
     // "v2.10.0" and "version 2.10.0" name the same release.
     .replace(/\b(?:v|version\s+)(?=\d)/g, '');
   for (const [pattern, replacement] of PHRASES) folded = folded.replace(pattern, replacement);
@@ -118,10 +161,14 @@ export function accountingConflict(a: Accounting, b: Accounting): string | undef
   if (a.comparisons !== b.comparisons) return 'only one question compares';
   if (a.tenses !== b.tenses) return 'the tenses differ';
   if (a.owners && b.owners && a.owners !== b.owners) return 'the owners differ';
-  for (const [x, y] of [[a, b], [b, a]] as const) {
+  for (const [x, y] of [
+    [a, b],
+    [b, a],
+  ] as const) {
     for (const [term, count] of x.terms) {
       const other = y.terms.get(term);
-      if (other === undefined && !y.compounds.has(term) && !partOfCompound(term, x, y)) return `"${term}" is not accounted for in the other question`;
+      if (other === undefined && !y.compounds.has(term) && !partOfCompound(term, x, y))
+        return `"${term}" is not accounted for in the other question`;
       if (other !== undefined && other !== count) return `"${term}" is used ${count} and ${other} times`;
     }
   }
@@ -130,6 +177,7 @@ export function accountingConflict(a: Accounting, b: Accounting): string | undef
 
 /** "data set" in one question accounts for "dataset" in the other: a word of `y` that two adjacent words of `x` make. */
 function partOfCompound(term: string, x: Accounting, y: Accounting): boolean {
-  for (const other of y.terms.keys()) if (x.compounds.has(other) && (other.startsWith(term) || other.endsWith(term))) return true;
+  for (const other of y.terms.keys())
+    if (x.compounds.has(other) && (other.startsWith(term) || other.endsWith(term))) return true;
   return false;
 }

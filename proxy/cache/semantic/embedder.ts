@@ -64,7 +64,8 @@ export class LexicalEmbedder implements Embedder {
       if (previous !== undefined) count(pairCounts, mix(previous ^ Math.imul(h, 0x27d4eb2d) ^ SEEDS.pair));
       previous = h;
       const padded = `<${term}>`;
-      for (const n of NGRAMS) for (let i = 0; i + n <= padded.length; i++) count(charCounts, hash(padded, i, i + n, SEEDS.chars));
+      for (const n of NGRAMS)
+        for (let i = 0; i + n <= padded.length; i++) count(charCounts, hash(padded, i, i + n, SEEDS.chars));
     }
     this.add(vector, wordCounts, WEIGHTS.word);
     this.add(vector, pairCounts, WEIGHTS.pair);

@@ -27,26 +27,73 @@ const NEGATION = /\b(?:not|no|never|none|nothing|nobody|nowhere|neither|nor|cann
 
 /** Word pairs whose swap flips the answer; a word counts only if the other question has its opposite instead. */
 const OPPOSITES: [string, string][] = [
-  ['increase', 'decrease'], ['before', 'after'], ['min', 'max'], ['minimum', 'maximum'], ['first', 'last'],
-  ['largest', 'smallest'], ['biggest', 'smallest'], ['ascend', 'descend'], ['upload', 'download'], ['enable', 'disable'],
-  ['add', 'remove'], ['import', 'export'], ['encode', 'decode'], ['encrypt', 'decrypt'], ['compress', 'decompress'],
-  ['serialize', 'deserialize'], ['start', 'stop'], ['open', 'close'], ['left', 'right'], ['above', 'below'],
-  ['more', 'less'], ['higher', 'lower'], ['faster', 'slower'], ['true', 'false'], ['input', 'output'], ['read', 'write'],
-  ['client', 'server'], ['push', 'pull'], ['upper', 'lower'], ['uppercase', 'lowercase'], ['inner', 'outer'],
-  ['install', 'uninstall'], ['show', 'hide'], ['on', 'off'], ['best', 'worst'], ['buy', 'sell'], ['hot', 'cold'],
-  ['advantage', 'disadvantage'], ['pro', 'con'], ['lock', 'unlock'], ['mount', 'unmount'], ['zip', 'unzip'],
-  ['include', 'exclude'], ['allow', 'deny'], ['accept', 'reject'], ['send', 'receive'], ['sync', 'async'],
+  ['increase', 'decrease'],
+  ['before', 'after'],
+  ['min', 'max'],
+  ['minimum', 'maximum'],
+  ['first', 'last'],
+  ['largest', 'smallest'],
+  ['biggest', 'smallest'],
+  ['ascend', 'descend'],
+  ['upload', 'download'],
+  ['enable', 'disable'],
+  ['add', 'remove'],
+  ['import', 'export'],
+  ['encode', 'decode'],
+  ['encrypt', 'decrypt'],
+  ['compress', 'decompress'],
+  ['serialize', 'deserialize'],
+  ['start', 'stop'],
+  ['open', 'close'],
+  ['left', 'right'],
+  ['above', 'below'],
+  ['more', 'less'],
+  ['higher', 'lower'],
+  ['faster', 'slower'],
+  ['true', 'false'],
+  ['input', 'output'],
+  ['read', 'write'],
+  ['client', 'server'],
+  ['push', 'pull'],
+  ['upper', 'lower'],
+  ['uppercase', 'lowercase'],
+  ['inner', 'outer'],
+  ['install', 'uninstall'],
+  ['show', 'hide'],
+  ['on', 'off'],
+  ['best', 'worst'],
+  ['buy', 'sell'],
+  ['hot', 'cold'],
+  ['advantage', 'disadvantage'],
+  ['pro', 'con'],
+  ['lock', 'unlock'],
+  ['mount', 'unmount'],
+  ['zip', 'unzip'],
+  ['include', 'exclude'],
+  ['allow', 'deny'],
+  ['accept', 'reject'],
+  ['send', 'receive'],
+  ['sync', 'async'],
 ].map(([a, b]) => [stem(a), stem(b)]);
 
 /** "to" and "into" ask the same direction; the rest each order their two sides. */
-const CONNECTORS = new Map([['to', 'to'], ['into', 'to'], ['than', 'than'], ['vs', 'vs'], ['versus', 'vs'], ['from', 'from'], ['over', 'over']]);
+const CONNECTORS = new Map([
+  ['to', 'to'],
+  ['into', 'to'],
+  ['than', 'than'],
+  ['vs', 'vs'],
+  ['versus', 'vs'],
+  ['from', 'from'],
+  ['over', 'over'],
+]);
 
 /**
  * Who, when and where about the same thing are three different questions with three different answers. Counted
  * only where a clause opens with them (or an indirect question: "can you tell me who…"), and "when"/"where" only before an auxiliary ("when is…", not "when I…"),
  * so relative clauses ("…, which is…", "…when reading a file") do not count.
  */
-const ASKS = /(?:^|[.!?;:\n]\s*|\b(?:tell me|know|wonder|wondering|asking)\s+)(?:(?:so|and|but|then|ok|okay|also)\s+)?(why|who|whom|whose|which|how\s+(?:many|much|long|old|often|far|big|large|fast)|(?:when|where)(?=\s+(?:is|are|was|were|do|does|did|can|could|should|would|will|has|have|had|am|must|might|may)\b))\b/g;
+const ASKS =
+  /(?:^|[.!?;:\n]\s*|\b(?:tell me|know|wonder|wondering|asking)\s+)(?:(?:so|and|but|then|ok|okay|also)\s+)?(why|who|whom|whose|which|how\s+(?:many|much|long|old|often|far|big|large|fast)|(?:when|where)(?=\s+(?:is|are|was|were|do|does|did|can|could|should|would|will|has|have|had|am|must|might|may)\b))\b/g;
 
 const DIRECTION_WINDOW = 2;
 
@@ -80,24 +127,37 @@ export function questionTerms(question: string): QuestionTerms {
 
 /** Why two questions must not share an answer, or undefined when the guard sees no reason. */
 export function keyTermConflict(a: QuestionTerms, b: QuestionTerms): string | undefined {
-  for (const [x, y] of [[a, b], [b, a]] as const) {
+  for (const [x, y] of [
+    [a, b],
+    [b, a],
+  ] as const) {
     const missing = x.keyTerms.find((term) => !mentions(y, term));
     if (missing !== undefined) return `"${missing}" is in one question only`;
   }
   if (a.negated !== b.negated) return 'one question is negated';
   for (const [x, y] of OPPOSITES) {
-    const ax = a.stems.has(x), ay = a.stems.has(y), bx = b.stems.has(x), by = b.stems.has(y);
+    const ax = a.stems.has(x),
+      ay = a.stems.has(y),
+      bx = b.stems.has(x),
+      by = b.stems.has(y);
     if ((ax && !ay && by && !bx) || (ay && !ax && bx && !by)) return `"${x}" vs "${y}"`;
   }
   // "uncooked" vs "cooked", "unsigned" vs "signed": the prefix negates as surely as "not".
-  for (const [x, y] of [[a, b], [b, a]] as const) {
-    const reversed = [...x.stems].find((w) => w.length > 4 && w.startsWith('un') && !x.stems.has(w.slice(2)) && y.stems.has(w.slice(2)) && !y.stems.has(w));
+  for (const [x, y] of [
+    [a, b],
+    [b, a],
+  ] as const) {
+    const reversed = [...x.stems].find(
+      (w) =>
+        w.length > 4 && w.startsWith('un') && !x.stems.has(w.slice(2)) && y.stems.has(w.slice(2)) && !y.stems.has(w),
+    );
     if (reversed) return `"${reversed}" vs "${reversed.slice(2)}"`;
   }
   const asked = [...a.asks].filter((w) => !b.asks.has(w)).concat([...b.asks].filter((w) => !a.asks.has(w)));
   if (asked.length) return `only one question asks "${asked[0]}"`;
   // A relation both questions state the same way is not reversed by another occurrence of its connector.
-  const unmatched = (x: QuestionTerms, y: QuestionTerms) => x.directions.filter((d) => !y.directions.some((e) => sameDirection(d, e)));
+  const unmatched = (x: QuestionTerms, y: QuestionTerms) =>
+    x.directions.filter((d) => !y.directions.some((e) => sameDirection(d, e)));
   for (const da of unmatched(a, b)) {
     for (const db of unmatched(b, a)) {
       if (da.connector !== db.connector) continue;
@@ -131,7 +191,7 @@ function isKeyToken(text: string, token: string, at: number): boolean {
 
 function startsSentence(text: string, at: number): boolean {
   let i = at - 1;
-  while (i >= 0 && /[\s"'“‘(\[*#>-]/.test(text[i]!)) i--;
+  while (i >= 0 && /[\s"'“‘([*#>-]/.test(text[i]!)) i--;
   return i < 0 || /[.!?:;]/.test(text[i]!);
 }
 
@@ -147,14 +207,24 @@ function directions(folded: string): QuestionTerms['directions'] {
     sentenceWords.forEach((word, i) => {
       const connector = CONNECTORS.get(word);
       // Only the nearest words count: "convert JSON to YAML", not the infinitive "to" of a long sentence.
-      if (connector) out.push({ connector, left: new Set(content(sentenceWords.slice(0, i)).slice(-DIRECTION_WINDOW)), right: new Set(content(sentenceWords.slice(i + 1)).slice(0, DIRECTION_WINDOW)) });
+      if (connector)
+        out.push({
+          connector,
+          left: new Set(content(sentenceWords.slice(0, i)).slice(-DIRECTION_WINDOW)),
+          right: new Set(content(sentenceWords.slice(i + 1)).slice(0, DIRECTION_WINDOW)),
+        });
     });
   }
   return out;
 }
 
 /** A word on side `from` of one question that sits on the other side in the other question, and only there. */
-function crossing(from: Set<string>, to: Set<string>, fromOther: Set<string>, toOther: Set<string>): string | undefined {
+function crossing(
+  from: Set<string>,
+  to: Set<string>,
+  fromOther: Set<string>,
+  toOther: Set<string>,
+): string | undefined {
   for (const word of from) if (to.has(word) && !fromOther.has(word) && !toOther.has(word)) return word;
   return undefined;
 }

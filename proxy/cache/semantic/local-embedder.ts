@@ -82,8 +82,16 @@ export class LocalEmbedder implements Embedder {
     const threads = this.options.threads || undefined;
     const llama = this.options.llama
       ? await this.options.llama()
-      : await getLlama({ gpu: this.options.gpu ?? 'auto', build: 'never', progressLogs: false, logLevel: LlamaLogLevel.error, ...(threads ? { maxThreads: threads } : {}) });
-    const model = await llama.loadModel({ modelPath: this.options.resolve ? await this.options.resolve(this.modelPath) : this.modelPath });
+      : await getLlama({
+          gpu: this.options.gpu ?? 'auto',
+          build: 'never',
+          progressLogs: false,
+          logLevel: LlamaLogLevel.error,
+          ...(threads ? { maxThreads: threads } : {}),
+        });
+    const model = await llama.loadModel({
+      modelPath: this.options.resolve ? await this.options.resolve(this.modelPath) : this.modelPath,
+    });
     const contextSize = Math.min(model.trainContextSize, MAX_CONTEXT_TOKENS);
     const context = await model.createEmbeddingContext({ contextSize, ...(threads ? { threads } : {}) });
     this.vectorSize = model.embeddingVectorSize;

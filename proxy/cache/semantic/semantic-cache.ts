@@ -122,7 +122,13 @@ export class SemanticCache {
       // The entry may have been evicted while the verifier judged it.
       if (partition.entries.get(entry.key) !== entry) return undefined;
       this.touch(entry, partition);
-      return { hit: { entryKey: entry.key, similarity, reason: `similarity ${similarity.toFixed(3)}${verdict ? `, ${verdict.reason}` : ''}` } };
+      return {
+        hit: {
+          entryKey: entry.key,
+          similarity,
+          reason: `similarity ${similarity.toFixed(3)}${verdict ? `, ${verdict.reason}` : ''}`,
+        },
+      };
     }
     return refused ? { refused } : undefined;
   }
@@ -134,7 +140,10 @@ export class SemanticCache {
     this.remove(entryKey);
     let partition = this.partitions.get(contextKey);
     if (!partition) {
-      partition = { index: new SketchIndex(vector.length, { approximateFrom: this.approximateFrom }), entries: new Map() };
+      partition = {
+        index: new SketchIndex(vector.length, { approximateFrom: this.approximateFrom }),
+        entries: new Map(),
+      };
       this.partitions.set(contextKey, partition);
     }
     const entry = { key: entryKey, contextKey, question };

@@ -57,10 +57,18 @@ export class SketchIndex extends ExactIndex {
   override search(vector: Float32Array, k: number): SearchHit[] {
     if (!this.approximate) return super.search(vector, k);
     sketch(vector, 0, this.planes, this.querySketch, 0);
-    const n = this.size, q0 = this.querySketch[0]!, q1 = this.querySketch[1]!, q2 = this.querySketch[2]!, q3 = this.querySketch[3]!;
+    const n = this.size,
+      q0 = this.querySketch[0]!,
+      q1 = this.querySketch[1]!,
+      q2 = this.querySketch[2]!,
+      q3 = this.querySketch[3]!;
     const histogram = new Int32Array(BITS + 1);
     for (let slot = 0, at = 0; slot < n; slot++, at += WORDS) {
-      const h = popcount(this.sketches[at]! ^ q0) + popcount(this.sketches[at + 1]! ^ q1) + popcount(this.sketches[at + 2]! ^ q2) + popcount(this.sketches[at + 3]! ^ q3);
+      const h =
+        popcount(this.sketches[at]! ^ q0) +
+        popcount(this.sketches[at + 1]! ^ q1) +
+        popcount(this.sketches[at + 2]! ^ q2) +
+        popcount(this.sketches[at + 3]! ^ q3);
       this.distances[slot] = h;
       histogram[h]!++;
     }

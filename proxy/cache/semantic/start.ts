@@ -25,17 +25,31 @@ export interface SemanticCacheDeps {
 export function semanticEmbedder(config: Config, deps: Pick<SemanticCacheDeps, 'llama' | 'resolve'>): Embedder {
   const name = config.cache.semantic.embedder;
   if (name === 'lexical') return new LexicalEmbedder();
-  return new LocalEmbedder(name === 'local' ? DEFAULT_EMBEDDING_MODEL : name, { threads: config.local.threads || undefined, llama: deps.llama, resolve: deps.resolve });
+  return new LocalEmbedder(name === 'local' ? DEFAULT_EMBEDDING_MODEL : name, {
+    threads: config.local.threads || undefined,
+    llama: deps.llama,
+    resolve: deps.resolve,
+  });
 }
 
 /** The semantic cache, refilled from the exact cache's entries; undefined (and logged) when its embedder cannot load. */
-export async function startSemanticCache(config: Config, exact: ExactCache, deps: SemanticCacheDeps): Promise<SemanticCache | undefined> {
+export async function startSemanticCache(
+  config: Config,
+  exact: ExactCache,
+  deps: SemanticCacheDeps,
+): Promise<SemanticCache | undefined> {
   const { embedder: name, threshold, approximateFrom, maxEntries } = config.cache.semantic;
   const embedder = semanticEmbedder(config, deps);
   try {
     if (embedder instanceof LocalEmbedder) await embedder.load();
     const verifier = semanticVerifier(config, deps.judge, embedder instanceof LocalEmbedder && threshold === undefined);
-    const semantic = new SemanticCache({ embedder, approximateFrom, maxEntries, ...(threshold !== undefined ? { threshold } : {}), ...(verifier ? { verifier } : {}) });
+    const semantic = new SemanticCache({
+      embedder,
+      approximateFrom,
+      maxEntries,
+      ...(threshold !== undefined ? { threshold } : {}),
+      ...(verifier ? { verifier } : {}),
+    });
     for (const entry of exact.semanticEntries()) await semantic.add(entry.contextKey, entry.question, entry.key);
     return semantic;
   } catch (error) {

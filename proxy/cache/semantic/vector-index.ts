@@ -24,7 +24,10 @@ export interface VectorIndex {
  * The cache, its indexes and the evaluation all score through this one function.
  */
 export function dot(a: Float32Array, aAt: number, b: Float32Array, bAt: number, length: number): number {
-  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  let s0 = 0,
+    s1 = 0,
+    s2 = 0,
+    s3 = 0;
   let i = 0;
   // Four running sums let the CPU overlap the multiply-adds; about 2x faster than one sum in V8.
   for (; i + 3 < length; i += 4) {
@@ -79,7 +82,8 @@ export class ExactIndex implements VectorIndex {
   }
 
   add(id: string, vector: Float32Array): void {
-    if (vector.length !== this.dimensions) throw new Error(`expected a vector of ${this.dimensions} dimensions, got ${vector.length}`);
+    if (vector.length !== this.dimensions)
+      throw new Error(`expected a vector of ${this.dimensions} dimensions, got ${vector.length}`);
     this.remove(id);
     const slot = this.ids.length;
     if ((slot + 1) * this.dimensions > this.vectors.length) {

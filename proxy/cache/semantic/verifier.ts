@@ -51,7 +51,14 @@ export interface VerifierStats {
 
 /** Puts candidates to the judge, with a bounded wait, and keeps count. */
 export class Verifier {
-  readonly stats: VerifierStats = { confirmed: 0, rejected: 0, failed: 0, unverified: 0, inputTokens: 0, outputTokens: 0 };
+  readonly stats: VerifierStats = {
+    confirmed: 0,
+    rejected: 0,
+    failed: 0,
+    unverified: 0,
+    inputTokens: 0,
+    outputTokens: 0,
+  };
 
   constructor(readonly options: VerifierOptions) {}
 

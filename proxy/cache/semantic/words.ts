@@ -8,15 +8,21 @@
  * that share only their frame are not the same question, so the frame must not make them look alike.
  */
 const STOPWORDS = new Set(
-  ('a an and are as at be been being but by can could did do does doing for from had has have having he her him his how i if ' +
+  (
+    'a an and are as at be been being but by can could did do does doing for from had has have having he her him his how i if ' +
     'in into is it its me my of on or our she should so than that the their them then there these they this those to too us ' +
     'was we were what when where which while who whom whose why will with would you your yours about also any some just very ' +
-    'please tell explain way best good difference between possible need want know kind type ok okay thing things s t').split(' '),
+    'please tell explain way best good difference between possible need want know kind type ok okay thing things s t'
+  ).split(' '),
 );
 
 /** Folds case, accents and typographic quotes, so "Café", "cafe" and "CAFE" meet. */
 export function fold(text: string): string {
-  return text.normalize('NFKD').replace(/\p{M}+/gu, '').replace(/[‘’]/g, "'").toLowerCase();
+  return text
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
+    .replace(/[‘’]/g, "'")
+    .toLowerCase();
 }
 
 /** Every word of already-folded text, stopwords included, in order. */

@@ -53,13 +53,27 @@ function ttlOf(block: unknown): number | undefined {
 /** The body's cacheable blocks in Anthropic's order: tools, system, then each message's content blocks. */
 function anthropicBlocks(body: Json, counter: TokenCounter): Block[] {
   const raw: { block: Json; text: string; framing: number }[] = [];
-  for (const tool of (body.tools as Json[] | undefined) ?? []) raw.push({ block: tool, text: JSON.stringify(without(tool)), framing: 0 });
+  for (const tool of (body.tools as Json[] | undefined) ?? [])
+    raw.push({ block: tool, text: JSON.stringify(without(tool)), framing: 0 });
   const system = body.system;
   if (typeof system === 'string') raw.push({ block: {}, text: system, framing: 0 });
-  else if (Array.isArray(system)) for (const block of system as Json[]) raw.push({ block, text: String(block.text ?? ''), framing: 0 });
+  else if (Array.isArray(system))
+    for (const block of system as Json[]) raw.push({ block, text: String(block.text ?? ''), framing: 0 });
   for (const message of (body.messages as Json[] | undefined) ?? []) {
-    const content = typeof message.content === 'string' ? [{ type: 'text', text: message.content }] : ((message.content as Json[]) ?? []);
-    content.forEach((block, i) => raw.push({ block, text: block.type === 'text' ? `${message.role}:${String(block.text)}` : `${message.role}:${JSON.stringify(without(block))}`, framing: i === 0 ? PER_MESSAGE : 0 }));
+    const content =
+      typeof message.content === 'string'
+        ? [{ type: 'text', text: message.content }]
+        : ((message.content as Json[]) ?? []);
+    content.forEach((block, i) =>
+      raw.push({
+        block,
+        text:
+          block.type === 'text'
+            ? `${message.role}:${String(block.text)}`
+            : `${message.role}:${JSON.stringify(without(block))}`,
+        framing: i === 0 ? PER_MESSAGE : 0,
+      }),
+    );
   }
   const hash = createHash('sha256');
   return raw.map(({ block, text, framing }) => {
@@ -72,7 +86,10 @@ function anthropicBlocks(body: Json, counter: TokenCounter): Block[] {
 export class AnthropicPromptCache {
   private readonly entries = new Map<string, { expires: number; ttl: number }>();
 
-  constructor(private readonly counter: TokenCounter, private readonly minCacheable: number) {}
+  constructor(
+    private readonly counter: TokenCounter,
+    private readonly minCacheable: number,
+  ) {}
 
   /** Bills the input of a Messages body sent at `now` (ms), and updates the cache as Anthropic would. */
   bill(body: Json, now: number): InputBill {
@@ -109,7 +126,12 @@ export class AnthropicPromptCache {
       this.entries.set(blocks[at]!.prefix, { expires: now + ttl, ttl });
       start = at;
     }
-    return { inputTokens: total, ...(read ? { cachedInputTokens: read } : {}), ...(write ? { cacheWriteTokens: write } : {}), ...(write1h ? { cacheWrite1hTokens: write1h } : {}) };
+    return {
+      inputTokens: total,
+      ...(read ? { cachedInputTokens: read } : {}),
+      ...(write ? { cacheWriteTokens: write } : {}),
+      ...(write1h ? { cacheWrite1hTokens: write1h } : {}),
+    };
   }
 }
 
@@ -145,7 +167,10 @@ export class OpenAIPromptCache {
       matched = b.upTo;
     }
     for (const b of boundaries) this.lastUsed.set(b.prefix, now);
-    const cached = matched >= OPENAI_MIN_CACHED ? OPENAI_MIN_CACHED + Math.floor((Math.min(matched, total) - OPENAI_MIN_CACHED) / OPENAI_STEP) * OPENAI_STEP : 0;
+    const cached =
+      matched >= OPENAI_MIN_CACHED
+        ? OPENAI_MIN_CACHED + Math.floor((Math.min(matched, total) - OPENAI_MIN_CACHED) / OPENAI_STEP) * OPENAI_STEP
+        : 0;
     return { inputTokens: total, ...(cached ? { cachedInputTokens: cached } : {}) };
   }
 }
@@ -154,5 +179,11 @@ export class OpenAIPromptCache {
 export function anthropicWireUsage(bill: InputBill, outputTokens: number) {
   const read = bill.cachedInputTokens ?? 0;
   const write = bill.cacheWriteTokens ?? 0;
-  return { input_tokens: bill.inputTokens - read - write, output_tokens: outputTokens, cache_read_input_tokens: read, cache_creation_input_tokens: write, ephemeral_1h_input_tokens: bill.cacheWrite1hTokens ?? 0 };
+  return {
+    input_tokens: bill.inputTokens - read - write,
+    output_tokens: outputTokens,
+    cache_read_input_tokens: read,
+    cache_creation_input_tokens: write,
+    ephemeral_1h_input_tokens: bill.cacheWrite1hTokens ?? 0,
+  };
 }

@@ -68,8 +68,14 @@ function totalsOf(outcomes: TurnOutcome[], sessions: number): ReplayTotals {
     actual_usd: round(actual),
     saved_usd: round(baseline - actual),
     cost_cut: baseline ? Math.round(((baseline - actual) / baseline) * 1000) / 1000 : null,
-    saved_by_lever_usd: Object.fromEntries(LEVERS.map((lever) => [lever, round(sum((o) => o.savedUsd[lever]))])) as Record<Lever, number>,
-    local_share: answered.length ? Math.round((answered.filter((o) => o.route === 'local' && o.cache === 'miss').length / answered.length) * 1000) / 1000 : null,
+    saved_by_lever_usd: Object.fromEntries(
+      LEVERS.map((lever) => [lever, round(sum((o) => o.savedUsd[lever]))]),
+    ) as Record<Lever, number>,
+    local_share: answered.length
+      ? Math.round(
+          (answered.filter((o) => o.route === 'local' && o.cache === 'miss').length / answered.length) * 1000,
+        ) / 1000
+      : null,
     cache_hits: outcomes.filter((o) => o.route !== 'refused' && o.cache !== 'miss').length,
     trimmed_turns: outcomes.filter((o) => o.trimmed).length,
     turns_with_dropped_items: outcomes.filter((o) => o.droppedItems > 0).length,
@@ -89,8 +95,17 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
 }
 
 /** Replays sessions already loaded (a window of recordings, say) and reports on them. */
-export async function replayReport(sessions: ReplaySession[], rejected: Rejection[], options: Omit<ReplayOptions, 'data'>): Promise<ReplayReport> {
-  const outcomes = await replayTurns({ premiumModel: options.model, config: options.config, sessions, onProgress: options.onProgress });
+export async function replayReport(
+  sessions: ReplaySession[],
+  rejected: Rejection[],
+  options: Omit<ReplayOptions, 'data'>,
+): Promise<ReplayReport> {
+  const outcomes = await replayTurns({
+    premiumModel: options.model,
+    config: options.config,
+    sessions,
+    onProgress: options.onProgress,
+  });
   const bySession = new Map<string, TurnOutcome[]>();
   for (const o of outcomes) bySession.set(o.session, [...(bySession.get(o.session) ?? []), o]);
   return {
@@ -98,7 +113,12 @@ export async function replayReport(sessions: ReplaySession[], rejected: Rejectio
     totals: totalsOf(outcomes, sessions.length),
     sessions: sessions.map((s) => {
       const own = bySession.get(s.id) ?? [];
-      return { id: s.id, source: s.source, ...totalsOf(own, 1), dropped_examples: own.flatMap((o) => o.droppedExamples).slice(0, 3) };
+      return {
+        id: s.id,
+        source: s.source,
+        ...totalsOf(own, 1),
+        dropped_examples: own.flatMap((o) => o.droppedExamples).slice(0, 3),
+      };
     }),
     rejected,
   };
@@ -108,14 +128,44 @@ const pct = (n: number | null) => (n === null ? '–' : `${(n * 100).toFixed(1)}
 
 /** The report as a table: one row per session, then the total and the lever split. */
 export function replayTable(report: ReplayReport): string {
-  const header = ['session', 'turns', 'baseline', 'actual', 'cut', 'local', 'hits', 'trimmed', 'dropped', 'bad hits', 'invalid'];
-  const row = (name: string, t: ReplayTotals) => [name, String(t.turns), usd(t.baseline_usd), usd(t.actual_usd), pct(t.cost_cut), pct(t.local_share), String(t.cache_hits), String(t.trimmed_turns), `${t.turns_with_dropped_items} (${t.dropped_items}/${t.used_items_in_trimmed_turns})`, String(t.differing_context_cache_hits), String(t.invalid_requests)];
-  const rows = [...report.sessions.map((s) => row(s.id.slice(0, 48), s)), row(`TOTAL (${report.totals.sessions} sessions)`, report.totals)];
+  const header = [
+    'session',
+    'turns',
+    'baseline',
+    'actual',
+    'cut',
+    'local',
+    'hits',
+    'trimmed',
+    'dropped',
+    'bad hits',
+    'invalid',
+  ];
+  const row = (name: string, t: ReplayTotals) => [
+    name,
+    String(t.turns),
+    usd(t.baseline_usd),
+    usd(t.actual_usd),
+    pct(t.cost_cut),
+    pct(t.local_share),
+    String(t.cache_hits),
+    String(t.trimmed_turns),
+    `${t.turns_with_dropped_items} (${t.dropped_items}/${t.used_items_in_trimmed_turns})`,
+    String(t.differing_context_cache_hits),
+    String(t.invalid_requests),
+  ];
+  const rows = [
+    ...report.sessions.map((s) => row(s.id.slice(0, 48), s)),
+    row(`TOTAL (${report.totals.sessions} sessions)`, report.totals),
+  ];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
   const levers = LEVERS.map((l) => `${l} ${usd(report.totals.saved_by_lever_usd[l])}`).join(', ');
   const notes = [`saved by lever: ${levers}`];
   if (report.totals.refused) notes.push(`refused by budget or session limits: ${report.totals.refused} turns`);
-  if (report.rejected.length) notes.push(`rejected lines: ${report.rejected.length} (first: ${report.rejected[0]!.file}:${report.rejected[0]!.line} ${report.rejected[0]!.reason})`);
+  if (report.rejected.length)
+    notes.push(
+      `rejected lines: ${report.rejected.length} (first: ${report.rejected[0]!.file}:${report.rejected[0]!.line} ${report.rejected[0]!.reason})`,
+    );
   return [`replay on ${report.model} prices`, line(header), ...rows.map(line), '', ...notes].join('\n');
 }

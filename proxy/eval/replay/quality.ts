@@ -27,7 +27,9 @@ export function droppedItems(original: ChatRequest, sent: ChatRequest, answer: R
   if (sent === original) return result;
   const said = [answer.text, ...answer.toolCalls.map((c) => c.arguments)].join('\n');
   const expanded = expandDuplicates(sent);
-  const byCall = new Map(expanded.messages.filter((m) => m.role === 'tool' && m.toolCallId).map((m) => [m.toolCallId!, textOf(m)]));
+  const byCall = new Map(
+    expanded.messages.filter((m) => m.role === 'tool' && m.toolCallId).map((m) => [m.toolCallId!, textOf(m)]),
+  );
   const everything = expanded.messages.map(textOf).join('\n');
   let latest = original.messages.length;
   while (latest > 0 && original.messages[latest - 1]!.role === 'tool') latest--;
@@ -51,6 +53,12 @@ export function contextOf(request: ChatRequest, withoutLast = false): string {
   const { model: _model, stream: _stream, streamUsage: _usage, user: _user, messages, ...rest } = request;
   const source = wireOf(request);
   const kept = withoutLast ? messages.slice(0, -1) : messages;
-  const body = source ? Object.fromEntries(Object.entries(source.body).filter(([k]) => !['model', 'stream', 'stream_options', 'metadata', 'user', 'messages', 'input'].includes(k))) : undefined;
+  const body = source
+    ? Object.fromEntries(
+        Object.entries(source.body).filter(
+          ([k]) => !['model', 'stream', 'stream_options', 'metadata', 'user', 'messages', 'input'].includes(k),
+        ),
+      )
+    : undefined;
   return canonicalJson({ ...rest, messages: kept, body });
 }

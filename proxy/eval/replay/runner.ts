@@ -69,7 +69,9 @@ interface Timed {
 function timeline(sessions: ReplaySession[]): Timed[] {
   const timed: Timed[] = [];
   sessions.forEach((session, s) => {
-    session.turns.forEach((turn, t) => timed.push({ session: session.id, turn, time: turn.time ?? (s + 1) * SESSION_GAP_MS + t * TURN_GAP_MS }));
+    session.turns.forEach((turn, t) =>
+      timed.push({ session: session.id, turn, time: turn.time ?? (s + 1) * SESSION_GAP_MS + t * TURN_GAP_MS }),
+    );
   });
   return timed.sort((a, b) => a.time - b.time);
 }
@@ -78,8 +80,15 @@ function timeline(sessions: ReplaySession[]): Timed[] {
 function simulatedClouds(config: Config, script: ReplayScript): Map<string, CloudEntry> {
   const cloud = new Map<string, CloudEntry>();
   for (const [name, entry] of Object.entries(config.providers)) {
-    const provider = new SimulatedCloud({ name, kind: entry.kind, promptCaching: config.cache.promptCaching, models: entry.models }, script);
-    cloud.set(name, { provider, configured: true, pattern: entry.modelPattern ? new RegExp(entry.modelPattern) : undefined });
+    const provider = new SimulatedCloud(
+      { name, kind: entry.kind, promptCaching: config.cache.promptCaching, models: entry.models },
+      script,
+    );
+    cloud.set(name, {
+      provider,
+      configured: true,
+      pattern: entry.modelPattern ? new RegExp(entry.modelPattern) : undefined,
+    });
   }
   return cloud;
 }
@@ -101,13 +110,28 @@ export async function replayTurns(run: ReplayRun): Promise<TurnOutcome[]> {
   const clock = () => script.now;
   const local = config.local.model === 'off' ? undefined : new SimulatedLocal(script, config.local.contextSize ?? 8192);
   await local?.start();
-  const catalog: ModelCatalog = { local, cloud: simulatedClouds(config, script), defaultCloudModel: config.defaultCloudModel };
-  const pricing = new Pricing({ overrides: config.usage.priceOverrides, localCostPerHour: config.usage.localCostPerHour });
+  const catalog: ModelCatalog = {
+    local,
+    cloud: simulatedClouds(config, script),
+    defaultCloudModel: config.defaultCloudModel,
+  };
+  const pricing = new Pricing({
+    overrides: config.usage.priceOverrides,
+    localCostPerHour: config.usage.localCostPerHour,
+  });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tokenwise-replay-'));
   const db = openDatabase(path.join(dir, 'replay.db'));
   const { exact, semantic: semanticConfig, coalesce } = config.cache;
-  const cache = exact.enabled ? new ExactCache(db, { maxBytes: exact.maxBytes, ttlSeconds: exact.ttlSeconds, flushIntervalMs: 1000 }) : undefined;
-  const semantic = cache && semanticConfig.enabled && semanticConfig.embedder === 'lexical' ? new SemanticCache({ embedder: new LexicalEmbedder(), ...(semanticConfig.threshold !== undefined ? { threshold: semanticConfig.threshold } : {}) }) : undefined;
+  const cache = exact.enabled
+    ? new ExactCache(db, { maxBytes: exact.maxBytes, ttlSeconds: exact.ttlSeconds, flushIntervalMs: 1000 })
+    : undefined;
+  const semantic =
+    cache && semanticConfig.enabled && semanticConfig.embedder === 'lexical'
+      ? new SemanticCache({
+          embedder: new LexicalEmbedder(),
+          ...(semanticConfig.threshold !== undefined ? { threshold: semanticConfig.threshold } : {}),
+        })
+      : undefined;
   const finished: FinishedRequest[] = [];
   const { dailyUsd, monthlyUsd, whenOver, session: sessionLimits } = config.budget;
   const pipeline = new Pipeline({
@@ -120,10 +144,21 @@ export async function replayTurns(run: ReplayRun): Promise<TurnOutcome[]> {
     semanticOffFor: semanticConfig.offForClients,
     fit: fitOptions(config, local),
     policy: await routePolicy(config, local),
-    ...(dailyUsd !== undefined || monthlyUsd !== undefined ? { budget: { guard: new BudgetGuard({ dailyUsd, monthlyUsd }, { todayUsd: 0, monthUsd: 0 }, () => new Date(clock())), pricing, whenOver } } : {}),
+    ...(dailyUsd !== undefined || monthlyUsd !== undefined
+      ? {
+          budget: {
+            guard: new BudgetGuard({ dailyUsd, monthlyUsd }, { todayUsd: 0, monthUsd: 0 }, () => new Date(clock())),
+            pricing,
+            whenOver,
+          },
+        }
+      : {}),
     ...(sessionLimits.enabled ? { sessions: { breaker: new SessionBreaker(sessionLimits, clock), pricing } } : {}),
   });
-  const baseline = new SimulatedCloud({ name: 'baseline', kind: kindOf(premiumModel), promptCaching: false, models: [premiumModel] }, script);
+  const baseline = new SimulatedCloud(
+    { name: 'baseline', kind: kindOf(premiumModel), promptCaching: false, models: [premiumModel] },
+    script,
+  );
   const baselineCounter = await baseline.counter(premiumModel);
   const filled = new Map<string, ChatRequest>();
   const filledNear = new Map<string, ChatRequest[]>();
@@ -135,18 +170,40 @@ export async function replayTurns(run: ReplayRun): Promise<TurnOutcome[]> {
       script.turn(turn.answer, time);
       const asSent = withModel(turn.request, premiumModel);
       const billed = baseline.bill(asSent, premiumModel, baselineCounter);
-      const outputTokens = turn.answer.outputTokens ?? baselineCounter.text(turn.answer.text) + turn.answer.toolCalls.reduce((n, c) => n + baselineCounter.text(c.arguments), 0);
+      const outputTokens =
+        turn.answer.outputTokens ??
+        baselineCounter.text(turn.answer.text) +
+          turn.answer.toolCalls.reduce((n, c) => n + baselineCounter.text(c.arguments), 0);
       const baselineUsd = pricing.cost(premiumModel, kindOf(premiumModel), { ...billed, outputTokens }) ?? 0;
       const before = finished.length;
       let result: PipelineResult | undefined;
       try {
-        result = await pipeline.run(turn.request, { signal: new AbortController().signal, client: turn.client, api: turn.api, arrived: performance.now(), ...turn.directives });
+        result = await pipeline.run(turn.request, {
+          signal: new AbortController().signal,
+          client: turn.client,
+          api: turn.api,
+          arrived: performance.now(),
+          ...turn.directives,
+        });
         await drain(result);
       } catch (error) {
         if (!(error instanceof ProxyError)) throw error;
       }
       const record = finished.slice(before).at(-1);
-      outcomes.push(account({ session, turn, baselineUsd, record, result, pricing, premiumModel, delivered: script.delivered, filled, filledNear }));
+      outcomes.push(
+        account({
+          session,
+          turn,
+          baselineUsd,
+          record,
+          result,
+          pricing,
+          premiumModel,
+          delivered: script.delivered,
+          filled,
+          filledNear,
+        }),
+      );
     }
   } finally {
     cache?.close();
@@ -177,20 +234,42 @@ interface Accounting {
  */
 function account(a: Accounting): TurnOutcome {
   const savedUsd: Record<Lever, number> = { cache: 0, coalescing: 0, routing: 0, trimming: 0, promptCache: 0 };
-  const base = { session: a.session, baselineUsd: a.baselineUsd, savedUsd, trimmed: false, usedItems: 0, droppedItems: 0, droppedExamples: [] as string[], differingContextHit: false, invalidRequest: false };
+  const base = {
+    session: a.session,
+    baselineUsd: a.baselineUsd,
+    savedUsd,
+    trimmed: false,
+    usedItems: 0,
+    droppedItems: 0,
+    droppedExamples: [] as string[],
+    differingContextHit: false,
+    invalidRequest: false,
+  };
   const { record, result } = a;
   if (!record || record.status >= 400 || !result) return { ...base, actualUsd: 0, route: 'refused', cache: 'miss' };
   const priced = priceRequest(0, record, a.pricing, { baselineModel: a.premiumModel, premiumModel: a.premiumModel });
   const actualUsd = priced.costUsd ?? 0;
-  const outcome: TurnOutcome = { ...base, actualUsd, route: record.route, cache: record.cache, ...(priced.costUsd === null ? { unpriced: record.modelUsed } : {}) };
+  const outcome: TurnOutcome = {
+    ...base,
+    actualUsd,
+    route: record.route,
+    cache: record.cache,
+    ...(priced.costUsd === null ? { unpriced: record.modelUsed } : {}),
+  };
   const { turn } = a;
   const keys = requestKeys(turn.request, result.decision.provider.name, result.decision.model);
-  if (record.cache === 'exact') outcome.differingContextHit = contextOf(a.filled.get(keys.exact) ?? turn.request) !== contextOf(turn.request) || !a.filled.has(keys.exact);
-  if (record.cache === 'semantic') outcome.differingContextHit = !(a.filledNear.get(keys.semantic?.contextKey ?? '') ?? []).some((r) => contextOf(r, true) === contextOf(turn.request, true));
+  if (record.cache === 'exact')
+    outcome.differingContextHit =
+      contextOf(a.filled.get(keys.exact) ?? turn.request) !== contextOf(turn.request) || !a.filled.has(keys.exact);
+  if (record.cache === 'semantic')
+    outcome.differingContextHit = !(a.filledNear.get(keys.semantic?.contextKey ?? '') ?? []).some(
+      (r) => contextOf(r, true) === contextOf(turn.request, true),
+    );
   // Every answered request is remembered, whichever the cache mode lets the pipeline store.
   if (record.cache === 'miss') {
     a.filled.set(keys.exact, turn.request);
-    if (keys.semantic) a.filledNear.set(keys.semantic.contextKey, [...(a.filledNear.get(keys.semantic.contextKey) ?? []), turn.request]);
+    if (keys.semantic)
+      a.filledNear.set(keys.semantic.contextKey, [...(a.filledNear.get(keys.semantic.contextKey) ?? []), turn.request]);
   }
   const saved = a.baselineUsd - actualUsd;
   if (record.cache === 'exact' || record.cache === 'semantic') savedUsd.cache = saved;

@@ -39,7 +39,11 @@ const SWE_AGENT_TEMPERATURE = 0;
 const BASH_TOOL: ToolDefinition = {
   name: 'bash',
   description: 'Run a shell command in the repository and return its output.',
-  parameters: { type: 'object', properties: { command: { type: 'string', description: 'The command to run.' } }, required: ['command'] },
+  parameters: {
+    type: 'object',
+    properties: { command: { type: 'string', description: 'The command to run.' } },
+    required: ['command'],
+  },
 };
 
 /** Each assistant message of a chat or trace as a turn: the request before it, answered by it. */
@@ -52,7 +56,11 @@ export function conversationTurns(record: ConversationRecord, model: string): Re
     const text = message.content.map((p) => (p.type === 'text' ? p.text : '')).join('');
     turns.push({
       request: { model, stream: false, ...tools, messages: whole.messages.slice(0, i) },
-      answer: { text, toolCalls: message.toolCalls ?? [], finishReason: message.toolCalls?.length ? 'tool_calls' : 'stop' },
+      answer: {
+        text,
+        toolCalls: message.toolCalls ?? [],
+        finishReason: message.toolCalls?.length ? 'tool_calls' : 'stop',
+      },
       client: record.source,
       api: 'openai',
     });
@@ -69,7 +77,10 @@ function parseRecorded(line: RecordingLine): ChatRequest {
 /** The files a `--data` argument names: a file, a `*` pattern, or a folder of recordings. */
 function filesOf(data: string): string[] {
   if (!data.includes('*') && statSync(data, { throwIfNoEntry: false })?.isDirectory()) {
-    return readdirSync(data).filter((name) => name.endsWith('.jsonl')).sort().map((name) => path.join(data, name));
+    return readdirSync(data)
+      .filter((name) => name.endsWith('.jsonl'))
+      .sort()
+      .map((name) => path.join(data, name));
   }
   return expandPath(data);
 }
@@ -95,7 +106,14 @@ function recordedSessions(files: string[], rejected: Rejection[]): ReplaySession
         const id = `${line.client}/${line.session}`;
         const session = sessions.get(id) ?? { id, source: 'tokenwise-record', turns: [] };
         sessions.set(id, session);
-        session.turns.push({ request: parseRecorded(line), answer: line.answer, time: line.time, client: line.client, api: line.api, ...(line.directives ? { directives: line.directives } : {}) });
+        session.turns.push({
+          request: parseRecorded(line),
+          answer: line.answer,
+          time: line.time,
+          client: line.client,
+          api: line.api,
+          ...(line.directives ? { directives: line.directives } : {}),
+        });
       } catch (error) {
         rejected.push({ file, line: at, reason: (error as Error).message });
       }
@@ -121,7 +139,11 @@ export function loadSessions(data: string[], model: string): { sessions: ReplayS
     for (const dataset of loaded.datasets) {
       for (const record of dataset.records) {
         if (record.kind === 'context') {
-          rejected.push({ file: dataset.name, line: 0, reason: `${record.id}: a context record is one question, not a session` });
+          rejected.push({
+            file: dataset.name,
+            line: 0,
+            reason: `${record.id}: a context record is one question, not a session`,
+          });
           continue;
         }
         sessions.push({ id: record.id, source: record.source, turns: conversationTurns(record, model) });

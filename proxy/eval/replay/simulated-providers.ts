@@ -57,7 +57,10 @@ async function* answerChunks(answer: RecordedAnswer, model: string, usage: Usage
 
 function outputTokens(answer: RecordedAnswer, counter: TokenCounter): number {
   if (answer.outputTokens !== undefined) return answer.outputTokens;
-  return counter.text(answer.text) + answer.toolCalls.reduce((sum, c) => sum + counter.text(c.name) + counter.text(c.arguments), 0);
+  return (
+    counter.text(answer.text) +
+    answer.toolCalls.reduce((sum, c) => sum + counter.text(c.name) + counter.text(c.arguments), 0)
+  );
 }
 
 export interface SimulatedCloudOptions {
@@ -75,7 +78,10 @@ export class SimulatedCloud implements Provider {
   private readonly counters = new Map<string, Promise<TokenCounter>>();
   private readonly caches = new Map<string, AnthropicPromptCache | OpenAIPromptCache>();
 
-  constructor(private readonly options: SimulatedCloudOptions, private readonly script: ReplayScript) {
+  constructor(
+    private readonly options: SimulatedCloudOptions,
+    private readonly script: ReplayScript,
+  ) {
     this.name = options.name;
     this.kind = options.kind;
   }
@@ -84,7 +90,10 @@ export class SimulatedCloud implements Provider {
     this.script.delivered.push({ provider: this.name, request, problems: structureProblems(request.messages) });
     const counter = await this.counter(model);
     const input = this.bill(request, model, counter);
-    yield* answerChunks(this.script.answer, model, { ...input, outputTokens: outputTokens(this.script.answer, counter) });
+    yield* answerChunks(this.script.answer, model, {
+      ...input,
+      outputTokens: outputTokens(this.script.answer, counter),
+    });
   }
 
   /** What the provider charges for this request's input now, prompt cache included (and updated). */
@@ -93,7 +102,10 @@ export class SimulatedCloud implements Provider {
     let cache = this.caches.get(model);
     if (this.kind === 'anthropic') {
       if (!cache) this.caches.set(model, (cache = new AnthropicPromptCache(counter, anthropicMinCacheable(model))));
-      return (cache as AnthropicPromptCache).bill(anthropicBody(request, model, this.options.promptCaching), this.script.now);
+      return (cache as AnthropicPromptCache).bill(
+        anthropicBody(request, model, this.options.promptCaching),
+        this.script.now,
+      );
     }
     if (!cache) this.caches.set(model, (cache = new OpenAIPromptCache(counter)));
     return (cache as OpenAIPromptCache).bill(request, this.script.now);
@@ -120,7 +132,10 @@ export class SimulatedLocal implements Provider {
   readonly kind = 'local';
   private counting?: TokenCounter;
 
-  constructor(private readonly script: ReplayScript, readonly contextSize: number) {}
+  constructor(
+    private readonly script: ReplayScript,
+    readonly contextSize: number,
+  ) {}
 
   /** The window trimming fits local requests into. */
   get window() {
@@ -131,7 +146,10 @@ export class SimulatedLocal implements Provider {
   async *chat(request: ChatRequest): AsyncGenerator<ChatChunk> {
     this.script.delivered.push({ provider: this.name, request, problems: structureProblems(request.messages) });
     this.counting ??= await loadTokenCounter('local');
-    yield* answerChunks(this.script.answer, 'local', { inputTokens: this.counting.request(request), outputTokens: outputTokens(this.script.answer, this.counting) });
+    yield* answerChunks(this.script.answer, 'local', {
+      inputTokens: this.counting.request(request),
+      outputTokens: outputTokens(this.script.answer, this.counting),
+    });
   }
 
   /** Loads the tokenizer before the first turn, so the first trim already sees the window. */

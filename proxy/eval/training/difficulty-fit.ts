@@ -5,7 +5,13 @@
  * from the seed and each prompt's text.
  */
 import type { ChatMessage } from '../../chat.ts';
-import { DifficultyClassifier, type CalibrationPoint, type DifficultyTopic, type DifficultyWeights, type OperatingPoint } from '../../router/classifier.ts';
+import {
+  DifficultyClassifier,
+  type CalibrationPoint,
+  type DifficultyTopic,
+  type DifficultyWeights,
+  type OperatingPoint,
+} from '../../router/classifier.ts';
 import { routingCurve, atCloudShare } from './quality-cost-curve.ts';
 import { foldOf } from './folds.ts';
 import { buildVocabulary, promptText, promptWords } from '../../router/prompt-terms.ts';
@@ -70,7 +76,10 @@ export function fitDifficulty(examples: readonly TrainingExample[], options: Fit
 }
 
 function fitModel(examples: readonly Prepared[]): Model {
-  const vocabulary = buildVocabulary(examples.map((e) => e.words), MIN_DOCUMENTS);
+  const vocabulary = buildVocabulary(
+    examples.map((e) => e.words),
+    MIN_DOCUMENTS,
+  );
   const vectors = examples.map((e) => vocabulary.vector(e.words));
   const gains = examples.map((e) => e.strong - e.weak);
   const meanGain = mean(gains);
@@ -78,7 +87,8 @@ function fitModel(examples: readonly Prepared[]): Model {
   const names = [...new Set(examples.map((e) => e.topic))].sort();
   const topics = names.map((name): DifficultyTopic => {
     const centroid = new Map<number, number>();
-    let sum = 0, n = 0;
+    let sum = 0,
+      n = 0;
     examples.forEach((e, i) => {
       if (e.topic !== name) return;
       vectors[i]!.index.forEach((term, j) => centroid.set(term, (centroid.get(term) ?? 0) + vectors[i]!.weight[j]!));
@@ -87,13 +97,27 @@ function fitModel(examples: readonly Prepared[]): Model {
     });
     const kept = [...centroid].sort(([, a], [, b]) => b - a).slice(0, TOPIC_TERMS);
     const norm = Math.hypot(...kept.map(([, w]) => w)) || 1;
-    return { name, gain: (sum + TOPIC_PRIOR * meanGain) / (n + TOPIC_PRIOR), lengthSlope: 0, terms: kept.map(([t]) => t), weights: kept.map(([, w]) => w / norm) };
+    return {
+      name,
+      gain: (sum + TOPIC_PRIOR * meanGain) / (n + TOPIC_PRIOR),
+      lengthSlope: 0,
+      terms: kept.map(([t]) => t),
+      weights: kept.map(([, w]) => w / norm),
+    };
   });
 
   const lengths = examples.map((e) => Math.log1p(e.length));
   const lengthMean = mean(lengths);
   const words = vocabulary.words.length;
-  const priorOnly = classifierOf({ words: [...vocabulary.words], idf: [...vocabulary.idf], wordWeights: new Array(words).fill(0), topics, temperature: TEMPERATURE, lengthMean, bias: 0 });
+  const priorOnly = classifierOf({
+    words: [...vocabulary.words],
+    idf: [...vocabulary.idf],
+    wordWeights: new Array(words).fill(0),
+    topics,
+    temperature: TEMPERATURE,
+    lengthMean,
+    bias: 0,
+  });
 
   // The correction learns what the topic prior leaves: word weights, and each topic's length slope weighted by
   // how much the topic speaks for the prompt.
@@ -112,9 +136,22 @@ function fitModel(examples: readonly Prepared[]): Model {
     return gains[i]! - prior;
   });
   const bias = mean(residuals);
-  const w = fitRidge(rows, residuals.map((r) => r - bias), words + topics.length, { lambda: RIDGE });
+  const w = fitRidge(
+    rows,
+    residuals.map((r) => r - bias),
+    words + topics.length,
+    { lambda: RIDGE },
+  );
   topics.forEach((topic, c) => (topic.lengthSlope = w[words + c]!));
-  return { words: [...vocabulary.words], idf: [...vocabulary.idf], wordWeights: [...w.subarray(0, words)], topics, temperature: TEMPERATURE, lengthMean, bias };
+  return {
+    words: [...vocabulary.words],
+    idf: [...vocabulary.idf],
+    wordWeights: [...w.subarray(0, words)],
+    topics,
+    temperature: TEMPERATURE,
+    lengthMean,
+    bias,
+  };
 }
 
 /**
@@ -128,21 +165,32 @@ function calibrate(examples: readonly Prepared[], folds: number, seed: number): 
     const held = examples.flatMap((_, i) => (fold[i] === f ? [i] : []));
     if (!held.length) continue;
     const model = classifierOf(fitModel(examples.filter((_, i) => fold[i] !== f)));
-    for (const i of held) scores[i] = model.assess([{ role: 'user', content: [{ type: 'text', text: examples[i]!.text }] }]).gain;
+    for (const i of held)
+      scores[i] = model.assess([{ role: 'user', content: [{ type: 'text', text: examples[i]!.text }] }]).gain;
   }
-  const curve = routingCurve(scores, examples.map((e) => ({ strong: e.strong, weak: e.weak, cost: 1 })));
+  const curve = routingCurve(
+    scores,
+    examples.map((e) => ({ strong: e.strong, weak: e.weak, cost: 1 })),
+  );
   const strongQuality = mean(examples.map((e) => e.strong));
   const descending = [...scores].sort((a, b) => b - a);
   return Array.from({ length: CALIBRATION_STEPS + 1 }, (_, k) => {
     const cloudShare = k / CALIBRATION_STEPS;
-    const threshold = k === 0 || k === CALIBRATION_STEPS ? null : descending[Math.ceil(cloudShare * descending.length) - 1]!;
+    const threshold =
+      k === 0 || k === CALIBRATION_STEPS ? null : descending[Math.ceil(cloudShare * descending.length) - 1]!;
     return { cloudShare, threshold, quality: atCloudShare(curve, cloudShare, (p) => p.quality) / strongQuality };
   });
 }
 
 /** A classifier for scoring during training: no calibration yet. */
 function classifierOf(model: Model): DifficultyClassifier {
-  return new DifficultyClassifier({ format: 'tokenwise-difficulty/1', trainedOn: { files: [], records: 0, seed: 0 }, ...model, calibration: [], operatingPoint: DEFAULT_OPERATING_POINT });
+  return new DifficultyClassifier({
+    format: 'tokenwise-difficulty/1',
+    trainedOn: { files: [], records: 0, seed: 0 },
+    ...model,
+    calibration: [],
+    operatingPoint: DEFAULT_OPERATING_POINT,
+  });
 }
 
 function mean(values: readonly number[]): number {

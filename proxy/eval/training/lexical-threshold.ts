@@ -52,12 +52,17 @@ const sources = [...new Set(scored.map((p) => p.source))];
 const f = (x: number) => x.toFixed(3);
 const perSource = (pairs: ScoredPair[], threshold: number) =>
   sources.map((source) => {
-    const m = metricsAt(pairs.filter((p) => p.source === source), threshold);
+    const m = metricsAt(
+      pairs.filter((p) => p.source === source),
+      threshold,
+    );
     return `${f(m.precision)} ${f(m.recall)}`;
   });
 
 console.log(`${embedder.name}: ${scored.length} pairs from ${files.map((file) => path.basename(file)).join(', ')}`);
-console.log(`rule: lowest threshold with precision >= ${TARGET_PRECISION} on each source of the training folds; ${FOLDS}-fold CV x ${REPEATS} repeats\n`);
+console.log(
+  `rule: lowest threshold with precision >= ${TARGET_PRECISION} on each source of the training folds; ${FOLDS}-fold CV x ${REPEATS} repeats\n`,
+);
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const foldSets = Array.from({ length: REPEATS }, (_, repeat) => stratifiedFolds(scored, 1000 + repeat));
 const trained = foldSets.map((folds) => folds.map((_, i) => safeThreshold(folds.filter((_, j) => j !== i).flat())));
@@ -66,24 +71,52 @@ console.log('first repeat, margin 0:');
 console.log(['fold', 'threshold', 'precision', 'recall', 'false hits', ...sources.map((s) => `${s} P R`)].join(' | '));
 foldSets[0]!.forEach((heldOut, i) => {
   const m = metricsAt(heldOut, trained[0]![i]!);
-  console.log([i + 1, f(m.threshold), f(m.precision), f(m.recall), m.falseHits, ...perSource(heldOut, m.threshold)].join(' | '));
+  console.log(
+    [i + 1, f(m.threshold), f(m.precision), f(m.recall), m.falseHits, ...perSource(heldOut, m.threshold)].join(' | '),
+  );
 });
 
 // The rule alone sits right at the edge of the training folds' worst negative; a margin above it buys held-out
 // precision with recall. The chosen margin is the smallest whose held-out precision reaches the target on every source.
 console.log(`\nmean over ${FOLDS * REPEATS} held-out folds, threshold = rule + margin:`);
-console.log(['margin', 'threshold', 'precision', 'recall', 'folds with a false hit', ...sources.map((s) => `${s} P R`)].join(' | '));
+console.log(
+  ['margin', 'threshold', 'precision', 'recall', 'folds with a false hit', ...sources.map((s) => `${s} P R`)].join(
+    ' | ',
+  ),
+);
 let chosen: number | undefined;
 for (let step = 0; step <= 10; step++) {
   const margin = step / 100;
-  const results = foldSets.flatMap((folds, r) => folds.map((heldOut, i) => ({ heldOut, threshold: trained[r]![i]! + margin })));
+  const results = foldSets.flatMap((folds, r) =>
+    folds.map((heldOut, i) => ({ heldOut, threshold: trained[r]![i]! + margin })),
+  );
   const pooled = results.map(({ heldOut, threshold }) => metricsAt(heldOut, threshold));
-  const bySource = sources.map((source) => results.map(({ heldOut, threshold }) => metricsAt(heldOut.filter((p) => p.source === source), threshold)));
+  const bySource = sources.map((source) =>
+    results.map(({ heldOut, threshold }) =>
+      metricsAt(
+        heldOut.filter((p) => p.source === source),
+        threshold,
+      ),
+    ),
+  );
   const sourcePrecision = bySource.map((ms) => mean(ms.map((m) => m.precision)));
-  console.log([f(margin), f(mean(results.map((r) => r.threshold))), f(mean(pooled.map((m) => m.precision))), f(mean(pooled.map((m) => m.recall))), `${pooled.filter((m) => m.falseHits).length}/${pooled.length}`, ...bySource.map((ms, i) => `${f(sourcePrecision[i]!)} ${f(mean(ms.map((m) => m.recall)))}`)].join(' | '));
+  console.log(
+    [
+      f(margin),
+      f(mean(results.map((r) => r.threshold))),
+      f(mean(pooled.map((m) => m.precision))),
+      f(mean(pooled.map((m) => m.recall))),
+      `${pooled.filter((m) => m.falseHits).length}/${pooled.length}`,
+      ...bySource.map((ms, i) => `${f(sourcePrecision[i]!)} ${f(mean(ms.map((m) => m.recall)))}`),
+    ].join(' | '),
+  );
   if (chosen === undefined && sourcePrecision.every((p) => p >= TARGET_PRECISION)) chosen = margin;
 }
 const rule = safeThreshold(scored);
 const constant = Math.ceil((rule + (chosen ?? 0.1)) * 100) / 100;
-console.log(`\nrule on all dev pairs: ${f(rule)}; chosen margin ${chosen === undefined ? 'none reached the target; 0.10' : f(chosen)}; threshold ${constant.toFixed(2)} (rounded up); LEXICAL_THRESHOLD = ${LEXICAL_THRESHOLD}`);
-console.log(`  at ${LEXICAL_THRESHOLD} on all dev pairs: ${sources.map((s, i) => `${s} P R ${perSource(scored, LEXICAL_THRESHOLD)[i]}`).join('; ')}`);
+console.log(
+  `\nrule on all dev pairs: ${f(rule)}; chosen margin ${chosen === undefined ? 'none reached the target; 0.10' : f(chosen)}; threshold ${constant.toFixed(2)} (rounded up); LEXICAL_THRESHOLD = ${LEXICAL_THRESHOLD}`,
+);
+console.log(
+  `  at ${LEXICAL_THRESHOLD} on all dev pairs: ${sources.map((s, i) => `${s} P R ${perSource(scored, LEXICAL_THRESHOLD)[i]}`).join('; ')}`,
+);

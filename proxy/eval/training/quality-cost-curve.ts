@@ -26,7 +26,8 @@ export interface CurvePoint {
 export function routingCurve(scores: readonly number[], outcomes: readonly RoutedOutcome[]): CurvePoint[] {
   const n = outcomes.length;
   const order = [...scores.keys()].sort((a, b) => scores[b]! - scores[a]!);
-  let totalCost = 0, quality = 0;
+  let totalCost = 0,
+    quality = 0;
   for (const o of outcomes) {
     totalCost += o.cost;
     quality += o.weak;
@@ -39,7 +40,12 @@ export function routingCurve(scores: readonly number[], outcomes: readonly Route
     cost += o.cost;
     const score = scores[order[i]!]!;
     if (i + 1 < n && scores[order[i + 1]!] === score) continue;
-    points.push({ threshold: score, cloudShare: (i + 1) / n, quality: quality / n, costShare: totalCost ? cost / totalCost : 0 });
+    points.push({
+      threshold: score,
+      cloudShare: (i + 1) / n,
+      quality: quality / n,
+      costShare: totalCost ? cost / totalCost : 0,
+    });
   }
   return points;
 }
@@ -50,7 +56,12 @@ type Axis = 'cloudShare' | 'costShare';
  * The cheapest point on the curve where `value(point)` first reaches `target`, on the given axis (interpolated
  * between points); undefined when no point reaches it.
  */
-export function firstReaching(curve: readonly CurvePoint[], value: (p: CurvePoint) => number, target: number, axis: Axis): number | undefined {
+export function firstReaching(
+  curve: readonly CurvePoint[],
+  value: (p: CurvePoint) => number,
+  target: number,
+  axis: Axis,
+): number | undefined {
   // The tolerance keeps a target equal to the all-cloud quality reachable despite summation rounding.
   const i = curve.findIndex((p) => value(p) >= target - 1e-12);
   if (i < 0) return undefined;

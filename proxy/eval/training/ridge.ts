@@ -18,7 +18,12 @@ export interface RidgeOptions {
 }
 
 /** The weights minimising |Xw − y|² + λ|w|². */
-export function fitRidge(rows: readonly SparseRow[], y: readonly number[], columns: number, options: RidgeOptions): Float64Array {
+export function fitRidge(
+  rows: readonly SparseRow[],
+  y: readonly number[],
+  columns: number,
+  options: RidgeOptions,
+): Float64Array {
   const { lambda, maxIterations = 500, tolerance = 1e-6 } = options;
   const scratch = new Float64Array(rows.length);
   // (XᵀX + λI)v, through X v then Xᵀ(X v).

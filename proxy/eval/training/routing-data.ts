@@ -35,7 +35,8 @@ export function parseRoutingRecords(text: string, file: string): RoutingRecord[]
       throw new RoutingFormatError(`${file}:${line}: ${reason}`);
     };
     if (!isObject(value)) return fail('not a JSON object');
-    for (const field of ['id', 'source'] as const) if (!nonEmpty(value[field])) fail(`"${field}" must be a non-empty string`);
+    for (const field of ['id', 'source'] as const)
+      if (!nonEmpty(value[field])) fail(`"${field}" must be a non-empty string`);
     if (ids.has(value.id as string)) fail(`duplicate id "${value.id}"`);
     ids.add(value.id as string);
     const messages = value.messages;
@@ -49,12 +50,20 @@ export function parseRoutingRecords(text: string, file: string): RoutingRecord[]
       const o = value[side];
       if (!isObject(o)) return fail(`"${side}" must be an object`);
       if (!nonEmpty(o.model)) fail(`${side}.model must be a non-empty string`);
-      if (typeof o.score !== 'number' || !(o.score >= 0 && o.score <= 1)) fail(`${side}.score must be a number from 0 to 1`);
+      if (typeof o.score !== 'number' || !(o.score >= 0 && o.score <= 1))
+        fail(`${side}.score must be a number from 0 to 1`);
       const chars = o.output_chars ?? null;
-      if (chars !== null && !(Number.isInteger(chars) && (chars as number) >= 0)) fail(`${side}.output_chars must be null or a whole number ≥ 0`);
+      if (chars !== null && !(Number.isInteger(chars) && (chars as number) >= 0))
+        fail(`${side}.output_chars must be null or a whole number ≥ 0`);
       return { model: o.model as string, score: o.score as number, output_chars: chars as number | null };
     };
-    records.push({ id: value.id as string, source: value.source as string, messages: messages as RoutingRecord['messages'], strong: outcome('strong'), weak: outcome('weak') });
+    records.push({
+      id: value.id as string,
+      source: value.source as string,
+      messages: messages as RoutingRecord['messages'],
+      strong: outcome('strong'),
+      weak: outcome('weak'),
+    });
   }
   return records;
 }

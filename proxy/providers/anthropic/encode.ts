@@ -28,7 +28,9 @@ function parseArguments(text: string): unknown {
 
 /** The request body for `POST /v1/messages`. */
 export function encodeMessages(request: ChatRequest, model: string): Record<string, unknown> {
-  const system = request.messages.filter((m) => m.role === 'system').flatMap((m) => m.content.filter((p) => p.type === 'text').map((p) => (p as { text: string }).text));
+  const system = request.messages
+    .filter((m) => m.role === 'system')
+    .flatMap((m) => m.content.filter((p) => p.type === 'text').map((p) => (p as { text: string }).text));
   const turns: { role: 'user' | 'assistant'; content: Block[] }[] = [];
   const push = (role: 'user' | 'assistant', blocks: Block[]) => {
     const last = turns.at(-1);
@@ -38,9 +40,24 @@ export function encodeMessages(request: ChatRequest, model: string): Record<stri
   for (const message of request.messages) {
     if (message.role === 'system') continue;
     if (message.role === 'tool') {
-      push('user', [{ type: 'tool_result', tool_use_id: message.toolCallId, content: message.content.map(encodePart), ...(message.isError ? { is_error: true } : {}) }]);
+      push('user', [
+        {
+          type: 'tool_result',
+          tool_use_id: message.toolCallId,
+          content: message.content.map(encodePart),
+          ...(message.isError ? { is_error: true } : {}),
+        },
+      ]);
     } else if (message.role === 'assistant') {
-      push('assistant', [...message.content.map(encodePart), ...(message.toolCalls ?? []).map((c) => ({ type: 'tool_use', id: c.id, name: c.name, input: parseArguments(c.arguments) }))]);
+      push('assistant', [
+        ...message.content.map(encodePart),
+        ...(message.toolCalls ?? []).map((c) => ({
+          type: 'tool_use',
+          id: c.id,
+          name: c.name,
+          input: parseArguments(c.arguments),
+        })),
+      ]);
     } else {
       push('user', message.content.map(encodePart));
     }
@@ -58,7 +75,14 @@ export function encodeMessages(request: ChatRequest, model: string): Record<stri
  * Thinking budgets for OpenAI's reasoning efforts (`none` is Claude's default: no thinking). The largest plus the
  * default answer room stays under 32,000 output tokens, the smallest limit of a current Claude model.
  */
-const THINKING_BUDGET: Record<string, number> = { minimal: 1024, low: 2048, medium: 8192, high: 16384, xhigh: 24576, max: 27648 };
+const THINKING_BUDGET: Record<string, number> = {
+  minimal: 1024,
+  low: 2048,
+  medium: 8192,
+  high: 16384,
+  xhigh: 24576,
+  max: 27648,
+};
 /** Anthropic's smallest thinking budget. */
 const MIN_THINKING_BUDGET = 1024;
 
@@ -69,21 +93,51 @@ const MIN_THINKING_BUDGET = 1024;
 function encodeSettings(request: ChatRequest): Record<string, unknown> {
   const format = request.responseFormat;
   if (format?.type === 'json_object') {
-    throw badRequest('response_format: Anthropic has no JSON mode without a schema (its structured outputs take one): send {"type":"json_schema"} with a schema, or use an OpenAI model', 'response_format');
+    throw badRequest(
+      'response_format: Anthropic has no JSON mode without a schema (its structured outputs take one): send {"type":"json_schema"} with a schema, or use an OpenAI model',
+      'response_format',
+    );
   }
   const blank = request.stop?.find((s) => !s.trim());
-  if (blank !== undefined) throw badRequest(`stop: Anthropic refuses a stop sequence that is only whitespace (${JSON.stringify(blank)})`, 'stop');
+  if (blank !== undefined)
+    throw badRequest(
+      `stop: Anthropic refuses a stop sequence that is only whitespace (${JSON.stringify(blank)})`,
+      'stop',
+    );
   const thinking = encodeThinking(request);
   const tools = request.tools?.length ? request.tools : undefined;
   const choice = request.toolChoice;
-  const toolChoice = !tools || !choice ? undefined : choice === 'auto' ? { type: 'auto' } : choice === 'none' ? { type: 'none' } : choice === 'required' ? { type: 'any' } : { type: 'tool', name: choice.name };
+  const toolChoice =
+    !tools || !choice
+      ? undefined
+      : choice === 'auto'
+        ? { type: 'auto' }
+        : choice === 'none'
+          ? { type: 'none' }
+          : choice === 'required'
+            ? { type: 'any' }
+            : { type: 'tool', name: choice.name };
   const serial = tools && request.parallelToolCalls === false && choice !== 'none';
   return {
-    max_tokens: thinking ? (request.maxTokens ?? DEFAULT_MAX_TOKENS + thinking.budget_tokens) : (request.maxTokens ?? DEFAULT_MAX_TOKENS),
+    max_tokens: thinking
+      ? (request.maxTokens ?? DEFAULT_MAX_TOKENS + thinking.budget_tokens)
+      : (request.maxTokens ?? DEFAULT_MAX_TOKENS),
     ...(thinking ? { thinking } : {}),
-    ...(tools ? { tools: tools.map((t) => ({ name: t.name, ...(t.description ? { description: t.description } : {}), input_schema: t.parameters })) } : {}),
-    ...(toolChoice || serial ? { tool_choice: { ...(toolChoice ?? { type: 'auto' }), ...(serial ? { disable_parallel_tool_use: true } : {}) } } : {}),
-    ...(format?.type === 'json_schema' ? { output_config: { format: { type: 'json_schema', schema: format.schema } } } : {}),
+    ...(tools
+      ? {
+          tools: tools.map((t) => ({
+            name: t.name,
+            ...(t.description ? { description: t.description } : {}),
+            input_schema: t.parameters,
+          })),
+        }
+      : {}),
+    ...(toolChoice || serial
+      ? { tool_choice: { ...(toolChoice ?? { type: 'auto' }), ...(serial ? { disable_parallel_tool_use: true } : {}) } }
+      : {}),
+    ...(format?.type === 'json_schema'
+      ? { output_config: { format: { type: 'json_schema', schema: format.schema } } }
+      : {}),
     // OpenAI's temperature runs to 2, Anthropic's to 1.
     ...(request.temperature !== undefined ? { temperature: Math.min(1, request.temperature) } : {}),
     ...(request.topP !== undefined ? { top_p: request.topP } : {}),
@@ -100,14 +154,28 @@ function encodeThinking(request: ChatRequest): { type: 'enabled'; budget_tokens:
   // holds: that turn goes without thinking (the answer's form is the same), rather than fail.
   if (request.messages.findLast((m) => m.role === 'assistant')?.toolCalls?.length) return undefined;
   const budget = THINKING_BUDGET[effort];
-  if (budget === undefined) throw badRequest(`reasoning_effort: no thinking budget for ${JSON.stringify(effort)} on Claude (expected none, ${Object.keys(THINKING_BUDGET).join(', ')})`, 'reasoning_effort');
-  if (request.temperature !== undefined && request.temperature !== 1) throw badRequest('temperature: Claude thinks only at temperature 1; leave it out when asking for reasoning', 'temperature');
+  if (budget === undefined)
+    throw badRequest(
+      `reasoning_effort: no thinking budget for ${JSON.stringify(effort)} on Claude (expected none, ${Object.keys(THINKING_BUDGET).join(', ')})`,
+      'reasoning_effort',
+    );
+  if (request.temperature !== undefined && request.temperature !== 1)
+    throw badRequest(
+      'temperature: Claude thinks only at temperature 1; leave it out when asking for reasoning',
+      'temperature',
+    );
   if (request.tools?.length && (request.toolChoice === 'required' || typeof request.toolChoice === 'object')) {
-    throw badRequest('tool_choice: Claude cannot be forced to call a tool while it thinks; use "auto" when asking for reasoning', 'tool_choice');
+    throw badRequest(
+      'tool_choice: Claude cannot be forced to call a tool while it thinks; use "auto" when asking for reasoning',
+      'tool_choice',
+    );
   }
   if (request.maxTokens === undefined) return { type: 'enabled', budget_tokens: budget };
   if (request.maxTokens <= MIN_THINKING_BUDGET) {
-    throw badRequest(`reasoning_effort: Claude's thinking needs at least ${MIN_THINKING_BUDGET} tokens, more than the output limit of ${request.maxTokens} leaves`, 'reasoning_effort');
+    throw badRequest(
+      `reasoning_effort: Claude's thinking needs at least ${MIN_THINKING_BUDGET} tokens, more than the output limit of ${request.maxTokens} leaves`,
+      'reasoning_effort',
+    );
   }
   // Both APIs count reasoning inside the output limit; the budget must leave room under it.
   return { type: 'enabled', budget_tokens: Math.min(budget, request.maxTokens - 1) };

@@ -18,7 +18,14 @@ export interface AnthropicProviderOptions extends CloudProviderOptions {
 /** The Messages API version this translation speaks. */
 const ANTHROPIC_VERSION = '2023-06-01';
 
-const finishReasons: Record<string, FinishReason> = { end_turn: 'stop', stop_sequence: 'stop', max_tokens: 'length', tool_use: 'tool_calls', refusal: 'content_filter', pause_turn: 'stop' };
+const finishReasons: Record<string, FinishReason> = {
+  end_turn: 'stop',
+  stop_sequence: 'stop',
+  max_tokens: 'length',
+  tool_use: 'tool_calls',
+  refusal: 'content_filter',
+  pause_turn: 'stop',
+};
 
 interface AnthropicUsage {
   input_tokens?: number;
@@ -37,14 +44,17 @@ export function usageFromAnthropic(u: AnthropicUsage | undefined): Usage {
     outputTokens: u?.output_tokens ?? 0,
     ...(cacheRead ? { cachedInputTokens: cacheRead } : {}),
     ...(cacheWrite ? { cacheWriteTokens: cacheWrite } : {}),
-    ...(u?.cache_creation?.ephemeral_1h_input_tokens ? { cacheWrite1hTokens: u.cache_creation.ephemeral_1h_input_tokens } : {}),
+    ...(u?.cache_creation?.ephemeral_1h_input_tokens
+      ? { cacheWrite1hTokens: u.cache_creation.ephemeral_1h_input_tokens }
+      : {}),
   };
 }
 
 /** The Messages body sent for a request: the caller's own when it spoke this API, with breakpoints added where they pay. */
 export function anthropicBody(request: ChatRequest, model: string, promptCaching: boolean): Record<string, unknown> {
   const wire = wireOf(request);
-  const sent = wire?.api === 'anthropic' ? { ...wire.body, model, stream: request.stream } : encodeMessages(request, model);
+  const sent =
+    wire?.api === 'anthropic' ? { ...wire.body, model, stream: request.stream } : encodeMessages(request, model);
   return promptCaching ? addCacheBreakpoints(sent) : sent;
 }
 
@@ -62,7 +72,13 @@ export class AnthropicProvider extends CloudProvider<AnthropicProviderOptions> {
   async *chat(request: ChatRequest, model: string, signal: AbortSignal): AsyncGenerator<ChatChunk> {
     const passthrough = anthropicWire(request);
     const body = anthropicBody(request, model, this.options.promptCaching);
-    const response = await this.post('/v1/messages', body, signal, { 'x-api-key': this.options.apiKey! }, { 'anthropic-version': ANTHROPIC_VERSION, ...passthrough?.headers });
+    const response = await this.post(
+      '/v1/messages',
+      body,
+      signal,
+      { 'x-api-key': this.options.apiKey! },
+      { 'anthropic-version': ANTHROPIC_VERSION, ...passthrough?.headers },
+    );
     // Signed thinking blocks go back to an Anthropic caller, which must resend them with its tool results.
     const relayThinking = passthrough !== undefined;
     if (!request.stream) {
@@ -75,15 +91,28 @@ export class AnthropicProvider extends CloudProvider<AnthropicProviderOptions> {
   /** `POST /v1/messages/count_tokens`: Anthropic's own count for an Anthropic-shaped request. */
   async countTokens(request: ChatRequest, model: string, signal: AbortSignal): Promise<number> {
     const passthrough = anthropicWire(request);
-    const { max_tokens: _max, stream: _stream, ...body } = passthrough ? { ...passthrough.body, model } : encodeMessages(request, model);
-    const response = await this.post('/v1/messages/count_tokens', body, signal, { 'x-api-key': this.options.apiKey! }, { 'anthropic-version': ANTHROPIC_VERSION, ...passthrough?.headers });
+    const {
+      max_tokens: _max,
+      stream: _stream,
+      ...body
+    } = passthrough ? { ...passthrough.body, model } : encodeMessages(request, model);
+    const response = await this.post(
+      '/v1/messages/count_tokens',
+      body,
+      signal,
+      { 'x-api-key': this.options.apiKey! },
+      { 'anthropic-version': ANTHROPIC_VERSION, ...passthrough?.headers },
+    );
     const json = await readJson(this.name, response);
-    if (typeof json.input_tokens !== 'number') throw new ProxyError('upstream', `${this.name} sent a token count without input_tokens`);
+    if (typeof json.input_tokens !== 'number')
+      throw new ProxyError('upstream', `${this.name} sent a token count without input_tokens`);
     return json.input_tokens;
   }
 
   private *fromJson(json: Record<string, unknown>, model: string, relayThinking: boolean): Generator<ChatChunk> {
-    const content = json.content as { type: string; text?: string; id?: string; name?: string; input?: unknown }[] | undefined;
+    const content = json.content as
+      | { type: string; text?: string; id?: string; name?: string; input?: unknown }[]
+      | undefined;
     if (!Array.isArray(content)) throw new ProxyError('upstream', `${this.name} sent a message without content`);
     yield { type: 'start', id: String(json.id ?? 'msg_tokenwise'), model: String(json.model ?? model) };
     let tools = 0;
@@ -96,10 +125,19 @@ export class AnthropicProvider extends CloudProvider<AnthropicProviderOptions> {
         yield { type: 'tool_arguments', index, arguments: JSON.stringify(block.input ?? {}) };
       }
     }
-    yield { type: 'done', finishReason: finishReasons[String(json.stop_reason)] ?? 'stop', ...(json.stop_sequence ? { stopSequence: String(json.stop_sequence) } : {}), usage: usageFromAnthropic(json.usage as AnthropicUsage) };
+    yield {
+      type: 'done',
+      finishReason: finishReasons[String(json.stop_reason)] ?? 'stop',
+      ...(json.stop_sequence ? { stopSequence: String(json.stop_sequence) } : {}),
+      usage: usageFromAnthropic(json.usage as AnthropicUsage),
+    };
   }
 
-  private async *fromStream(events: AsyncIterable<SseEvent>, model: string, relayThinking: boolean): AsyncGenerator<ChatChunk> {
+  private async *fromStream(
+    events: AsyncIterable<SseEvent>,
+    model: string,
+    relayThinking: boolean,
+  ): AsyncGenerator<ChatChunk> {
     let usage: AnthropicUsage = {};
     // A thinking block is relayed whole once it ends: its signature comes last.
     let thinking: { index: number; block: Record<string, any> } | undefined;
@@ -117,10 +155,16 @@ export class AnthropicProvider extends CloudProvider<AnthropicProviderOptions> {
       switch (data.type) {
         case 'message_start':
           usage = { ...data.message?.usage };
-          yield { type: 'start', id: data.message?.id ?? 'msg_tokenwise', model: data.message?.model ?? model, inputTokens: usageFromAnthropic(usage).inputTokens };
+          yield {
+            type: 'start',
+            id: data.message?.id ?? 'msg_tokenwise',
+            model: data.message?.model ?? model,
+            inputTokens: usageFromAnthropic(usage).inputTokens,
+          };
           break;
         case 'content_block_start':
-          if (relayThinking && isThinking(data.content_block?.type)) thinking = { index: data.index, block: { ...data.content_block } };
+          if (relayThinking && isThinking(data.content_block?.type))
+            thinking = { index: data.index, block: { ...data.content_block } };
           if (data.content_block?.type === 'tool_use') {
             toolIndexOfBlock.set(data.index, tools);
             yield { type: 'tool_call', index: tools++, id: data.content_block.id, name: data.content_block.name };
@@ -128,9 +172,16 @@ export class AnthropicProvider extends CloudProvider<AnthropicProviderOptions> {
           break;
         case 'content_block_delta':
           if (data.delta?.type === 'text_delta') yield { type: 'text', text: data.delta.text };
-          else if (data.delta?.type === 'input_json_delta' && data.delta.partial_json) yield { type: 'tool_arguments', index: toolIndexOfBlock.get(data.index) ?? 0, arguments: data.delta.partial_json };
-          else if (thinking && thinking.index === data.index && data.delta?.type === 'thinking_delta') thinking.block.thinking = (thinking.block.thinking ?? '') + data.delta.thinking;
-          else if (thinking && thinking.index === data.index && data.delta?.type === 'signature_delta') thinking.block.signature = (thinking.block.signature ?? '') + data.delta.signature;
+          else if (data.delta?.type === 'input_json_delta' && data.delta.partial_json)
+            yield {
+              type: 'tool_arguments',
+              index: toolIndexOfBlock.get(data.index) ?? 0,
+              arguments: data.delta.partial_json,
+            };
+          else if (thinking && thinking.index === data.index && data.delta?.type === 'thinking_delta')
+            thinking.block.thinking = (thinking.block.thinking ?? '') + data.delta.thinking;
+          else if (thinking && thinking.index === data.index && data.delta?.type === 'signature_delta')
+            thinking.block.signature = (thinking.block.signature ?? '') + data.delta.signature;
           break;
         case 'content_block_stop':
           if (thinking && thinking.index === data.index) {
@@ -140,12 +191,20 @@ export class AnthropicProvider extends CloudProvider<AnthropicProviderOptions> {
           break;
         case 'message_delta':
           // message_delta carries cumulative counts; newer API versions repeat input and cache counts here too.
-          usage = { ...usage, ...Object.fromEntries(Object.entries(data.usage ?? {}).filter(([, value]) => value !== null)) };
+          usage = {
+            ...usage,
+            ...Object.fromEntries(Object.entries(data.usage ?? {}).filter(([, value]) => value !== null)),
+          };
           finishReason = finishReasons[data.delta?.stop_reason] ?? 'stop';
           stopSequence = data.delta?.stop_sequence ?? undefined;
           break;
         case 'message_stop':
-          yield { type: 'done', finishReason, ...(stopSequence ? { stopSequence } : {}), usage: usageFromAnthropic(usage) };
+          yield {
+            type: 'done',
+            finishReason,
+            ...(stopSequence ? { stopSequence } : {}),
+            usage: usageFromAnthropic(usage),
+          };
           return;
         case 'error':
           throw new ProxyError('upstream', `${this.name}: ${data.error?.message ?? 'error mid-stream'}`);

@@ -17,7 +17,8 @@ function mark(block: Json): Json {
 
 /** The content of a message as blocks, with the last one marked. */
 function markLastBlock(message: Json): Json {
-  const content = typeof message.content === 'string' ? [{ type: 'text', text: message.content }] : [...(message.content as Json[])];
+  const content =
+    typeof message.content === 'string' ? [{ type: 'text', text: message.content }] : [...(message.content as Json[])];
   if (!content.length) return message;
   content[content.length - 1] = mark(content.at(-1)!);
   return { ...message, content };
@@ -39,7 +40,8 @@ export function addCacheBreakpoints(body: Json): Json {
   const messages = (body.messages as Json[] | undefined) ?? [];
   const agentLoop = Boolean(tools?.length);
   const stable = agentLoop ? messages : messages.slice(0, -1);
-  const prefixChars = JSON.stringify(tools ?? []).length + JSON.stringify(system ?? '').length + JSON.stringify(stable).length;
+  const prefixChars =
+    JSON.stringify(tools ?? []).length + JSON.stringify(system ?? '').length + JSON.stringify(stable).length;
   if (prefixChars < MIN_PREFIX_CHARS) return body;
 
   const out: Json = { ...body };

@@ -8,7 +8,13 @@ import { execFile } from 'node:child_process';
 import { register } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { backendPackages, type BackendReport, type GpuBackend, type GpuDevice, type LlamaBackend } from '../../../shared/llama-backends.ts';
+import {
+  backendPackages,
+  type BackendReport,
+  type GpuBackend,
+  type GpuDevice,
+  type LlamaBackend,
+} from '../../../shared/llama-backends.ts';
 
 /** Resolves `@node-llama-cpp/*` normally first, then from the backends folder. Runs on the loader thread. */
 const RESOLVE_HOOK = `
@@ -53,15 +59,28 @@ const MIB = 1024 * 1024;
 /** NVIDIA cards with their VRAM, from nvidia-smi (bounded: at most 3 s); none when it is missing or fails. */
 export function nvidiaGpus(timeoutMs = 3_000): Promise<GpuDevice[]> {
   return new Promise((resolve) => {
-    execFile('nvidia-smi', ['--query-gpu=name,memory.total,memory.free', '--format=csv,noheader,nounits'], { timeout: timeoutMs, windowsHide: true }, (error, stdout) => {
-      if (error) return resolve([]);
-      resolve(
-        stdout.split('\n').flatMap((line) => {
-          const [name, total, free] = line.split(',').map((s) => s.trim());
-          return name ? [{ name, ...(Number(total) >= 0 ? { totalVramBytes: Number(total) * MIB } : {}), ...(Number(free) >= 0 ? { freeVramBytes: Number(free) * MIB } : {}) }] : [];
-        }),
-      );
-    });
+    execFile(
+      'nvidia-smi',
+      ['--query-gpu=name,memory.total,memory.free', '--format=csv,noheader,nounits'],
+      { timeout: timeoutMs, windowsHide: true },
+      (error, stdout) => {
+        if (error) return resolve([]);
+        resolve(
+          stdout.split('\n').flatMap((line) => {
+            const [name, total, free] = line.split(',').map((s) => s.trim());
+            return name
+              ? [
+                  {
+                    name,
+                    ...(Number(total) >= 0 ? { totalVramBytes: Number(total) * MIB } : {}),
+                    ...(Number(free) >= 0 ? { freeVramBytes: Number(free) * MIB } : {}),
+                  },
+                ]
+              : [];
+          }),
+        );
+      },
+    );
   });
 }
 

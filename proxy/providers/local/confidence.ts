@@ -15,7 +15,13 @@ export async function answerConfidence(sequence: LlamaContextSequence, answer: T
   const start = context.length - (answer.length - 1);
   if (start < 1 || !answer.slice(0, -1).every((token, i) => context[start + i] === token)) return 0;
   await sequence.eraseContextTokenRanges([{ start: start - 1, end: sequence.nextTokenIndex }]);
-  const input = [context[start - 1]!, ...answer.slice(0, -1)].map((token) => [token, { generateNext: { probabilities: true, options: { topK: TOP_K } } }] as [Token, { generateNext: { probabilities: boolean; options: { topK: number } } }]);
+  const input = [context[start - 1]!, ...answer.slice(0, -1)].map(
+    (token) =>
+      [token, { generateNext: { probabilities: true, options: { topK: TOP_K } } }] as [
+        Token,
+        { generateNext: { probabilities: boolean; options: { topK: number } } },
+      ],
+  );
   const scored = await sequence.controlledEvaluate(input);
   let sum = 0;
   answer.forEach((token, i) => (sum += scored[i]?.next.probabilities?.get(token) ?? 0));

@@ -35,7 +35,12 @@ export function toChatHistory(messages: ChatMessage[]): ChatHistoryItem[] {
         const text = plainText(message);
         if (text) response.push(text);
         for (const call of message.toolCalls ?? []) {
-          const item: ChatModelFunctionCall = { type: 'functionCall', name: call.name, params: parseParams(call.arguments), result: undefined };
+          const item: ChatModelFunctionCall = {
+            type: 'functionCall',
+            name: call.name,
+            params: parseParams(call.arguments),
+            result: undefined,
+          };
           pendingCalls.set(call.id, item);
           response.push(item);
         }

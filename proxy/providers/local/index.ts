@@ -18,7 +18,14 @@ import { toChatHistory, toFunctions } from './history.ts';
 import { judgeSameRequest, YES_NO_GRAMMAR } from './judge.ts';
 import { LlamaHost } from './llama.ts';
 import { grammarSchema } from './json-schema.ts';
-import { activeBackend, isRemoteModel, loadRuntime, resolveModelPath, type DownloadProgress, type LocalRuntime } from './runtime.ts';
+import {
+  activeBackend,
+  isRemoteModel,
+  loadRuntime,
+  resolveModelPath,
+  type DownloadProgress,
+  type LocalRuntime,
+} from './runtime.ts';
 import { SequencePool } from './sequence-pool.ts';
 import { measureSpeed } from './speed.ts';
 
@@ -51,7 +58,11 @@ export class LocalProvider implements Provider {
   private readonly llama: LlamaHost;
 
   /** `llama`: the process's shared llama.cpp instance; without one the provider starts (and closes) its own. */
-  constructor(private readonly config: Config['local'], private readonly events: LocalProviderEvents = {}, llama?: LlamaHost) {
+  constructor(
+    private readonly config: Config['local'],
+    private readonly events: LocalProviderEvents = {},
+    llama?: LlamaHost,
+  ) {
     this.ownsLlama = llama === undefined;
     this.llama = llama ?? new LlamaHost(config);
   }
@@ -78,7 +89,12 @@ export class LocalProvider implements Provider {
     try {
       const speed = await measureSpeed(runtime, sequence);
       const detected = this.backends ?? (await detectBackends());
-      return { model: runtime.modelName, modelPath: runtime.modelPath, backends: { ...detected, active: await activeBackend(runtime) }, speed };
+      return {
+        model: runtime.modelName,
+        modelPath: runtime.modelPath,
+        backends: { ...detected, active: await activeBackend(runtime) },
+        speed,
+      };
     } finally {
       this.pool!.release(sequence);
     }
@@ -98,10 +114,17 @@ export class LocalProvider implements Provider {
   /** The loaded model's context per sequence and its own tokenizer, for trimming to fit; undefined until ready. */
   get window(): { contextSize: number; countTokens: (text: string) => number } | undefined {
     const runtime = this.runtime;
-    return runtime ? { contextSize: runtime.contextSize, countTokens: (text) => runtime.model.tokenize(text).length } : undefined;
+    return runtime
+      ? { contextSize: runtime.contextSize, countTokens: (text) => runtime.model.tokenize(text).length }
+      : undefined;
   }
 
-  async *chat(request: ChatRequest, _model: string, signal: AbortSignal, options: ChatOptions = {}): AsyncGenerator<ChatChunk> {
+  async *chat(
+    request: ChatRequest,
+    _model: string,
+    signal: AbortSignal,
+    options: ChatOptions = {},
+  ): AsyncGenerator<ChatChunk> {
     const runtime = await this.whenReady();
     const sequence = await this.pool!.acquire(signal);
     try {
@@ -118,7 +141,11 @@ export class LocalProvider implements Provider {
       const confidence = await answerConfidence(sequence, tokens);
       options.scoreConfidence?.(confidence);
       if (confidence < options.confidenceFloor) {
-        throw new ProxyError('overloaded', `local answer confidence ${confidence.toFixed(3)} is below ${options.confidenceFloor}`, { code: 'low_confidence' });
+        throw new ProxyError(
+          'overloaded',
+          `local answer confidence ${confidence.toFixed(3)} is below ${options.confidenceFloor}`,
+          { code: 'low_confidence' },
+        );
       }
       yield* held;
     } finally {
@@ -137,7 +164,14 @@ export class LocalProvider implements Provider {
     const sequence = await this.pool!.acquire(signal);
     try {
       this.yesNo ??= runtime.llama.createGrammar({ grammar: YES_NO_GRAMMAR });
-      const judgement = await judgeSameRequest(runtime.model, runtime.chatWrapper, await this.yesNo, sequence, stored, asked);
+      const judgement = await judgeSameRequest(
+        runtime.model,
+        runtime.chatWrapper,
+        await this.yesNo,
+        sequence,
+        stored,
+        asked,
+      );
       this.outputTokens += judgement.outputTokens;
       return judgement;
     } finally {
@@ -162,18 +196,30 @@ export class LocalProvider implements Provider {
     );
     try {
       // Looking up a remote model can take minutes offline (the downloader retries): requests must not wait on it.
-      if (isRemoteModel(this.config.model)) this.setState({ state: 'downloading', progress: 0, detail: `looking up ${this.config.model}` });
-      const modelPath = await resolveModelPath(this.config, (progress) => {
-        this.setState({ state: 'downloading', progress: progress.totalBytes ? progress.downloadedBytes / progress.totalBytes : 0, detail: `downloading ${this.config.model}` });
-        this.events.onDownloadProgress?.(progress);
-      }, this.closing.signal);
+      if (isRemoteModel(this.config.model))
+        this.setState({ state: 'downloading', progress: 0, detail: `looking up ${this.config.model}` });
+      const modelPath = await resolveModelPath(
+        this.config,
+        (progress) => {
+          this.setState({
+            state: 'downloading',
+            progress: progress.totalBytes ? progress.downloadedBytes / progress.totalBytes : 0,
+            detail: `downloading ${this.config.model}`,
+          });
+          this.events.onDownloadProgress?.(progress);
+        },
+        this.closing.signal,
+      );
       this.modelFile = modelPath;
       this.setState({ state: 'loading', detail: `loading ${modelPath}` });
       this.runtime = await loadRuntime(this.config, modelPath, this.llama);
       const sequences = Array.from({ length: this.config.parallel }, () => this.runtime!.context.getSequence());
       this.pool = new SequencePool(sequences, this.config.queueSize);
       await detecting;
-      this.backends = { ...(this.backends ?? { usable: ['cpu'], downloadable: [], gpus: [], locations: {} }), active: await activeBackend(this.runtime) };
+      this.backends = {
+        ...(this.backends ?? { usable: ['cpu'], downloadable: [], gpus: [], locations: {} }),
+        active: await activeBackend(this.runtime),
+      };
       this.setState({ state: 'ready' });
     } catch (error) {
       this.setState({ state: 'unavailable', detail: (error as Error).message });
@@ -190,27 +236,51 @@ export class LocalProvider implements Provider {
     if (this.state.state === 'loading') await this.start();
     if (this.runtime && this.state.state === 'ready') return this.runtime;
     const percent = this.state.progress !== undefined ? ` (${Math.floor(this.state.progress * 100)}%)` : '';
-    throw new ProxyError('overloaded', `the local model is ${this.state.state}${percent}${this.state.detail ? `: ${this.state.detail}` : ''}`, {
-      retryAfterSeconds: this.state.state === 'downloading' ? 30 : undefined,
-      code: 'local_model_unavailable',
-    });
+    throw new ProxyError(
+      'overloaded',
+      `the local model is ${this.state.state}${percent}${this.state.detail ? `: ${this.state.detail}` : ''}`,
+      {
+        retryAfterSeconds: this.state.state === 'downloading' ? 30 : undefined,
+        code: 'local_model_unavailable',
+      },
+    );
   }
 
-  private async *generate(runtime: LocalRuntime, sequence: LlamaContextSequence, request: ChatRequest, signal: AbortSignal, tokensOut?: Token[]): AsyncGenerator<ChatChunk> {
+  private async *generate(
+    runtime: LocalRuntime,
+    sequence: LlamaContextSequence,
+    request: ChatRequest,
+    signal: AbortSignal,
+    tokensOut?: Token[],
+  ): AsyncGenerator<ChatChunk> {
     const { LlamaChat } = await import('node-llama-cpp');
-    const chat = new LlamaChat({ contextSequence: sequence, chatWrapper: runtime.chatWrapper, autoDisposeSequence: false });
+    const chat = new LlamaChat({
+      contextSequence: sequence,
+      chatWrapper: runtime.chatWrapper,
+      autoDisposeSequence: false,
+    });
     try {
       const history = toChatHistory(request.messages);
       // Function calling here lets the model answer in text instead: a forced call cannot be kept.
       if (request.tools?.length && (request.toolChoice === 'required' || typeof request.toolChoice === 'object')) {
-        throw new ProxyError('invalid_request', 'tool_choice: the local model cannot be forced to call a tool (use "auto", or a cloud model)', { param: 'tool_choice', code: 'unsupported_parameter' });
+        throw new ProxyError(
+          'invalid_request',
+          'tool_choice: the local model cannot be forced to call a tool (use "auto", or a cloud model)',
+          { param: 'tool_choice', code: 'unsupported_parameter' },
+        );
       }
       const grammar = await this.grammarFor(runtime, request);
       const functions = grammar || request.toolChoice === 'none' ? undefined : toFunctions(request.tools);
-      const inputTokens = chat.chatWrapper.generateContextState({ chatHistory: history, availableFunctions: functions }).contextText.tokenize(runtime.model.tokenizer).length;
+      const inputTokens = chat.chatWrapper
+        .generateContextState({ chatHistory: history, availableFunctions: functions })
+        .contextText.tokenize(runtime.model.tokenizer).length;
       const room = runtime.contextSize - inputTokens;
       if (room <= 0) {
-        throw new ProxyError('invalid_request', `the request needs ${inputTokens} tokens but the local model's context holds ${runtime.contextSize}`, { code: 'context_length_exceeded', param: 'messages' });
+        throw new ProxyError(
+          'invalid_request',
+          `the request needs ${inputTokens} tokens but the local model's context holds ${runtime.contextSize}`,
+          { code: 'context_length_exceeded', param: 'messages' },
+        );
       }
       const maxTokens = Math.min(request.maxTokens ?? room, room);
 
@@ -224,7 +294,15 @@ export class LocalProvider implements Provider {
         ...(request.topP !== undefined ? { topP: request.topP } : {}),
         ...(request.seed !== undefined ? { seed: request.seed } : {}),
         ...(request.stop ? { customStopTriggers: request.stop } : {}),
-        ...(grammar ? { grammar } : functions ? { functions, documentFunctionParams: true, maxParallelFunctionCalls: request.parallelToolCalls === false ? 1 : undefined } : {}),
+        ...(grammar
+          ? { grammar }
+          : functions
+            ? {
+                functions,
+                documentFunctionParams: true,
+                maxParallelFunctionCalls: request.parallelToolCalls === false ? 1 : undefined,
+              }
+            : {}),
         signal,
         stopOnAbortSignal: false,
         onTextChunk: (text) => queue.push({ type: 'text', text }),
@@ -234,19 +312,39 @@ export class LocalProvider implements Provider {
           this.outputTokens += tokens.length;
         },
       });
-      generation.then(() => queue.end(), (error) => queue.end(error));
+      generation.then(
+        () => queue.end(),
+        (error) => queue.end(error),
+      );
       yield* queue;
       const result = await generation;
 
       const toolCalls = result.functionCalls ?? [];
       for (const [index, call] of toolCalls.entries()) {
-        yield { type: 'tool_call', index, id: `call_${randomUUID().replaceAll('-', '').slice(0, 24)}`, name: call.functionName };
+        yield {
+          type: 'tool_call',
+          index,
+          id: `call_${randomUUID().replaceAll('-', '').slice(0, 24)}`,
+          name: call.functionName,
+        };
         yield { type: 'tool_arguments', index, arguments: JSON.stringify(call.params ?? {}) };
       }
       const stop = result.metadata;
-      const finishReason: FinishReason = toolCalls.length ? 'tool_calls' : stop.stopReason === 'maxTokens' ? 'length' : 'stop';
-      const stopSequence = stop.stopReason === 'customStopTrigger' ? stop.customStopTrigger.filter((t) => typeof t === 'string').join('') : undefined;
-      yield { type: 'done', finishReason, ...(stopSequence ? { stopSequence } : {}), usage: { inputTokens, outputTokens } };
+      const finishReason: FinishReason = toolCalls.length
+        ? 'tool_calls'
+        : stop.stopReason === 'maxTokens'
+          ? 'length'
+          : 'stop';
+      const stopSequence =
+        stop.stopReason === 'customStopTrigger'
+          ? stop.customStopTrigger.filter((t) => typeof t === 'string').join('')
+          : undefined;
+      yield {
+        type: 'done',
+        finishReason,
+        ...(stopSequence ? { stopSequence } : {}),
+        usage: { inputTokens, outputTokens },
+      };
     } finally {
       chat.dispose({ disposeSequence: false });
     }
@@ -258,14 +356,22 @@ export class LocalProvider implements Provider {
     if (!format || format.type === 'text') return undefined;
     // node-llama-cpp applies either a grammar or function calling to one answer, never both.
     if (request.tools?.length && request.toolChoice !== 'none') {
-      throw new ProxyError('invalid_request', 'response_format: the local model cannot combine a response format with tools', { param: 'response_format', code: 'unsupported_parameter' });
+      throw new ProxyError(
+        'invalid_request',
+        'response_format: the local model cannot combine a response format with tools',
+        { param: 'response_format', code: 'unsupported_parameter' },
+      );
     }
     if (format.type === 'json_object') return runtime.llama.getGrammarFor('json');
     const schema = grammarSchema(format.schema);
     try {
       return await runtime.llama.createGrammarForJsonSchema(schema as never);
     } catch (error) {
-      throw new ProxyError('invalid_request', `response_format.json_schema.schema: the local model cannot follow this schema (${(error as Error).message})`, { param: 'response_format.json_schema.schema', code: 'unsupported_parameter' });
+      throw new ProxyError(
+        'invalid_request',
+        `response_format.json_schema.schema: the local model cannot follow this schema (${(error as Error).message})`,
+        { param: 'response_format.json_schema.schema', code: 'unsupported_parameter' },
+      );
     }
   }
 }

@@ -13,23 +13,42 @@ const INSTRUCTION = 'You compare two requests sent to an assistant. Answer only 
 export const YES_NO_GRAMMAR = 'root ::= "yes" | "no" | "Yes" | "No"';
 
 /** Judges on `sequence` (borrowed from the pool, emptied before and after) with `grammar` built from `YES_NO_GRAMMAR`. */
-export async function judgeSameRequest(model: LlamaModel, chatWrapper: ChatWrapper, grammar: LlamaGrammar, sequence: LlamaContextSequence, stored: string, asked: string): Promise<Judgement> {
+export async function judgeSameRequest(
+  model: LlamaModel,
+  chatWrapper: ChatWrapper,
+  grammar: LlamaGrammar,
+  sequence: LlamaContextSequence,
+  stored: string,
+  asked: string,
+): Promise<Judgement> {
   const { LlamaGrammarEvaluationState } = await import('node-llama-cpp');
   const question = `Request A: ${stored}\nRequest B: ${asked}\nDo these two requests ask for the same thing, so that one answer serves both?`;
   const { contextText } = chatWrapper.generateContextState({
-    chatHistory: [{ type: 'system', text: INSTRUCTION }, { type: 'user', text: question }, { type: 'model', response: [] }],
+    chatHistory: [
+      { type: 'system', text: INSTRUCTION },
+      { type: 'user', text: question },
+      { type: 'model', response: [] },
+    ],
   });
   const prompt = contextText.tokenize(model.tokenizer);
-  if (prompt.length >= sequence.contextSize) throw new Error(`the two requests need ${prompt.length} tokens; the local context holds ${sequence.contextSize}`);
+  if (prompt.length >= sequence.contextSize)
+    throw new Error(`the two requests need ${prompt.length} tokens; the local context holds ${sequence.contextSize}`);
   const first = (words: string[]) => new Set(words.map((word) => model.tokenize(word, false, 'trimLeadingSpace')[0]!));
-  const yesTokens = first(['yes', 'Yes']), noTokens = first(['no', 'No']);
-  if ([...yesTokens].some((token) => noTokens.has(token))) throw new Error('the model\'s tokens cannot tell "yes" from "no"');
+  const yesTokens = first(['yes', 'Yes']),
+    noTokens = first(['no', 'No']);
+  if ([...yesTokens].some((token) => noTokens.has(token)))
+    throw new Error('the model\'s tokens cannot tell "yes" from "no"');
   await sequence.clearHistory();
-  const steps = sequence.evaluateWithMetadata(prompt, { probabilities: true }, { temperature: 1, topK: 0, grammarEvaluationState: new LlamaGrammarEvaluationState({ model, grammar }) });
+  const steps = sequence.evaluateWithMetadata(
+    prompt,
+    { probabilities: true },
+    { temperature: 1, topK: 0, grammarEvaluationState: new LlamaGrammarEvaluationState({ model, grammar }) },
+  );
   try {
     const { value } = await steps.next();
     if (!value) throw new Error('the model returned no probabilities');
-    let yes = 0, no = 0;
+    let yes = 0,
+      no = 0;
     for (const [token, p] of value.probabilities) {
       if (yesTokens.has(token)) yes += p;
       else if (noTokens.has(token)) no += p;

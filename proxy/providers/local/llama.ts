@@ -39,6 +39,12 @@ export class LlamaHost {
     const { gpu, threads, backendsDir } = this.settings;
     if (backendsDir) resolveBackendsFrom(backendsDir);
     const { getLlama, LlamaLogLevel } = await import('node-llama-cpp');
-    return getLlama({ gpu: gpu === 'cpu' ? false : gpu, build: 'never', progressLogs: false, logLevel: LlamaLogLevel.error, ...(threads > 0 ? { maxThreads: threads } : {}) });
+    return getLlama({
+      gpu: gpu === 'cpu' ? false : gpu,
+      build: 'never',
+      progressLogs: false,
+      logLevel: LlamaLogLevel.error,
+      ...(threads > 0 ? { maxThreads: threads } : {}),
+    });
   }
 }

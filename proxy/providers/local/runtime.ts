@@ -37,7 +37,11 @@ export function isRemoteModel(model: string): boolean {
 }
 
 /** Finds the model file, downloading it into `modelsDir` when allowed; throws a plain-words Error otherwise. */
-export async function resolveModelPath(local: Config['local'], onProgress: (p: DownloadProgress) => void, signal?: AbortSignal): Promise<string> {
+export async function resolveModelPath(
+  local: Config['local'],
+  onProgress: (p: DownloadProgress) => void,
+  signal?: AbortSignal,
+): Promise<string> {
   const { resolveModelFile } = await import('node-llama-cpp');
   if (!isRemoteModel(local.model)) return resolveModelFile(path.resolve(local.model), { download: false });
   try {
@@ -46,7 +50,8 @@ export async function resolveModelPath(local: Config['local'], onProgress: (p: D
       download: local.download ? 'auto' : false,
       cli: false,
       signal,
-      onProgress: ({ downloadedSize, totalSize }) => onProgress({ downloadedBytes: downloadedSize, totalBytes: totalSize }),
+      onProgress: ({ downloadedSize, totalSize }) =>
+        onProgress({ downloadedBytes: downloadedSize, totalBytes: totalSize }),
     });
     // A download cancelled through `signal` resolves (with the path of a file that is not there) rather than throwing.
     signal?.throwIfAborted();
@@ -54,8 +59,13 @@ export async function resolveModelPath(local: Config['local'], onProgress: (p: D
   } catch (error) {
     if (signal?.aborted) throw new Error(`the download of ${local.model} was cancelled (the proxy is closing)`);
     const reason = (error as Error).message;
-    if (!local.download) throw new Error(`${local.model} is not in ${local.modelsDir} and downloads are off (local.download=false): ${reason}`);
-    throw new Error(`cannot download ${local.model} (${reason}). Offline? Set TOKENWISE_LOCAL_MODEL to a .gguf file, or to "off"`);
+    if (!local.download)
+      throw new Error(
+        `${local.model} is not in ${local.modelsDir} and downloads are off (local.download=false): ${reason}`,
+      );
+    throw new Error(
+      `cannot download ${local.model} (${reason}). Offline? Set TOKENWISE_LOCAL_MODEL to a .gguf file, or to "off"`,
+    );
   }
 }
 
@@ -67,10 +77,24 @@ export async function resolveModelPath(local: Config['local'], onProgress: (p: D
 export async function loadRuntime(local: Config['local'], modelPath: string, host: LlamaHost): Promise<LocalRuntime> {
   const { resolveChatWrapper } = await import('node-llama-cpp');
   const llama = await host.get();
-  const model = await llama.loadModel({ modelPath, gpuLayers: local.contextSize ? { fitContext: { contextSize: local.contextSize * local.parallel } } : 'auto' });
+  const model = await llama.loadModel({
+    modelPath,
+    gpuLayers: local.contextSize ? { fitContext: { contextSize: local.contextSize * local.parallel } } : 'auto',
+  });
   const most = Math.min(DEFAULT_CONTEXT_SIZE, model.trainContextSize);
-  const context = await model.createContext({ contextSize: local.contextSize ?? { min: Math.min(MIN_CONTEXT_SIZE, most), max: most }, sequences: local.parallel });
-  return { llama, model, context, chatWrapper: resolveChatWrapper(model), contextSize: context.contextSize, modelName: path.basename(modelPath).replace(/\.gguf$/i, ''), modelPath };
+  const context = await model.createContext({
+    contextSize: local.contextSize ?? { min: Math.min(MIN_CONTEXT_SIZE, most), max: most },
+    sequences: local.parallel,
+  });
+  return {
+    llama,
+    model,
+    context,
+    chatWrapper: resolveChatWrapper(model),
+    contextSize: context.contextSize,
+    modelName: path.basename(modelPath).replace(/\.gguf$/i, ''),
+    modelPath,
+  };
 }
 
 /** What the loaded model runs on: backend, devices, VRAM, layers offloaded and context per sequence. */

@@ -16,7 +16,10 @@ export class SequencePool<T> {
   /** Most sequences ever in use at once: proof that requests really ran in parallel. */
   peakActive = 0;
 
-  constructor(items: T[], private readonly queueSize: number) {
+  constructor(
+    items: T[],
+    private readonly queueSize: number,
+  ) {
     this.free = [...items];
   }
 
@@ -29,7 +32,13 @@ export class SequencePool<T> {
     const item = this.free.pop();
     if (item !== undefined) return Promise.resolve(this.take(item));
     if (this.waiting.length >= this.queueSize) {
-      return Promise.reject(new ProxyError('overloaded', `the local model is busy (${this.active} generating, ${this.waiting.length} queued); retry shortly`, { retryAfterSeconds: 1 + Math.ceil(this.waiting.length / Math.max(1, this.active)) }));
+      return Promise.reject(
+        new ProxyError(
+          'overloaded',
+          `the local model is busy (${this.active} generating, ${this.waiting.length} queued); retry shortly`,
+          { retryAfterSeconds: 1 + Math.ceil(this.waiting.length / Math.max(1, this.active)) },
+        ),
+      );
     }
     return new Promise<T>((resolve, reject) => {
       const waiter: Waiter<T> = {

@@ -28,7 +28,10 @@ export async function measureSpeed(runtime: LocalRuntime, sequence: LlamaContext
     let generated = 0;
     started = 0;
     // The first token also pays for the seed prompt: time from it on, so only token-by-token decoding counts.
-    for await (const _token of sequence.evaluate(prompt.slice(0, SEED_TOKENS), { temperature: 0, yieldEogToken: true })) {
+    for await (const _token of sequence.evaluate(prompt.slice(0, SEED_TOKENS), {
+      temperature: 0,
+      yieldEogToken: true,
+    })) {
       if (generated === 0) started = performance.now();
       generated += 1;
       if (generated > limit) break;

@@ -12,7 +12,9 @@ function encodePart(part: ContentPart): Record<string, unknown> {
 }
 
 function encodeContent(content: ContentPart[]): string | Record<string, unknown>[] {
-  return content.every((p) => p.type === 'text') ? content.map((p) => (p as { text: string }).text).join('') : content.map(encodePart);
+  return content.every((p) => p.type === 'text')
+    ? content.map((p) => (p as { text: string }).text).join('')
+    : content.map(encodePart);
 }
 
 function encodeMessage(message: ChatMessage): Record<string, unknown> {
@@ -23,7 +25,15 @@ function encodeMessage(message: ChatMessage): Record<string, unknown> {
       return {
         role: 'assistant',
         content: message.content.length ? encodeContent(message.content) : null,
-        ...(message.toolCalls?.length ? { tool_calls: message.toolCalls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } })) } : {}),
+        ...(message.toolCalls?.length
+          ? {
+              tool_calls: message.toolCalls.map((c) => ({
+                id: c.id,
+                type: 'function',
+                function: { name: c.name, arguments: c.arguments },
+              })),
+            }
+          : {}),
       };
     default:
       return { role: message.role, content: encodeContent(message.content) };
@@ -36,16 +46,44 @@ const MAX_STOPS = 4;
 /** The request body for `POST /chat/completions`; a setting it cannot carry is a 400, never left out. */
 export function encodeChatCompletion(request: ChatRequest, model: string): Record<string, unknown> {
   const format = request.responseFormat;
-  if (request.stop && request.stop.length > MAX_STOPS) throw badRequest(`stop: OpenAI-compatible models take at most ${MAX_STOPS} stop sequences, not ${request.stop.length}`, 'stop');
+  if (request.stop && request.stop.length > MAX_STOPS)
+    throw badRequest(
+      `stop: OpenAI-compatible models take at most ${MAX_STOPS} stop sequences, not ${request.stop.length}`,
+      'stop',
+    );
   // tool_choice and parallel_tool_calls without tools are refused upstream; without tools they mean nothing anyway.
   const tools = request.tools?.length ? request.tools : undefined;
   return {
     model,
     messages: request.messages.map(encodeMessage),
-    ...(tools ? { tools: tools.map((t) => ({ type: 'function', function: { name: t.name, description: t.description, parameters: t.parameters } })) } : {}),
-    ...(tools && request.toolChoice ? { tool_choice: typeof request.toolChoice === 'string' ? request.toolChoice : { type: 'function', function: { name: request.toolChoice.name } } } : {}),
+    ...(tools
+      ? {
+          tools: tools.map((t) => ({
+            type: 'function',
+            function: { name: t.name, description: t.description, parameters: t.parameters },
+          })),
+        }
+      : {}),
+    ...(tools && request.toolChoice
+      ? {
+          tool_choice:
+            typeof request.toolChoice === 'string'
+              ? request.toolChoice
+              : { type: 'function', function: { name: request.toolChoice.name } },
+        }
+      : {}),
     ...(tools && request.parallelToolCalls !== undefined ? { parallel_tool_calls: request.parallelToolCalls } : {}),
-    ...(format ? { response_format: format.type === 'json_schema' ? { type: 'json_schema', json_schema: { name: format.name ?? 'response', schema: format.schema, strict: format.strict } } : format } : {}),
+    ...(format
+      ? {
+          response_format:
+            format.type === 'json_schema'
+              ? {
+                  type: 'json_schema',
+                  json_schema: { name: format.name ?? 'response', schema: format.schema, strict: format.strict },
+                }
+              : format,
+        }
+      : {}),
     ...(request.reasoningEffort ? { reasoning_effort: request.reasoningEffort } : {}),
     ...(request.maxTokens !== undefined ? { max_completion_tokens: request.maxTokens } : {}),
     ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),

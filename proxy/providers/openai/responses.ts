@@ -11,7 +11,12 @@ type Json = Record<string, unknown>;
 
 /** Responses usage → ours (cached and reasoning tokens are inclusive there too). */
 export function usageFromResponses(raw: unknown): Usage {
-  const u = (raw ?? {}) as { input_tokens?: number; output_tokens?: number; input_tokens_details?: { cached_tokens?: number }; output_tokens_details?: { reasoning_tokens?: number } };
+  const u = (raw ?? {}) as {
+    input_tokens?: number;
+    output_tokens?: number;
+    input_tokens_details?: { cached_tokens?: number };
+    output_tokens_details?: { reasoning_tokens?: number };
+  };
   return {
     inputTokens: u.input_tokens ?? 0,
     outputTokens: u.output_tokens ?? 0,
@@ -28,7 +33,11 @@ function finishOf(response: Json, calledTools: boolean): FinishReason {
 
 function failure(provider: string, error: unknown): ProxyError {
   const e = (error ?? {}) as { message?: string; code?: string };
-  return new ProxyError('upstream', `${provider}: ${e.message ?? 'the response failed'}`, e.code ? { code: e.code } : {});
+  return new ProxyError(
+    'upstream',
+    `${provider}: ${e.message ?? 'the response failed'}`,
+    e.code ? { code: e.code } : {},
+  );
 }
 
 /** The chunks of a whole (non-streamed) Responses object. */
@@ -55,7 +64,11 @@ export function* fromResponsesJson(provider: string, json: Json, model: string):
 }
 
 /** The chunks of a Responses event stream, as its events arrive. */
-export async function* fromResponsesStream(provider: string, events: AsyncIterable<SseEvent>, model: string): AsyncGenerator<ChatChunk> {
+export async function* fromResponsesStream(
+  provider: string,
+  events: AsyncIterable<SseEvent>,
+  model: string,
+): AsyncGenerator<ChatChunk> {
   let started = false;
   // output_index → our tool-call index, and whether its arguments arrived as deltas.
   const calls = new Map<number, { index: number; streamed: boolean }>();
@@ -99,12 +112,17 @@ export async function* fromResponsesStream(provider: string, events: AsyncIterab
       case 'response.output_item.done':
         if (item?.type === 'function_call') {
           const call = calls.get(at);
-          if (call && !call.streamed && item.arguments) yield { type: 'tool_arguments', index: call.index, arguments: String(item.arguments) };
+          if (call && !call.streamed && item.arguments)
+            yield { type: 'tool_arguments', index: call.index, arguments: String(item.arguments) };
         } else if (item && item.type !== 'message') yield { type: 'item', item };
         break;
       case 'response.completed':
       case 'response.incomplete':
-        yield { type: 'done', finishReason: finishOf(response ?? {}, calls.size > 0), usage: usageFromResponses(response?.usage) };
+        yield {
+          type: 'done',
+          finishReason: finishOf(response ?? {}, calls.size > 0),
+          usage: usageFromResponses(response?.usage),
+        };
         return;
     }
   }

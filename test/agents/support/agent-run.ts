@@ -31,9 +31,11 @@ export function toolResults(body: any): string {
   const out: string[] = [];
   for (const m of body?.messages ?? []) {
     if (m.role === 'tool') out.push(JSON.stringify(m.content));
-    if (Array.isArray(m.content)) for (const b of m.content) if (b?.type === 'tool_result') out.push(JSON.stringify(b.content));
+    if (Array.isArray(m.content))
+      for (const b of m.content) if (b?.type === 'tool_result') out.push(JSON.stringify(b.content));
   }
-  for (const item of Array.isArray(body?.input) ? body.input : []) if (/_call_output$/.test(item?.type ?? '')) out.push(JSON.stringify(item.output));
+  for (const item of Array.isArray(body?.input) ? body.input : [])
+    if (/_call_output$/.test(item?.type ?? '')) out.push(JSON.stringify(item.output));
   return out.join('\n');
 }
 
@@ -44,7 +46,10 @@ export function toolingCloud(tool: (request: RecordedRequest) => { name: string;
     if (!body.includes(RUN_TOOL)) return { kind: 'text' as const, text: CLOUD_ANSWER };
     const results = toolResults(request.body);
     if (!results) return { kind: 'tool_call' as const, ...tool(request) };
-    return { kind: 'text' as const, text: results.includes(TOOL_OUTPUT) ? AFTER_TOOL : `The tool result did not come back: ${results.slice(0, 300)}` };
+    return {
+      kind: 'text' as const,
+      text: results.includes(TOOL_OUTPUT) ? AFTER_TOOL : `The tool result did not come back: ${results.slice(0, 300)}`,
+    };
   };
 }
 
@@ -142,12 +147,38 @@ export interface AgentRun {
  * reach it. With a bridge it runs in its own network namespace where the proxy's port is all there is. Killed with
  * its process group after `timeoutMs`.
  */
-export async function runAgent(bin: string, args: string[], options: AgentOptions & { bridge?: Bridge }): Promise<AgentRun> {
+export async function runAgent(
+  bin: string,
+  args: string[],
+  options: AgentOptions & { bridge?: Bridge },
+): Promise<AgentRun> {
   const { bridge } = options;
-  const [command, argv] = bridge ? ['unshare', ['-rn', process.execPath, path.join(import.meta.dirname, 'loopback-only.mjs'), bridge.socket, String(bridge.port), bin, ...args]] : [bin, args];
+  const [command, argv] = bridge
+    ? [
+        'unshare',
+        [
+          '-rn',
+          process.execPath,
+          path.join(import.meta.dirname, 'loopback-only.mjs'),
+          bridge.socket,
+          String(bridge.port),
+          bin,
+          ...args,
+        ],
+      ]
+    : [bin, args];
   const child = spawn(command, argv, {
     cwd: options.home,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: options.home, TMPDIR: path.join(options.home, 'tmp'), LANG: 'C.UTF-8', TERM: 'dumb', NO_COLOR: '1', CI: '1', ...options.env },
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: options.home,
+      TMPDIR: path.join(options.home, 'tmp'),
+      LANG: 'C.UTF-8',
+      TERM: 'dumb',
+      NO_COLOR: '1',
+      CI: '1',
+      ...options.env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });

@@ -18,7 +18,10 @@ const STALE_LOCK_MS = 10 * 60_000;
 /** The executable of an agent's CLI (`claude`, `codex`, `qwen`, `cn`, `opencode`). */
 export const agentBin = (name: 'claude' | 'codex' | 'qwen' | 'cn' | 'opencode') => path.join(MODULES, '.bin', name);
 
-const lockHash = () => createHash('sha256').update(fs.readFileSync(path.join(AGENTS_DIR, 'package-lock.json'))).digest('hex');
+const lockHash = () =>
+  createHash('sha256')
+    .update(fs.readFileSync(path.join(AGENTS_DIR, 'package-lock.json')))
+    .digest('hex');
 const installed = (hash: string) => fs.existsSync(MARKER) && fs.readFileSync(MARKER, 'utf8') === hash;
 
 /** Makes sure the pinned agents are installed; installs them when missing (the first time only). */
@@ -39,7 +42,11 @@ export async function ensureAgents(): Promise<void> {
       console.log('# installing the coding agents into test/agents (npm install from the lock file, once)');
       // Not `npm ci`: npm 11 calls this lock "out of sync" over optional dependencies some agents declare with an
       // empty version for other platforms. `install --no-save` installs the locked versions and leaves the lock alone.
-      const result = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--no-save'], { cwd: AGENTS_DIR, stdio: ['ignore', 'inherit', 'inherit'], timeout: 10 * 60_000 });
+      const result = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--no-save'], {
+        cwd: AGENTS_DIR,
+        stdio: ['ignore', 'inherit', 'inherit'],
+        timeout: 10 * 60_000,
+      });
       if (result.status !== 0) throw new Error(`npm install in test/agents failed (${result.status ?? result.signal})`);
       fs.writeFileSync(MARKER, hash);
     } finally {

@@ -36,12 +36,22 @@ export interface CodeServerOptions {
   env?: Record<string, string>;
 }
 
-export async function startCodeServer({ root, vsix, settings, env: extraEnv = {} }: CodeServerOptions): Promise<CodeServer> {
+export async function startCodeServer({
+  root,
+  vsix,
+  settings,
+  env: extraEnv = {},
+}: CodeServerOptions): Promise<CodeServer> {
   const dir = (name: string) => {
     fs.mkdirSync(path.join(root, name), { recursive: true });
     return path.join(root, name);
   };
-  const [userDataDir, extensionsDir, workspace, home] = ['user-data', 'extensions', 'workspace', 'home'].map(dir) as [string, string, string, string];
+  const [userDataDir, extensionsDir, workspace, home] = ['user-data', 'extensions', 'workspace', 'home'].map(dir) as [
+    string,
+    string,
+    string,
+    string,
+  ];
   fs.mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
   fs.writeFileSync(path.join(userDataDir, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
   const port = await freePort();
@@ -58,12 +68,28 @@ export async function startCodeServer({ root, vsix, settings, env: extraEnv = {}
   for (const name of Object.keys(env)) if (/^(OPENAI|ANTHROPIC|TOKENWISE|HF|MODEL)_/.test(name)) delete env[name];
   Object.assign(env, extraEnv);
   const common = ['--config', config, '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir];
-  const install = spawnSync(process.execPath, [CODE_SERVER, ...common, '--install-extension', vsix], { env, encoding: 'utf8', timeout: 120_000 });
+  const install = spawnSync(process.execPath, [CODE_SERVER, ...common, '--install-extension', vsix], {
+    env,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   if (install.status !== 0) throw new Error(`installing the .vsix failed:\n${install.stdout}\n${install.stderr}`);
 
   const child = spawn(
     process.execPath,
-    [CODE_SERVER, ...common, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override', workspace],
+    [
+      CODE_SERVER,
+      ...common,
+      '--bind-addr',
+      `127.0.0.1:${port}`,
+      '--auth',
+      'none',
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-workspace-trust',
+      '--disable-getting-started-override',
+      workspace,
+    ],
     { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
@@ -80,7 +106,10 @@ export async function startCodeServer({ root, vsix, settings, env: extraEnv = {}
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`code-server exited (${child.exitCode}):\n${output}`);
-    const ok = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${url}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) break;
     if (Date.now() > deadline) {
       stop();

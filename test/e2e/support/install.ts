@@ -18,13 +18,18 @@ const hasCommand = (name: string) => spawnSync('sh', ['-c', `command -v ${name}`
 const hasDebPackage = (name: string) => spawnSync('dpkg', ['-s', name], { stdio: 'ignore' }).status === 0;
 
 function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): void {
-  const result = spawnSync(command, args, { stdio: ['ignore', 'inherit', 'inherit'], timeout: 15 * 60_000, ...options });
+  const result = spawnSync(command, args, {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    timeout: 15 * 60_000,
+    ...options,
+  });
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.status ?? result.signal})`);
 }
 
 function aptInstall(packages: string[]): void {
   if (!packages.length) return;
-  if (process.getuid?.() !== 0) throw new Error(`the e2e test needs Debian packages: apt-get install -y ${packages.join(' ')}`);
+  if (process.getuid?.() !== 0)
+    throw new Error(`the e2e test needs Debian packages: apt-get install -y ${packages.join(' ')}`);
   console.log(`# installing ${packages.join(', ')} (apt, once)`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   run('apt-get', ['update'], { env });
@@ -38,13 +43,22 @@ function preseedRipgrep(): void {
   const file = path.join(dir, 'ripgrep-v13.0.0-10-x86_64-unknown-linux-musl.tar.gz');
   if (fs.existsSync(file)) return;
   fs.mkdirSync(dir, { recursive: true });
-  execFileSync('tar', ['czf', file, '-C', path.dirname(execFileSync('sh', ['-c', 'command -v rg']).toString().trim()), 'rg']);
+  execFileSync('tar', [
+    'czf',
+    file,
+    '-C',
+    path.dirname(execFileSync('sh', ['-c', 'command -v rg']).toString().trim()),
+    'rg',
+  ]);
 }
 
 /** Makes sure chromium and code-server are there; installs them when missing (minutes, the first time only). */
 export function ensureE2eTools(): void {
-  const lockHash = createHash('sha256').update(fs.readFileSync(path.join(VSCODE_DIR, 'package-lock.json'))).digest('hex');
-  const codeServerReady = fs.existsSync(CODE_SERVER) && fs.existsSync(MARKER) && fs.readFileSync(MARKER, 'utf8') === lockHash;
+  const lockHash = createHash('sha256')
+    .update(fs.readFileSync(path.join(VSCODE_DIR, 'package-lock.json')))
+    .digest('hex');
+  const codeServerReady =
+    fs.existsSync(CODE_SERVER) && fs.existsSync(MARKER) && fs.readFileSync(MARKER, 'utf8') === lockHash;
   aptInstall([
     ...(fs.existsSync(CHROMIUM) ? [] : ['chromium']),
     ...(hasCommand('rg') ? [] : ['ripgrep']),

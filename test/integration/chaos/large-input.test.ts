@@ -25,7 +25,10 @@ function letterRun(chars: number): string {
 
 /** POSTs with node:http: `sent` settles once the whole body is written, `answer` with the JSON reply. */
 function post(route: string, body: object) {
-  const request = http.request(`${chaos.tw.url}${route}`, { method: 'POST', headers: { authorization: `Bearer ${TEST_TOKEN}`, 'content-type': 'application/json' } });
+  const request = http.request(`${chaos.tw.url}${route}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TEST_TOKEN}`, 'content-type': 'application/json' },
+  });
   const sent = new Promise<void>((resolve) => request.on('finish', resolve));
   const answer = new Promise<{ status: number; body: any }>((resolve, reject) => {
     request.on('error', reject);
@@ -39,12 +42,17 @@ function post(route: string, body: object) {
   return { sent, answer };
 }
 
-test('while 1 MB letter runs are counted, a small request is answered first; the large ones are right', { timeout: 120_000 }, async () => {
+test('while 1 MB letter runs are counted, a small request is answered first; the large ones are right', {
+  timeout: 120_000,
+}, async () => {
   const big = letterRun(1024 * 1024);
   const order: string[] = [];
   const counting = post('/v1/messages/count_tokens', { model: 'gpt-4o', messages: [{ role: 'user', content: big }] });
   // The trailing space is trimmed away before sending: the trimmed text, derived from the counted one, is counted too.
-  const chatting = post('/v1/chat/completions', { model: 'gpt-4o-mini', messages: [{ role: 'user', content: `${big} ` }] });
+  const chatting = post('/v1/chat/completions', {
+    model: 'gpt-4o-mini',
+    messages: [{ role: 'user', content: `${big} ` }],
+  });
   void counting.answer.then(() => order.push('count_tokens'));
   void chatting.answer.then(() => order.push('chat'));
   await Promise.all([counting.sent, chatting.sent]);
@@ -56,10 +64,17 @@ test('while 1 MB letter runs are counted, a small request is answered first; the
 
   const [counted, chatted] = await Promise.all([counting.answer, chatting.answer]);
   assert.equal(order[0], 'small', `answered in the order ${order.join(', ')}`);
-  assert.equal(chaos.openai.requests[0]?.body?.messages?.[0]?.content, 'a small question', 'the small request reached the upstream before the counted one');
+  assert.equal(
+    chaos.openai.requests[0]?.body?.messages?.[0]?.content,
+    'a small question',
+    'the small request reached the upstream before the counted one',
+  );
   assert.equal(counted.status, 200);
   const counter = await loadTokenCounter('gpt-4o');
-  assert.equal(counted.body.input_tokens, counter.request({ messages: [{ role: 'user', content: [{ type: 'text', text: big }] }] }));
+  assert.equal(
+    counted.body.input_tokens,
+    counter.request({ messages: [{ role: 'user', content: [{ type: 'text', text: big }] }] }),
+  );
   assert.equal(chatted.status, 200);
   assert.equal(chatted.body.choices[0].message.content, `echo: ${big} `);
 });

@@ -29,7 +29,9 @@ test('spending and reading usage need the token; health and metrics do not, and 
   for (const route of ['/v1/models', '/tokenwise/usage', '/tokenwise/cache']) {
     const response = await fetch(`${chaos.tw.url}${route}`);
     assert.equal(response.status, 401, route);
-    const wrong = await fetch(`${chaos.tw.url}${route}`, { headers: { authorization: `Bearer ${TEST_TOKEN.slice(0, -1)}x` } });
+    const wrong = await fetch(`${chaos.tw.url}${route}`, {
+      headers: { authorization: `Bearer ${TEST_TOKEN.slice(0, -1)}x` },
+    });
     assert.equal(wrong.status, 401, `${route} with a token one character off`);
   }
   for (const route of ['/tokenwise/health', '/metrics']) {
@@ -44,7 +46,15 @@ test('a web page’s simple text/plain POST is refused before it runs, token or 
   const calls = chaos.openai.calls;
   const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'spend my money' }] });
   for (const authorization of [undefined, `Bearer ${TEST_TOKEN}`]) {
-    const response = await fetch(`${chaos.tw.url}/v1/chat/completions`, { method: 'POST', body, headers: { 'content-type': 'text/plain', origin: 'https://evil.example', ...(authorization ? { authorization } : {}) } });
+    const response = await fetch(`${chaos.tw.url}/v1/chat/completions`, {
+      method: 'POST',
+      body,
+      headers: {
+        'content-type': 'text/plain',
+        origin: 'https://evil.example',
+        ...(authorization ? { authorization } : {}),
+      },
+    });
     assert.equal(response.status, 403);
   }
   assert.equal(chaos.openai.calls, calls);

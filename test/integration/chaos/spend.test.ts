@@ -8,7 +8,9 @@ let chaos: Chaos;
 before(async () => {
   chaos = await startChaos({
     budget: { dailyUsd: 0.01, session: { enabled: false } },
-    providers: { private: { kind: 'openai', baseUrl: 'http://127.0.0.1:9/v1', apiKey: 'k', models: ['acme-private-1'] } },
+    providers: {
+      private: { kind: 'openai', baseUrl: 'http://127.0.0.1:9/v1', apiKey: 'k', models: ['acme-private-1'] },
+    },
   });
 });
 after(async () => {
@@ -32,7 +34,11 @@ test('a stream the caller left is recorded the same way, and its cost counts aga
   chaos.openai.behave({ kind: 'text', text: 'word '.repeat(400), chunkDelayMs: 5 });
   const controller = new AbortController();
   const { route, body } = ask('openai', 'a long answer I will not wait for', true);
-  const response = await chaos.tw.fetch(route, { method: 'POST', signal: controller.signal, body: JSON.stringify({ ...body, max_tokens: 2000 }) });
+  const response = await chaos.tw.fetch(route, {
+    method: 'POST',
+    signal: controller.signal,
+    body: JSON.stringify({ ...body, max_tokens: 2000 }),
+  });
   const reader = response.body!.getReader();
   for (let i = 0; i < 5; i++) await reader.read();
   controller.abort();
@@ -45,11 +51,17 @@ test('a stream the caller left is recorded the same way, and its cost counts aga
 test('an unknown-price model reserves at a conservative price: it cannot pass a spent budget; the refusal is recorded', async () => {
   const before = chaos.ledger().length;
   // 2,000 output tokens at the $75 per million assumed for unknown prices is $0.15: over the $0.01 day.
-  const response = await chaos.tw.fetch('/v1/chat/completions', { method: 'POST', body: JSON.stringify({ model: 'acme-private-1', max_tokens: 2000, messages: [{ role: 'user', content: 'hi' }] }) });
+  const response = await chaos.tw.fetch('/v1/chat/completions', {
+    method: 'POST',
+    body: JSON.stringify({ model: 'acme-private-1', max_tokens: 2000, messages: [{ role: 'user', content: 'hi' }] }),
+  });
   assert.equal(response.status, 429);
   const error = ((await response.json()) as { error: { code: string; message: string } }).error;
   assert.equal(error.code, 'budget_exceeded');
   const rows = chaos.ledger().slice(before);
-  assert.deepEqual(rows.map((r) => [r.status, r.model_asked]), [[429, 'acme-private-1']]);
+  assert.deepEqual(
+    rows.map((r) => [r.status, r.model_asked]),
+    [[429, 'acme-private-1']],
+  );
   assert.match(rows[0]!.error!, /over budget/);
 });

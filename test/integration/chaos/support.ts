@@ -8,14 +8,35 @@ import { startFakeOpenAI } from '../../support/fake-openai.ts';
 import { startTestProxy, TEST_TOKEN } from '../../support/proxy.ts';
 import { sseEventsOf } from '../../support/sse.ts';
 
-export type LedgerRow = { id: number; api: string; status: number; error: string | null; cache: string; input_tokens: number; output_tokens: number; tokens_estimated: number; cost_usd: number | null; model_asked: string };
+export type LedgerRow = {
+  id: number;
+  api: string;
+  status: number;
+  error: string | null;
+  cache: string;
+  input_tokens: number;
+  output_tokens: number;
+  tokens_estimated: number;
+  cost_usd: number | null;
+  model_asked: string;
+};
 
 export async function startChaos(config: Record<string, unknown> = {}) {
   const openai = await startFakeOpenAI();
   const anthropic = await startFakeAnthropic();
   const tw = await startTestProxy({
-    config: { router: { retries: 0, lastResortLocal: false }, upstream: { timeoutMs: 1_000, idleTimeoutMs: 1_000 }, cache: { exact: { mode: 'always' } }, ...config },
-    env: { OPENAI_BASE_URL: `${openai.url}/v1`, OPENAI_API_KEY: 'sk-upstream-secret', ANTHROPIC_BASE_URL: anthropic.url, ANTHROPIC_API_KEY: 'sk-ant-upstream-secret' },
+    config: {
+      router: { retries: 0, lastResortLocal: false },
+      upstream: { timeoutMs: 1_000, idleTimeoutMs: 1_000 },
+      cache: { exact: { mode: 'always' } },
+      ...config,
+    },
+    env: {
+      OPENAI_BASE_URL: `${openai.url}/v1`,
+      OPENAI_API_KEY: 'sk-upstream-secret',
+      ANTHROPIC_BASE_URL: anthropic.url,
+      ANTHROPIC_API_KEY: 'sk-ant-upstream-secret',
+    },
   });
   return {
     openai,
@@ -48,13 +69,20 @@ export type Chaos = Awaited<ReturnType<typeof startChaos>>;
 /** A request in either API's shape, streamed or not. */
 export function ask(api: 'openai' | 'anthropic', content: string, stream: boolean) {
   const model = api === 'openai' ? 'gpt-4o-mini' : 'claude-haiku-4-5';
-  return { route: api === 'openai' ? '/v1/chat/completions' : '/v1/messages', body: { model, max_tokens: 50, temperature: 0, stream, messages: [{ role: 'user', content }] } };
+  return {
+    route: api === 'openai' ? '/v1/chat/completions' : '/v1/messages',
+    body: { model, max_tokens: 50, temperature: 0, stream, messages: [{ role: 'user', content }] },
+  };
 }
 
 /** POSTs and reads the whole answer as text (an SSE body included), however it ends. */
 export async function call(chaos: Chaos, api: 'openai' | 'anthropic', content: string, stream: boolean) {
   const { route, body } = ask(api, content, stream);
-  const response = await chaos.tw.fetch(route, { method: 'POST', body: JSON.stringify(body), headers: { authorization: `Bearer ${TEST_TOKEN}` } });
+  const response = await chaos.tw.fetch(route, {
+    method: 'POST',
+    body: JSON.stringify(body),
+    headers: { authorization: `Bearer ${TEST_TOKEN}` },
+  });
   let text = '';
   try {
     text = await response.text();
@@ -72,5 +100,9 @@ export function endedCleanly(api: 'openai' | 'anthropic', text: string): boolean
 
 /** Whether an SSE body carries that API's error event. */
 export function hasErrorEvent(api: 'openai' | 'anthropic', text: string): boolean {
-  return sseEventsOf(text).some((e) => (api === 'openai' ? e.event === undefined && e.data.startsWith('{"error":{') : e.event === 'error' && e.data.startsWith('{"type":"error","error":{')));
+  return sseEventsOf(text).some((e) =>
+    api === 'openai'
+      ? e.event === undefined && e.data.startsWith('{"error":{')
+      : e.event === 'error' && e.data.startsWith('{"type":"error","error":{'),
+  );
 }

@@ -21,7 +21,12 @@ let asked = 0;
  * Runs one fault against one API: returns what the caller saw, checks the ledger grew by one record with `status`,
  * and that the fault was not cached (a healthy retry of the same request reaches the upstream).
  */
-async function inject(api: (typeof apis)[number], fault: Parameters<Chaos['openai']['behave']>[0], stream: boolean, status: number) {
+async function inject(
+  api: (typeof apis)[number],
+  fault: Parameters<Chaos['openai']['behave']>[0],
+  stream: boolean,
+  status: number,
+) {
   const cloud = chaos[api];
   const content = `question ${++asked}`;
   const before = chaos.ledger().length;
@@ -35,7 +40,11 @@ async function inject(api: (typeof apis)[number], fault: Parameters<Chaos['opena
   const again = await call(chaos, api, content, stream);
   assert.equal(again.status, 200);
   // A complete answer is cached (the control); a faulty one never is.
-  assert.equal(again.headers.get('x-tokenwise-cache'), status === 200 ? 'exact' : 'miss', 'only a complete answer is cached');
+  assert.equal(
+    again.headers.get('x-tokenwise-cache'),
+    status === 200 ? 'exact' : 'miss',
+    'only a complete answer is cached',
+  );
   assert.equal(cloud.calls, calls + (status === 200 ? 0 : 1));
   return seen;
 }
@@ -64,9 +73,16 @@ for (const api of apis) {
     });
 
     test('garbage SSE: an error, never a clean finish', async () => {
-      const garbage: RawFault = { kind: 'raw', contentType: 'text/event-stream', body: 'data: {"choices":[{"delta":{"content":"par\n\nevent: ???\ndata: <html>\n\n' };
+      const garbage: RawFault = {
+        kind: 'raw',
+        contentType: 'text/event-stream',
+        body: 'data: {"choices":[{"delta":{"content":"par\n\nevent: ???\ndata: <html>\n\n',
+      };
       const seen = await inject(api, garbage, true, 502);
-      assert.ok(seen.status === 502 || (hasErrorEvent(api, seen.text) && !endedCleanly(api, seen.text)), `${seen.status} ${seen.text}`);
+      assert.ok(
+        seen.status === 502 || (hasErrorEvent(api, seen.text) && !endedCleanly(api, seen.text)),
+        `${seen.status} ${seen.text}`,
+      );
     });
 
     test('a JSON answer that is not JSON: a 502', async () => {
@@ -97,12 +113,23 @@ test('connection refused: a 502 naming the upstream, one record, and the next re
   await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
   const port = (closed.address() as net.AddressInfo).port;
   await new Promise<void>((resolve) => closed.close(() => resolve()));
-  const refused = await startChaos({ providers: { dead: { kind: 'openai', baseUrl: `http://127.0.0.1:${port}/v1`, apiKey: 'k', models: ['dead-1'] } } });
+  const refused = await startChaos({
+    providers: { dead: { kind: 'openai', baseUrl: `http://127.0.0.1:${port}/v1`, apiKey: 'k', models: ['dead-1'] } },
+  });
   try {
-    const response = await refused.tw.fetch('/v1/chat/completions', { method: 'POST', body: JSON.stringify({ model: 'dead-1', messages: [{ role: 'user', content: 'hi' }] }) });
+    const response = await refused.tw.fetch('/v1/chat/completions', {
+      method: 'POST',
+      body: JSON.stringify({ model: 'dead-1', messages: [{ role: 'user', content: 'hi' }] }),
+    });
     assert.equal(response.status, 502);
-    assert.match(((await response.json()) as { error: { message: string } }).error.message, /cannot reach dead .*ECONNREFUSED/);
-    assert.deepEqual(refused.ledger().map((r) => r.status), [502]);
+    assert.match(
+      ((await response.json()) as { error: { message: string } }).error.message,
+      /cannot reach dead .*ECONNREFUSED/,
+    );
+    assert.deepEqual(
+      refused.ledger().map((r) => r.status),
+      [502],
+    );
     assert.equal((await call(refused, 'openai', 'still there?', false)).status, 200);
   } finally {
     await refused.close();
