@@ -23,6 +23,11 @@ export const ROUTES = {
   metrics: '/metrics',
 } as const;
 
+/** Control routes open without the token: a supervisor's liveness check and the Prometheus scrape (no secrets). */
+export const PUBLIC_ROUTES: readonly string[] = [ROUTES.health, ROUTES.metrics];
+/** Every other control route needs the token. */
+export const PRIVATE_ROUTES: string[] = Object.values(ROUTES).filter((route) => !PUBLIC_ROUTES.includes(route));
+
 /** Event names on GET /tokenwise/events: one `request` per finished request, and today's `totals` every few seconds. */
 export const EVENTS = { request: 'request', totals: 'totals' } as const;
 

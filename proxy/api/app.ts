@@ -14,7 +14,7 @@
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import express, { type NextFunction } from 'express';
-import { ROUTES, type ProxyHealth } from '../../shared/protocol.ts';
+import { PRIVATE_ROUTES, ROUTES, type ProxyHealth } from '../../shared/protocol.ts';
 import type { Config } from '../config/schema.ts';
 import { ProxyError } from '../errors.ts';
 import type { Pipeline } from '../pipeline.ts';
@@ -127,7 +127,9 @@ export function createApp(deps: AppDeps): RequestListener {
   app.get(ROUTES.health, (_req: IncomingMessage, res: ServerResponse) => {
     sendJson(res, deps.health());
   });
-  app.use([ROUTES.usage, ROUTES.events, ROUTES.cache, ROUTES.doctor, ROUTES.whatIf, ROUTES.audit], requireToken);
+  // Every control route but health and metrics reads the caller's usage or acts on the proxy: a route added to
+  // ROUTES needs the token without anyone remembering to list it here.
+  app.use(PRIVATE_ROUTES, requireToken);
   if (deps.usage)
     app.use(
       controlRoutes({

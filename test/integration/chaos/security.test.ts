@@ -1,5 +1,6 @@
 // The security review, each point a test: bind address, file modes, which endpoints need the token, and a web
 // page's simple POST.
+import { PRIVATE_ROUTES, PUBLIC_ROUTES } from '../../../shared/protocol.ts';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -26,7 +27,7 @@ test('the data file is the user’s alone', () => {
 });
 
 test('spending and reading usage need the token; health and metrics do not, and hold no secret', async () => {
-  for (const route of ['/v1/models', '/tokenwise/usage', '/tokenwise/cache']) {
+  for (const route of ['/v1/models', ...PRIVATE_ROUTES]) {
     const response = await fetch(`${chaos.tw.url}${route}`);
     assert.equal(response.status, 401, route);
     const wrong = await fetch(`${chaos.tw.url}${route}`, {
@@ -34,7 +35,8 @@ test('spending and reading usage need the token; health and metrics do not, and 
     });
     assert.equal(wrong.status, 401, `${route} with a token one character off`);
   }
-  for (const route of ['/tokenwise/health', '/metrics']) {
+  assert.ok(PRIVATE_ROUTES.includes('/tokenwise/conversations') && PRIVATE_ROUTES.includes('/tokenwise/audit'));
+  for (const route of PUBLIC_ROUTES) {
     const response = await fetch(`${chaos.tw.url}${route}`);
     assert.equal(response.status, 200, route);
     const text = await response.text();
