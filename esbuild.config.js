@@ -6,6 +6,11 @@ import * as esbuild from 'esbuild';
 
 const watch = process.argv.includes('--watch');
 const common = { bundle: true, sourcemap: true, logLevel: 'warning', legalComments: 'none' };
+// In a CommonJS bundle import.meta is empty: a module that resolves a path beside itself at load (the router's
+// shipped weights, reached through the usage lever) would throw only when the extension runs it. Its directory is
+// the bundle's; any other import.meta use fails the build instead.
+const commonJs = { format: 'cjs', logOverride: { 'empty-import-meta': 'error' } };
+const commonJsDefine = { 'import.meta.dirname': '__dirname' };
 
 const builds = [
   {
@@ -36,7 +41,8 @@ const builds = [
     outdir: 'dist/extension',
     outExtension: { '.js': '.cjs' },
     platform: 'node',
-    format: 'cjs',
+    ...commonJs,
+    define: commonJsDefine,
     target: 'node20',
     external: ['vscode'],
   },
@@ -48,10 +54,10 @@ const builds = [
     outdir: 'dist/extension',
     outExtension: { '.js': '.cjs' },
     platform: 'node',
-    format: 'cjs',
+    ...commonJs,
     target: 'node20',
     minify: true,
-    define: { 'import.meta.url': '__twBundleUrl' },
+    define: { ...commonJsDefine, 'import.meta.url': '__twBundleUrl' },
     banner: { js: "const __twBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
   },
   {

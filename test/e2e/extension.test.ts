@@ -683,9 +683,16 @@ test('the packaged extension runs the proxy and shows usage live in a real VS Co
               : '',
           ),
         );
-      // The panel re-reads the audit at most once a minute, with the ledger.
-      const lines = await waitFor('the audit lines', shown, (v) => v.every(Boolean), 120_000);
-      const report = await audit();
+      // The panel re-reads the audit at most once a minute, with the ledger: an audit that ends after a re-read shows
+      // at the next one, so wait for the panel to catch up with the ledger.
+      const seen = await waitFor(
+        'the audit lines with the ledger’s numbers',
+        async () => ({ lines: await shown(), report: await audit() }),
+        ({ lines, report }) =>
+          lines.every(Boolean) && report.judged >= 1 && lines[0] === expected(report)[0] && lines[1] === expected(report)[1],
+        150_000,
+      );
+      const { lines, report } = seen!;
       // The "auto" request was audited (every one is): the cloud's answer and the judge's tie, both paid for.
       assert.ok(
         report.judged >= 1 && report.localAsGood.asGood === report.judged && report.spentUsd > 0,
