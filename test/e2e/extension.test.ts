@@ -689,7 +689,10 @@ test('the packaged extension runs the proxy and shows usage live in a real VS Co
         'the audit lines with the ledger’s numbers',
         async () => ({ lines: await shown(), report: await audit() }),
         ({ lines, report }) =>
-          lines.every(Boolean) && report.judged >= 1 && lines[0] === expected(report)[0] && lines[1] === expected(report)[1],
+          lines.every(Boolean) &&
+          report.judged >= 1 &&
+          lines[0] === expected(report)[0] &&
+          lines[1] === expected(report)[1],
         150_000,
       );
       const { lines, report } = seen!;
