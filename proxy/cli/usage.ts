@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { Config } from '../config/schema.ts';
 import { openDatabaseReadOnly } from '../storage/database.ts';
 import { usd } from '../../shared/format.ts';
+import { emptyTotals } from '../../shared/protocol.ts';
 import { UsageError } from './args.ts';
 import { round9, table, toJson } from './output.ts';
 import { askRunningProxy } from './running-proxy.ts';
@@ -57,22 +58,7 @@ function fromLedger(config: Config, since: number, until: number, groupBy?: Grou
 }
 
 function summarizeEmpty(since: number, until: number, groupBy?: GroupBy): UsageSummary {
-  const totals: UsageTotals = {
-    requests: 0,
-    errors: 0,
-    inputTokens: 0,
-    outputTokens: 0,
-    cachedTokens: 0,
-    costUsd: 0,
-    baselineCostUsd: 0,
-    savedUsd: 0,
-    savedByLever: { cache: 0, coalescing: 0, routing: 0, trimming: 0, promptCache: 0 },
-    unpricedRequests: 0,
-    cacheHitRate: 0,
-    localShare: 0,
-    latencyP50Ms: 0,
-    latencyP95Ms: 0,
-  };
+  const totals = emptyTotals();
   return { since, until, ...(groupBy ? { groupBy, groups: [] } : {}), totals };
 }
 
