@@ -27,11 +27,10 @@ import {
 import { SessionRecorder } from './record/recorder.ts';
 import {
   BudgetGuard,
-  DifficultyClassifier,
   ruleFactNames,
   SessionBreaker,
+  shippedClassifier,
   type CloudEntry,
-  type DifficultyWeights,
   type ModelCatalog,
   type RoutePolicy,
 } from './router/index.ts';
@@ -135,13 +134,11 @@ export async function routePolicy(config: Config, local: Provider | undefined): 
   } = config.router;
   const agents = { clientModels, sideCallsLocal: sideCalls === 'local' };
   if (!enabled || !local) return { rules, allowDowngrade, ...agents };
-  const weights = (await import('./router/difficulty-weights.json', { with: { type: 'json' } }))
-    .default as unknown as DifficultyWeights;
   const operatingPoint =
     cloudShare !== undefined ? { cloudShare } : qualityFloor !== undefined ? { qualityFloor } : undefined;
   return {
     rules,
-    classifier: new DifficultyClassifier(weights),
+    classifier: await shippedClassifier(),
     allowDowngrade,
     ...agents,
     ...(operatingPoint ? { operatingPoint } : {}),

@@ -12,7 +12,7 @@ import path from 'node:path';
 import {
   DifficultyClassifier,
   loadDifficultyClassifier,
-  SHIPPED_WEIGHTS,
+  shippedClassifier,
   type OperatingPoint,
 } from '../router/classifier.ts';
 import { routingCurve, type RoutedOutcome } from './training/quality-cost-curve.ts';
@@ -66,7 +66,7 @@ export async function runRouterEval(options: RouterEvalOptions): Promise<Record<
   const folds = options.weights ? 0 : (options.folds ?? 5);
   const { scores, cloud } = options.weights
     ? scoreWith(
-        loadDifficultyClassifier(options.weights === 'shipped' ? SHIPPED_WEIGHTS : options.weights),
+        options.weights === 'shipped' ? await shippedClassifier() : loadDifficultyClassifier(options.weights),
         records,
         point,
       )

@@ -68,7 +68,7 @@ export interface ClassifierDecision extends DifficultyAssessment {
   reason: string;
 }
 
-/** The weights `npm run train:router` writes and the proxy ships. */
+/** Where `npm run train:router` writes the weights the proxy ships (in the source tree). */
 export const SHIPPED_WEIGHTS = path.join(import.meta.dirname, 'difficulty-weights.json');
 
 export class DifficultyClassifier {
@@ -152,8 +152,17 @@ function thresholdOf(point: CalibrationPoint): number {
   return point.cloudShare === 0 ? Infinity : -Infinity;
 }
 
-/** Reads a weights file (the shipped one by default). */
-export function loadDifficultyClassifier(file = SHIPPED_WEIGHTS): DifficultyClassifier {
+/**
+ * The shipped weights as a module import, so the bundled proxy carries them: the file path above exists only in the
+ * source tree, not beside a bundle's chunks.
+ */
+export async function shippedClassifier(): Promise<DifficultyClassifier> {
+  const weights = (await import('./difficulty-weights.json', { with: { type: 'json' } })).default;
+  return new DifficultyClassifier(weights as unknown as DifficultyWeights);
+}
+
+/** Reads a weights file. */
+export function loadDifficultyClassifier(file: string): DifficultyClassifier {
   const weights = JSON.parse(readFileSync(file, 'utf8')) as DifficultyWeights;
   if (weights.format !== 'tokenwise-difficulty/1') throw new Error(`${file}: not a tokenwise difficulty weights file`);
   return new DifficultyClassifier(weights);

@@ -26,6 +26,7 @@ export {
 } from './budget.ts';
 export {
   DifficultyClassifier,
+  shippedClassifier,
   type CalibrationPoint,
   type ClassifierDecision,
   type DifficultyWeights,

@@ -179,6 +179,13 @@ test('eval router cross-validates on routing records and reports the RouteLLM me
     assert.equal(typeof result[key], 'number', key);
   assert.equal(result.records, 60);
   assert.ok(result.apgr! > 0.5, `learns which subjects need the strong model (APGR ${result.apgr})`);
+
+  // The shipped weights travel inside the bundled CLI: no file path beside its chunks.
+  const shipped = JSON.parse(
+    (await tokenwise('eval', 'router', '--data', file, '--weights', 'shipped', '--json')).stdout,
+  );
+  assert.equal(shipped.folds, 0);
+  assert.equal(shipped.records, 60);
 });
 
 test('eval replay: a trace replayed through the pipeline, on Claude and on OpenAI prices, as JSON and as a table', async () => {

@@ -170,10 +170,10 @@ test('structured answers compare exactly: letters, numbers, JSON, JavaScript; pr
 });
 
 test("auto with no audit data: the issue's proof-and-Python prompt goes to the cloud; a plain easy one stays local", async () => {
-  const { loadDifficultyClassifier } = await import('../../proxy/router/classifier.ts');
+  const { shippedClassifier } = await import('../../proxy/router/classifier.ts');
   const { routeRequest } = await import('../../proxy/router/policy.ts');
   const { calibratedVerdict } = await import('../../proxy/audit/route.ts');
-  const classifier = loadDifficultyClassifier();
+  const classifier = await shippedClassifier();
   const calibration = new Calibration(classifier.weights.calibration, { floor: 0.95 });
   const provider = (name: string, kind: 'local' | 'openai') => ({
     name,
