@@ -216,5 +216,7 @@ test("auto with no audit data: the issue's proof-and-Python prompt goes to the c
     undefined,
   );
   assert.equal(easy.target, 'local');
-  assert.match(easy.reason, /^audit: gain -0\.0\d+ < 0\.132 \(near gsm8k; no audits yet/);
+  // The shipped classifier's own threshold stands until audits say otherwise.
+  const threshold = classifier.threshold().toFixed(3).replace('.', '\\.');
+  assert.match(easy.reason, new RegExp(`^audit: gain -0\\.0\\d+ < ${threshold} \\(near gsm8k; no audits yet`));
 });

@@ -45,6 +45,13 @@ const RIDGE = 5;
 /** Centroid words kept per topic: the rest carry little weight and would only grow the shipped file. */
 const TOPIC_TERMS = 400;
 const CALIBRATION_STEPS = 100;
+/**
+ * The table describes the classifier trained on all the data by classifiers trained on (k−1)/k of it. With 5 folds
+ * those rank prompts worse than the one shipped, most on a small set (GSM8K's 653 records: 0.961 of all-cloud
+ * quality at the 0.95 floor, saving 0.336 of the cost where 0.380 was on the curve); 20 folds (95% of the data each)
+ * describes the shipped classifier closely enough that the floor lands at 0.95 on both sets.
+ */
+const CALIBRATION_FOLDS = 20;
 
 export const DEFAULT_OPERATING_POINT: OperatingPoint = { qualityFloor: 0.95 };
 
@@ -70,7 +77,7 @@ export function fitDifficulty(examples: readonly TrainingExample[], options: Fit
     format: 'tokenwise-difficulty/1',
     trainedOn: { files: options.files ?? [], records: examples.length, seed: options.seed },
     ...fitModel(prepared),
-    calibration: calibrate(prepared, options.calibrationFolds ?? 5, options.seed),
+    calibration: calibrate(prepared, options.calibrationFolds ?? CALIBRATION_FOLDS, options.seed),
     operatingPoint: options.operatingPoint ?? DEFAULT_OPERATING_POINT,
   };
 }
