@@ -48,8 +48,9 @@ const CALIBRATION_STEPS = 100;
 /**
  * The table describes the classifier trained on all the data by classifiers trained on (k−1)/k of it. With 5 folds
  * those rank prompts worse than the one shipped, most on a small set (GSM8K's 653 records: 0.961 of all-cloud
- * quality at the 0.95 floor, saving 0.336 of the cost where 0.380 was on the curve); 20 folds (95% of the data each)
- * describes the shipped classifier closely enough that the floor lands at 0.95 on both sets.
+ * quality at the 0.95 floor, saving 0.336 of the cost where 0.380 was on the curve). 20 folds (95% of the data each)
+ * describe the shipped classifier closely enough that the floor lands within noise of 0.95 on both sets (`eval
+ * router`: GSM8K 0.959, MMLU 0.949).
  */
 const CALIBRATION_FOLDS = 20;
 
