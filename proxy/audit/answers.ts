@@ -1,6 +1,7 @@
 /**
  * @module Structured answers: a multiple-choice letter, a number, JSON, or JavaScript code that parses. Two answers
- * of the same structure are compared exactly (after normalising); anything else needs the pairwise judge.
+ * of the same structure are compared exactly (after normalising); anything else needs the pairwise judge, and so
+ * does code that differs (the judge's rule, judge.ts).
  */
 import vm from 'node:vm';
 

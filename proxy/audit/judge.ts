@@ -31,6 +31,8 @@ export interface Judgement {
 export function judgeExactly(local: string, cloud: string): Judgement | undefined {
   const compared = compareStructured(local, cloud);
   if (!compared) return undefined;
+  // Two different programs can both be right: only the same program is settled without the judge.
+  if (compared.kind === 'code' && !compared.same) return undefined;
   // Without a reference answer a disagreement counts against the local model: the cloud is the baseline.
   return compared.same ? scored(`exact/${compared.kind}`, 'tie') : scored(`exact/${compared.kind}`, 'loss');
 }

@@ -153,6 +153,12 @@ test('structured answers compare exactly: letters, numbers, JSON, JavaScript; pr
   );
   assert.equal(compareStructured('Paris is the capital, known for art.', 'It is Paris.'), undefined);
   assert.deepEqual(judgeExactly('42', '41'), { method: 'exact/number', verdict: 'loss', localScore: 0, cloudScore: 1 });
+  assert.equal(judgeExactly('```js\nconst x = 1;\n```', '```js\nconst  x = 1;\n```')!.verdict, 'tie');
+  assert.equal(
+    judgeExactly('```js\nconst sum = (a, b) => a + b;\n```', '```js\nfunction sum(a, b) { return a + b; }\n```'),
+    undefined,
+    'different programs go to the pairwise judge',
+  );
   // The judge's letter maps back through the drawn order; anything but a first-word verdict is none.
   assert.equal(readVerdict('A', true)!.verdict, 'win');
   assert.equal(readVerdict('A', false)!.verdict, 'loss');
