@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
+  forwardingConfig,
   portkeyVersion,
   settledRssMb,
   startForwarder,
@@ -53,29 +54,7 @@ idle.stop();
 // 2. The targets.
 const upstream = await startMockUpstream();
 const tokenwise = await startTokenwise({
-  configFile: writeConfig('overhead.json', {
-    token,
-    local: { model: 'off' },
-    providers: {
-      openai: {
-        kind: 'openai',
-        baseUrl: `${upstream.fast}/v1`,
-        apiKey: 'k',
-        models: ['gpt-4o-mini'],
-        modelPattern: '^gpt-4o-mini$',
-      },
-      slow: {
-        kind: 'openai',
-        baseUrl: `${upstream.slow}/v1`,
-        apiKey: 'k',
-        models: ['gpt-4o'],
-        modelPattern: '^gpt-4o$',
-      },
-    },
-    cache: { exact: { enabled: false }, semantic: { enabled: false }, coalesce: false },
-    // Thousands of identical requests from one client are what the per-session breaker exists to stop.
-    budget: { session: { enabled: false } },
-  }),
+  configFile: writeConfig('overhead.json', forwardingConfig(token, upstream, { caches: false, slow: true })),
   dataDir: fs.mkdtempSync(path.join(dataDir, 'run-')),
   cpus: GATEWAY_CPU,
 });

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import * as esbuild from 'esbuild';
-import { startMockUpstream, stopProcess } from './support/gateways.ts';
+import { forwardingConfig, startMockUpstream, stopProcess } from './support/gateways.ts';
 import { loadMany } from './support/load.ts';
 
 const root = path.dirname(import.meta.dirname);
@@ -46,24 +46,7 @@ await esbuild.build({
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tokenwise-profile-'));
 const upstream = await startMockUpstream();
 const config = path.join(work, 'config.json');
-fs.writeFileSync(
-  config,
-  JSON.stringify({
-    token,
-    local: { model: 'off' },
-    providers: {
-      openai: {
-        kind: 'openai',
-        baseUrl: `${upstream.fast}/v1`,
-        apiKey: 'k',
-        models: ['gpt-4o-mini'],
-        modelPattern: '^gpt-4o-mini$',
-      },
-    },
-    cache: { exact: { enabled: false }, semantic: { enabled: false }, coalesce: false },
-    budget: { session: { enabled: false } },
-  }),
-);
+fs.writeFileSync(config, JSON.stringify(forwardingConfig(token, upstream, { caches: false })));
 const entry = floor
   ? ['--import', 'tsx', path.join(root, 'bench/support/forwarder.ts')]
   : [path.join(outdir, 'cli.js'), 'serve'];

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { spawnSync } from 'node:child_process';
-import { startMockUpstream, startTokenwise, stopProcess } from './support/gateways.ts';
+import { forwardingConfig, startMockUpstream, startTokenwise, stopProcess } from './support/gateways.ts';
 import { loadMany, percentile, type LoadResult } from './support/load.ts';
 
 const root = path.dirname(import.meta.dirname);
@@ -23,24 +23,7 @@ if (spawnSync(process.execPath, ['esbuild.config.js'], { cwd: root, stdio: 'inhe
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tokenwise-soak-'));
 const configFile = path.join(dataDir, 'soak.json');
 const upstream = await startMockUpstream();
-fs.writeFileSync(
-  configFile,
-  JSON.stringify({
-    token,
-    local: { model: 'off' },
-    providers: {
-      openai: {
-        kind: 'openai',
-        baseUrl: `${upstream.fast}/v1`,
-        apiKey: 'k',
-        models: ['gpt-4o-mini'],
-        modelPattern: '^gpt-4o-mini$',
-      },
-    },
-    // Thousands of identical requests from one client are what the per-session breaker exists to stop.
-    budget: { session: { enabled: false } },
-  }),
-);
+fs.writeFileSync(configFile, JSON.stringify(forwardingConfig(token, upstream, { caches: true })));
 
 const proxy = await startTokenwise({
   configFile,

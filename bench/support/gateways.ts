@@ -65,6 +65,35 @@ export async function startMockUpstream(cpus?: string): Promise<{ fast: string; 
   return { fast: `http://127.0.0.1:${ports.fast}`, slow: `http://127.0.0.1:${ports.slow}`, child };
 }
 
+/**
+ * Tokenwise configured to forward `gpt-4o-mini` (and, with `slow`, `gpt-4o`) to the mock upstream, with no local
+ * model and no per-session breaker: thousands of identical requests from one client are what it exists to stop.
+ * `caches: false` turns the exact and semantic caches and coalescing off, so every request measures forwarding.
+ */
+export function forwardingConfig(
+  token: string,
+  upstream: { fast: string; slow: string },
+  options: { caches: boolean; slow?: boolean },
+): Record<string, unknown> {
+  const provider = (url: string, model: string) => ({
+    kind: 'openai',
+    baseUrl: `${url}/v1`,
+    apiKey: 'k',
+    models: [model],
+    modelPattern: `^${model}$`,
+  });
+  return {
+    token,
+    local: { model: 'off' },
+    providers: {
+      openai: provider(upstream.fast, 'gpt-4o-mini'),
+      ...(options.slow ? { slow: provider(upstream.slow, 'gpt-4o') } : {}),
+    },
+    ...(options.caches ? {} : { cache: { exact: { enabled: false }, semantic: { enabled: false }, coalesce: false } }),
+    budget: { session: { enabled: false } },
+  };
+}
+
 /** `bin/tokenwise.js serve` with a config file (and dist/ built by the caller); `nodeArgs` go before the script. */
 export async function startTokenwise(options: {
   configFile: string;
