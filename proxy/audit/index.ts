@@ -21,7 +21,7 @@ import {
 } from '../router/index.ts';
 import type { Pricing } from '../usage/index.ts';
 import { Calibration, type AuditOutcome } from './calibration.ts';
-import { fitConfidenceFloor } from './confidence-floor.ts';
+import { fitConfidenceFloor, type ScoredAnswer } from './confidence-floor.ts';
 import { judgeExactly, judgeRequest, readVerdict, type Judgement } from './judge.ts';
 import { auditReport, type AuditReport } from './report.ts';
 import { calibratedVerdict, routeFacts } from './route.ts';
@@ -48,7 +48,9 @@ export interface QualityAuditOptions {
 export const UNKNOWN_MODEL = 'unknown';
 
 export class QualityAudit {
-  private calibration: Calibration;
+  private calibration!: Calibration;
+  /** The current model's audits that carry the local answer's confidence: what the gate's floor is fitted on. */
+  private scored: ScoredAnswer[] = [];
   private gateFloor: number | null = null;
   private key = UNKNOWN_MODEL;
   private readonly cap: AuditSpendCap;
@@ -64,14 +66,23 @@ export class QualityAudit {
       options.store.spentSince(startOfDay(this.now())),
       () => new Date(this.now()),
     );
-    this.calibration = this.restore(this.key);
-    this.refitGate();
+    this.useModel(UNKNOWN_MODEL);
   }
 
-  /** Switches to a local model's calibration, rebuilt from its stored audits (a new model starts conservative). */
+  /**
+   * Switches to a local model's calibration and gate floor, rebuilt from its stored audits in one read (a new model
+   * starts conservative).
+   */
   useModel(key: string): void {
     this.key = key;
-    this.calibration = this.restore(key);
+    this.calibration = new Calibration(this.options.classifier.weights.calibration, { floor: this.options.floor });
+    this.scored = [];
+    for (const row of this.options.store.audits(key)) {
+      if (!row.verdict) continue;
+      const scores = { localScore: row.localScore!, cloudScore: row.cloudScore! };
+      this.calibration.add({ gain: row.gain, group: row.group, ...scores });
+      if (row.localConfidence !== null) this.scored.push({ confidence: row.localConfidence, ...scores });
+    }
     this.refitGate();
   }
 
@@ -185,7 +196,14 @@ export class QualityAudit {
     store.add(row);
     if (judgement)
       this.learn({ gain: row.gain, group, localScore: judgement.localScore, cloudScore: judgement.cloudScore });
-    if (judgement && row.localConfidence !== null) this.refitGate();
+    if (judgement && row.localConfidence !== null) {
+      this.scored.push({
+        confidence: row.localConfidence,
+        localScore: judgement.localScore,
+        cloudScore: judgement.cloudScore,
+      });
+      this.refitGate();
+    }
   }
 
   /** Adds a judgement to the calibration; a moved (or first) operating point is stored with the time it moved. */
@@ -237,22 +255,8 @@ export class QualityAudit {
     return { target: 'local', provider: local, model: 'local', reason: 'audit' };
   }
 
-  /** Refits the gate's floor from the stored scored audits (rare: only audits that made the local answer carry one). */
   private refitGate(): void {
-    const scored = this.options.store.audits(this.key).filter((r) => r.verdict && r.localConfidence !== null);
-    this.gateFloor = fitConfidenceFloor(
-      scored.map((r) => ({ confidence: r.localConfidence!, localScore: r.localScore!, cloudScore: r.cloudScore! })),
-      this.options.floor,
-    ).floor;
-  }
-
-  private restore(key: string): Calibration {
-    const calibration = new Calibration(this.options.classifier.weights.calibration, { floor: this.options.floor });
-    for (const row of this.options.store.audits(key)) {
-      if (row.verdict)
-        calibration.add({ gain: row.gain, group: row.group, localScore: row.localScore!, cloudScore: row.cloudScore! });
-    }
-    return calibration;
+    this.gateFloor = fitConfidenceFloor(this.scored, this.options.floor).floor;
   }
 }
 
