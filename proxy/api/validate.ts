@@ -35,6 +35,16 @@ export function optionalString(value: unknown, at: string): string | undefined {
   return value === undefined || value === null ? undefined : string(value, at);
 }
 
+/** An object, or undefined when absent (null counts as absent, as the providers treat it). */
+export function optionalObject(value: unknown, at: string): Json | undefined {
+  return value === undefined || value === null ? undefined : object(value, at);
+}
+
+/** An array, or undefined when absent (null counts as absent). */
+export function optionalArray(value: unknown, at: string): unknown[] | undefined {
+  return value === undefined || value === null ? undefined : array(value, at);
+}
+
 export function optionalBoolean(value: unknown, at: string): boolean | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'boolean') throw badRequest(`${at}: expected true or false`, at);

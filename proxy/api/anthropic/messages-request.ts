@@ -26,19 +26,14 @@ export function parseMessagesRequest(
   if (body.system !== undefined && body.system !== null)
     messages.push({ role: 'system', content: parseSystem(body.system) });
   messagesIn.forEach((m, i) => messages.push(...parseMessage(m, `messages.${i}`)));
-  const metadata =
-    body.metadata === undefined || body.metadata === null ? undefined : v.object(body.metadata, 'metadata');
-  const toolChoice =
-    body.tool_choice === undefined || body.tool_choice === null ? undefined : v.object(body.tool_choice, 'tool_choice');
+  const metadata = v.optionalObject(body.metadata, 'metadata');
+  const toolChoice = v.optionalObject(body.tool_choice, 'tool_choice');
 
   return parsedFrom(
     {
       model,
       messages,
-      tools:
-        body.tools === undefined || body.tools === null
-          ? undefined
-          : v.array(body.tools, 'tools').flatMap((t, i) => parseTool(t, `tools.${i}`)),
+      tools: v.optionalArray(body.tools, 'tools')?.flatMap((t, i) => parseTool(t, `tools.${i}`)),
       toolChoice: toolChoice && parseToolChoice(toolChoice),
       // Anthropic may call several tools at once unless told not to, as OpenAI does.
       parallelToolCalls:

@@ -24,19 +24,13 @@ export function parseChatCompletionRequest(input: unknown): ChatRequest {
   if (messagesIn.length === 0) throw badRequest('messages: must contain at least one message', 'messages');
   const n = v.optionalNumber(body.n, 'n', 1, 128, true);
   if (n !== undefined && n !== 1) throw badRequest('n: only n=1 is supported', 'n');
-  const streamOptions =
-    body.stream_options === undefined || body.stream_options === null
-      ? undefined
-      : v.object(body.stream_options, 'stream_options');
+  const streamOptions = v.optionalObject(body.stream_options, 'stream_options');
 
   return parsedFrom(
     {
       model,
       messages: messagesIn.map((m, i) => parseMessage(m, `messages[${i}]`)),
-      tools:
-        body.tools === undefined || body.tools === null
-          ? undefined
-          : v.array(body.tools, 'tools').map((t, i) => parseTool(t, `tools[${i}]`)),
+      tools: v.optionalArray(body.tools, 'tools')?.map((t, i) => parseTool(t, `tools[${i}]`)),
       toolChoice: parseToolChoice(body.tool_choice),
       parallelToolCalls: v.optionalBoolean(body.parallel_tool_calls, 'parallel_tool_calls'),
       responseFormat: parseResponseFormat(body.response_format),
@@ -68,10 +62,9 @@ function parseMessage(input: unknown, at: string): ChatMessage {
     );
 
   if (role === 'assistant') {
-    const toolCalls =
-      message.tool_calls === undefined || message.tool_calls === null
-        ? undefined
-        : v.array(message.tool_calls, `${at}.tool_calls`).map((c, i) => parseToolCall(c, `${at}.tool_calls[${i}]`));
+    const toolCalls = v
+      .optionalArray(message.tool_calls, `${at}.tool_calls`)
+      ?.map((c, i) => parseToolCall(c, `${at}.tool_calls[${i}]`));
     const content =
       message.content === undefined || message.content === null
         ? []

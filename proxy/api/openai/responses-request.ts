@@ -30,22 +30,18 @@ export function parseResponsesRequest(input: unknown): ChatRequest {
   if (body.previous_response_id !== undefined && body.previous_response_id !== null)
     unmapped.add(`previous_response_id (earlier turns only OpenAI knows)`);
   v.optionalBoolean(body.store, 'store');
-  if (body.include !== undefined && body.include !== null)
-    v.array(body.include, 'include').forEach((x, i) => v.string(x, `include[${i}]`));
+  v.optionalArray(body.include, 'include')?.forEach((x, i) => v.string(x, `include[${i}]`));
   v.optionalString(body.prompt_cache_key, 'prompt_cache_key');
-  if (body.metadata !== undefined && body.metadata !== null) v.object(body.metadata, 'metadata');
-  const text = body.text === undefined || body.text === null ? undefined : v.object(body.text, 'text');
-  const reasoning =
-    body.reasoning === undefined || body.reasoning === null ? undefined : v.object(body.reasoning, 'reasoning');
+  v.optionalObject(body.metadata, 'metadata');
+  const text = v.optionalObject(body.text, 'text');
+  const reasoning = v.optionalObject(body.reasoning, 'reasoning');
+  const tools = v.optionalArray(body.tools, 'tools');
 
   return parsedFrom(
     {
       model,
       messages,
-      tools:
-        body.tools === undefined || body.tools === null
-          ? undefined
-          : parseTools(v.array(body.tools, 'tools'), unmapped),
+      tools: tools && parseTools(tools, unmapped),
       toolChoice: parseToolChoice(body.tool_choice, unmapped),
       parallelToolCalls: v.optionalBoolean(body.parallel_tool_calls, 'parallel_tool_calls'),
       responseFormat: text ? parseFormat(text.format) : undefined,
@@ -157,10 +153,7 @@ function parseTools(tools: unknown[], unmapped: Set<string>): ToolDefinition[] |
       unmapped.add(`${type} tool${typeof tool.name === 'string' ? ` "${tool.name}"` : ''}`);
       return;
     }
-    const parameters =
-      tool.parameters === undefined || tool.parameters === null
-        ? { type: 'object', properties: {} }
-        : v.object(tool.parameters, `${at}.parameters`);
+    const parameters = v.optionalObject(tool.parameters, `${at}.parameters`) ?? { type: 'object', properties: {} };
     out.push({
       name: v.nonEmptyString(tool.name, `${at}.name`),
       description: v.optionalString(tool.description, `${at}.description`),
