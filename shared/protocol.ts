@@ -135,6 +135,16 @@ export interface ProxyHealth {
   redis?: 'ok' | 'unavailable';
 }
 
+/** The semantic cache verifier's running totals. */
+export interface VerifierStats {
+  confirmed: number;
+  rejected: number;
+  failed: number;
+  unverified: number;
+  inputTokens: number;
+  outputTokens: number;
+}
+
 /** The body of GET /tokenwise/cache: the exact cache's size and hit counts, and the semantic index's. */
 export type CacheReport =
   | { enabled: false }
@@ -148,14 +158,7 @@ export type CacheReport =
       misses: number;
       semanticEntries: number;
       /** The verifier's counts (null: no verifier). */
-      semanticVerifier: {
-        confirmed: number;
-        rejected: number;
-        failed: number;
-        unverified: number;
-        inputTokens: number;
-        outputTokens: number;
-      } | null;
+      semanticVerifier: VerifierStats | null;
     };
 
 /** True when a health answer comes from a Tokenwise proxy (and not some other server on the port). */

@@ -17,7 +17,7 @@ export { InFlight, type CallSharing, type Joined, type Start } from './coalesce.
 export { cacheControl, type CacheControl } from './control.ts';
 export { startSemanticCache, type SemanticCacheDeps } from './semantic/start.ts';
 export type { SemanticCache } from './semantic/semantic-cache.ts';
-export type { Judge, Judgement, VerifierStats } from './semantic/verifier.ts';
+export type { Judge, Judgement } from './semantic/verifier.ts';
 export { ExactCache, type AnswerStore, type SemanticKey } from './store.ts';
 
 /** Per-request cache instruction (request header `x-tokenwise-cache`). */

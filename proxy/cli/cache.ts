@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { VerifierStats } from '../cache/index.ts';
+import type { VerifierStats } from '../../shared/protocol.ts';
 import type { Config } from '../config/schema.ts';
 import { closeDatabase, openDatabase } from '../storage/database.ts';
 import { table, toJson } from './output.ts';

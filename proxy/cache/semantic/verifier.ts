@@ -4,6 +4,7 @@
  * Only a confident yes serves the hit. A no, an error or a timeout is a miss that goes upstream: the verifier can
  * only take hits away, never add one.
  */
+import type { VerifierStats } from '../../../shared/protocol.ts';
 
 /** The local model's judgement of one pair. */
 export interface Judgement {
@@ -37,16 +38,6 @@ export interface Verdict {
   reason: string;
   judgement?: Judgement;
   ms?: number;
-}
-
-/** Running totals, for `GET /tokenwise/cache`. */
-export interface VerifierStats {
-  confirmed: number;
-  rejected: number;
-  failed: number;
-  unverified: number;
-  inputTokens: number;
-  outputTokens: number;
 }
 
 /** Puts candidates to the judge, with a bounded wait, and keeps count. */
