@@ -218,6 +218,17 @@ describe('routing policy', () => {
   });
 
   test('the rule table decides before the classifier, on signals and the calling tool; a typo is named at start', async () => {
+    const imageQuestion = ask('auto', 'x', {
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'what is this?' },
+            { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } },
+          ],
+        },
+      ],
+    });
     const rules = [
       { name: 'code goes to the cloud', when: { codeBlocks: { min: 1 } }, route: 'cloud' },
       { name: 'the quick tool stays local', when: { client: 'quick-tool' }, route: 'local' },
@@ -244,21 +255,7 @@ describe('routing policy', () => {
         [quick.response.headers.get('x-tokenwise-route'), quick.response.headers.get('x-tokenwise-reason')],
         ['local', 'rule the quick tool stays local'],
       );
-      const image = await tw.openai.chat.completions
-        .create(
-          ask('auto', 'x', {
-            messages: [
-              {
-                role: 'user',
-                content: [
-                  { type: 'text', text: 'what is this?' },
-                  { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } },
-                ],
-              },
-            ],
-          }),
-        )
-        .withResponse();
+      const image = await tw.openai.chat.completions.create(imageQuestion).withResponse();
       assert.equal(
         image.response.headers.get('x-tokenwise-route'),
         'local',
@@ -270,21 +267,7 @@ describe('routing policy', () => {
     const defaults = await startTestProxy({ env: { ...clouds(), ...local() }, config: { router: { cloudShare: 0 } } });
     try {
       await defaults.proxy.local!.start();
-      const image = await defaults.openai.chat.completions
-        .create(
-          ask('auto', 'x', {
-            messages: [
-              {
-                role: 'user',
-                content: [
-                  { type: 'text', text: 'what is this?' },
-                  { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } },
-                ],
-              },
-            ],
-          }),
-        )
-        .withResponse();
+      const image = await defaults.openai.chat.completions.create(imageQuestion).withResponse();
       assert.deepEqual(
         [image.response.headers.get('x-tokenwise-route'), image.response.headers.get('x-tokenwise-reason')],
         ['cloud', 'rule the local model cannot see images'],
